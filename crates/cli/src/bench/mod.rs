@@ -1,0 +1,23 @@
+//! `renkei bench …`: the benchmark drivers. Each reads instance files from disk,
+//! calls a pure solver from `solve`, and prints what BENCHMARKS.md records.
+
+pub mod fair;
+pub mod fjsp;
+
+/// The benchmarks `renkei bench` can run.
+#[derive(Debug, clap::Subcommand)]
+pub enum BenchCommand {
+    /// Matching-fair scheduler on a JSON instance of ../shared/bench/matchmaking.
+    Fair(fair::FairArgs),
+    /// 仲間まわし router on a standard .fjs flexible job-shop instance.
+    Fjsp(fjsp::FjspArgs),
+}
+
+impl BenchCommand {
+    pub fn run(&self) -> anyhow::Result<()> {
+        match self {
+            BenchCommand::Fair(args) => fair::run(args),
+            BenchCommand::Fjsp(args) => fjsp::run(args),
+        }
+    }
+}

@@ -1,0 +1,1 @@
+//! Matching-fair meeting scheduler (商談会).

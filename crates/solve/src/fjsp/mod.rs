@@ -1,0 +1,1 @@
+//! Flexible job-shop routing (仲間まわし).
