@@ -1,1 +1,368 @@
 //! Matching-fair meeting scheduler (商談会).
+//!
+//! Participants of a fair have asked for one-on-one meetings; each accepted
+//! [`MeetingRequest`] is worth a weight. [`schedule`] puts requests into a [`Slot`]
+//! and at a [`Table`] so that nobody has two meetings in one slot, nobody meets
+//! outside their availability and no slot holds more meetings than tables, making
+//! the total weight as high as it can within the time or move budget. It returns a
+//! [`Schedule`] with the meetings, the [`Unplaced`] requests and why each was left
+//! out, and an upper bound that proves optimality when the two meet.
+//!
+//! Staff decisions are respected: meetings in [`ScheduleOptions::locked`] are never
+//! moved, and after late changes a re-run with [`ScheduleOptions::previous`] and
+//! `keep_previous` leaves already notified meetings where they were whenever the
+//! fair still allows it. [`Priority`] documents how must/should/could become
+//! weights.
+//!
+//! ```
+//! use solve::fair::{Fair, ScheduleOptions, schedule, verify};
+//! let fair = Fair::from_json(r#"{"slots": 2, "tables": 1,
+//!     "participants": [{"id": "a", "available": [0, 1]}, {"id": "b", "available": [1]},
+//!                      {"id": "c", "available": [0, 1]}],
+//!     "requests": [{"a": "a", "b": "b", "weight": 5}, {"a": "a", "b": "c", "weight": 3}]}"#)?;
+//! let plan = schedule(&fair, &ScheduleOptions { iteration_limit: Some(1000), time_budget: None,
+//!                                               ..ScheduleOptions::default() })?;
+//! assert_eq!(plan.weight, 8);
+//! assert!(plan.is_optimal());
+//! assert_eq!(verify(&fair, &plan), Ok(8));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! The engine is pure: no I/O, no printing, no threads; the clock is read only to
+//! honour the time budget.
+
+mod bound;
+mod instance;
+mod priority;
+mod schedule;
+mod search;
+
+use std::collections::HashSet;
+use std::time::{Duration, Instant};
+
+pub use instance::{Fair, FairError, MAX_WEIGHT, MeetingRequest, Participant, Slot, Table};
+pub use priority::Priority;
+pub use schedule::{
+    Meeting, Placement, Schedule, ScheduleError, ScheduleOptions, SlotBlocker, Unplaced,
+    UnplacedReason, Violation, verify,
+};
+
+use search::{Engine, Limits, NO_SLOT};
+
+/// Moves per request when neither a budget nor a limit is given.
+const DEFAULT_MOVES_PER_REQUEST: u64 = 200;
+
+/// Schedules the fair. Fails only when the locked meetings contradict each other or
+/// the fair; any other fair, however crowded, gets a valid schedule.
+pub fn schedule(fair: &Fair, options: &ScheduleOptions) -> Result<Schedule, ScheduleError> {
+    let start = Instant::now();
+    let n = fair.requests().len();
+    let mut engine = Engine::new(fair);
+    // The table a meeting asks for: locked tables must be honoured, previous ones
+    // are kept when free so that a re-run does not send people to other tables.
+    let mut wished_table: Vec<Option<usize>> = vec![None; n];
+    let mut locked = vec![false; n];
+    place_locked(
+        fair,
+        &options.locked,
+        &mut engine,
+        &mut wished_table,
+        &mut locked,
+    )?;
+
+    let mut previous: Vec<Option<(Slot, Option<Table>)>> = vec![None; n];
+    for p in &options.previous {
+        if let Some(r) = fair.request_between(&p.a, &p.b) {
+            previous[r] = Some((p.slot, p.table));
+        }
+    }
+    // Heaviest previous meetings first, so that when late changes make two of them
+    // clash the lighter one is the one that moves.
+    let mut order: Vec<usize> = (0..n).filter(|&r| previous[r].is_some()).collect();
+    order.sort_by_key(|&r| (std::cmp::Reverse(fair.weight(r)), r));
+    for r in order {
+        if let Some((slot, table)) = previous[r]
+            && !locked[r]
+            && slot.0 < fair.slots()
+            && engine.fits(r, slot.0)
+        {
+            engine.place(r, slot.0, options.keep_previous);
+            wished_table[r] = table.map(|t| t.0);
+        }
+    }
+    engine.greedy();
+
+    let limits = search_limits(start, n, options);
+    let iterations = engine.anneal(options.seed, limits);
+    // The best assignment seen may still leave a request that fits somewhere.
+    engine.greedy();
+    let weight = engine.total();
+    let upper_bound = prove(fair, &engine, weight, start, options.time_budget);
+
+    let meetings = assign_tables(fair, &engine, &wished_table, &locked);
+    let moved = (0..n)
+        .filter(|&r| {
+            previous[r].is_some_and(|(slot, table)| {
+                !meetings
+                    .iter()
+                    .any(|m| m.request == r && m.slot == slot && table.is_none_or(|t| t == m.table))
+            })
+        })
+        .collect();
+    Ok(Schedule {
+        meetings,
+        unplaced: explain_unplaced(fair, &engine),
+        weight,
+        upper_bound: upper_bound.max(weight),
+        moved,
+        iterations,
+    })
+}
+
+fn search_limits(start: Instant, requests: usize, options: &ScheduleOptions) -> Limits {
+    // Keep a tenth of the budget for the bound, which only needs a moment on the
+    // sizes where it can prove anything.
+    let budget = options.time_budget.map(|b| b.mul_f64(0.9));
+    let iterations = match (options.iteration_limit, options.time_budget) {
+        (None, None) => Some(DEFAULT_MOVES_PER_REQUEST * requests.max(1) as u64),
+        (limit, _) => limit,
+    };
+    Limits {
+        start,
+        budget,
+        iterations,
+    }
+}
+
+fn place_locked(
+    fair: &Fair,
+    locked_meetings: &[Placement],
+    engine: &mut Engine,
+    wished_table: &mut [Option<usize>],
+    locked: &mut [bool],
+) -> Result<(), ScheduleError> {
+    let mut tables_taken = HashSet::new();
+    for p in locked_meetings {
+        let (a, b) = (p.a.clone(), p.b.clone());
+        let r =
+            fair.request_between(&p.a, &p.b)
+                .ok_or_else(|| ScheduleError::LockedNotRequested {
+                    a: a.clone(),
+                    b: b.clone(),
+                })?;
+        if locked[r] {
+            return Err(ScheduleError::LockedTwice { a, b });
+        }
+        let s = p.slot.0;
+        if s >= fair.slots() {
+            return Err(ScheduleError::LockedSlotOutOfRange {
+                a,
+                b,
+                slot: s,
+                last: fair.slots() - 1,
+            });
+        }
+        if let Some(Table(t)) = p.table
+            && t >= fair.tables()
+        {
+            return Err(ScheduleError::LockedTableOutOfRange {
+                a,
+                b,
+                table: t,
+                tables: fair.tables(),
+            });
+        }
+        let (pa, pb) = fair.ends(r);
+        for q in [pa, pb] {
+            let who = fair.participants()[q].id.clone();
+            if !fair.is_available(q, p.slot) {
+                return Err(ScheduleError::LockedUnavailable { a, b, slot: s, who });
+            }
+            if engine.meets(q, s).is_some() {
+                return Err(ScheduleError::LockedDoubleBooked { who, slot: s });
+            }
+        }
+        if let Some(Table(t)) = p.table
+            && !tables_taken.insert((s, t))
+        {
+            return Err(ScheduleError::LockedTableTaken { slot: s, table: t });
+        }
+        if engine.load(s) >= fair.tables() {
+            return Err(ScheduleError::LockedOverCapacity { slot: s });
+        }
+        engine.place(r, s, true);
+        locked[r] = true;
+        wished_table[r] = p.table.map(|t| t.0);
+    }
+    Ok(())
+}
+
+/// The upper bound on what the search could have reached, given the fixed meetings.
+fn prove(
+    fair: &Fair,
+    engine: &Engine,
+    weight: u64,
+    start: Instant,
+    budget: Option<Duration>,
+) -> u64 {
+    let n = fair.requests().len();
+    let s_count = fair.slots();
+    let mut capacity = vec![fair.tables(); s_count];
+    let mut fixed_weight = 0u64;
+    let mut blocked = vec![false; fair.participants().len() * s_count];
+    for r in 0..n {
+        let s = engine.slot_of()[r];
+        if engine.is_fixed(r) && s != NO_SLOT {
+            let s = s as usize;
+            capacity[s] = capacity[s].saturating_sub(1);
+            fixed_weight += u64::from(fair.weight(r));
+            let (a, b) = fair.ends(r);
+            blocked[a * s_count + s] = true;
+            blocked[b * s_count + s] = true;
+        }
+    }
+    let ends: Vec<(u32, u32)> = (0..n)
+        .map(|r| {
+            let (a, b) = fair.ends(r);
+            (a as u32, b as u32)
+        })
+        .collect();
+    let weights: Vec<u32> = (0..n).map(|r| fair.weight(r)).collect();
+    let allowed: Vec<Vec<u16>> = (0..n)
+        .map(|r| {
+            if engine.is_fixed(r) {
+                return Vec::new();
+            }
+            let (a, b) = fair.ends(r);
+            fair.common_slots(r)
+                .iter()
+                .filter(|s| {
+                    capacity[s.0] > 0 && !blocked[a * s_count + s.0] && !blocked[b * s_count + s.0]
+                })
+                .map(|s| s.0 as u16)
+                .collect()
+        })
+        .collect();
+    let work: usize = allowed.iter().map(Vec::len).sum::<usize>().max(1);
+    // About 3·10⁸ elementary steps at most, and never fewer than 50 rounds.
+    let rounds = (300_000_000 / work).clamp(50, 5000);
+    let relaxation = bound::Relaxation {
+        slots: s_count,
+        participants: fair.participants().len(),
+        ends: &ends,
+        weight: &weights,
+        allowed: &allowed,
+        capacity: &capacity,
+    };
+    let deadline = budget.map(|b| start + b);
+    fixed_weight
+        + bound::upper_bound(
+            &relaxation,
+            weight.saturating_sub(fixed_weight),
+            rounds,
+            deadline,
+        )
+}
+
+fn assign_tables(
+    fair: &Fair,
+    engine: &Engine,
+    wished_table: &[Option<usize>],
+    locked: &[bool],
+) -> Vec<Meeting> {
+    let s_count = fair.slots();
+    let mut per_slot: Vec<Vec<usize>> = vec![Vec::new(); s_count];
+    for (r, &s) in engine.slot_of().iter().enumerate() {
+        if s != NO_SLOT {
+            per_slot[s as usize].push(r);
+        }
+    }
+    let mut meetings = Vec::new();
+    for (s, requests) in per_slot.iter().enumerate() {
+        let mut taken = vec![false; fair.tables()];
+        let mut table_of = vec![None; requests.len()];
+        // Locked tables first, since they are promises; then previous tables.
+        for pass in [true, false] {
+            for (i, &r) in requests.iter().enumerate() {
+                if locked[r] == pass
+                    && let Some(t) = wished_table[r]
+                    && t < taken.len()
+                    && !taken[t]
+                {
+                    taken[t] = true;
+                    table_of[i] = Some(t);
+                }
+            }
+        }
+        let mut free = (0..taken.len()).filter(|&t| !taken[t]);
+        for (i, &r) in requests.iter().enumerate() {
+            let table = match table_of[i] {
+                Some(t) => t,
+                // There are never more meetings than tables in a slot, so a free
+                // table always exists; the fallback only keeps this total.
+                None => free.next().unwrap_or(0),
+            };
+            meetings.push(Meeting {
+                request: r,
+                slot: Slot(s),
+                table: Table(table),
+                locked: locked[r],
+            });
+        }
+    }
+    meetings.sort_by_key(|m| (m.slot, m.table));
+    meetings
+}
+
+fn explain_unplaced(fair: &Fair, engine: &Engine) -> Vec<Unplaced> {
+    let s_count = fair.slots();
+    let mut fixed_in_slot = vec![0usize; s_count];
+    for (r, &s) in engine.slot_of().iter().enumerate() {
+        if s != NO_SLOT && engine.is_fixed(r) {
+            fixed_in_slot[s as usize] += 1;
+        }
+    }
+    let mut open: Vec<usize> = (0..fair.requests().len())
+        .filter(|&r| engine.slot_of()[r] == NO_SLOT)
+        .collect();
+    open.sort_by_key(|&r| (std::cmp::Reverse(fair.weight(r)), r));
+    open.into_iter()
+        .map(|r| {
+            let (a, b) = fair.ends(r);
+            let blockers: Vec<SlotBlocker> = fair
+                .common_slots(r)
+                .iter()
+                .map(|&slot| SlotBlocker {
+                    slot,
+                    a_meets: engine.meets(a, slot.0),
+                    b_meets: engine.meets(b, slot.0),
+                    full: engine.load(slot.0) >= fair.tables(),
+                })
+                .collect();
+            let by_locked = |k: &SlotBlocker| {
+                k.a_meets.is_some_and(|q| engine.is_fixed(q))
+                    || k.b_meets.is_some_and(|q| engine.is_fixed(q))
+                    || (k.full
+                        && fixed_in_slot[k.slot.0] > 0
+                        && fixed_in_slot[k.slot.0] >= engine.load(k.slot.0))
+            };
+            let reason = if blockers.is_empty() {
+                UnplacedReason::NoCommonSlot
+            } else if blockers.iter().all(by_locked) {
+                UnplacedReason::BlockedByLocked
+            } else if blockers
+                .iter()
+                .any(|k| k.a_meets.is_none() && k.b_meets.is_none())
+            {
+                UnplacedReason::SlotsFull
+            } else {
+                UnplacedReason::LostToOtherMeetings
+            };
+            Unplaced {
+                request: r,
+                reason,
+                blockers,
+            }
+        })
+        .collect()
+}
