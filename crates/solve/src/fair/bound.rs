@@ -26,6 +26,9 @@ pub(crate) struct Relaxation<'a> {
     pub(crate) allowed: &'a [Vec<u16>],
     /// Free tables left in each slot.
     pub(crate) capacity: &'a [usize],
+    /// Starting prices of the tables, for example the lightest meeting of each full
+    /// slot in a known schedule: a price near the LP's shortens the descent.
+    pub(crate) table_prices: Vec<f64>,
 }
 
 /// A tolerance for floating-point sums of integer weights, far above their rounding
@@ -43,7 +46,8 @@ pub(crate) fn upper_bound(
 ) -> u64 {
     let s_count = relaxation.slots;
     let mut mu = vec![0.0f64; relaxation.participants * s_count];
-    let mut nu = vec![0.0f64; s_count];
+    let mut nu = relaxation.table_prices.clone();
+    nu.resize(s_count, 0.0);
     let mut g_mu = vec![0.0f64; mu.len()];
     let mut g_nu = vec![0.0f64; s_count];
     // Only prices that some request can feel are worth moving; the others stay 0,
@@ -64,7 +68,7 @@ pub(crate) fn upper_bound(
         .map(|(&w, _)| u64::from(w))
         .sum();
     let mut best = trivial;
-    let mut theta = 1.0f64;
+    let mut theta = 2.0f64;
     let mut best_value = f64::INFINITY;
     let mut stale = 0;
     for round in 0..max_rounds {
@@ -116,7 +120,7 @@ pub(crate) fn upper_bound(
             stale = 0;
         } else {
             stale += 1;
-            if stale >= 20 {
+            if stale >= 400 {
                 theta *= 0.5;
                 stale = 0;
                 if theta < 1e-6 {

@@ -38,7 +38,7 @@ mod schedule;
 mod search;
 
 use std::collections::HashSet;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 pub use instance::{Fair, FairError, MAX_WEIGHT, MeetingRequest, Participant, Slot, Table};
 pub use priority::Priority;
@@ -92,12 +92,22 @@ pub fn schedule(fair: &Fair, options: &ScheduleOptions) -> Result<Schedule, Sche
     }
     engine.greedy();
 
-    let limits = search_limits(start, n, options);
+    // The bound comes before the search so that the search can stop as soon as it
+    // reaches it (small fairs are then done in milliseconds); a fifth of the budget
+    // is plenty where the bound can prove anything, and harmless elsewhere.
+    let bound_deadline = options.time_budget.map(|b| start + b.mul_f64(0.2));
+    // Without a clock the bound's effort follows the move limit, so that a small
+    // limit means a quick run throughout.
+    let bound_steps = match (options.time_budget, options.iteration_limit) {
+        (None, Some(limit)) => limit.saturating_mul(1000),
+        _ => 300_000_000,
+    };
+    let upper_bound = prove(fair, &engine, bound_deadline, bound_steps);
+    let limits = search_limits(start, n, options, upper_bound);
     let iterations = engine.anneal(options.seed, limits);
     // The best assignment seen may still leave a request that fits somewhere.
     engine.greedy();
     let weight = engine.total();
-    let upper_bound = prove(fair, &engine, weight, start, options.time_budget);
 
     let meetings = assign_tables(fair, &engine, &wished_table, &locked);
     let moved = (0..n)
@@ -119,10 +129,13 @@ pub fn schedule(fair: &Fair, options: &ScheduleOptions) -> Result<Schedule, Sche
     })
 }
 
-fn search_limits(start: Instant, requests: usize, options: &ScheduleOptions) -> Limits {
-    // Keep a tenth of the budget for the bound, which only needs a moment on the
-    // sizes where it can prove anything.
-    let budget = options.time_budget.map(|b| b.mul_f64(0.9));
+fn search_limits(
+    start: Instant,
+    requests: usize,
+    options: &ScheduleOptions,
+    upper_bound: u64,
+) -> Limits {
+    let budget = options.time_budget;
     let iterations = match (options.iteration_limit, options.time_budget) {
         (None, None) => Some(DEFAULT_MOVES_PER_REQUEST * requests.max(1) as u64),
         (limit, _) => limit,
@@ -131,6 +144,7 @@ fn search_limits(start: Instant, requests: usize, options: &ScheduleOptions) -> 
         start,
         budget,
         iterations,
+        enough: upper_bound,
     }
 }
 
@@ -197,14 +211,11 @@ fn place_locked(
     Ok(())
 }
 
-/// The upper bound on what the search could have reached, given the fixed meetings.
-fn prove(
-    fair: &Fair,
-    engine: &Engine,
-    weight: u64,
-    start: Instant,
-    budget: Option<Duration>,
-) -> u64 {
+/// An upper bound on what any schedule keeping the fixed meetings can weigh. The
+/// engine's current assignment (the greedy start) aims the subgradient steps and
+/// seeds the table prices.
+fn prove(fair: &Fair, engine: &Engine, deadline: Option<Instant>, steps: u64) -> u64 {
+    let weight = engine.total();
     let n = fair.requests().len();
     let s_count = fair.slots();
     let mut capacity = vec![fair.tables(); s_count];
@@ -243,9 +254,22 @@ fn prove(
                 .collect()
         })
         .collect();
-    let work: usize = allowed.iter().map(Vec::len).sum::<usize>().max(1);
-    // About 3·10⁸ elementary steps at most, and never fewer than 50 rounds.
-    let rounds = (300_000_000 / work).clamp(50, 5000);
+    let work = allowed.iter().map(Vec::len).sum::<usize>().max(1) as u64;
+    // At most `steps` request-slot evaluations, and never fewer than 50 rounds.
+    let rounds = (steps / work).clamp(50, 30_000) as usize;
+    // A full slot's table is worth about its lightest movable meeting.
+    let table_prices = (0..s_count)
+        .map(|s| {
+            let lightest = (0..n)
+                .filter(|&r| engine.slot_of()[r] == s as u16 && !engine.is_fixed(r))
+                .map(|r| fair.weight(r))
+                .min();
+            match lightest {
+                Some(w) if engine.load(s) >= fair.tables() => f64::from(w),
+                _ => 0.0,
+            }
+        })
+        .collect();
     let relaxation = bound::Relaxation {
         slots: s_count,
         participants: fair.participants().len(),
@@ -253,8 +277,8 @@ fn prove(
         weight: &weights,
         allowed: &allowed,
         capacity: &capacity,
+        table_prices,
     };
-    let deadline = budget.map(|b| start + b);
     fixed_weight
         + bound::upper_bound(
             &relaxation,

@@ -371,7 +371,7 @@ impl Engine {
         loop {
             if iterations.is_multiple_of(256) {
                 let progress = limits.progress(iterations);
-                if progress >= 1.0 {
+                if progress >= 1.0 || best >= limits.enough {
                     break;
                 }
                 temperature = t_start * (t_end / t_start).powf(progress);
@@ -426,6 +426,8 @@ pub(crate) struct Limits {
     pub(crate) start: Instant,
     pub(crate) budget: Option<Duration>,
     pub(crate) iterations: Option<u64>,
+    /// A weight nothing can exceed: reaching it ends the search.
+    pub(crate) enough: u64,
 }
 
 impl Limits {
