@@ -390,3 +390,236 @@ fn explain_unplaced(fair: &Fair, engine: &Engine) -> Vec<Unplaced> {
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use expect_test::expect;
+
+    type TestResult = Result<(), Box<dyn std::error::Error>>;
+
+    /// A fair from a compact description: participants as `id:slots` and requests
+    /// as `a-b:weight`.
+    fn fair(slots: usize, tables: usize, people: &[&str], requests: &[&str]) -> Fair {
+        let participants = people
+            .iter()
+            .map(|p| {
+                let (id, avail) = p.split_once(':').unwrap_or((p, ""));
+                Participant {
+                    id: id.to_string(),
+                    available: avail
+                        .chars()
+                        .filter_map(|c| c.to_digit(10))
+                        .map(|d| Slot(d as usize))
+                        .collect(),
+                }
+            })
+            .collect();
+        let requests = requests
+            .iter()
+            .map(|r| {
+                let (pair, w) = r.split_once(':').unwrap_or((r, "1"));
+                let (a, b) = pair.split_once('-').unwrap_or((pair, pair));
+                MeetingRequest {
+                    a: a.to_string(),
+                    b: b.to_string(),
+                    weight: w.parse().unwrap_or(1),
+                }
+            })
+            .collect();
+        match Fair::new(slots, tables, participants, requests) {
+            Ok(f) => f,
+            Err(e) => panic!("bad test fair: {e}"),
+        }
+    }
+
+    fn run(fair: &Fair, locked: Vec<Placement>) -> Result<Schedule, ScheduleError> {
+        schedule(
+            fair,
+            &ScheduleOptions {
+                time_budget: None,
+                iteration_limit: Some(5_000),
+                locked,
+                ..ScheduleOptions::default()
+            },
+        )
+    }
+
+    fn reasons(fair: &Fair, plan: &Schedule) -> Vec<String> {
+        plan.unplaced
+            .iter()
+            .map(|u| {
+                let r = &fair.requests()[u.request];
+                format!("{}-{}: {}", r.a, r.b, u.reason)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_pair_never_present_together_has_no_common_slot() -> TestResult {
+        let f = fair(2, 1, &["a:0", "b:1"], &["a-b:5"]);
+        let plan = run(&f, vec![])?;
+        expect![[r#"["a-b: no common available slot"]"#]]
+            .assert_eq(&format!("{:?}", reasons(&f, &plan)));
+        Ok(())
+    }
+
+    #[test]
+    fn a_request_loses_to_heavier_meetings_of_the_same_people() -> TestResult {
+        // In the only slot, a meets c (9) and b meets d (9): a-b (5) cannot beat both.
+        let f = fair(
+            1,
+            5,
+            &["a:0", "b:0", "c:0", "d:0"],
+            &["a-b:5", "a-c:9", "b-d:9"],
+        );
+        let plan = run(&f, vec![])?;
+        assert_eq!(plan.weight, 18);
+        expect![[r#"["a-b: lost to meetings of at least the same weight"]"#]]
+            .assert_eq(&format!("{:?}", reasons(&f, &plan)));
+        Ok(())
+    }
+
+    #[test]
+    fn a_request_whose_free_slots_are_full_says_so() -> TestResult {
+        // One table: c-d (9) takes it, a-b (2) is free but has no table.
+        let f = fair(1, 1, &["a:0", "b:0", "c:0", "d:0"], &["a-b:2", "c-d:9"]);
+        let plan = run(&f, vec![])?;
+        expect![[r#"["a-b: every slot where both are free is full"]"#]]
+            .assert_eq(&format!("{:?}", reasons(&f, &plan)));
+        assert!(plan.unplaced[0].blockers[0].full);
+        Ok(())
+    }
+
+    #[test]
+    fn a_request_blocked_by_a_locked_meeting_names_the_lock() -> TestResult {
+        // Staff lock the light a-c (1) into the only slot; a-b (9) would have won.
+        let f = fair(1, 2, &["a:0", "b:0", "c:0"], &["a-b:9", "a-c:1"]);
+        let lock = Placement {
+            a: "c".into(),
+            b: "a".into(),
+            slot: Slot(0),
+            table: Some(Table(1)),
+        };
+        let plan = run(&f, vec![lock])?;
+        assert_eq!(plan.weight, 1);
+        assert_eq!(plan.upper_bound, 1, "the bound respects the lock");
+        expect![[r#"["a-b: every common slot is blocked by locked meetings"]"#]]
+            .assert_eq(&format!("{:?}", reasons(&f, &plan)));
+        assert_eq!(
+            (plan.meetings[0].table, plan.meetings[0].locked),
+            (Table(1), true)
+        );
+        Ok(())
+    }
+
+    #[test]
+    fn the_heavier_meeting_wins_a_shared_participant() -> TestResult {
+        let f = fair(1, 3, &["a:0", "b:0", "c:0"], &["a-b:3", "a-c:4"]);
+        let plan = run(&f, vec![])?;
+        assert_eq!(plan.weight, 4);
+        assert!(plan.is_optimal());
+        Ok(())
+    }
+
+    #[test]
+    fn two_locks_for_one_person_in_one_slot_are_refused() {
+        let f = fair(2, 2, &["a:01", "b:01", "c:01"], &["a-b", "a-c"]);
+        let lock = |b: &str| Placement {
+            a: "a".into(),
+            b: b.into(),
+            slot: Slot(1),
+            table: None,
+        };
+        let err = run(&f, vec![lock("b"), lock("c")]).map(|_| ());
+        expect![[r#"Err(LockedDoubleBooked { who: "a", slot: 1 })"#]]
+            .assert_eq(&format!("{err:?}"));
+    }
+
+    #[test]
+    fn a_lock_when_someone_is_away_is_refused() {
+        let f = fair(2, 2, &["a:01", "b:1"], &["a-b"]);
+        let lock = Placement {
+            a: "a".into(),
+            b: "b".into(),
+            slot: Slot(0),
+            table: None,
+        };
+        let err = run(&f, vec![lock]).map(|_| ());
+        expect![[r#"Err(LockedUnavailable { a: "a", b: "b", slot: 0, who: "b" })"#]]
+            .assert_eq(&format!("{err:?}"));
+    }
+
+    #[test]
+    fn more_locks_than_tables_in_a_slot_are_refused() {
+        let f = fair(1, 1, &["a:0", "b:0", "c:0", "d:0"], &["a-b", "c-d"]);
+        let lock = |a: &str, b: &str| Placement {
+            a: a.into(),
+            b: b.into(),
+            slot: Slot(0),
+            table: None,
+        };
+        let err = run(&f, vec![lock("a", "b"), lock("c", "d")]).map(|_| ());
+        expect![[r#"Err(LockedOverCapacity { slot: 0 })"#]].assert_eq(&format!("{err:?}"));
+    }
+
+    #[test]
+    fn the_solution_json_is_in_the_checkers_format() -> TestResult {
+        let f = fair(2, 1, &["a:01", "b:01", "c:1"], &["a-b:2", "c-a:3"]);
+        let plan = run(&f, vec![])?;
+        expect![[r#"{"meetings":[{"a":"a","b":"b","slot":0,"table":0},{"a":"c","b":"a","slot":1,"table":0}]}"#]]
+            .assert_eq(&plan.to_json(&f));
+        Ok(())
+    }
+
+    #[test]
+    fn an_empty_fair_gets_an_empty_schedule() -> TestResult {
+        let f = fair(3, 2, &[], &[]);
+        let plan = run(&f, vec![])?;
+        assert_eq!(
+            (plan.weight, plan.upper_bound, plan.meetings.len()),
+            (0, 0, 0)
+        );
+        Ok(())
+    }
+
+    #[test]
+    fn the_checker_catches_a_double_booking_and_a_wrong_weight() {
+        let f = fair(1, 2, &["a:0", "b:0", "c:0"], &["a-b:2", "a-c:3"]);
+        let bad = Schedule {
+            meetings: vec![
+                Meeting {
+                    request: 0,
+                    slot: Slot(0),
+                    table: Table(0),
+                    locked: false,
+                },
+                Meeting {
+                    request: 1,
+                    slot: Slot(0),
+                    table: Table(0),
+                    locked: false,
+                },
+            ],
+            unplaced: vec![],
+            weight: 4,
+            upper_bound: 5,
+            moved: vec![],
+            iterations: 0,
+        };
+        let errors: Vec<String> = verify(&f, &bad)
+            .err()
+            .unwrap_or_default()
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        expect![[r#"
+            [
+                "participant a has two meetings in slot 0",
+                "table 0 of slot 0 is used twice",
+                "the reported weight 4 differs from the meetings' weight 5",
+            ]
+        "#]]
+        .assert_debug_eq(&errors);
+    }
+}
