@@ -258,7 +258,7 @@ fn prove(fair: &Fair, engine: &Engine, deadline: Option<Instant>, steps: u64) ->
     // At most `steps` request-slot evaluations, and never fewer than 50 rounds.
     let rounds = (steps / work).clamp(50, 30_000) as usize;
     // A full slot's table is worth about its lightest movable meeting.
-    let table_prices = (0..s_count)
+    let table_prices: Vec<f64> = (0..s_count)
         .map(|s| {
             let lightest = (0..n)
                 .filter(|&r| engine.slot_of()[r] == s as u16 && !engine.is_fixed(r))
@@ -270,6 +270,29 @@ fn prove(fair: &Fair, engine: &Engine, deadline: Option<Instant>, steps: u64) ->
             }
         })
         .collect();
+    // A meeting's weight above its table's price is charged to the busier side
+    // (more requests per present slot): that side's time is what is scarce, as
+    // complementary slackness would have it at the optimum.
+    let mut participant_prices = vec![0.0f64; fair.participants().len() * s_count];
+    let mut demand = vec![0usize; fair.participants().len()];
+    for r in 0..n {
+        let (a, b) = fair.ends(r);
+        demand[a] += 1;
+        demand[b] += 1;
+    }
+    let pressure =
+        |p: usize| demand[p] as f64 / fair.participants()[p].available.len().max(1) as f64;
+    for r in 0..n {
+        let s = engine.slot_of()[r];
+        if s == NO_SLOT || engine.is_fixed(r) {
+            continue;
+        }
+        let s = s as usize;
+        let (a, b) = fair.ends(r);
+        let busier = if pressure(a) >= pressure(b) { a } else { b };
+        let excess: f64 = f64::from(fair.weight(r)) - table_prices[s];
+        participant_prices[busier * s_count + s] = excess.max(0.0);
+    }
     let relaxation = bound::Relaxation {
         slots: s_count,
         participants: fair.participants().len(),
@@ -278,6 +301,7 @@ fn prove(fair: &Fair, engine: &Engine, deadline: Option<Instant>, steps: u64) ->
         allowed: &allowed,
         capacity: &capacity,
         table_prices,
+        participant_prices,
     };
     fixed_weight
         + bound::upper_bound(
