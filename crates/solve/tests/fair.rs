@@ -405,3 +405,84 @@ fn the_benchmark_small_instance_is_solved_to_its_proven_optimum() -> TestResult 
     assert!(plan.is_optimal());
     Ok(())
 }
+
+/// A tiny random fair: few enough requests to enumerate every schedule.
+fn tiny(seed: u64) -> Fair {
+    let mut rng = StdRng::seed_from_u64(seed);
+    let slots = rng.random_range(1..=3);
+    let tables = rng.random_range(0..=3);
+    let people = rng.random_range(2..=6);
+    let participants: Vec<Participant> = (0..people)
+        .map(|p| Participant {
+            id: format!("p{p}"),
+            available: (0..slots)
+                .filter(|_| rng.random::<f64>() < 0.8)
+                .map(Slot)
+                .collect(),
+        })
+        .collect();
+    let mut requests: Vec<MeetingRequest> = Vec::new();
+    for a in 0..people {
+        for b in a + 1..people {
+            if requests.len() < 8 && rng.random::<f64>() < 0.6 {
+                requests.push(MeetingRequest {
+                    a: format!("p{a}"),
+                    b: format!("p{b}"),
+                    weight: rng.random_range(1..=10),
+                });
+            }
+        }
+    }
+    match Fair::new(slots, tables, participants, requests) {
+        Ok(fair) => fair,
+        Err(e) => panic!("tiny fair invalid: {e}"),
+    }
+}
+
+/// The best weight over every assignment of requests to slots (or none).
+fn brute_force(fair: &Fair) -> u64 {
+    let n = fair.requests().len();
+    let choices = fair.slots() + 1;
+    let mut best = 0;
+    for code in 0..choices.pow(n as u32) {
+        let mut rest = code;
+        let mut busy = std::collections::HashSet::new();
+        let mut load = vec![0; fair.slots()];
+        let mut weight = 0u64;
+        let mut ok = true;
+        for r in 0..n {
+            let c = rest % choices;
+            rest /= choices;
+            if c == fair.slots() {
+                continue;
+            }
+            let (a, b) = fair.ends(r);
+            load[c] += 1;
+            ok &= fair.common_slots(r).contains(&Slot(c))
+                && busy.insert((a, c))
+                && busy.insert((b, c))
+                && load[c] <= fair.tables();
+            weight += u64::from(fair.weight(r));
+        }
+        if ok {
+            best = best.max(weight);
+        }
+    }
+    best
+}
+
+#[test]
+fn tiny_random_fairs_are_solved_to_the_enumerated_optimum_under_a_valid_bound() -> TestResult {
+    for seed in 0..60 {
+        let fair = tiny(seed);
+        let plan = schedule(&fair, &quick(seed))?;
+        let weight = verify(&fair, &plan).map_err(|v| format!("seed {seed}: {v:?}"))?;
+        let optimum = brute_force(&fair);
+        assert_eq!(weight, optimum, "seed {seed}");
+        assert!(
+            plan.upper_bound >= optimum,
+            "seed {seed}: bound below optimum"
+        );
+    }
+    Ok(())
+}
