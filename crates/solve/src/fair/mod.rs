@@ -528,7 +528,7 @@ mod tests {
         let plan = run(&f, vec![lock])?;
         assert_eq!(plan.weight, 1);
         assert_eq!(plan.upper_bound, 1, "the bound respects the lock");
-        expect![[r#"["a-b: every common slot is blocked by locked meetings"]"#]]
+        expect![[r#"["a-b: every common slot is blocked by locked or kept meetings"]"#]]
             .assert_eq(&format!("{:?}", reasons(&f, &plan)));
         assert_eq!(
             (plan.meetings[0].table, plan.meetings[0].locked),
