@@ -246,3 +246,245 @@ fn working_minutes(problem: &Problem, machine: usize, start: Time, end: Time) ->
 fn is_working(problem: &Problem, machine: usize, t: Time) -> bool {
     working_minutes(problem, machine, t, t + 1) == 1
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use crate::fjsp::model::{Calendar, Factory, FrozenOperation, Outage, Window};
+    use crate::fjsp::plan::{Assignment, SearchStats};
+
+    /// Two jobs on two machines in two factories, 3 minutes apart by truck.
+    fn problem() -> Problem {
+        let mut problem = crate::fjsp::parse("2 2\n2 1 1 4 2 1 2 2 3\n1 2 1 5 2 6\n").unwrap();
+        problem.factories.push(Factory { name: "F2".into() });
+        problem.machines[1].factory = 1;
+        problem.transport = vec![vec![0, 3], vec![3, 0]];
+        problem
+    }
+
+    fn plan(problem: &Problem, assignments: &[(usize, usize, usize, Time, Time)]) -> Plan {
+        let assignments = assignments
+            .iter()
+            .map(|&(job, operation, machine, start, end)| Assignment {
+                job,
+                operation,
+                machine,
+                start,
+                end,
+            })
+            .collect();
+        Plan::from_assignments(problem, assignments, SearchStats::default())
+    }
+
+    #[test]
+    fn a_correct_plan_passes_and_its_makespan_is_returned() {
+        let p = problem();
+        // Job 0: M1 [0,4), truck 3, M2 [7,10); job 1: M1 [4,9).
+        assert_eq!(
+            check(
+                &p,
+                &plan(&p, &[(0, 0, 0, 0, 4), (0, 1, 1, 7, 10), (1, 0, 0, 4, 9)])
+            ),
+            Ok(Makespan(10))
+        );
+    }
+
+    #[test]
+    fn ignoring_the_transport_lag_is_a_precedence_violation() {
+        let p = problem();
+        let result = check(
+            &p,
+            &plan(&p, &[(0, 0, 0, 0, 4), (0, 1, 1, 5, 8), (1, 0, 0, 4, 9)]),
+        );
+        assert_eq!(
+            result,
+            Err(Violation::Precedence {
+                job: 0,
+                operation: 1,
+                start: 5,
+                ready: 7
+            })
+        );
+    }
+
+    #[test]
+    fn two_operations_sharing_a_machine_minute_overlap() {
+        let p = problem();
+        let result = check(
+            &p,
+            &plan(&p, &[(0, 0, 0, 0, 4), (0, 1, 1, 7, 10), (1, 0, 0, 3, 8)]),
+        );
+        assert!(
+            matches!(result, Err(Violation::Overlap { machine: 0, .. })),
+            "{result:?}"
+        );
+    }
+
+    #[test]
+    fn a_machine_that_cannot_do_the_operation_is_ineligible() {
+        let p = problem();
+        let result = check(
+            &p,
+            &plan(&p, &[(0, 0, 1, 0, 4), (0, 1, 1, 7, 10), (1, 0, 0, 4, 9)]),
+        );
+        assert_eq!(
+            result,
+            Err(Violation::Ineligible {
+                job: 0,
+                operation: 0,
+                machine: 1
+            })
+        );
+    }
+
+    #[test]
+    fn a_missing_or_doubled_operation_is_reported() {
+        let p = problem();
+        let result = check(&p, &plan(&p, &[(0, 0, 0, 0, 4), (1, 0, 0, 4, 9)]));
+        assert_eq!(
+            result,
+            Err(Violation::Missing {
+                job: 0,
+                operation: 1
+            })
+        );
+        let result = check(
+            &p,
+            &plan(
+                &p,
+                &[
+                    (0, 0, 0, 0, 4),
+                    (0, 0, 0, 0, 4),
+                    (0, 1, 1, 7, 10),
+                    (1, 0, 0, 4, 9),
+                ],
+            ),
+        );
+        assert_eq!(
+            result,
+            Err(Violation::Duplicate {
+                job: 0,
+                operation: 0
+            })
+        );
+    }
+
+    #[test]
+    fn an_operation_pausing_over_the_night_must_count_only_working_minutes() {
+        let mut p = problem();
+        p.machines[0].calendar = Calendar {
+            windows: vec![
+                Window { start: 0, end: 2 },
+                Window {
+                    start: 10,
+                    end: FOREVER,
+                },
+            ],
+        };
+        // Job 0 op 0 takes 4 working minutes: [0,2) and [10,12).
+        let good = plan(
+            &p,
+            &[(0, 0, 0, 0, 12), (0, 1, 1, 15, 18), (1, 0, 0, 12, 17)],
+        );
+        assert_eq!(check(&p, &good), Ok(Makespan(18)));
+        let too_short = plan(&p, &[(0, 0, 0, 0, 4), (0, 1, 1, 7, 10), (1, 0, 0, 12, 17)]);
+        assert!(matches!(
+            check(&p, &too_short),
+            Err(Violation::WrongWork {
+                job: 0,
+                operation: 0,
+                worked: 2,
+                ..
+            })
+        ));
+        let starts_at_night = plan(
+            &p,
+            &[(0, 0, 0, 5, 14), (0, 1, 1, 17, 20), (1, 0, 0, 14, 19)],
+        );
+        assert_eq!(
+            check(&p, &starts_at_night),
+            Err(Violation::OutsideWorkingTime {
+                job: 0,
+                operation: 0
+            })
+        );
+    }
+
+    #[test]
+    fn work_during_an_outage_does_not_count() {
+        let mut p = problem();
+        p.outages.push(Outage {
+            machine: 0,
+            from: 1,
+            until: Some(3),
+        });
+        let result = check(
+            &p,
+            &plan(&p, &[(0, 0, 0, 0, 4), (0, 1, 1, 7, 10), (1, 0, 0, 4, 9)]),
+        );
+        assert!(
+            matches!(
+                result,
+                Err(Violation::WrongWork {
+                    job: 0,
+                    operation: 0,
+                    worked: 2,
+                    ..
+                })
+            ),
+            "{result:?}"
+        );
+        let fixed = plan(&p, &[(0, 0, 0, 0, 6), (0, 1, 1, 9, 12), (1, 0, 0, 6, 11)]);
+        assert_eq!(check(&p, &fixed), Ok(Makespan(12)));
+    }
+
+    #[test]
+    fn a_frozen_operation_must_not_move_and_nothing_new_starts_before_replanning_time() {
+        let mut p = problem();
+        p.frozen.push(FrozenOperation {
+            job: 0,
+            operation: 0,
+            machine: 0,
+            start: 0,
+            end: 6,
+        });
+        p.not_before = 2;
+        let moved = plan(&p, &[(0, 0, 0, 0, 4), (0, 1, 1, 9, 12), (1, 0, 0, 6, 11)]);
+        assert_eq!(
+            check(&p, &moved),
+            Err(Violation::FrozenMoved {
+                job: 0,
+                operation: 0
+            })
+        );
+        let kept = plan(&p, &[(0, 0, 0, 0, 6), (0, 1, 1, 9, 12), (1, 0, 0, 6, 11)]);
+        assert_eq!(check(&p, &kept), Ok(Makespan(12)));
+        let mut early = kept.clone();
+        early.assignments[2] = Assignment {
+            job: 1,
+            operation: 0,
+            machine: 1,
+            start: 1,
+            end: 7,
+        };
+        assert!(matches!(
+            check(&p, &early),
+            Err(Violation::TooEarly { job: 1, .. })
+        ));
+    }
+
+    #[test]
+    fn a_wrong_reported_makespan_is_caught() {
+        let p = problem();
+        let mut wrong = plan(&p, &[(0, 0, 0, 0, 4), (0, 1, 1, 7, 10), (1, 0, 0, 4, 9)]);
+        wrong.makespan = Makespan(9);
+        assert_eq!(
+            check(&p, &wrong),
+            Err(Violation::WrongMakespan {
+                reported: 9,
+                actual: 10
+            })
+        );
+    }
+}

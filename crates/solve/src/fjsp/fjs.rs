@@ -88,7 +88,7 @@ pub fn parse(text: &str) -> Result<Problem, ParseError> {
     let machine_count = match fields[1].parse::<usize>() {
         Ok(m) => m,
         Err(_) => match fields[1].parse::<f64>() {
-            Ok(m) if m.fract() == 0.0 && m >= 1.0 && m < 1e9 => m as usize,
+            Ok(m) if m.fract() == 0.0 && (1.0..1e9).contains(&m) => m as usize,
             _ => return Err(bad_header()),
         },
     };
@@ -223,6 +223,7 @@ fn trim_decimal(x: f64) -> String {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

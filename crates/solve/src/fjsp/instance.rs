@@ -211,6 +211,7 @@ fn effective_windows(
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
     use crate::fjsp::model::{Alternative, Calendar, Job, Operation, Outage, Window};

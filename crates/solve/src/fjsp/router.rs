@@ -191,3 +191,55 @@ fn lower_bound(inst: &Instance) -> Time {
     bound = bound.max((total + machines - 1) / machines);
     bound.max(bound_to.into_iter().max().unwrap_or(0))
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use crate::fjsp::{check, parse};
+
+    #[test]
+    fn a_tiny_instance_is_solved_to_its_lower_bound_and_the_search_stops_there() {
+        // Two jobs that can swap machines: the optimum runs both in parallel.
+        let problem = parse("2 2\n1 2 1 5 2 9\n1 2 1 9 2 5\n").unwrap();
+        let plan = route(&problem, &Budget::iterations(10_000, 3)).unwrap();
+        assert_eq!(plan.makespan.0, 5);
+        assert!(plan.stats.proved_optimal);
+        assert_eq!(check(&problem, &plan), Ok(plan.makespan));
+    }
+
+    #[test]
+    fn the_lower_bound_counts_the_longest_job_and_the_average_load() {
+        let problem = parse("2 2\n3 1 1 4 1 1 4 1 2 4\n1 1 2 2\n").unwrap();
+        assert_eq!(lower_bound(&Instance::new(&problem)), 12);
+        let problem = parse("3 1\n1 1 1 4\n1 1 1 4\n1 1 1 4\n").unwrap();
+        assert_eq!(lower_bound(&Instance::new(&problem)), 12);
+    }
+
+    #[test]
+    fn a_delay_reported_at_replanning_extends_the_frozen_operation() {
+        let problem = parse("2 2\n2 1 1 4 1 2 3\n1 1 1 5\n").unwrap();
+        let plan = route(&problem, &Budget::iterations(1000, 1)).unwrap();
+        let first = *plan.assignment(0, 0).unwrap();
+        let delay = Delay {
+            job: 0,
+            operation: 0,
+            end: first.end + 7,
+        };
+        let next = problem.replanning(&plan, first.start + 1, &[delay], &[]);
+        let frozen = next.frozen_at(0, 0).unwrap();
+        assert_eq!((frozen.start, frozen.end), (first.start, first.end + 7));
+        let replanned = route(&next, &Budget::iterations(1000, 1)).unwrap();
+        assert_eq!(check(&next, &replanned), Ok(replanned.makespan));
+        assert!(replanned.assignment(0, 1).unwrap().start >= first.end + 7);
+    }
+
+    #[test]
+    fn jobs_finishing_after_their_due_date_report_tardiness() {
+        let mut problem = parse("2 1\n1 1 1 5\n1 1 1 5\n").unwrap();
+        problem.jobs[0].due = Some(6);
+        problem.jobs[1].due = Some(6);
+        let plan = route(&problem, &Budget::iterations(100, 1)).unwrap();
+        assert_eq!(plan.total_tardiness(), 4);
+    }
+}

@@ -25,7 +25,7 @@ use std::time::Instant;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Move {
-    /// Put `v` at `index` of machine `machine`'s sequence (`machine` differs from `v`'s).
+    /// Put `v` at `index` of machine `machine`'s sequence (without `v`, if it is there).
     Reassign { v: u32, machine: u32, index: u32 },
     /// Exchange `u` and its machine successor `w`.
     Swap { u: u32, w: u32 },
@@ -107,14 +107,17 @@ impl<'a> Search<'a> {
         let machines = self.inst.machines.max(1) as u64;
         // Tenure grows with the number of operations per machine, as in MG2000 where it
         // depends on the instance size; randomised to avoid cycling.
-        let tenure_min = 2 + n / (4 * machines).max(1) / 2;
+        // Tenure grows with the number of operations per machine, as in MG2000 where it
+        // depends on the instance size; randomised to avoid cycling. Short patience before
+        // perturbing worked best on Brandimarte's Mk03–Mk10 (see docs/bench/fjsp.md).
+        let tenure_min = 2 + n / (8 * machines);
         let tenure_range = 2 + n / machines;
-        let patience = (2000 + 20 * n).min(20_000);
+        let patience = (300 + 10 * n).min(3000);
         let mut last_improvement = 0u64;
         let mut restarts = 0u64;
         let mut reached_lower_bound = self.best_makespan <= limits.lower_bound;
         while !reached_lower_bound && self.iteration < limits.max_iterations {
-            if self.iteration % 64 == 0 && Instant::now() >= limits.deadline {
+            if self.iteration.is_multiple_of(64) && Instant::now() >= limits.deadline {
                 break;
             }
             self.iteration += 1;
@@ -274,9 +277,7 @@ impl<'a> Search<'a> {
             let v = self.path[i] as usize;
             for a in inst.alt_start[v]..inst.alt_start[v + 1] {
                 let k = inst.alt_machine[a] as usize;
-                if k != self.current.machine[v] as usize {
-                    self.scan_reassignments(pick, v, k, inst.alt_duration[a]);
-                }
+                self.scan_reassignments(pick, v, k, inst.alt_duration[a]);
             }
         }
         // Critical blocks: runs of path operations that follow each other on a machine.
@@ -322,17 +323,25 @@ impl<'a> Search<'a> {
             tail = inst.lag(k, r.machine[js] as usize) + self.span(js) + t.tail[js];
         }
         let sequence = &r.sequence[k];
-        let len = sequence.len();
+        // On v's own machine, positions refer to the sequence without v.
+        let own = r.machine[v] as usize == k;
+        let skip = if own {
+            r.position[v] as usize
+        } else {
+            usize::MAX
+        };
+        let len = sequence.len() - usize::from(own);
+        let at = |i: usize| sequence[if i >= skip { i + 1 } else { i }] as usize;
         // MG2000: an operation whose tail outweighs v's (`heavy_tail`) but whose end does
         // not pass v's earliest start could be an ancestor of v, so v goes after it; one
         // that ends after v's earliest start but has the lighter tail could be a
         // descendant, so v goes before it. Positions in between keep the graph acyclic.
         let mut lo = 0;
         let mut hi = len;
-        for (i, &x) in sequence.iter().enumerate() {
-            let x = x as usize;
+        for i in 0..len {
+            let x = at(i);
             let late_end = t.end[x] > head;
-            let heavy_tail = self.span(x) + t.tail[x] > tail;
+            let heavy_tail = (t.end[x] - t.start[x]) + t.tail[x] > tail;
             if heavy_tail && !late_end {
                 lo = i + 1;
             }
@@ -340,18 +349,21 @@ impl<'a> Search<'a> {
                 hi = i;
             }
         }
-        if lo > hi {
+        if lo > hi || (own && lo == hi && lo == skip) {
             return;
         }
         let tabu = self.tabu_machine[v * inst.machines + k] > self.iteration;
         let estimate_at = |index: usize| {
+            if index == skip {
+                return Time::MAX;
+            }
             let before = if index > 0 {
-                t.end[sequence[index - 1] as usize]
+                t.end[at(index - 1)]
             } else {
                 Time::MIN
             };
             let after = if index < len {
-                let x = sequence[index] as usize;
+                let x = at(index);
                 (t.end[x] - t.start[x]) + t.tail[x]
             } else {
                 0
@@ -369,6 +381,9 @@ impl<'a> Search<'a> {
                 .min_by_key(|&(_, e)| e)
                 .unwrap_or((lo, Time::MAX))
         };
+        if estimate == Time::MAX {
+            return;
+        }
         let step = Move::Reassign {
             v: v as u32,
             machine: k as u32,
