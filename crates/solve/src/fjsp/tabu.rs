@@ -2,9 +2,9 @@
 //!
 //! Each iteration looks only at one critical path of the current routing:
 //! - *reassignment*: take a critical operation off its machine and insert it into the
-//!   sequence of another eligible machine, at one of the positions that MG2000 proves
-//!   acyclic (after every operation that must precede it, before every one that must
-//!   follow it);
+//!   sequence of any eligible machine (its own included), at one of the positions that
+//!   MG2000 proves acyclic (after every operation that may precede it, before every one
+//!   that may follow it);
 //! - *swap*: exchange the first two or the last two operations of a critical block
 //!   (the N5 neighbourhood of Nowicki & Smutnicki).
 //!
@@ -13,8 +13,11 @@
 //! estimate); only the chosen move is applied and timed exactly. Reassignment puts the
 //! (operation, old machine) pair on the tabu list, a swap the reversed pair; a tabu move
 //! is allowed when its estimate beats the best makespan (aspiration). When the best has
-//! not improved for a while, the search goes back to the best routing and perturbs it
-//! with a few random critical moves.
+//! not improved for a while, a few random critical moves kick the search elsewhere
+//! (mostly from where it is, sometimes from the best routing found).
+//!
+//! The inner loop allocates nothing: sequences keep their capacity, candidate moves are
+//! compared as they are generated, and ties are broken by reservoir sampling.
 
 use super::instance::{Instance, NONE};
 use super::model::Time;
@@ -110,6 +113,9 @@ impl<'a> Search<'a> {
         // Tenure grows with the number of operations per machine, as in MG2000 where it
         // depends on the instance size; randomised to avoid cycling. Short patience before
         // perturbing worked best on Brandimarte's Mk03–Mk10 (see docs/bench/fjsp.md).
+        // Tenure grows with the number of operations per machine, as in MG2000 where it
+        // depends on the instance size; randomised to avoid cycling. A short patience
+        // before perturbing worked best on Brandimarte's Mk03–Mk10 and Hurink's la16–la40.
         let tenure_min = 2 + n / (8 * machines);
         let tenure_range = 2 + n / machines;
         let patience = (300 + 10 * n).min(3000);
@@ -215,11 +221,15 @@ impl<'a> Search<'a> {
             .any(|&(a, b, t)| a == u && b == w && t > self.iteration)
     }
 
-    /// Goes back to the best routing and applies a few random critical moves.
+    /// Applies a few random critical moves to the current or the best routing.
     fn perturb_best(&mut self) {
-        self.current.copy_from(&self.best);
-        let acyclic = self.timing.evaluate(self.inst, &self.current);
-        debug_assert!(acyclic);
+        // Mostly kick the current routing (a random walk between local optima, which
+        // reaches farther); now and then return to the best one to intensify.
+        if self.rng.random_range(0..10) == 0 {
+            self.current.copy_from(&self.best);
+            let acyclic = self.timing.evaluate(self.inst, &self.current);
+            debug_assert!(acyclic);
+        }
         self.tabu_machine.fill(0);
         self.tabu_swaps.clear();
         let moves = 2 + self.rng.random_range(0..=(self.inst.n / 25).max(2));
