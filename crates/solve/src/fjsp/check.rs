@@ -2,13 +2,15 @@
 //! written without any of the router's data structures so that a bug in the router
 //! cannot hide behind the same bug here. It favours plain loops over speed.
 
-use super::model::{FOREVER, Problem, Time};
+use super::model::{FOREVER, Problem, ProblemError, Time};
 use super::plan::{Makespan, Plan};
 use thiserror::Error;
 
 /// The first rule a plan breaks. Jobs, operations and machines are 0-based.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum Violation {
+    #[error("the problem itself is invalid: {0}")]
+    InvalidProblem(#[from] ProblemError),
     #[error("job {job}, operation {operation} has no assignment")]
     Missing { job: usize, operation: usize },
     #[error("job {job}, operation {operation} is assigned more than once")]
@@ -70,6 +72,8 @@ pub enum Violation {
 
 /// Verifies a plan against a problem and returns its makespan.
 pub fn check(problem: &Problem, plan: &Plan) -> Result<Makespan, Violation> {
+    // Indices in an invalid problem cannot be trusted, so nothing else is looked at.
+    problem.validate()?;
     // One slot per operation, so that missing and duplicate assignments are found.
     let mut slots: Vec<Vec<Option<usize>>> = problem
         .jobs

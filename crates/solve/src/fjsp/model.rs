@@ -400,6 +400,9 @@ impl Problem {
                     end: f.end,
                 });
             }
+        }
+        // Second pass, once every entry is known to name a real operation and machine.
+        for (i, f) in self.frozen.iter().enumerate() {
             // Started operations are a prefix of their job: the router plans the rest of
             // each job after its last frozen operation.
             if f.operation > 0 {

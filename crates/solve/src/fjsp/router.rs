@@ -108,7 +108,7 @@ pub fn route(problem: &Problem, budget: &Budget) -> Result<Plan, RouteError> {
     timing.evaluate(&inst, &start);
     let initial_makespan = timing.makespan;
     let limits = Limits {
-        deadline: started + budget.time,
+        deadline: started.checked_add(budget.time),
         max_iterations: budget.max_iterations.unwrap_or(u64::MAX),
         lower_bound: lower_bound(&inst),
     };

@@ -45,7 +45,8 @@ enum Pick {
 
 /// When to stop.
 pub(crate) struct Limits {
-    pub deadline: Instant,
+    /// `None` when only the iteration limit counts.
+    pub deadline: Option<Instant>,
     pub max_iterations: u64,
     /// Stop as soon as the makespan reaches this (a lower bound).
     pub lower_bound: Time,
@@ -123,7 +124,9 @@ impl<'a> Search<'a> {
         let mut restarts = 0u64;
         let mut reached_lower_bound = self.best_makespan <= limits.lower_bound;
         while !reached_lower_bound && self.iteration < limits.max_iterations {
-            if self.iteration.is_multiple_of(64) && Instant::now() >= limits.deadline {
+            if self.iteration.is_multiple_of(64)
+                && limits.deadline.is_some_and(|d| Instant::now() >= d)
+            {
                 break;
             }
             self.iteration += 1;
