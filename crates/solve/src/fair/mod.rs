@@ -52,6 +52,10 @@ use search::{Engine, Limits, NO_SLOT};
 /// Moves per request when neither a budget nor a limit is given.
 const DEFAULT_MOVES_PER_REQUEST: u64 = 200;
 
+/// Up to this many (request, common slot) pairs a fair counts as small: the bound
+/// then has time to prove optimality (the benchmark's small size has about 3,000).
+const SMALL_FAIR_CHOICES: usize = 20_000;
+
 /// Schedules the fair. Fails only when the locked meetings contradict each other or
 /// the fair; any other fair, however crowded, gets a valid schedule.
 pub fn schedule(fair: &Fair, options: &ScheduleOptions) -> Result<Schedule, ScheduleError> {
@@ -93,9 +97,16 @@ pub fn schedule(fair: &Fair, options: &ScheduleOptions) -> Result<Schedule, Sche
     engine.greedy();
 
     // The bound comes before the search so that the search can stop as soon as it
-    // reaches it (small fairs are then done in milliseconds); a fifth of the budget
-    // is plenty where the bound can prove anything, and harmless elsewhere.
-    let bound_deadline = options.time_budget.map(|b| start + b.mul_f64(0.2));
+    // reaches it. On small fairs the bound can close the gap and the search needs
+    // little time, so the bound gets half the budget; on larger ones it cannot
+    // converge in a second anyway and gets a fifth, leaving the rest to the search.
+    let choices: usize = (0..n).map(|r| fair.common_slots(r).len()).sum();
+    let share = if choices <= SMALL_FAIR_CHOICES {
+        0.5
+    } else {
+        0.2
+    };
+    let bound_deadline = options.time_budget.map(|b| start + b.mul_f64(share));
     // Without a clock the bound's effort follows the move limit, so that a small
     // limit means a quick run throughout.
     let bound_steps = match (options.time_budget, options.iteration_limit) {

@@ -126,7 +126,9 @@ impl fmt::Display for UnplacedReason {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
             UnplacedReason::NoCommonSlot => "no common available slot",
-            UnplacedReason::BlockedByLocked => "every common slot is blocked by locked or kept meetings",
+            UnplacedReason::BlockedByLocked => {
+                "every common slot is blocked by locked or kept meetings"
+            }
             UnplacedReason::SlotsFull => "every slot where both are free is full",
             UnplacedReason::LostToOtherMeetings => "lost to meetings of at least the same weight",
         })
