@@ -34,6 +34,9 @@ pub(crate) struct Instance {
     always: Vec<bool>,
     /// The latest end of a frozen operation: a floor for the makespan.
     pub frozen_makespan: Time,
+    /// Whether any transport lag is non-zero; when none is, `lag` skips the lookups
+    /// (the academic benchmarks have a single factory, and this is the hottest path).
+    has_transport: bool,
 }
 
 impl Instance {
@@ -60,6 +63,7 @@ impl Instance {
             windows: Vec::with_capacity(machines),
             always: Vec::with_capacity(machines),
             frozen_makespan: 0,
+            has_transport: problem.transport.iter().flatten().any(|&t| t != 0),
         };
         for f in &problem.frozen {
             inst.free_from[f.machine] = inst.free_from[f.machine].max(f.end);
@@ -123,6 +127,9 @@ impl Instance {
     /// Transport lag from the factory of machine `a` to that of machine `b`.
     #[inline]
     pub fn lag(&self, a: usize, b: usize) -> Time {
+        if !self.has_transport {
+            return 0;
+        }
         self.transport[self.factory[a] * self.factories + self.factory[b]]
     }
 

@@ -110,11 +110,6 @@ impl<'a> Search<'a> {
         let n = self.inst.n as u64;
         let machines = self.inst.machines.max(1) as u64;
         // Tenure grows with the number of operations per machine, as in MG2000 where it
-        // depends on the instance size; randomised to avoid cycling.
-        // Tenure grows with the number of operations per machine, as in MG2000 where it
-        // depends on the instance size; randomised to avoid cycling. Short patience before
-        // perturbing worked best on Brandimarte's Mk03–Mk10 (see docs/bench/fjsp.md).
-        // Tenure grows with the number of operations per machine, as in MG2000 where it
         // depends on the instance size; randomised to avoid cycling. A short patience
         // before perturbing worked best on Brandimarte's Mk03–Mk10 and Hurink's la16–la40.
         let tenure_min = 2 + n / (8 * machines);
