@@ -1,0 +1,223 @@
+//! `renkei`: the platform's one binary. `serve` runs the web platform; the other
+//! subcommands run the same store and report code from the command line.
+
+mod bench;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use anyhow::{Context, bail};
+use clap::{Parser, Subcommand, ValueEnum};
+use domain::FiscalYear;
+use store::Store;
+
+/// 中小企業都市連絡協議会の連携プラットフォーム renkei
+#[derive(Debug, Parser)]
+#[command(name = "renkei", version, about, long_about = None)]
+struct Cli {
+    /// Database: sqlite://PATH or postgres://USER@HOST/DB
+    #[arg(long, global = true, env = "RENKEI_DATABASE_URL", default_value = "sqlite://renkei.db")]
+    database_url: String,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Start the platform (migrates, loads the council's data into an empty database,
+    /// and prints a one-time password for the first administrator).
+    Serve {
+        /// Address to listen on.
+        #[arg(long, env = "RENKEI_ADDR", default_value = "127.0.0.1:8080")]
+        addr: SocketAddr,
+        /// Send the session cookie without the Secure flag (only for plain-HTTP test
+        /// clients; browsers accept Secure cookies from localhost).
+        #[arg(long, env = "RENKEI_INSECURE_COOKIES")]
+        insecure_cookies: bool,
+    },
+    /// Apply pending database migrations and load the council's data if empty.
+    Migrate,
+    /// Manage accounts.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// Produce reports.
+    Report {
+        #[command(subcommand)]
+        command: ReportCommand,
+    },
+    /// Export lists as CSV or XLSX.
+    Export {
+        #[command(subcommand)]
+        command: ExportCommand,
+    },
+    /// Run a benchmark (solvers against published instances).
+    Bench {
+        #[command(subcommand)]
+        command: bench::BenchCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum UserCommand {
+    /// Create an account and print its one-time password.
+    Add {
+        /// Organisation key or name, e.g. ota or 大田区.
+        #[arg(long)]
+        org: String,
+        /// secretariat, staff or company.
+        #[arg(long, default_value = "staff")]
+        role: String,
+        /// Display name.
+        #[arg(long, default_value = "")]
+        name: String,
+        /// E-mail address (the login).
+        email: String,
+    },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum ReportFormat {
+    Html,
+    Md,
+}
+
+#[derive(Debug, Subcommand)]
+enum ReportCommand {
+    /// The council's annual report for one or more fiscal years.
+    Annual {
+        /// Fiscal year (2016 or 平成28年度); repeat for several.
+        #[arg(long = "fy", required = true)]
+        fiscal_years: Vec<String>,
+        #[arg(long, value_enum, default_value = "html")]
+        format: ReportFormat,
+        /// Write to this file instead of standard output.
+        #[arg(long, short)]
+        output: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum ExportFormat {
+    Csv,
+    Xlsx,
+}
+
+#[derive(Debug, Subcommand)]
+enum ExportCommand {
+    /// Every initiative with its fiscal-year entries and KPIs.
+    Initiatives {
+        #[arg(long, value_enum, default_value = "csv")]
+        format: ExportFormat,
+        #[arg(long, short)]
+        output: PathBuf,
+    },
+}
+
+fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("RENKEI_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn,sea_orm=warn")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    runtime.block_on(run(cli))
+}
+
+async fn open(url: &str) -> anyhow::Result<Store> {
+    let store = Store::connect(url).await.with_context(|| format!("データベースに接続できません: {url}"))?;
+    let loaded = store.prepare().await.context("マイグレーションまたは初期データの読み込みに失敗しました")?;
+    if loaded {
+        eprintln!("協議会の初期データ（7都市・11団体・施策）を読み込みました。");
+    }
+    Ok(store)
+}
+
+fn parse_years(texts: &[String]) -> anyhow::Result<Vec<FiscalYear>> {
+    texts
+        .iter()
+        .map(|t| FiscalYear::parse(t).map_err(|e| anyhow::anyhow!("--fy {t}: {}", e.reason)))
+        .collect()
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Serve { addr, insecure_cookies } => {
+            let store = open(&cli.database_url).await?;
+            if let Some((email, password)) = store::accounts::ensure_first_admin(&store).await? {
+                println!("──────────────────────────────────────────────");
+                println!("初期管理者（協議会事務局）を作成しました。この表示は一度だけです。");
+                println!("  メールアドレス: {email}");
+                println!("  初回パスワード: {password}");
+                println!("初回ログイン時にパスワードの変更を求められます。");
+                println!("──────────────────────────────────────────────");
+            }
+            let app = web::app(store, web::WebOptions { secure_cookies: !insecure_cookies })
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            let listener = tokio::net::TcpListener::bind(addr)
+                .await
+                .with_context(|| format!("{addr} で待ち受けできません（使用中の可能性があります。--addr で変更できます）"))?;
+            println!("renkei を起動しました: http://{}", listener.local_addr()?);
+            axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
+                .with_graceful_shutdown(async {
+                    let _ = tokio::signal::ctrl_c().await;
+                })
+                .await?;
+        }
+        Command::Migrate => {
+            open(&cli.database_url).await?;
+            println!("マイグレーションは最新です。");
+        }
+        Command::User { command: UserCommand::Add { org, role, name, email } } => {
+            let store = open(&cli.database_url).await?;
+            let new = store::accounts::NewUser { email, display_name: name, role, organisation: org };
+            match store::accounts::create_user(&store, None, &new).await {
+                Ok((user, password)) => {
+                    println!("アカウントを作成しました: {}（{}・{}）", user.email, user.organisation_name, user.role.label());
+                    println!("初回パスワード（一度だけ表示）: {password}");
+                }
+                Err(store::StoreError::Invalid(errors)) => {
+                    let reasons: Vec<String> = errors.into_iter().map(|e| format!("  {}: {}", e.field, e.reason)).collect();
+                    bail!("アカウントを作成できません:\n{}", reasons.join("\n"));
+                }
+                Err(error) => bail!("アカウントを作成できません: {error}"),
+            }
+        }
+        Command::Report { command: ReportCommand::Annual { fiscal_years, format, output } } => {
+            let years = parse_years(&fiscal_years)?;
+            let store = open(&cli.database_url).await?;
+            let text = match format {
+                ReportFormat::Html => web::report::annual_html(&store, &years, true).await,
+                ReportFormat::Md => web::report::annual_markdown(&store, &years).await,
+            }
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+            match output {
+                Some(path) => {
+                    std::fs::write(&path, text).with_context(|| format!("{} に書き込めません", path.display()))?;
+                    eprintln!("{} に書き出しました。", path.display());
+                }
+                None => print!("{text}"),
+            }
+        }
+        Command::Export { command: ExportCommand::Initiatives { format, output } } => {
+            let store = open(&cli.database_url).await?;
+            let initiatives = store::catalogue::list(&store, &Default::default()).await?;
+            let table = web::pages::initiatives_table(&initiatives);
+            let bytes = match format {
+                ExportFormat::Csv => table.csv(),
+                ExportFormat::Xlsx => table.xlsx("施策一覧"),
+            }
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+            std::fs::write(&output, bytes).with_context(|| format!("{} に書き込めません", output.display()))?;
+            eprintln!("{} 件の施策を {} に書き出しました。", initiatives.len(), output.display());
+        }
+        // The solvers are synchronous and have the machine to themselves here.
+        Command::Bench { command } => command.run()?,
+    }
+    Ok(())
+}

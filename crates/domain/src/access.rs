@@ -1,0 +1,115 @@
+//! Who may change what. The store asks these rules before every write, so that no
+//! handler, CLI command or API call can skip them.
+
+/// What a signed-in user is to the platform.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    /// 協議会事務局: sees and edits everything, reads the audit log, manages accounts.
+    Secretariat,
+    /// Staff of one city or chamber: edits only that organisation's records.
+    Staff,
+    /// A member of one company: its own company's records (directory, applications).
+    Company,
+}
+
+impl Role {
+    pub const ALL: [Role; 3] = [Role::Secretariat, Role::Staff, Role::Company];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Role::Secretariat => "secretariat",
+            Role::Staff => "staff",
+            Role::Company => "company",
+        }
+    }
+
+    pub fn parse(code: &str) -> Option<Role> {
+        Role::ALL.into_iter().find(|role| role.code() == code.trim())
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Role::Secretariat => "協議会事務局",
+            Role::Staff => "市区・商工会議所職員",
+            Role::Company => "企業会員",
+        }
+    }
+}
+
+/// The person behind a change: what the store checks and the audit log records.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Actor {
+    pub user_id: i64,
+    pub email: String,
+    pub role: Role,
+    /// The organisation the user belongs to (a city, a chamber, the council, a company).
+    pub organisation_id: Option<i64>,
+}
+
+impl Actor {
+    /// Whether this actor may create, change or delete records owned by `owner`.
+    pub fn may_edit_records_of(&self, owner: i64) -> bool {
+        match self.role {
+            Role::Secretariat => true,
+            Role::Staff | Role::Company => self.organisation_id == Some(owner),
+        }
+    }
+
+    /// Catalogue records (initiatives, their years and KPIs) are kept by staff.
+    pub fn may_edit_catalogue_of(&self, owner: i64) -> bool {
+        self.role != Role::Company && self.may_edit_records_of(owner)
+    }
+
+    pub fn is_secretariat(&self) -> bool {
+        self.role == Role::Secretariat
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn staff_of(organisation: i64) -> Actor {
+        Actor {
+            user_id: 1,
+            email: "staff@example.jp".into(),
+            role: Role::Staff,
+            organisation_id: Some(organisation),
+        }
+    }
+
+    #[test]
+    fn staff_of_ota_may_edit_ota_but_not_sumida() {
+        let (ota, sumida) = (6, 4);
+        assert!(staff_of(ota).may_edit_catalogue_of(ota));
+        assert!(!staff_of(ota).may_edit_catalogue_of(sumida));
+    }
+
+    #[test]
+    fn the_secretariat_may_edit_every_organisation() {
+        let secretariat = Actor {
+            role: Role::Secretariat,
+            ..staff_of(1)
+        };
+        assert!(secretariat.may_edit_catalogue_of(4));
+        assert!(secretariat.may_edit_catalogue_of(99));
+    }
+
+    #[test]
+    fn a_company_member_may_not_edit_the_catalogue_even_of_its_own_organisation() {
+        let member = Actor {
+            role: Role::Company,
+            ..staff_of(20)
+        };
+        assert!(!member.may_edit_catalogue_of(20));
+        assert!(member.may_edit_records_of(20));
+    }
+
+    #[test]
+    fn roles_round_trip_through_their_codes() {
+        for role in Role::ALL {
+            assert_eq!(Role::parse(role.code()), Some(role));
+        }
+        assert_eq!(Role::parse("admin"), None);
+    }
+}

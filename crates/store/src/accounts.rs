@@ -1,0 +1,353 @@
+//! Accounts: users with a role and an organisation, argon2id password hashes,
+//! one-time passwords that must be changed at first login, and a login rate limit
+//! kept in the database so that it holds across every server process.
+
+use argon2::password_hash::{PasswordHasher, PasswordVerifier, phc::PasswordHash};
+use argon2::Argon2;
+use chrono::{Duration, Utc};
+use domain::{Actor, Invalid, Role};
+use rand::Rng;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set, TransactionTrait,
+};
+use serde_json::json;
+
+use crate::audit::{self, Change};
+use crate::entity::{login_attempt, user};
+use crate::organisations;
+use crate::{Store, StoreError};
+
+/// Failed logins for one e-mail address within the window before it is locked.
+pub const FAILURES_PER_EMAIL: u64 = 5;
+/// Failed logins from one client within the window before it is locked.
+pub const FAILURES_PER_CLIENT: u64 = 30;
+pub const LOCK_WINDOW_MINUTES: i64 = 15;
+pub const PASSWORD_MIN_CHARS: usize = 12;
+pub const FIRST_ADMIN_EMAIL: &str = "admin@renkei.local";
+
+/// A user as pages and the CLI show it.
+#[derive(Debug, Clone)]
+pub struct User {
+    pub id: i64,
+    pub email: String,
+    pub display_name: String,
+    pub role: Role,
+    pub organisation_id: Option<i64>,
+    pub organisation_name: String,
+    pub must_change_password: bool,
+}
+
+impl User {
+    pub fn actor(&self) -> Actor {
+        Actor {
+            user_id: self.id,
+            email: self.email.clone(),
+            role: self.role,
+            organisation_id: self.organisation_id,
+        }
+    }
+}
+
+/// A user to create.
+#[derive(Debug, Clone)]
+pub struct NewUser {
+    pub email: String,
+    pub display_name: String,
+    pub role: String,
+    /// Organisation key or Japanese name (`ota` or `大田区`).
+    pub organisation: String,
+}
+
+fn hash(password: &str) -> Result<String, StoreError> {
+    Argon2::default()
+        .hash_password(password.as_bytes())
+        .map(|hash| hash.to_string())
+        .map_err(|error| StoreError::Config(format!("password hashing failed: {error}")))
+}
+
+fn verify(password: &str, stored: &str) -> bool {
+    PasswordHash::new(stored)
+        .map(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
+        .unwrap_or(false)
+}
+
+/// A one-time password people can read aloud: no 0/O or 1/l/I.
+pub fn one_time_password() -> String {
+    const ALPHABET: &[u8] = b"abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+    let mut rng = rand::rng();
+    (0..16)
+        .map(|i| {
+            let c = char::from(ALPHABET[rng.random_range(0..ALPHABET.len())]);
+            if i > 0 && i % 4 == 0 { format!("-{c}") } else { c.to_string() }
+        })
+        .collect()
+}
+
+fn parse_email(input: &str) -> Result<String, Invalid> {
+    let email = domain::text::narrow_ascii(input).trim().to_lowercase();
+    let valid = email.len() <= 254
+        && email.split_once('@').is_some_and(|(local, domain)| {
+            !local.is_empty() && domain.contains('.') && !domain.starts_with('.') && !domain.ends_with('.')
+        })
+        && !email.chars().any(|c| c.is_whitespace() || c.is_control());
+    if valid {
+        Ok(email)
+    } else {
+        Err(Invalid::new("email", format!("メールアドレスの形式が正しくありません（「{input}」）。")))
+    }
+}
+
+fn check_new_password(password: &str) -> Result<(), Invalid> {
+    if password.chars().count() < PASSWORD_MIN_CHARS {
+        return Err(Invalid::new(
+            "new_password",
+            format!("パスワードは{PASSWORD_MIN_CHARS}文字以上にしてください。"),
+        ));
+    }
+    if password.chars().count() > 256 {
+        return Err(Invalid::new("new_password", "パスワードは256文字以内にしてください。"));
+    }
+    Ok(())
+}
+
+async fn to_user(store: &Store, row: user::Model) -> Result<User, StoreError> {
+    let directory = organisations::directory(store).await?;
+    let organisation_name = row
+        .organisation_id
+        .and_then(|id| directory.organisation(id))
+        .map(|o| o.name.clone())
+        .unwrap_or_default();
+    Ok(User {
+        id: row.id,
+        email: row.email,
+        display_name: row.display_name,
+        role: Role::parse(&row.role).unwrap_or(Role::Company),
+        organisation_id: row.organisation_id,
+        organisation_name,
+        must_change_password: row.must_change_password,
+    })
+}
+
+/// Creates a user with a one-time password, returned once and never stored in clear.
+/// `actor` is `None` for the command line run on the server itself.
+pub async fn create_user(store: &Store, actor: Option<&Actor>, new: &NewUser) -> Result<(User, String), StoreError> {
+    if actor.is_some_and(|a| !a.is_secretariat()) {
+        return Err(StoreError::forbidden("アカウントを作成できるのは協議会事務局のみです。"));
+    }
+    let mut errors = Vec::new();
+    let email = parse_email(&new.email).map_err(|e| errors.push(e)).ok();
+    let display_name = domain::text::optional_text("display_name", &new.display_name, 100)
+        .map_err(|e| errors.push(e))
+        .ok();
+    let role = Role::parse(&new.role);
+    if role.is_none() {
+        errors.push(Invalid::new(
+            "role",
+            "権限は secretariat（事務局）・staff（職員）・company（企業会員）のいずれかです。",
+        ));
+    }
+    let directory = organisations::directory(store).await?;
+    let organisation = directory.find_organisation(&new.organisation);
+    if organisation.is_none() {
+        errors.push(Invalid::new(
+            "organisation",
+            format!("団体「{}」は登録されていません。", new.organisation.trim()),
+        ));
+    }
+    let (Some(email), Some(display_name), Some(role), Some(organisation)) = (email, display_name, role, organisation)
+    else {
+        return Err(StoreError::Invalid(errors));
+    };
+    if role == Role::Secretariat && organisation.kind != "council" {
+        return Err(Invalid::new("role", "事務局の権限は協議会に所属するアカウントにのみ付与できます。").into());
+    }
+    let password = one_time_password();
+    let txn = store.db.begin().await?;
+    if user::Entity::find().filter(user::Column::Email.eq(&email)).one(&txn).await?.is_some() {
+        return Err(StoreError::Conflict(format!("{email} は既に登録されています。")));
+    }
+    let row = user::ActiveModel {
+        email: Set(email.clone()),
+        display_name: Set(display_name),
+        password_hash: Set(hash(&password)?),
+        role: Set(role.code().to_owned()),
+        organisation_id: Set(Some(organisation.id)),
+        must_change_password: Set(true),
+        created_at: Set(Utc::now()),
+        ..Default::default()
+    }
+    .insert(&txn)
+    .await?;
+    audit::record(
+        &txn,
+        actor,
+        Change {
+            action: "create",
+            entity: "user",
+            entity_key: email.clone(),
+            organisation_id: Some(organisation.id),
+            summary: format!("アカウント {email}（{}・{}）を作成", organisation.name, role.label()),
+            before: None,
+            after: Some(json!({"email": email, "role": role.code(), "organisation": organisation.key})),
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    Ok((to_user(store, row).await?, password))
+}
+
+/// On a database without users, creates the first secretariat account and returns
+/// its e-mail and one-time password (to be printed once by `renkei serve`).
+pub async fn ensure_first_admin(store: &Store) -> Result<Option<(String, String)>, StoreError> {
+    if user::Entity::find().count(&store.db).await? > 0 {
+        return Ok(None);
+    }
+    let (user, password) = create_user(
+        store,
+        None,
+        &NewUser {
+            email: FIRST_ADMIN_EMAIL.into(),
+            display_name: "協議会事務局（初期管理者）".into(),
+            role: Role::Secretariat.code().into(),
+            organisation: "council".into(),
+        },
+    )
+    .await?;
+    Ok(Some((user.email, password)))
+}
+
+/// Checks e-mail and password, refusing after too many recent failures. Every
+/// attempt is recorded; the answer never tells whether the e-mail exists.
+pub async fn login(store: &Store, email: &str, password: &str, client: &str) -> Result<User, StoreError> {
+    let email = domain::text::narrow_ascii(email).trim().to_lowercase();
+    let since = Utc::now() - Duration::minutes(LOCK_WINDOW_MINUTES);
+    let failures_for_email = login_attempt::Entity::find()
+        .filter(login_attempt::Column::Email.eq(&email))
+        .filter(login_attempt::Column::Succeeded.eq(false))
+        .filter(login_attempt::Column::At.gt(since))
+        .count(&store.db)
+        .await?;
+    let failures_from_client = login_attempt::Entity::find()
+        .filter(login_attempt::Column::Client.eq(client))
+        .filter(login_attempt::Column::Succeeded.eq(false))
+        .filter(login_attempt::Column::At.gt(since))
+        .count(&store.db)
+        .await?;
+    if failures_for_email >= FAILURES_PER_EMAIL || failures_from_client >= FAILURES_PER_CLIENT {
+        return Err(StoreError::RateLimited {
+            retry_after_minutes: LOCK_WINDOW_MINUTES,
+        });
+    }
+    let found = user::Entity::find().filter(user::Column::Email.eq(&email)).one(&store.db).await?;
+    // Hash even for an unknown e-mail, so the answer takes as long either way.
+    let ok = match &found {
+        Some(row) => verify(password, &row.password_hash),
+        None => {
+            let _ = verify(password, "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$3Hx2eYc1gJ0v4m0l7m1e3QbxvK8uH8oJm7Gk0qYb2Ew");
+            false
+        }
+    };
+    login_attempt::ActiveModel {
+        email: Set(email.clone()),
+        client: Set(client.to_owned()),
+        succeeded: Set(ok),
+        at: Set(Utc::now()),
+        ..Default::default()
+    }
+    .insert(&store.db)
+    .await?;
+    match found {
+        Some(row) if ok => to_user(store, row).await,
+        _ => Err(StoreError::BadCredentials),
+    }
+}
+
+/// The user behind a session.
+pub async fn user_by_id(store: &Store, id: i64) -> Result<Option<User>, StoreError> {
+    match user::Entity::find_by_id(id).one(&store.db).await? {
+        Some(row) => Ok(Some(to_user(store, row).await?)),
+        None => Ok(None),
+    }
+}
+
+/// Changes one's own password, proving the current one.
+pub async fn change_password(store: &Store, actor: &Actor, current: &str, new: &str) -> Result<(), StoreError> {
+    let row = user::Entity::find_by_id(actor.user_id)
+        .one(&store.db)
+        .await?
+        .ok_or_else(|| StoreError::not_found("アカウント"))?;
+    if !verify(current, &row.password_hash) {
+        return Err(Invalid::new("current_password", "現在のパスワードが正しくありません。").into());
+    }
+    check_new_password(new)?;
+    if new == current {
+        return Err(Invalid::new("new_password", "現在と異なるパスワードにしてください。").into());
+    }
+    let txn = store.db.begin().await?;
+    user::ActiveModel {
+        id: Set(row.id),
+        password_hash: Set(hash(new)?),
+        must_change_password: Set(false),
+        ..Default::default()
+    }
+    .update(&txn)
+    .await?;
+    audit::record(
+        &txn,
+        Some(actor),
+        Change {
+            action: "password",
+            entity: "user",
+            entity_key: row.email.clone(),
+            organisation_id: row.organisation_id,
+            summary: format!("{} がパスワードを変更", row.email),
+            before: None,
+            after: None,
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// Every account; the secretariat manages them.
+pub async fn list_users(store: &Store, actor: &Actor) -> Result<Vec<User>, StoreError> {
+    if !actor.is_secretariat() {
+        return Err(StoreError::forbidden("アカウント一覧は協議会事務局のみ閲覧できます。"));
+    }
+    let rows = user::Entity::find().order_by_asc(user::Column::Id).all(&store.db).await?;
+    let mut users = Vec::with_capacity(rows.len());
+    for row in rows {
+        users.push(to_user(store, row).await?);
+    }
+    Ok(users)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_time_passwords_are_long_and_unambiguous() {
+        let password = one_time_password();
+        assert_eq!(password.chars().filter(|c| *c != '-').count(), 16);
+        assert!(!password.contains(['0', 'O', '1', 'l', 'I']));
+        assert_ne!(password, one_time_password());
+    }
+
+    #[test]
+    fn passwords_hash_with_argon2id_and_verify() {
+        let stored = hash("correct horse battery").unwrap();
+        assert!(stored.starts_with("$argon2id$"));
+        assert!(verify("correct horse battery", &stored));
+        assert!(!verify("wrong", &stored));
+        assert!(!verify("anything", "not a hash"));
+    }
+
+    #[test]
+    fn emails_are_lowercased_and_checked() {
+        assert_eq!(parse_email(" Staff@Ota.Example.JP ").unwrap(), "staff@ota.example.jp");
+        assert!(parse_email("no-at-sign").is_err());
+        assert!(parse_email("a@b").is_err());
+    }
+}

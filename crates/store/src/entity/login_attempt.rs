@@ -1,0 +1,18 @@
+//! The `login_attempts` table.
+
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+#[sea_orm(table_name = "login_attempts")]
+pub struct Model {
+    #[sea_orm(primary_key)] pub id: i64,
+    pub email: String,
+    pub client: String,
+    pub succeeded: bool,
+    pub at: ChronoDateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

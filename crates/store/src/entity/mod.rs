@@ -1,0 +1,15 @@
+//! sea-orm entities, one per table of the migrations. Rows, not domain types: the
+//! store's functions turn them into the views the rest of the platform reads.
+
+pub mod audit_entry;
+pub mod change;
+pub mod city;
+pub mod fiscal_entry;
+pub mod initiative;
+pub mod initiative_partner;
+pub mod initiative_pillar;
+pub mod kpi;
+pub mod login_attempt;
+pub mod organisation;
+pub mod partner;
+pub mod user;

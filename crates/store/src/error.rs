@@ -1,0 +1,74 @@
+//! The store's error: named by meaning, never by status code. The web crate maps
+//! each to a page or a problem+json response.
+
+use domain::Invalid;
+use sea_orm::{DbErr, SqlErr};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// A record that does not exist (or that the actor may not know exists).
+    #[error("{what}が見つかりません。")]
+    NotFound { what: String },
+    /// The actor may not do this.
+    #[error("{reason}")]
+    Forbidden { reason: String },
+    /// What was typed breaks a rule; every broken rule is listed.
+    #[error("入力内容に誤りがあります。")]
+    Invalid(Vec<Invalid>),
+    /// The change collides with an existing record.
+    #[error("{0}")]
+    Conflict(String),
+    /// Too many failed logins; try again later.
+    #[error("ログインの失敗が続いたため、しばらくログインできません。{retry_after_minutes}分ほど待ってから再度お試しください。")]
+    RateLimited { retry_after_minutes: i64 },
+    /// A wrong e-mail or password (deliberately not saying which).
+    #[error("メールアドレスまたはパスワードが正しくありません。")]
+    BadCredentials,
+    /// The seed data or configuration is broken: a bug of the deployment, not of a user.
+    #[error("{0}")]
+    Config(String),
+    #[error("database error: {0}")]
+    Database(DbErr),
+}
+
+impl From<DbErr> for StoreError {
+    /// Turns constraint violations into meaning in one place, so that call sites
+    /// never inspect database errors themselves.
+    fn from(error: DbErr) -> Self {
+        match error.sql_err() {
+            Some(SqlErr::UniqueConstraintViolation(detail)) => {
+                tracing::debug!(%detail, "unique constraint");
+                StoreError::Conflict("同じ内容のデータが既に登録されています。".into())
+            }
+            Some(SqlErr::ForeignKeyConstraintViolation(detail)) => {
+                tracing::debug!(%detail, "foreign key constraint");
+                StoreError::Conflict("関連するデータがあるため、この操作はできません。".into())
+            }
+            _ => StoreError::Database(error),
+        }
+    }
+}
+
+impl From<Vec<Invalid>> for StoreError {
+    fn from(errors: Vec<Invalid>) -> Self {
+        StoreError::Invalid(errors)
+    }
+}
+
+impl From<Invalid> for StoreError {
+    fn from(error: Invalid) -> Self {
+        StoreError::Invalid(vec![error])
+    }
+}
+
+impl StoreError {
+    pub fn not_found(what: impl Into<String>) -> Self {
+        StoreError::NotFound { what: what.into() }
+    }
+
+    pub fn forbidden(reason: impl Into<String>) -> Self {
+        StoreError::Forbidden {
+            reason: reason.into(),
+        }
+    }
+}

@@ -1,0 +1,117 @@
+//! Persistence for renkei: the schema (embedded, forward-only migrations), the
+//! council's seed data, and every query and change the platform makes, on SQLite or
+//! PostgreSQL through one sea-orm connection.
+//!
+//! Authorisation is enforced here, not in handlers: every function that changes a
+//! record takes the [`Actor`](domain::Actor) and refuses what the domain's rules
+//! refuse, and writes the audit log in the same transaction as the change.
+
+pub mod accounts;
+pub mod audit;
+pub mod catalogue;
+mod entity;
+pub mod error;
+pub mod migrate;
+pub mod organisations;
+pub mod report;
+pub mod seed;
+
+use std::time::Duration;
+
+use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseBackend, DatabaseConnection};
+
+pub use error::StoreError;
+
+/// The platform's database: a cheap-to-clone handle on a connection pool.
+#[derive(Clone, Debug)]
+pub struct Store {
+    db: DatabaseConnection,
+}
+
+/// Which engine is behind the store.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Store {
+    /// Connects to `sqlite://PATH` (created if missing) or `postgres://…`.
+    pub async fn connect(url: &str) -> Result<Store, StoreError> {
+        let url = normalise_url(url)?;
+        let mut options = ConnectOptions::new(url.clone());
+        options
+            .max_connections(if url.starts_with("sqlite") { 8 } else { 16 })
+            .connect_timeout(Duration::from_secs(10))
+            .acquire_timeout(Duration::from_secs(10))
+            .sqlx_logging(false);
+        let db = Database::connect(options).await?;
+        if db.get_database_backend() == DatabaseBackend::Sqlite {
+            // WAL lets readers proceed during a write; foreign keys are per connection
+            // in SQLite and sqlx turns them on for every connection it opens.
+            db.execute_unprepared("PRAGMA journal_mode = WAL;").await?;
+            db.execute_unprepared("PRAGMA synchronous = NORMAL;").await?;
+        }
+        Ok(Store { db })
+    }
+
+    pub fn backend(&self) -> Backend {
+        match self.db.get_database_backend() {
+            DatabaseBackend::Postgres => Backend::Postgres,
+            _ => Backend::Sqlite,
+        }
+    }
+
+    /// The sea-orm connection, for the web layer's session store.
+    pub fn connection(&self) -> &DatabaseConnection {
+        &self.db
+    }
+
+    /// Whether the database answers: what `/healthz` reports.
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        self.db.ping().await?;
+        Ok(())
+    }
+
+    /// Migrates, then fills an empty database with the council's data. Returns
+    /// whether seed data was loaded.
+    pub async fn prepare(&self) -> Result<bool, StoreError> {
+        migrate::run(self).await?;
+        seed::load_if_empty(self).await
+    }
+}
+
+/// Accepts `sqlite://PATH`, `sqlite:PATH` and `postgres://…`; SQLite files are created
+/// when missing.
+fn normalise_url(url: &str) -> Result<String, StoreError> {
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        return Ok(url.to_owned());
+    }
+    if let Some(rest) = url.strip_prefix("sqlite:") {
+        let path = rest.trim_start_matches("//");
+        if path.is_empty() {
+            return Err(StoreError::Config("SQLite のファイル名がありません（例: sqlite://renkei.db）".into()));
+        }
+        if path == ":memory:" || path.contains("mode=") {
+            return Ok(format!("sqlite:{path}"));
+        }
+        return Ok(format!("sqlite://{path}?mode=rwc"));
+    }
+    Err(StoreError::Config(format!(
+        "データベースURLは sqlite://PATH または postgres://… の形式です（「{url}」）"
+    )))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn database_urls_are_normalised_or_refused() {
+        assert_eq!(normalise_url("sqlite://renkei.db").unwrap(), "sqlite://renkei.db?mode=rwc");
+        assert_eq!(normalise_url("sqlite:/tmp/x.db").unwrap(), "sqlite:///tmp/x.db?mode=rwc");
+        assert_eq!(normalise_url("postgres://u@h/db").unwrap(), "postgres://u@h/db");
+        assert!(normalise_url("mysql://x").is_err());
+        assert!(normalise_url("sqlite://").is_err());
+    }
+}

@@ -1,0 +1,92 @@
+//! Forward-only migrations embedded in the binary. Each runs once, in a transaction,
+//! and is recorded in `schema_migrations`; an applied migration is never edited.
+
+use sea_orm::{ConnectionTrait, DatabaseBackend, Statement, TransactionTrait};
+
+use crate::{Store, StoreError};
+
+/// Every migration, in order: (version, name, SQL with backend placeholders).
+const MIGRATIONS: &[(i64, &str, &str)] = &[(1, "foundation", include_str!("../migrations/0001_foundation.sql"))];
+
+/// Fills the type placeholders for the backend.
+fn render(sql: &str, backend: DatabaseBackend) -> String {
+    let (id, ts, real) = match backend {
+        DatabaseBackend::Postgres => ("BIGSERIAL PRIMARY KEY", "TIMESTAMPTZ", "DOUBLE PRECISION"),
+        _ => ("INTEGER PRIMARY KEY AUTOINCREMENT", "TEXT", "REAL"),
+    };
+    sql.replace("{id}", id).replace("{ts}", ts).replace("{real}", real)
+}
+
+/// Splits a migration into statements; comments are dropped first so that a `;`
+/// inside one cannot split a statement.
+fn statements(sql: &str) -> Vec<String> {
+    let without_comments: String = sql
+        .lines()
+        .map(|line| line.split("--").next().unwrap_or(""))
+        .collect::<Vec<_>>()
+        .join("\n");
+    without_comments
+        .split(';')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+/// Applies every pending migration; returns the versions applied now.
+pub async fn run(store: &Store) -> Result<Vec<i64>, StoreError> {
+    let db = &store.db;
+    let backend = db.get_database_backend();
+    db.execute_unprepared(
+        "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)",
+    )
+    .await?;
+    let applied: Vec<i64> = db
+        .query_all(Statement::from_string(backend, "SELECT version FROM schema_migrations"))
+        .await?
+        .iter()
+        .filter_map(|row| row.try_get::<i64>("", "version").ok())
+        .collect();
+    let mut now_applied = Vec::new();
+    for (version, name, sql) in MIGRATIONS {
+        if applied.contains(version) {
+            continue;
+        }
+        let txn = db.begin().await?;
+        for statement in statements(&render(sql, backend)) {
+            txn.execute_unprepared(&statement).await?;
+        }
+        txn.execute(Statement::from_sql_and_values(
+            backend,
+            match backend {
+                DatabaseBackend::Postgres => "INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)",
+                _ => "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
+            },
+            [(*version).into(), (*name).into(), chrono::Utc::now().to_rfc3339().into()],
+        ))
+        .await?;
+        txn.commit().await?;
+        tracing::info!(version, name, "migration applied");
+        now_applied.push(*version);
+    }
+    Ok(now_applied)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn placeholders_become_each_backends_types() {
+        let sqlite = render("id {id}, at {ts}, v {real}", DatabaseBackend::Sqlite);
+        assert_eq!(sqlite, "id INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT, v REAL");
+        let postgres = render("id {id}, at {ts}, v {real}", DatabaseBackend::Postgres);
+        assert_eq!(postgres, "id BIGSERIAL PRIMARY KEY, at TIMESTAMPTZ, v DOUBLE PRECISION");
+    }
+
+    #[test]
+    fn statements_split_on_semicolons_outside_comments() {
+        let parts = statements("-- a; comment\nCREATE TABLE a (x INT);\n\nCREATE INDEX i ON a (x); -- done;\n");
+        assert_eq!(parts, ["CREATE TABLE a (x INT)", "CREATE INDEX i ON a (x)"]);
+    }
+}

@@ -1,0 +1,137 @@
+//! The JSON API under `/api/v1`, documented at `/openapi.json` and browsable at
+//! `/api/docs` (Scalar). Everything a page shows is here too. Errors are
+//! problem+json (RFC 9457) with the fields that were wrong.
+
+mod catalogue;
+
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{FromRequest, Request};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use serde::Serialize;
+use store::StoreError;
+use utoipa::{OpenApi, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_scalar::{Scalar, Servable};
+
+use crate::{AppState, WebError};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "renkei API",
+        description = "中小企業都市連絡協議会 連携プラットフォームのAPI。変更系の呼び出しには、ログイン済みのセッションCookieと、GET /api/v1/session で得た csrf_token を X-CSRF-Token ヘッダーで送ってください。",
+        version = "1"
+    ),
+    tags((name = "catalogue", description = "施策カタログ（施策・年度の記録・KPI）"), (name = "reference", description = "都市・団体・柱"), (name = "session", description = "セッション"))
+)]
+struct ApiDoc;
+
+/// The OpenAPI document and the router it describes.
+pub fn openapi_router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .merge(catalogue::router())
+        .split_for_parts()
+}
+
+pub fn router() -> Router<AppState> {
+    let (router, openapi) = openapi_router();
+    let json = openapi.clone();
+    router
+        .route("/openapi.json", get(move || async move { Json(json) }))
+        .merge(Scalar::with_url("/api/docs", openapi))
+}
+
+/// One field that was wrong.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FieldError {
+    pub field: String,
+    pub reason: String,
+}
+
+/// A problem+json body.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Problem {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub title: String,
+    pub status: u16,
+    pub detail: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<FieldError>,
+}
+
+/// A problem+json response.
+pub fn problem(status: StatusCode, title: &str, detail: &str) -> Response {
+    problem_with(status, title, detail, Vec::new())
+}
+
+fn problem_with(status: StatusCode, title: &str, detail: &str, errors: Vec<FieldError>) -> Response {
+    let body = Problem {
+        kind: "about:blank".into(),
+        title: title.into(),
+        status: status.as_u16(),
+        detail: detail.into(),
+        errors,
+    };
+    let mut response = (status, Json(body)).into_response();
+    response
+        .headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
+    response
+}
+
+/// The API's error: a `WebError` rendered as problem+json.
+#[derive(Debug)]
+pub struct ApiError(pub WebError);
+
+impl<E: Into<WebError>> From<E> for ApiError {
+    fn from(error: E) -> Self {
+        ApiError(error.into())
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let errors = match &self.0 {
+            WebError::Store(StoreError::Invalid(errors)) => errors
+                .iter()
+                .map(|e| FieldError {
+                    field: e.field.clone(),
+                    reason: e.reason.clone(),
+                })
+                .collect(),
+            _ => Vec::new(),
+        };
+        let (status, message) = self.0.status_and_message();
+        let title = status.canonical_reason().unwrap_or("Error");
+        let detail = if matches!(self.0, WebError::SignInRequired) {
+            "ログインが必要です。POST /login でログインしたセッションCookieを送ってください。".to_owned()
+        } else {
+            message
+        };
+        problem_with(status, title, &detail, errors)
+    }
+}
+
+/// JSON in, with malformed bodies answered as problem+json.
+pub struct ApiJson<T>(pub T);
+
+impl<S: Send + Sync, T: serde::de::DeserializeOwned> FromRequest<S> for ApiJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
+        match Json::<T>::from_request(request, state).await {
+            Ok(Json(value)) => Ok(ApiJson(value)),
+            Err(rejection) => {
+                let reason = match &rejection {
+                    JsonRejection::MissingJsonContentType(_) => "Content-Type: application/json で送ってください。".to_owned(),
+                    other => format!("JSONとして読めません: {}", other.body_text()),
+                };
+                Err(ApiError(WebError::BadRequest(reason)))
+            }
+        }
+    }
+}

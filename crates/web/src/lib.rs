@@ -1,0 +1,78 @@
+//! renkei's web face: server-rendered Japanese pages (askama), the JSON API under
+//! `/api/v1` with its OpenAPI document, CSV/XLSX exports, the annual report, and
+//! the cross-cutting layers (sessions, CSRF, security headers, metrics).
+//!
+//! A handler parses what came in, makes one call into the store, and renders: no
+//! SQL and no business rule lives here.
+
+pub mod api;
+pub mod auth;
+pub mod error;
+pub mod export;
+pub mod form;
+pub mod layers;
+pub mod metrics;
+pub mod pages;
+pub mod report;
+pub mod view;
+
+use std::sync::Arc;
+
+use axum::Router;
+use store::Store;
+use tower_sessions::cookie::SameSite;
+use tower_sessions::cookie::time::Duration;
+use tower_sessions::{Expiry, SessionManagerLayer};
+
+pub use error::WebError;
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Store,
+    pub metrics: Arc<metrics::Metrics>,
+}
+
+/// How the web layer is set up.
+#[derive(Debug, Clone)]
+pub struct WebOptions {
+    /// Mark the session cookie `Secure`. Browsers accept Secure cookies from
+    /// http://127.0.0.1 and http://localhost, so this stays on except for test
+    /// clients that refuse them over plain HTTP.
+    pub secure_cookies: bool,
+}
+
+impl Default for WebOptions {
+    fn default() -> Self {
+        WebOptions { secure_cookies: true }
+    }
+}
+
+/// The session cookie's name.
+pub const SESSION_COOKIE: &str = "renkei_session";
+
+/// Builds the whole application: every route with its layers. Tests call this
+/// without a socket; `renkei serve` binds it.
+pub async fn app(store: Store, options: WebOptions) -> Result<Router, WebError> {
+    let sessions = auth::DbSessionStore::for_store(&store).await?;
+    let session_layer = SessionManagerLayer::new(sessions)
+        .with_name(SESSION_COOKIE)
+        .with_secure(options.secure_cookies)
+        .with_http_only(true)
+        .with_same_site(SameSite::Lax)
+        .with_expiry(Expiry::OnInactivity(Duration::hours(8)));
+    let state = AppState {
+        store,
+        metrics: Arc::new(metrics::Metrics::default()),
+    };
+    let router = Router::new()
+        .merge(pages::router())
+        .merge(api::router())
+        .layer(axum::middleware::from_fn(auth::csrf_guard))
+        .layer(session_layer)
+        .layer(axum::middleware::from_fn_with_state(state.clone(), layers::observe))
+        .layer(axum::middleware::from_fn(layers::security_headers))
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(2 * 1024 * 1024))
+        .with_state(state);
+    Ok(router)
+}

@@ -1,0 +1,112 @@
+//! Signing in and out, and changing one's password.
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::{ConnectInfo, State};
+use axum::http::Extensions;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use std::net::SocketAddr;
+use store::StoreError;
+use store::accounts;
+
+use crate::auth::Viewer;
+use crate::form::FormData;
+use crate::view::Layout;
+use crate::{AppState, WebError};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/login", get(login_page).post(login))
+        .route("/logout", post(logout))
+        .route("/account/password", get(password_page).post(change_password))
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "login.html")]
+struct LoginPage {
+    layout: Layout,
+    email: String,
+    error: Option<String>,
+}
+
+async fn login_page(viewer: Viewer) -> LoginPage {
+    LoginPage {
+        layout: Layout::for_viewer("ログイン", &viewer),
+        email: String::new(),
+        error: None,
+    }
+}
+
+/// The client's address, for the per-client login limit (empty in tests without a socket).
+fn client_of(extensions: &Extensions) -> String {
+    extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|ConnectInfo(addr)| addr.ip().to_string())
+        .unwrap_or_default()
+}
+
+async fn login(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    extensions: Extensions,
+    form: FormData,
+) -> Result<Response, WebError> {
+    let email = form.get("email").to_owned();
+    match accounts::login(&state.store, &email, form.get("password"), &client_of(&extensions)).await {
+        Ok(user) => {
+            viewer.sign_in(&user).await?;
+            let target = if user.must_change_password { "/account/password" } else { "/initiatives?done=signed-in" };
+            Ok(Redirect::to(target).into_response())
+        }
+        Err(error @ (StoreError::BadCredentials | StoreError::RateLimited { .. })) => {
+            let status = WebError::from(error).status_and_message();
+            let page = LoginPage {
+                layout: Layout::for_viewer("ログイン", &viewer),
+                email,
+                error: Some(status.1),
+            };
+            Ok((status.0, page).into_response())
+        }
+        Err(error) => Err(error.into()),
+    }
+}
+
+async fn logout(viewer: Viewer) -> Result<Redirect, WebError> {
+    viewer.sign_out().await?;
+    Ok(Redirect::to("/?done=signed-out"))
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "password.html")]
+struct PasswordPage {
+    layout: Layout,
+    must_change: bool,
+    errors: Vec<String>,
+}
+
+async fn password_page(viewer: Viewer) -> Result<PasswordPage, WebError> {
+    let user = viewer.user()?;
+    Ok(PasswordPage {
+        must_change: user.must_change_password,
+        layout: Layout::for_viewer("パスワードの変更", &viewer),
+        errors: Vec::new(),
+    })
+}
+
+async fn change_password(State(state): State<AppState>, viewer: Viewer, form: FormData) -> Result<Response, WebError> {
+    let actor = viewer.actor()?;
+    match accounts::change_password(&state.store, &actor, form.get("current_password"), form.get("new_password")).await {
+        Ok(()) => Ok(Redirect::to("/initiatives?done=password").into_response()),
+        Err(StoreError::Invalid(errors)) => {
+            let page = PasswordPage {
+                layout: Layout::for_viewer("パスワードの変更", &viewer),
+                must_change: viewer.user()?.must_change_password,
+                errors: errors.into_iter().map(|e| e.reason).collect(),
+            };
+            Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
+        }
+        Err(error) => Err(error.into()),
+    }
+}

@@ -1,0 +1,35 @@
+//! Server-rendered pages, one module per resource; each exposes `router()`.
+
+mod account;
+mod admin;
+mod home;
+pub(crate) mod initiatives;
+
+pub(crate) use initiatives::parse_filter as initiatives_filter;
+pub use initiatives::export_table as initiatives_table;
+mod reports;
+mod system;
+
+use axum::Router;
+
+use crate::AppState;
+use crate::form::FormData;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .merge(home::router())
+        .merge(system::router())
+        .merge(account::router())
+        .merge(initiatives::router())
+        .merge(reports::router())
+        .merge(admin::router())
+}
+
+/// Parses a query string into ordered pairs (repeated `fy=` and friends kept).
+pub(crate) fn query_pairs(query: Option<&str>) -> FormData {
+    FormData(
+        form_urlencoded::parse(query.unwrap_or("").as_bytes())
+            .into_owned()
+            .collect(),
+    )
+}

@@ -1,0 +1,88 @@
+//! What every page's layout needs, and small formatting helpers shared by pages.
+
+use domain::{EntryStatus, FiscalYear, Pillar};
+use store::accounts::User;
+
+use crate::auth::Viewer;
+
+/// The frame of every page: title, who is signed in, the CSRF token for forms and
+/// a one-line notice after a change.
+#[derive(Debug, Clone, Default)]
+pub struct Layout {
+    pub title: String,
+    pub user_label: Option<String>,
+    pub is_secretariat: bool,
+    pub csrf: String,
+    pub notice: Option<String>,
+}
+
+impl Layout {
+    pub fn new(title: impl Into<String>) -> Layout {
+        Layout {
+            title: title.into(),
+            ..Default::default()
+        }
+    }
+
+    pub fn for_viewer(title: impl Into<String>, viewer: &Viewer) -> Layout {
+        Layout {
+            title: title.into(),
+            user_label: viewer.user.as_ref().map(user_label),
+            is_secretariat: viewer.user.as_ref().is_some_and(|u| u.actor().is_secretariat()),
+            csrf: viewer.csrf.clone(),
+            notice: None,
+        }
+    }
+
+    pub fn with_notice(mut self, notice: Option<String>) -> Layout {
+        self.notice = notice;
+        self
+    }
+}
+
+fn user_label(user: &User) -> String {
+    let name = if user.display_name.is_empty() {
+        &user.email
+    } else {
+        &user.display_name
+    };
+    format!("{name}（{}・{}）", user.organisation_name, user.role.label())
+}
+
+/// The notices a redirect after a change may carry (`?done=saved`), so that no
+/// free text from the query string reaches a page.
+pub fn notice(code: Option<&str>) -> Option<String> {
+    let text = match code? {
+        "saved" => "保存しました。",
+        "created" => "登録しました。",
+        "deleted" => "削除しました。",
+        "password" => "パスワードを変更しました。",
+        "signed-in" => "ログインしました。",
+        "signed-out" => "ログアウトしました。",
+        _ => return None,
+    };
+    Some(text.to_owned())
+}
+
+/// A pillar as a tag: "【2】技術継承・人材".
+pub fn pillar_tag(pillar: &Pillar) -> String {
+    format!("【{}】{}", pillar.number(), pillar.short_name())
+}
+
+pub fn status_class(status: EntryStatus) -> &'static str {
+    match status {
+        EntryStatus::Done => "status-done",
+        EntryStatus::Planned => "status-planned",
+        EntryStatus::Undecided => "status-undecided",
+    }
+}
+
+/// The fiscal years offered in forms and filters: a few around the document's and today's.
+pub fn fiscal_year_choices(extra: &[FiscalYear]) -> Vec<FiscalYear> {
+    let today = FiscalYear::containing(chrono::Local::now().date_naive());
+    let mut years: Vec<FiscalYear> = (2016..=today.year() + 1).filter_map(|y| FiscalYear::new(y).ok()).collect();
+    years.extend_from_slice(extra);
+    years.sort();
+    years.dedup();
+    years
+}
