@@ -146,7 +146,9 @@ fn search_limits(
     options: &ScheduleOptions,
     upper_bound: u64,
 ) -> Limits {
-    let budget = options.time_budget;
+    // The last 2 % are left for the final fill, the tables and the explanations,
+    // so that the whole call ends within the budget.
+    let budget = options.time_budget.map(|b| b.mul_f64(0.98));
     let iterations = match (options.iteration_limit, options.time_budget) {
         (None, None) => Some(DEFAULT_MOVES_PER_REQUEST * requests.max(1) as u64),
         (limit, _) => limit,
