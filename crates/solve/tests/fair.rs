@@ -486,3 +486,82 @@ fn tiny_random_fairs_are_solved_to_the_enumerated_optimum_under_a_valid_bound() 
     }
     Ok(())
 }
+
+#[test]
+fn random_locks_and_late_absences_never_break_a_constraint_or_move_a_kept_meeting() -> TestResult {
+    for seed in 0..8u64 {
+        let mut rng = StdRng::seed_from_u64(100 + seed);
+        let fair = generate(50, 250, 8, seed);
+        let first = schedule(&fair, &quick(seed))?;
+        let all: Vec<Placement> = (0..first.meetings.len())
+            .map(|k| placement(&fair, &first, k))
+            .collect();
+        // Staff lock a random fifth (some without a table); the rest was notified.
+        let (mut locked, mut previous) = (Vec::new(), Vec::new());
+        for mut p in all {
+            if rng.random::<f64>() < 0.2 {
+                if rng.random::<bool>() {
+                    p.table = None;
+                }
+                locked.push(p);
+            } else {
+                previous.push(p);
+            }
+        }
+        // Late absences: a few participants miss one slot; nobody with a lock there.
+        let mut people = fair.participants().to_vec();
+        for _ in 0..5 {
+            let p = rng.random_range(0..people.len());
+            let s = Slot(rng.random_range(0..fair.slots()));
+            let id = people[p].id.clone();
+            if !locked
+                .iter()
+                .any(|l| l.slot == s && (l.a == id || l.b == id))
+            {
+                people[p].available.retain(|&x| x != s);
+            }
+        }
+        let changed = Fair::new(
+            fair.slots(),
+            fair.tables(),
+            people,
+            fair.requests().to_vec(),
+        )?;
+        let options = ScheduleOptions {
+            locked: locked.clone(),
+            previous: previous.clone(),
+            keep_previous: true,
+            ..quick(seed)
+        };
+        let plan = schedule(&changed, &options)?;
+        verify(&changed, &plan).map_err(|v| format!("seed {seed}: {v:?}"))?;
+        let at = |p: &Placement| -> Result<Option<(Slot, Table)>, String> {
+            let r = changed
+                .request_between(&p.a, &p.b)
+                .ok_or("request vanished")?;
+            Ok(plan
+                .meetings
+                .iter()
+                .find(|m| m.request == r)
+                .map(|m| (m.slot, m.table)))
+        };
+        for l in &locked {
+            let (slot, table) = at(l)?.ok_or("a locked meeting was dropped")?;
+            assert_eq!(slot, l.slot, "seed {seed}");
+            assert!(l.table.is_none_or(|t| t == table), "seed {seed}");
+        }
+        for p in &previous {
+            let r = changed.request_between(&p.a, &p.b).ok_or("vanished")?;
+            let (a, b) = changed.ends(r);
+            if changed.is_available(a, p.slot) && changed.is_available(b, p.slot) {
+                assert_eq!(
+                    at(p)?,
+                    Some((p.slot, p.table.ok_or("no table")?)),
+                    "seed {seed}"
+                );
+            }
+        }
+        assert!(plan.weight <= plan.upper_bound);
+    }
+    Ok(())
+}

@@ -110,7 +110,7 @@ pub fn schedule(fair: &Fair, options: &ScheduleOptions) -> Result<Schedule, Sche
     // Without a clock the bound's effort follows the move limit, so that a small
     // limit means a quick run throughout.
     let bound_steps = match (options.time_budget, options.iteration_limit) {
-        (None, Some(limit)) => limit.saturating_mul(1000),
+        (None, Some(limit)) => limit.saturating_mul(200),
         _ => 300_000_000,
     };
     let upper_bound = prove(fair, &engine, bound_deadline, bound_steps);
