@@ -15,6 +15,7 @@ pub mod migrate;
 pub mod organisations;
 pub mod report;
 pub mod seed;
+pub mod testing;
 
 use std::time::Duration;
 
