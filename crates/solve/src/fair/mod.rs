@@ -121,12 +121,14 @@ pub fn schedule(fair: &Fair, options: &ScheduleOptions) -> Result<Schedule, Sche
     let weight = engine.total();
 
     let meetings = assign_tables(fair, &engine, &wished_table, &locked);
+    let mut placed_at = vec![None; n];
+    for m in &meetings {
+        placed_at[m.request] = Some((m.slot, m.table));
+    }
     let moved = (0..n)
         .filter(|&r| {
             previous[r].is_some_and(|(slot, table)| {
-                !meetings
-                    .iter()
-                    .any(|m| m.request == r && m.slot == slot && table.is_none_or(|t| t == m.table))
+                !placed_at[r].is_some_and(|(s, t)| s == slot && table.is_none_or(|w| w == t))
             })
         })
         .collect();
