@@ -22,6 +22,11 @@ pub struct Table(pub usize);
 /// is not about overflow but about catching a unit mistake (yen instead of points).
 pub const MAX_WEIGHT: u32 = 1_000_000;
 
+/// The most (participant, slot) pairs a fair may have. The scheduler keeps a few
+/// bytes per pair; the benchmark's large size has 60,000, a national fair with
+/// 20,000 participants over 50 slots has a million.
+pub const MAX_PARTICIPANT_SLOTS: usize = 50_000_000;
+
 /// Someone who takes part in the fair: a company, a buyer, an investor, a university.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Participant {
@@ -53,6 +58,10 @@ pub enum FairError {
     NoSlots,
     #[error("slot count {0} is out of range (1..=65535)")]
     SlotsOutOfRange(i64),
+    #[error(
+        "{participants} participants over {slots} slots is more than the scheduler handles ({MAX_PARTICIPANT_SLOTS} participant-slots)"
+    )]
+    TooLarge { participants: usize, slots: usize },
     #[error("table count {0} must not be negative")]
     NegativeTables(i64),
     #[error("participant with an empty id (position {position})")]
@@ -179,6 +188,12 @@ impl Fair {
         }
         if slots > usize::from(u16::MAX) {
             return Err(FairError::SlotsOutOfRange(slots as i64));
+        }
+        if participants.len().saturating_mul(slots) > MAX_PARTICIPANT_SLOTS {
+            return Err(FairError::TooLarge {
+                participants: participants.len(),
+                slots,
+            });
         }
         let mut by_id = HashMap::with_capacity(participants.len());
         for (position, p) in participants.iter_mut().enumerate() {
@@ -368,6 +383,29 @@ mod tests {
             r#"{"slots":0,"tables":1,"participants":[],"requests":[]}"#,
             expect!["the fair must have at least one slot"],
         );
+    }
+
+    #[test]
+    fn a_fair_too_large_to_schedule_is_rejected_before_any_allocation() {
+        let people = vec![
+            Participant {
+                id: "p".into(),
+                available: vec![]
+            };
+            1000
+        ];
+        let err = Fair::new(65_535, 1, people, vec![]).map(|_| ());
+        expect![[r#"Err(TooLarge { participants: 1000, slots: 65535 })"#]]
+            .assert_eq(&format!("{err:?}"));
+    }
+
+    #[test]
+    fn a_huge_table_count_is_accepted() -> Result<(), FairError> {
+        let fair = Fair::from_json(
+            r#"{"slots":1,"tables":1000000000000,"participants":[{"id":"a","available":[0]},{"id":"b","available":[0]}],"requests":[{"a":"a","b":"b","weight":1}]}"#,
+        )?;
+        assert_eq!(fair.tables(), 1_000_000_000_000);
+        Ok(())
     }
 
     #[test]

@@ -40,7 +40,9 @@ mod search;
 use std::collections::HashSet;
 use std::time::Instant;
 
-pub use instance::{Fair, FairError, MAX_WEIGHT, MeetingRequest, Participant, Slot, Table};
+pub use instance::{
+    Fair, FairError, MAX_PARTICIPANT_SLOTS, MAX_WEIGHT, MeetingRequest, Participant, Slot, Table,
+};
 pub use priority::Priority;
 pub use schedule::{
     Meeting, Placement, Schedule, ScheduleError, ScheduleOptions, SlotBlocker, Unplaced,
@@ -342,22 +344,23 @@ fn assign_tables(
     }
     let mut meetings = Vec::new();
     for (s, requests) in per_slot.iter().enumerate() {
-        let mut taken = vec![false; fair.tables()];
+        // A set rather than a vector of all tables: a fair may declare far more
+        // tables than it has meetings.
+        let mut taken = HashSet::new();
         let mut table_of = vec![None; requests.len()];
         // Locked tables first, since they are promises; then previous tables.
         for pass in [true, false] {
             for (i, &r) in requests.iter().enumerate() {
                 if locked[r] == pass
                     && let Some(t) = wished_table[r]
-                    && t < taken.len()
-                    && !taken[t]
+                    && t < fair.tables()
+                    && taken.insert(t)
                 {
-                    taken[t] = true;
                     table_of[i] = Some(t);
                 }
             }
         }
-        let mut free = (0..taken.len()).filter(|&t| !taken[t]);
+        let mut free = (0..fair.tables()).filter(|t| !taken.contains(t));
         for (i, &r) in requests.iter().enumerate() {
             let table = match table_of[i] {
                 Some(t) => t,
@@ -608,6 +611,32 @@ mod tests {
         let plan = run(&f, vec![])?;
         expect![[r#"{"meetings":[{"a":"a","b":"b","slot":0,"table":0},{"a":"c","b":"a","slot":1,"table":0}]}"#]]
             .assert_eq(&plan.to_json(&f));
+        Ok(())
+    }
+
+    #[test]
+    fn a_fair_with_a_huge_table_count_is_scheduled_without_allocating_every_table() -> TestResult {
+        let f = Fair::new(
+            1,
+            usize::MAX / 2,
+            vec![
+                Participant {
+                    id: "a".into(),
+                    available: vec![Slot(0)],
+                },
+                Participant {
+                    id: "b".into(),
+                    available: vec![Slot(0)],
+                },
+            ],
+            vec![MeetingRequest {
+                a: "a".into(),
+                b: "b".into(),
+                weight: 4,
+            }],
+        )?;
+        let plan = run(&f, vec![])?;
+        assert_eq!((plan.weight, plan.meetings[0].table), (4, Table(0)));
         Ok(())
     }
 
