@@ -118,8 +118,14 @@ impl Viewer {
         self.user.as_ref().ok_or(WebError::SignInRequired)
     }
 
+    /// The signed-in user as the store's actor. A user still holding a one-time
+    /// password must change it before doing anything else.
     pub fn actor(&self) -> Result<domain::Actor, WebError> {
-        self.user().map(User::actor)
+        let user = self.user()?;
+        if user.must_change_password {
+            return Err(WebError::PasswordChangeRequired);
+        }
+        Ok(user.actor())
     }
 
     /// Signs `user` in: a new session id (no fixation) and a new CSRF token.

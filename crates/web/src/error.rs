@@ -16,6 +16,8 @@ pub enum WebError {
     Store(#[from] StoreError),
     #[error("ログインが必要です。")]
     SignInRequired,
+    #[error("初回パスワードを変更してから操作してください。")]
+    PasswordChangeRequired,
     #[error("{0}が見つかりません。")]
     NotFound(String),
     #[error("{0}")]
@@ -49,6 +51,7 @@ impl WebError {
                 StoreError::Config(_) | StoreError::Database(_) => internal(self),
             },
             WebError::SignInRequired => (StatusCode::UNAUTHORIZED, self.to_string()),
+            WebError::PasswordChangeRequired => (StatusCode::FORBIDDEN, self.to_string()),
             WebError::NotFound(_) => (StatusCode::NOT_FOUND, self.to_string()),
             WebError::BadRequest(_) => (StatusCode::BAD_REQUEST, self.to_string()),
             WebError::Internal(_) => internal(self),
@@ -76,6 +79,9 @@ impl IntoResponse for WebError {
     fn into_response(self) -> Response {
         if matches!(self, WebError::SignInRequired) {
             return Redirect::to("/login").into_response();
+        }
+        if matches!(self, WebError::PasswordChangeRequired) {
+            return Redirect::to("/account/password").into_response();
         }
         let (status, message) = self.status_and_message();
         let title = match status {

@@ -76,3 +76,16 @@ pub async fn app(store: Store, options: WebOptions) -> Result<Router, WebError> 
         .with_state(state);
     Ok(router)
 }
+
+/// Serves the application on `listener` until Ctrl-C, with client addresses for
+/// the login rate limit.
+pub async fn serve(listener: tokio::net::TcpListener, app: Router) -> std::io::Result<()> {
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
+    .await
+}

@@ -96,7 +96,7 @@ async fn password_page(viewer: Viewer) -> Result<PasswordPage, WebError> {
 }
 
 async fn change_password(State(state): State<AppState>, viewer: Viewer, form: FormData) -> Result<Response, WebError> {
-    let actor = viewer.actor()?;
+    let actor = viewer.user()?.actor();
     match accounts::change_password(&state.store, &actor, form.get("current_password"), form.get("new_password")).await {
         Ok(()) => Ok(Redirect::to("/initiatives?done=password").into_response()),
         Err(StoreError::Invalid(errors)) => {
