@@ -128,7 +128,7 @@ impl<'a> Search<'a> {
             if self.iteration - last_improvement > patience {
                 restarts += 1;
                 last_improvement = self.iteration;
-                self.perturb_best();
+                self.perturb();
                 continue;
             }
             self.timing
@@ -220,7 +220,7 @@ impl<'a> Search<'a> {
     }
 
     /// Applies a few random critical moves to the current or the best routing.
-    fn perturb_best(&mut self) {
+    fn perturb(&mut self) {
         // Mostly kick the current routing (a random walk between local optima, which
         // reaches farther); now and then return to the best one to intensify.
         if self.rng.random_range(0..10) == 0 {
