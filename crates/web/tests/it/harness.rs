@@ -14,10 +14,16 @@ pub struct TestApp {
 
 impl TestApp {
     pub async fn spawn(backend: Backend) -> TestApp {
+        Self::spawn_with(backend, web::WebOptions { secure_cookies: false }).await
+    }
+
+    /// Starts with the given options (the browser test keeps the production default
+    /// of Secure cookies, which browsers accept from 127.0.0.1).
+    pub async fn spawn_with(backend: Backend, options: web::WebOptions) -> TestApp {
         let database = TestDatabase::create(backend).await.expect("test database");
         let store = database.store().await.expect("store");
         let (_, admin_password) = store::accounts::ensure_first_admin(&store).await.unwrap().expect("first admin");
-        let app = web::app(store, web::WebOptions { secure_cookies: false }).await.expect("app");
+        let app = web::app(store, options).await.expect("app");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         tokio::spawn(web::serve(listener, app));

@@ -4,4 +4,5 @@
 mod flows;
 mod harness;
 mod public;
+mod browser;
 mod security;
