@@ -54,6 +54,11 @@ use search::{Engine, Limits, NO_SLOT};
 /// Moves per request when neither a budget nor a limit is given.
 const DEFAULT_MOVES_PER_REQUEST: u64 = 200;
 
+/// The share of the run after which a search that found nothing better stops and
+/// leaves the rest of the budget to the bound. On the benchmark's medium size the
+/// search finds its best within the first third of a second.
+const PATIENCE: f64 = 0.35;
+
 /// Up to this many (request, common slot) pairs a fair counts as small: the bound
 /// then has time to prove optimality (the benchmark's small size has about 3,000).
 const SMALL_FAIR_CHOICES: usize = 20_000;
@@ -115,12 +120,38 @@ pub fn schedule(fair: &Fair, options: &ScheduleOptions) -> Result<Schedule, Sche
         (None, Some(limit)) => limit.saturating_mul(200),
         _ => 300_000_000,
     };
-    let upper_bound = prove(fair, &engine, bound_deadline, bound_steps);
+    let (fixed_weight, relaxation, mut pricing) = relax(fair, &engine);
+    let work = relaxation
+        .allowed
+        .iter()
+        .map(Vec::len)
+        .sum::<usize>()
+        .max(1) as u64;
+    // At most `bound_steps` request-slot evaluations, and never fewer than 50 rounds.
+    let rounds = (bound_steps / work).clamp(50, 30_000) as usize;
+    let target = engine.total().saturating_sub(fixed_weight);
+    let upper_bound = fixed_weight + pricing.improve(&relaxation, target, rounds, bound_deadline);
     let limits = search_limits(start, n, options, upper_bound);
     let iterations = engine.anneal(options.seed, limits);
     // The best assignment seen may still leave a request that fits somewhere.
     engine.greedy();
     let weight = engine.total();
+    // A search that stopped early for lack of progress leaves its time to the bound.
+    let budget_end = options.time_budget.map(|b| start + b.mul_f64(0.98));
+    let upper_bound = if weight < upper_bound
+        && budget_end.is_none_or(|end| Instant::now() < end)
+        && pricing.rounds() < rounds
+    {
+        fixed_weight
+            + pricing.improve(
+                &relaxation,
+                weight.saturating_sub(fixed_weight),
+                rounds,
+                budget_end,
+            )
+    } else {
+        upper_bound
+    };
 
     let meetings = assign_tables(fair, &engine, &wished_table, &locked);
     let mut placed_at = vec![None; n];
@@ -162,6 +193,7 @@ fn search_limits(
         budget,
         iterations,
         enough: upper_bound,
+        patience: PATIENCE,
     }
 }
 
@@ -228,11 +260,10 @@ fn place_locked(
     Ok(())
 }
 
-/// An upper bound on what any schedule keeping the fixed meetings can weigh. The
-/// engine's current assignment (the greedy start) aims the subgradient steps and
-/// seeds the table prices.
-fn prove(fair: &Fair, engine: &Engine, deadline: Option<Instant>, steps: u64) -> u64 {
-    let weight = engine.total();
+/// The relaxation that bounds what any schedule keeping the fixed meetings can
+/// weigh, and starting prices from the engine's current assignment (the greedy
+/// start). Returns the fixed meetings' weight, which the bound leaves out.
+fn relax(fair: &Fair, engine: &Engine) -> (u64, bound::Relaxation, bound::Pricing) {
     let n = fair.requests().len();
     let s_count = fair.slots();
     let mut capacity = vec![fair.tables(); s_count];
@@ -271,9 +302,6 @@ fn prove(fair: &Fair, engine: &Engine, deadline: Option<Instant>, steps: u64) ->
                 .collect()
         })
         .collect();
-    let work = allowed.iter().map(Vec::len).sum::<usize>().max(1) as u64;
-    // At most `steps` request-slot evaluations, and never fewer than 50 rounds.
-    let rounds = (steps / work).clamp(50, 30_000) as usize;
     // A full slot's table is worth about its lightest movable meeting.
     let table_prices: Vec<f64> = (0..s_count)
         .map(|s| {
@@ -313,20 +341,13 @@ fn prove(fair: &Fair, engine: &Engine, deadline: Option<Instant>, steps: u64) ->
     let relaxation = bound::Relaxation {
         slots: s_count,
         participants: fair.participants().len(),
-        ends: &ends,
-        weight: &weights,
-        allowed: &allowed,
-        capacity: &capacity,
-        table_prices,
-        participant_prices,
+        ends,
+        weight: weights,
+        allowed,
+        capacity,
     };
-    fixed_weight
-        + bound::upper_bound(
-            &relaxation,
-            weight.saturating_sub(fixed_weight),
-            rounds,
-            deadline,
-        )
+    let pricing = bound::Pricing::new(&relaxation, table_prices, participant_prices);
+    (fixed_weight, relaxation, pricing)
 }
 
 fn assign_tables(

@@ -368,10 +368,19 @@ impl Engine {
         let mut best_slots = self.slot_of.clone();
         let mut temperature = t_start;
         let mut iterations = 0u64;
+        let mut improved = false;
+        let mut last_gain = limits.progress(0);
         loop {
             if iterations.is_multiple_of(256) {
                 let progress = limits.progress(iterations);
-                if progress >= 1.0 || best >= limits.enough {
+                if improved {
+                    last_gain = progress;
+                    improved = false;
+                }
+                if progress >= 1.0
+                    || best >= limits.enough
+                    || progress - last_gain >= limits.patience
+                {
                     break;
                 }
                 temperature = t_start * (t_end / t_start).powf(progress);
@@ -409,6 +418,7 @@ impl Engine {
                 self.log.clear();
                 if self.total > best {
                     best = self.total;
+                    improved = true;
                     best_slots.copy_from_slice(&self.slot_of);
                 }
             } else {
@@ -428,6 +438,9 @@ pub(crate) struct Limits {
     pub(crate) iterations: Option<u64>,
     /// A weight nothing can exceed: reaching it ends the search.
     pub(crate) enough: u64,
+    /// The search also ends when its best has not improved for this share of the
+    /// run (of the budget or of the move limit), handing the rest to the bound.
+    pub(crate) patience: f64,
 }
 
 impl Limits {
