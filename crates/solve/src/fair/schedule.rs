@@ -28,11 +28,15 @@ pub struct ScheduleOptions {
     /// Seeds every random choice: the same fair, options and seed give the same
     /// schedule when the run is ended by `iteration_limit` rather than by the clock.
     pub seed: u64,
-    /// Wall-clock budget for the search (the greedy start and the bound are always
-    /// computed). `None` leaves only the iteration limit.
+    /// Wall-clock budget for the whole call: the bound gets a fifth of it (half on
+    /// small fairs), the search the rest. The greedy start always runs, so a budget
+    /// far too small for the fair is overrun by that much. The run ends earlier when
+    /// the schedule is proven optimal. `None` leaves only the iteration limit.
     pub time_budget: Option<Duration>,
-    /// Number of local-search moves to try. `None` leaves only the time budget; with
-    /// neither, a default of 200 moves per request is used.
+    /// Number of local-search moves to try (whichever of this and the budget ends
+    /// first ends the search). Without a budget it also sets the bound's effort,
+    /// 200 request-slot evaluations per move. `None` leaves only the time budget;
+    /// with neither, a default of 200 moves per request is used.
     pub iteration_limit: Option<u64>,
     /// Meetings fixed by staff: placed first, never moved, never dropped. A locked
     /// meeting that breaks a constraint is an error, not something to repair.
