@@ -16,7 +16,12 @@ use store::Store;
 #[command(name = "renkei", version, about, long_about = None)]
 struct Cli {
     /// Database: sqlite://PATH or postgres://USER@HOST/DB
-    #[arg(long, global = true, env = "RENKEI_DATABASE_URL", default_value = "sqlite://renkei.db")]
+    #[arg(
+        long,
+        global = true,
+        env = "RENKEI_DATABASE_URL",
+        default_value = "sqlite://renkei.db"
+    )]
     database_url: String,
     #[command(subcommand)]
     command: Command,
@@ -119,18 +124,26 @@ fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     tracing_subscriber::fmt()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("RENKEI_LOG")
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn,sea_orm=warn")),
+            tracing_subscriber::EnvFilter::try_from_env("RENKEI_LOG").unwrap_or_else(|_| {
+                tracing_subscriber::EnvFilter::new("info,sqlx=warn,sea_orm=warn")
+            }),
         )
         .with_writer(std::io::stderr)
         .init();
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
     runtime.block_on(run(cli))
 }
 
 async fn open(url: &str) -> anyhow::Result<Store> {
-    let store = Store::connect(url).await.with_context(|| format!("データベースに接続できません: {url}"))?;
-    let loaded = store.prepare().await.context("マイグレーションまたは初期データの読み込みに失敗しました")?;
+    let store = Store::connect(url)
+        .await
+        .with_context(|| format!("データベースに接続できません: {url}"))?;
+    let loaded = store
+        .prepare()
+        .await
+        .context("マイグレーションまたは初期データの読み込みに失敗しました")?;
     if loaded {
         eprintln!("協議会の初期データ（7都市・11団体・施策）を読み込みました。");
     }
@@ -146,7 +159,10 @@ fn parse_years(texts: &[String]) -> anyhow::Result<Vec<FiscalYear>> {
 
 async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
-        Command::Serve { addr, insecure_cookies } => {
+        Command::Serve {
+            addr,
+            insecure_cookies,
+        } => {
             let store = open(&cli.database_url).await?;
             if let Some((email, password)) = store::accounts::ensure_first_admin(&store).await? {
                 println!("──────────────────────────────────────────────");
@@ -156,39 +172,70 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 println!("初回ログイン時にパスワードの変更を求められます。");
                 println!("──────────────────────────────────────────────");
             }
-            let app = web::app(store, web::WebOptions { secure_cookies: !insecure_cookies })
-                .await
-                .map_err(|e| anyhow::anyhow!("{e}"))?;
-            let listener = tokio::net::TcpListener::bind(addr)
-                .await
-                .with_context(|| format!("{addr} で待ち受けできません（使用中の可能性があります。--addr で変更できます）"))?;
+            let app = web::app(
+                store,
+                web::WebOptions {
+                    secure_cookies: !insecure_cookies,
+                },
+            )
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+            let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| {
+                format!(
+                    "{addr} で待ち受けできません（使用中の可能性があります。--addr で変更できます）"
+                )
+            })?;
             println!("renkei を起動しました: http://{}", listener.local_addr()?);
-            axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
-                .with_graceful_shutdown(async {
-                    let _ = tokio::signal::ctrl_c().await;
-                })
-                .await?;
+            web::serve(listener, app).await?;
         }
         Command::Migrate => {
             open(&cli.database_url).await?;
             println!("マイグレーションは最新です。");
         }
-        Command::User { command: UserCommand::Add { org, role, name, email } } => {
+        Command::User {
+            command:
+                UserCommand::Add {
+                    org,
+                    role,
+                    name,
+                    email,
+                },
+        } => {
             let store = open(&cli.database_url).await?;
-            let new = store::accounts::NewUser { email, display_name: name, role, organisation: org };
+            let new = store::accounts::NewUser {
+                email,
+                display_name: name,
+                role,
+                organisation: org,
+            };
             match store::accounts::create_user(&store, None, &new).await {
                 Ok((user, password)) => {
-                    println!("アカウントを作成しました: {}（{}・{}）", user.email, user.organisation_name, user.role.label());
+                    println!(
+                        "アカウントを作成しました: {}（{}・{}）",
+                        user.email,
+                        user.organisation_name,
+                        user.role.label()
+                    );
                     println!("初回パスワード（一度だけ表示）: {password}");
                 }
                 Err(store::StoreError::Invalid(errors)) => {
-                    let reasons: Vec<String> = errors.into_iter().map(|e| format!("  {}: {}", e.field, e.reason)).collect();
+                    let reasons: Vec<String> = errors
+                        .into_iter()
+                        .map(|e| format!("  {}: {}", e.field, e.reason))
+                        .collect();
                     bail!("アカウントを作成できません:\n{}", reasons.join("\n"));
                 }
                 Err(error) => bail!("アカウントを作成できません: {error}"),
             }
         }
-        Command::Report { command: ReportCommand::Annual { fiscal_years, format, output } } => {
+        Command::Report {
+            command:
+                ReportCommand::Annual {
+                    fiscal_years,
+                    format,
+                    output,
+                },
+        } => {
             let years = parse_years(&fiscal_years)?;
             let store = open(&cli.database_url).await?;
             let text = match format {
@@ -198,13 +245,16 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             .map_err(|e| anyhow::anyhow!("{e}"))?;
             match output {
                 Some(path) => {
-                    std::fs::write(&path, text).with_context(|| format!("{} に書き込めません", path.display()))?;
+                    std::fs::write(&path, text)
+                        .with_context(|| format!("{} に書き込めません", path.display()))?;
                     eprintln!("{} に書き出しました。", path.display());
                 }
                 None => print!("{text}"),
             }
         }
-        Command::Export { command: ExportCommand::Initiatives { format, output } } => {
+        Command::Export {
+            command: ExportCommand::Initiatives { format, output },
+        } => {
             let store = open(&cli.database_url).await?;
             let initiatives = store::catalogue::list(&store, &Default::default()).await?;
             let table = web::pages::initiatives_table(&initiatives);
@@ -213,8 +263,13 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 ExportFormat::Xlsx => table.xlsx("施策一覧"),
             }
             .map_err(|e| anyhow::anyhow!("{e}"))?;
-            std::fs::write(&output, bytes).with_context(|| format!("{} に書き込めません", output.display()))?;
-            eprintln!("{} 件の施策を {} に書き出しました。", initiatives.len(), output.display());
+            std::fs::write(&output, bytes)
+                .with_context(|| format!("{} に書き込めません", output.display()))?;
+            eprintln!(
+                "{} 件の施策を {} に書き出しました。",
+                initiatives.len(),
+                output.display()
+            );
         }
         // The solvers are synchronous and have the machine to themselves here.
         Command::Bench { command } => command.run()?,

@@ -24,7 +24,9 @@ impl Role {
     }
 
     pub fn parse(code: &str) -> Option<Role> {
-        Role::ALL.into_iter().find(|role| role.code() == code.trim())
+        Role::ALL
+            .into_iter()
+            .find(|role| role.code() == code.trim())
     }
 
     pub fn label(self) -> &'static str {

@@ -26,7 +26,11 @@ pub enum EntryStatus {
 }
 
 impl EntryStatus {
-    pub const ALL: [EntryStatus; 3] = [EntryStatus::Done, EntryStatus::Planned, EntryStatus::Undecided];
+    pub const ALL: [EntryStatus; 3] = [
+        EntryStatus::Done,
+        EntryStatus::Planned,
+        EntryStatus::Undecided,
+    ];
 
     pub fn code(self) -> &'static str {
         match self {
@@ -49,7 +53,10 @@ impl EntryStatus {
             .into_iter()
             .find(|status| status.code() == code.trim() || status.label() == code.trim())
             .ok_or_else(|| {
-                Invalid::new("status", "状況は「実施済み」「予定」「未定」から選んでください。")
+                Invalid::new(
+                    "status",
+                    "状況は「実施済み」「予定」「未定」から選んでください。",
+                )
             })
     }
 }
@@ -103,19 +110,29 @@ impl KpiValue {
         if value.is_finite() && value.abs() < 1e15 {
             Ok(KpiValue(value))
         } else {
-            Err(Invalid::new("value", "数値が大きすぎるか、数値ではありません。"))
+            Err(Invalid::new(
+                "value",
+                "数値が大きすぎるか、数値ではありません。",
+            ))
         }
     }
 
     /// Reads "1,000", "１，０００", "58", "2.5"; refuses words and blanks.
     pub fn parse(field: &str, input: &str) -> Result<KpiValue, Invalid> {
         let narrowed = text::narrow_ascii(input);
-        let compact: String = narrowed.trim().chars().filter(|c| *c != ',' && *c != '、').collect();
+        let compact: String = narrowed
+            .trim()
+            .chars()
+            .filter(|c| *c != ',' && *c != '、')
+            .collect();
         if compact.is_empty() {
             return Err(Invalid::new(field, "KPIには数値を入力してください。"));
         }
         let value = compact.parse::<f64>().map_err(|_| {
-            Invalid::new(field, format!("「{input}」は数値として読めません。半角数字で入力してください。"))
+            Invalid::new(
+                field,
+                format!("「{input}」は数値として読めません。半角数字で入力してください。"),
+            )
         })?;
         KpiValue::new(value).map_err(|error| Invalid::new(field, error.reason))
     }
@@ -184,12 +201,14 @@ impl KpiDraft {
             .map_err(|e| errors.push(e))
             .ok();
         match (label, value, unit, note) {
-            (Some(label), Some(value), Some(unit), Some(note)) if errors.is_empty() => Ok(KpiDraft {
-                label,
-                value,
-                unit,
-                note,
-            }),
+            (Some(label), Some(value), Some(unit), Some(note)) if errors.is_empty() => {
+                Ok(KpiDraft {
+                    label,
+                    value,
+                    unit,
+                    note,
+                })
+            }
             _ => Err(errors),
         }
     }
@@ -247,7 +266,10 @@ impl InitiativeDraft {
         } else if PROGRAM_KINDS.iter().any(|(code, _)| *code == program_kind) {
             program_kind.to_owned()
         } else {
-            errors.push(Invalid::new("program_kind", "事業の種類を一覧から選んでください。"));
+            errors.push(Invalid::new(
+                "program_kind",
+                "事業の種類を一覧から選んでください。",
+            ));
             String::new()
         };
         match (title, description) {
@@ -283,12 +305,20 @@ pub struct EntryDraft {
 impl EntryDraft {
     pub fn parse(input: &EntryInput) -> Result<EntryDraft, Vec<Invalid>> {
         let mut errors = Vec::new();
-        let fy = FiscalYear::parse(&input.fy).map_err(|e| errors.push(e)).ok();
-        let status = EntryStatus::parse(&input.status).map_err(|e| errors.push(e)).ok();
+        let fy = FiscalYear::parse(&input.fy)
+            .map_err(|e| errors.push(e))
+            .ok();
+        let status = EntryStatus::parse(&input.status)
+            .map_err(|e| errors.push(e))
+            .ok();
         let summary = text::optional_text("summary", &input.summary, SUMMARY_MAX)
             .map_err(|e| errors.push(e))
             .ok();
-        let rows: Vec<&KpiInput> = input.kpis.iter().filter(|k| !KpiDraft::is_blank(k)).collect();
+        let rows: Vec<&KpiInput> = input
+            .kpis
+            .iter()
+            .filter(|k| !KpiDraft::is_blank(k))
+            .collect();
         if rows.len() > KPIS_PER_ENTRY_MAX {
             errors.push(Invalid::new(
                 "kpis",

@@ -14,7 +14,12 @@ fn ascii_digits(field: &str, label: &str, input: &str) -> Result<Vec<u32>, Inval
         .chars()
         .map(|c| c.to_digit(10))
         .collect::<Option<Vec<u32>>>()
-        .ok_or_else(|| Invalid::new(field, format!("{label}は数字で入力してください（「{input}」）。")))
+        .ok_or_else(|| {
+            Invalid::new(
+                field,
+                format!("{label}は数字で入力してください（「{input}」）。"),
+            )
+        })
 }
 
 /// A 法人番号: thirteen digits, the first a check digit over the other twelve.
@@ -52,7 +57,9 @@ impl CorporateNumber {
                 "法人番号のチェックディジット（先頭の1桁）が一致しません。番号を確かめてください。",
             ));
         }
-        Ok(CorporateNumber(digits.iter().map(|d| d.to_string()).collect()))
+        Ok(CorporateNumber(
+            digits.iter().map(|d| d.to_string()).collect(),
+        ))
     }
 
     pub fn as_str(&self) -> &str {
@@ -85,7 +92,10 @@ impl LocalGovCode {
         if digits.len() != 5 && digits.len() != 6 {
             return Err(Invalid::new(
                 FIELD,
-                format!("地方公共団体コードは6桁（検査数字を含む）です（入力は{}桁）。", digits.len()),
+                format!(
+                    "地方公共団体コードは6桁（検査数字を含む）です（入力は{}桁）。",
+                    digits.len()
+                ),
             ));
         }
         let mut base = [0u32; 5];
@@ -124,13 +134,18 @@ mod tests {
     #[test]
     fn the_nta_own_corporate_number_is_valid() {
         // 国税庁's own 法人番号.
-        assert_eq!(CorporateNumber::parse("7000012050002").unwrap().as_str(), "7000012050002");
+        assert_eq!(
+            CorporateNumber::parse("7000012050002").unwrap().as_str(),
+            "7000012050002"
+        );
     }
 
     #[test]
     fn corporate_numbers_with_full_width_digits_and_hyphens_are_read() {
         assert_eq!(
-            CorporateNumber::parse("７-0000-1205-0002").unwrap().as_str(),
+            CorporateNumber::parse("７-0000-1205-0002")
+                .unwrap()
+                .as_str(),
             "7000012050002"
         );
     }
@@ -144,7 +159,12 @@ mod tests {
 
     #[test]
     fn a_corporate_number_of_the_wrong_length_or_with_letters_is_refused() {
-        assert!(CorporateNumber::parse("700001205000").unwrap_err().reason.contains("12桁"));
+        assert!(
+            CorporateNumber::parse("700001205000")
+                .unwrap_err()
+                .reason
+                .contains("12桁")
+        );
         assert!(CorporateNumber::parse("70000120500A2").is_err());
         assert!(CorporateNumber::parse("").is_err());
     }
@@ -158,12 +178,17 @@ mod tests {
             base[10] = n / 10;
             seen.insert(CorporateNumber::check_digit(&base));
         }
-        assert_eq!(seen.into_iter().collect::<Vec<_>>(), (1..=9).collect::<Vec<_>>());
+        assert_eq!(
+            seen.into_iter().collect::<Vec<_>>(),
+            (1..=9).collect::<Vec<_>>()
+        );
     }
 
     #[test]
     fn the_seven_cities_codes_carry_valid_check_digits() {
-        for code in ["112038", "131075", "131113", "202045", "172065", "272272", "282022"] {
+        for code in [
+            "112038", "131075", "131113", "202045", "172065", "272272", "282022",
+        ] {
             assert_eq!(LocalGovCode::parse(code).unwrap().as_str(), code);
         }
     }
@@ -171,12 +196,20 @@ mod tests {
     #[test]
     fn a_five_digit_local_gov_code_gets_its_check_digit() {
         assert_eq!(LocalGovCode::parse("13111").unwrap().as_str(), "131113");
-        assert_eq!(LocalGovCode::parse("13111").unwrap().prefecture_code(), "13");
+        assert_eq!(
+            LocalGovCode::parse("13111").unwrap().prefecture_code(),
+            "13"
+        );
     }
 
     #[test]
     fn a_local_gov_code_with_a_wrong_check_digit_is_refused() {
-        assert!(LocalGovCode::parse("131110").unwrap_err().reason.contains("検査数字"));
+        assert!(
+            LocalGovCode::parse("131110")
+                .unwrap_err()
+                .reason
+                .contains("検査数字")
+        );
         assert!(LocalGovCode::parse("1311").is_err());
     }
 }

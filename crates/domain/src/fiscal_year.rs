@@ -20,7 +20,8 @@ pub enum Era {
 }
 
 impl Era {
-    const ALL_NEWEST_FIRST: [Era; 5] = [Era::Reiwa, Era::Heisei, Era::Showa, Era::Taisho, Era::Meiji];
+    const ALL_NEWEST_FIRST: [Era; 5] =
+        [Era::Reiwa, Era::Heisei, Era::Showa, Era::Taisho, Era::Meiji];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -112,7 +113,9 @@ impl FiscalYear {
         let refuse = || {
             Invalid::new(
                 "fy",
-                format!("年度を「2016」「平成28年度」のように入力してください（「{input}」は読めません）。"),
+                format!(
+                    "年度を「2016」「平成28年度」のように入力してください（「{input}」は読めません）。"
+                ),
             )
         };
         let upper = text.to_uppercase();
@@ -242,11 +245,26 @@ mod tests {
 
     #[test]
     fn dates_change_era_on_the_day_of_the_change() {
-        assert_eq!(Wareki::of_date(date(2019, 4, 30)).unwrap().label(), "平成31年");
-        assert_eq!(Wareki::of_date(date(2019, 5, 1)).unwrap().label(), "令和元年");
-        assert_eq!(Wareki::of_date(date(1989, 1, 7)).unwrap().label(), "昭和64年");
-        assert_eq!(Wareki::of_date(date(1989, 1, 8)).unwrap().label(), "平成元年");
-        assert_eq!(Wareki::of_date(date(1917, 6, 1)).unwrap().label(), "大正6年");
+        assert_eq!(
+            Wareki::of_date(date(2019, 4, 30)).unwrap().label(),
+            "平成31年"
+        );
+        assert_eq!(
+            Wareki::of_date(date(2019, 5, 1)).unwrap().label(),
+            "令和元年"
+        );
+        assert_eq!(
+            Wareki::of_date(date(1989, 1, 7)).unwrap().label(),
+            "昭和64年"
+        );
+        assert_eq!(
+            Wareki::of_date(date(1989, 1, 8)).unwrap().label(),
+            "平成元年"
+        );
+        assert_eq!(
+            Wareki::of_date(date(1917, 6, 1)).unwrap().label(),
+            "大正6年"
+        );
         assert_eq!(Wareki::of_date(date(1800, 1, 1)), None);
     }
 
@@ -263,7 +281,11 @@ mod tests {
             ("令和元年度", 2019),
             ("R2", 2020),
         ] {
-            assert_eq!(FiscalYear::parse(input).map(FiscalYear::year), Ok(year), "{input}");
+            assert_eq!(
+                FiscalYear::parse(input).map(FiscalYear::year),
+                Ok(year),
+                "{input}"
+            );
         }
     }
 

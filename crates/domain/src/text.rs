@@ -38,8 +38,14 @@ fn bounded(field: &str, value: &str, max: usize) -> Result<String, Invalid> {
             format!("{max}文字以内で入力してください（現在{length}文字）。"),
         ));
     }
-    if value.chars().any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t') {
-        return Err(Invalid::new(field, "使用できない制御文字が含まれています。"));
+    if value
+        .chars()
+        .any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t')
+    {
+        return Err(Invalid::new(
+            field,
+            "使用できない制御文字が含まれています。",
+        ));
     }
     Ok(value.to_owned())
 }

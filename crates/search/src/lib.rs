@@ -58,7 +58,9 @@ impl Query {
     /// Whether every term occurs in one of the texts.
     pub fn matches<'a>(&self, texts: impl IntoIterator<Item = &'a str>) -> bool {
         let haystack: String = texts.into_iter().map(fold).collect::<Vec<_>>().join("\n");
-        self.terms.iter().all(|term| haystack.contains(term.as_str()))
+        self.terms
+            .iter()
+            .all(|term| haystack.contains(term.as_str()))
     }
 }
 

@@ -2,13 +2,14 @@
 //! one-time passwords that must be changed at first login, and a login rate limit
 //! kept in the database so that it holds across every server process.
 
-use argon2::password_hash::{PasswordHasher, PasswordVerifier, phc::PasswordHash};
 use argon2::Argon2;
+use argon2::password_hash::{PasswordHasher, PasswordVerifier, phc::PasswordHash};
 use chrono::{Duration, Utc};
 use domain::{Actor, Invalid, Role};
 use rand::Rng;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set,
+    TransactionTrait,
 };
 use serde_json::json;
 
@@ -67,7 +68,11 @@ fn hash(password: &str) -> Result<String, StoreError> {
 
 fn verify(password: &str, stored: &str) -> bool {
     PasswordHash::new(stored)
-        .map(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
+        .map(|parsed| {
+            Argon2::default()
+                .verify_password(password.as_bytes(), &parsed)
+                .is_ok()
+        })
         .unwrap_or(false)
 }
 
@@ -78,7 +83,11 @@ pub fn one_time_password() -> String {
     (0..16)
         .map(|i| {
             let c = char::from(ALPHABET[rng.random_range(0..ALPHABET.len())]);
-            if i > 0 && i % 4 == 0 { format!("-{c}") } else { c.to_string() }
+            if i > 0 && i % 4 == 0 {
+                format!("-{c}")
+            } else {
+                c.to_string()
+            }
         })
         .collect()
 }
@@ -87,13 +96,19 @@ fn parse_email(input: &str) -> Result<String, Invalid> {
     let email = domain::text::narrow_ascii(input).trim().to_lowercase();
     let valid = email.len() <= 254
         && email.split_once('@').is_some_and(|(local, domain)| {
-            !local.is_empty() && domain.contains('.') && !domain.starts_with('.') && !domain.ends_with('.')
+            !local.is_empty()
+                && domain.contains('.')
+                && !domain.starts_with('.')
+                && !domain.ends_with('.')
         })
         && !email.chars().any(|c| c.is_whitespace() || c.is_control());
     if valid {
         Ok(email)
     } else {
-        Err(Invalid::new("email", format!("メールアドレスの形式が正しくありません（「{input}」）。")))
+        Err(Invalid::new(
+            "email",
+            format!("メールアドレスの形式が正しくありません（「{input}」）。"),
+        ))
     }
 }
 
@@ -105,7 +120,10 @@ fn check_new_password(password: &str) -> Result<(), Invalid> {
         ));
     }
     if password.chars().count() > 256 {
-        return Err(Invalid::new("new_password", "パスワードは256文字以内にしてください。"));
+        return Err(Invalid::new(
+            "new_password",
+            "パスワードは256文字以内にしてください。",
+        ));
     }
     Ok(())
 }
@@ -130,9 +148,15 @@ async fn to_user(store: &Store, row: user::Model) -> Result<User, StoreError> {
 
 /// Creates a user with a one-time password, returned once and never stored in clear.
 /// `actor` is `None` for the command line run on the server itself.
-pub async fn create_user(store: &Store, actor: Option<&Actor>, new: &NewUser) -> Result<(User, String), StoreError> {
+pub async fn create_user(
+    store: &Store,
+    actor: Option<&Actor>,
+    new: &NewUser,
+) -> Result<(User, String), StoreError> {
     if actor.is_some_and(|a| !a.is_secretariat()) {
-        return Err(StoreError::forbidden("アカウントを作成できるのは協議会事務局のみです。"));
+        return Err(StoreError::forbidden(
+            "アカウントを作成できるのは協議会事務局のみです。",
+        ));
     }
     let mut errors = Vec::new();
     let email = parse_email(&new.email).map_err(|e| errors.push(e)).ok();
@@ -154,17 +178,29 @@ pub async fn create_user(store: &Store, actor: Option<&Actor>, new: &NewUser) ->
             format!("団体「{}」は登録されていません。", new.organisation.trim()),
         ));
     }
-    let (Some(email), Some(display_name), Some(role), Some(organisation)) = (email, display_name, role, organisation)
+    let (Some(email), Some(display_name), Some(role), Some(organisation)) =
+        (email, display_name, role, organisation)
     else {
         return Err(StoreError::Invalid(errors));
     };
     if role == Role::Secretariat && organisation.kind != "council" {
-        return Err(Invalid::new("role", "事務局の権限は協議会に所属するアカウントにのみ付与できます。").into());
+        return Err(Invalid::new(
+            "role",
+            "事務局の権限は協議会に所属するアカウントにのみ付与できます。",
+        )
+        .into());
     }
     let password = one_time_password();
     let txn = store.db.begin().await?;
-    if user::Entity::find().filter(user::Column::Email.eq(&email)).one(&txn).await?.is_some() {
-        return Err(StoreError::Conflict(format!("{email} は既に登録されています。")));
+    if user::Entity::find()
+        .filter(user::Column::Email.eq(&email))
+        .one(&txn)
+        .await?
+        .is_some()
+    {
+        return Err(StoreError::Conflict(format!(
+            "{email} は既に登録されています。"
+        )));
     }
     let row = user::ActiveModel {
         email: Set(email.clone()),
@@ -186,9 +222,15 @@ pub async fn create_user(store: &Store, actor: Option<&Actor>, new: &NewUser) ->
             entity: "user",
             entity_key: email.clone(),
             organisation_id: Some(organisation.id),
-            summary: format!("アカウント {email}（{}・{}）を作成", organisation.name, role.label()),
+            summary: format!(
+                "アカウント {email}（{}・{}）を作成",
+                organisation.name,
+                role.label()
+            ),
             before: None,
-            after: Some(json!({"email": email, "role": role.code(), "organisation": organisation.key})),
+            after: Some(
+                json!({"email": email, "role": role.code(), "organisation": organisation.key}),
+            ),
         },
     )
     .await?;
@@ -218,7 +260,12 @@ pub async fn ensure_first_admin(store: &Store) -> Result<Option<(String, String)
 
 /// Checks e-mail and password, refusing after too many recent failures. Every
 /// attempt is recorded; the answer never tells whether the e-mail exists.
-pub async fn login(store: &Store, email: &str, password: &str, client: &str) -> Result<User, StoreError> {
+pub async fn login(
+    store: &Store,
+    email: &str,
+    password: &str,
+    client: &str,
+) -> Result<User, StoreError> {
     let email = domain::text::narrow_ascii(email).trim().to_lowercase();
     let since = Utc::now() - Duration::minutes(LOCK_WINDOW_MINUTES);
     let failures_for_email = login_attempt::Entity::find()
@@ -238,12 +285,18 @@ pub async fn login(store: &Store, email: &str, password: &str, client: &str) -> 
             retry_after_minutes: LOCK_WINDOW_MINUTES,
         });
     }
-    let found = user::Entity::find().filter(user::Column::Email.eq(&email)).one(&store.db).await?;
+    let found = user::Entity::find()
+        .filter(user::Column::Email.eq(&email))
+        .one(&store.db)
+        .await?;
     // Hash even for an unknown e-mail, so the answer takes as long either way.
     let ok = match &found {
         Some(row) => verify(password, &row.password_hash),
         None => {
-            let _ = verify(password, "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$3Hx2eYc1gJ0v4m0l7m1e3QbxvK8uH8oJm7Gk0qYb2Ew");
+            let _ = verify(
+                password,
+                "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$3Hx2eYc1gJ0v4m0l7m1e3QbxvK8uH8oJm7Gk0qYb2Ew",
+            );
             false
         }
     };
@@ -271,13 +324,20 @@ pub async fn user_by_id(store: &Store, id: i64) -> Result<Option<User>, StoreErr
 }
 
 /// Changes one's own password, proving the current one.
-pub async fn change_password(store: &Store, actor: &Actor, current: &str, new: &str) -> Result<(), StoreError> {
+pub async fn change_password(
+    store: &Store,
+    actor: &Actor,
+    current: &str,
+    new: &str,
+) -> Result<(), StoreError> {
     let row = user::Entity::find_by_id(actor.user_id)
         .one(&store.db)
         .await?
         .ok_or_else(|| StoreError::not_found("アカウント"))?;
     if !verify(current, &row.password_hash) {
-        return Err(Invalid::new("current_password", "現在のパスワードが正しくありません。").into());
+        return Err(
+            Invalid::new("current_password", "現在のパスワードが正しくありません。").into(),
+        );
     }
     check_new_password(new)?;
     if new == current {
@@ -313,9 +373,14 @@ pub async fn change_password(store: &Store, actor: &Actor, current: &str, new: &
 /// Every account; the secretariat manages them.
 pub async fn list_users(store: &Store, actor: &Actor) -> Result<Vec<User>, StoreError> {
     if !actor.is_secretariat() {
-        return Err(StoreError::forbidden("アカウント一覧は協議会事務局のみ閲覧できます。"));
+        return Err(StoreError::forbidden(
+            "アカウント一覧は協議会事務局のみ閲覧できます。",
+        ));
     }
-    let rows = user::Entity::find().order_by_asc(user::Column::Id).all(&store.db).await?;
+    let rows = user::Entity::find()
+        .order_by_asc(user::Column::Id)
+        .all(&store.db)
+        .await?;
     let mut users = Vec::with_capacity(rows.len());
     for row in rows {
         users.push(to_user(store, row).await?);
@@ -346,7 +411,10 @@ mod tests {
 
     #[test]
     fn emails_are_lowercased_and_checked() {
-        assert_eq!(parse_email(" Staff@Ota.Example.JP ").unwrap(), "staff@ota.example.jp");
+        assert_eq!(
+            parse_email(" Staff@Ota.Example.JP ").unwrap(),
+            "staff@ota.example.jp"
+        );
         assert!(parse_email("no-at-sign").is_err());
         assert!(parse_email("a@b").is_err());
     }

@@ -5,8 +5,8 @@
 use chrono::{DateTime, Utc};
 use domain::Actor;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
-    Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect, Set,
 };
 
 use crate::entity::{audit_entry, change};
@@ -29,12 +29,18 @@ pub struct Change<'a> {
 
 /// Writes one audit entry and one `changes` row. `actor` is `None` for the system
 /// (seed data, the command line without a user).
-pub async fn record(db: &impl ConnectionTrait, actor: Option<&Actor>, change: Change<'_>) -> Result<(), StoreError> {
+pub async fn record(
+    db: &impl ConnectionTrait,
+    actor: Option<&Actor>,
+    change: Change<'_>,
+) -> Result<(), StoreError> {
     let now = Utc::now();
     audit_entry::ActiveModel {
         at: Set(now),
         user_id: Set(actor.map(|a| a.user_id)),
-        user_email: Set(actor.map(|a| a.email.clone()).unwrap_or_else(|| "system".into())),
+        user_email: Set(actor
+            .map(|a| a.email.clone())
+            .unwrap_or_else(|| "system".into())),
         action: Set(change.action.to_owned()),
         entity: Set(change.entity.to_owned()),
         entity_key: Set(change.entity_key.clone()),
@@ -83,9 +89,15 @@ pub struct AuditFilter {
 pub const AUDIT_PAGE_SIZE: u64 = 100;
 
 /// The newest entries first; only the secretariat reads the log.
-pub async fn list(store: &Store, actor: &Actor, filter: &AuditFilter) -> Result<(Vec<AuditEntry>, u64), StoreError> {
+pub async fn list(
+    store: &Store,
+    actor: &Actor,
+    filter: &AuditFilter,
+) -> Result<(Vec<AuditEntry>, u64), StoreError> {
     if !actor.is_secretariat() {
-        return Err(StoreError::forbidden("監査ログは協議会事務局のみ閲覧できます。"));
+        return Err(StoreError::forbidden(
+            "監査ログは協議会事務局のみ閲覧できます。",
+        ));
     }
     let mut query = audit_entry::Entity::find();
     if let Some(entity) = filter.entity.as_deref().filter(|e| !e.is_empty()) {
@@ -121,6 +133,9 @@ pub async fn list(store: &Store, actor: &Actor, filter: &AuditFilter) -> Result<
 
 /// The newest sequence number of `changes` (0 when empty): followers compare it.
 pub async fn latest_change(store: &Store) -> Result<i64, StoreError> {
-    let newest = change::Entity::find().order_by_desc(change::Column::Seq).one(&store.db).await?;
+    let newest = change::Entity::find()
+        .order_by_desc(change::Column::Seq)
+        .one(&store.db)
+        .await?;
     Ok(newest.map(|c| c.seq).unwrap_or(0))
 }

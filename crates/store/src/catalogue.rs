@@ -12,13 +12,15 @@ use domain::catalogue::{EntryDraft, InitiativeDraft};
 use domain::{Actor, EntryStatus, FiscalYear, KpiValue, Pillar};
 use sea_orm::sea_query::{Expr, Query};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter,
-    QueryOrder, Set, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, EntityTrait,
+    QueryFilter, QueryOrder, Set, TransactionTrait,
 };
 use serde_json::json;
 
 use crate::audit::{self, Change};
-use crate::entity::{fiscal_entry, initiative, initiative_partner, initiative_pillar, kpi, partner};
+use crate::entity::{
+    fiscal_entry, initiative, initiative_partner, initiative_pillar, kpi, partner,
+};
 use crate::organisations::{self, Directory, Organisation, Partner};
 use crate::{Store, StoreError};
 
@@ -119,7 +121,9 @@ pub async fn list(store: &Store, filter: &Filter) -> Result<Vec<Initiative>, Sto
                 Query::select()
                     .column(initiative_pillar::Column::InitiativeId)
                     .from(initiative_pillar::Entity)
-                    .and_where(Expr::col(initiative_pillar::Column::Pillar).eq(i16::from(pillar.number())))
+                    .and_where(
+                        Expr::col(initiative_pillar::Column::Pillar).eq(i16::from(pillar.number())),
+                    )
                     .to_owned(),
             ),
         );
@@ -137,7 +141,10 @@ pub async fn list(store: &Store, filter: &Filter) -> Result<Vec<Initiative>, Sto
         }
         condition = condition.add(initiative::Column::Id.in_subquery(entries));
     }
-    let rows = initiative::Entity::find().filter(condition).all(&store.db).await?;
+    let rows = initiative::Entity::find()
+        .filter(condition)
+        .all(&store.db)
+        .await?;
     let mut initiatives = assemble(&store.db, &directory, rows).await?;
     let query = search::Query::parse(&filter.q);
     if !query.is_empty() {
@@ -167,14 +174,20 @@ pub async fn get(store: &Store, key: &str) -> Result<Initiative, StoreError> {
     load_one(&store.db, &directory, key).await
 }
 
-async fn load_one(db: &impl ConnectionTrait, directory: &Directory, key: &str) -> Result<Initiative, StoreError> {
+async fn load_one(
+    db: &impl ConnectionTrait,
+    directory: &Directory,
+    key: &str,
+) -> Result<Initiative, StoreError> {
     let row = initiative::Entity::find()
         .filter(initiative::Column::Key.eq(key))
         .one(db)
         .await?
         .ok_or_else(|| StoreError::not_found(format!("施策「{key}」")))?;
     let mut found = assemble(db, directory, vec![row]).await?;
-    found.pop().ok_or_else(|| StoreError::not_found(format!("施策「{key}」")))
+    found
+        .pop()
+        .ok_or_else(|| StoreError::not_found(format!("施策「{key}」")))
 }
 
 /// Loads pillars, partners, entries and KPIs of the rows in four queries.
@@ -208,13 +221,16 @@ async fn assemble(
     let mut partners: HashMap<i64, Vec<Partner>> = HashMap::new();
     for link in links {
         if let Some(p) = partner_rows.get(&link.partner_id) {
-            partners.entry(link.initiative_id).or_default().push(Partner {
-                id: p.id,
-                key: p.key.clone(),
-                name: p.name.clone(),
-                kind: p.kind.clone(),
-                note: p.note.clone(),
-            });
+            partners
+                .entry(link.initiative_id)
+                .or_default()
+                .push(Partner {
+                    id: p.id,
+                    key: p.key.clone(),
+                    name: p.name.clone(),
+                    kind: p.kind.clone(),
+                    note: p.note.clone(),
+                });
         }
     }
     let entry_rows = fiscal_entry::Entity::find()
@@ -230,7 +246,9 @@ async fn assemble(
         .all(db)
         .await?
     {
-        let Ok(value) = KpiValue::new(row.value) else { continue };
+        let Ok(value) = KpiValue::new(row.value) else {
+            continue;
+        };
         kpis.entry(row.entry_id).or_default().push(Kpi {
             label: row.label,
             value,
@@ -240,8 +258,12 @@ async fn assemble(
     }
     let mut entries: HashMap<i64, Vec<Entry>> = HashMap::new();
     for row in entry_rows {
-        let (Ok(fy), Ok(status)) = (FiscalYear::new(row.fy), EntryStatus::parse(&row.status)) else {
-            tracing::warn!(entry = row.id, "fiscal entry with an invalid year or status skipped");
+        let (Ok(fy), Ok(status)) = (FiscalYear::new(row.fy), EntryStatus::parse(&row.status))
+        else {
+            tracing::warn!(
+                entry = row.id,
+                "fiscal entry with an invalid year or status skipped"
+            );
             continue;
         };
         entries.entry(row.initiative_id).or_default().push(Entry {
@@ -273,7 +295,14 @@ async fn assemble(
             })
         })
         .collect();
-    initiatives.sort_by_key(|i| (i.organisation.sort_order, i.organisation.id, i.sort_order, i.id));
+    initiatives.sort_by_key(|i| {
+        (
+            i.organisation.sort_order,
+            i.organisation.id,
+            i.sort_order,
+            i.id,
+        )
+    });
     Ok(initiatives)
 }
 
@@ -285,7 +314,11 @@ fn refuse_other_organisation(organisation: &Organisation) -> StoreError {
 }
 
 /// Loads the initiative inside the transaction and checks that the actor may edit it.
-async fn editable(txn: &DatabaseTransaction, actor: &Actor, key: &str) -> Result<(Directory, Initiative), StoreError> {
+async fn editable(
+    txn: &DatabaseTransaction,
+    actor: &Actor,
+    key: &str,
+) -> Result<(Directory, Initiative), StoreError> {
     let directory = organisations::directory_in(txn).await?;
     let initiative = load_one(txn, &directory, key).await?;
     if !actor.may_edit_catalogue_of(initiative.organisation.id) {
@@ -294,7 +327,11 @@ async fn editable(txn: &DatabaseTransaction, actor: &Actor, key: &str) -> Result
     Ok((directory, initiative))
 }
 
-async fn replace_pillars(txn: &DatabaseTransaction, id: i64, pillars: &[Pillar]) -> Result<(), StoreError> {
+async fn replace_pillars(
+    txn: &DatabaseTransaction,
+    id: i64,
+    pillars: &[Pillar],
+) -> Result<(), StoreError> {
     initiative_pillar::Entity::delete_many()
         .filter(initiative_pillar::Column::InitiativeId.eq(id))
         .exec(txn)
@@ -321,7 +358,12 @@ pub async fn create(
     let directory = organisations::directory_in(&txn).await?;
     let organisation = directory
         .organisation_by_key(organisation_key)
-        .ok_or_else(|| StoreError::Invalid(vec![domain::Invalid::new("organisation", "団体を一覧から選んでください。")]))?
+        .ok_or_else(|| {
+            StoreError::Invalid(vec![domain::Invalid::new(
+                "organisation",
+                "団体を一覧から選んでください。",
+            )])
+        })?
         .clone();
     if !actor.may_edit_catalogue_of(organisation.id) {
         return Err(refuse_other_organisation(&organisation));
@@ -331,7 +373,11 @@ pub async fn create(
         .all(&txn)
         .await?;
     let next_order = siblings.iter().map(|s| s.sort_order).max().unwrap_or(0) + 1;
-    let key = format!("{}-{:06x}", organisation.key, rand::random::<u32>() & 0xff_ffff);
+    let key = format!(
+        "{}-{:06x}",
+        organisation.key,
+        rand::random::<u32>() & 0xff_ffff
+    );
     let now = Utc::now();
     let row = initiative::ActiveModel {
         key: Set(key.clone()),
@@ -368,7 +414,12 @@ pub async fn create(
 }
 
 /// Changes an initiative's title, description, kind and pillars.
-pub async fn update(store: &Store, actor: &Actor, key: &str, draft: &InitiativeDraft) -> Result<Initiative, StoreError> {
+pub async fn update(
+    store: &Store,
+    actor: &Actor,
+    key: &str,
+    draft: &InitiativeDraft,
+) -> Result<Initiative, StoreError> {
     let txn = store.db.begin().await?;
     let (directory, before) = editable(&txn, actor, key).await?;
     initiative::ActiveModel {
@@ -392,7 +443,10 @@ pub async fn update(store: &Store, actor: &Actor, key: &str, draft: &InitiativeD
             entity: "initiative",
             entity_key: key.to_owned(),
             organisation_id: Some(after.organisation.id),
-            summary: format!("施策「{}」（{}）を更新", after.title, after.organisation.name),
+            summary: format!(
+                "施策「{}」（{}）を更新",
+                after.title, after.organisation.name
+            ),
             before: Some(before.snapshot()),
             after: Some(after.snapshot()),
         },
@@ -406,7 +460,9 @@ pub async fn update(store: &Store, actor: &Actor, key: &str, draft: &InitiativeD
 pub async fn delete(store: &Store, actor: &Actor, key: &str) -> Result<(), StoreError> {
     let txn = store.db.begin().await?;
     let (_, before) = editable(&txn, actor, key).await?;
-    initiative::Entity::delete_by_id(before.id).exec(&txn).await?;
+    initiative::Entity::delete_by_id(before.id)
+        .exec(&txn)
+        .await?;
     audit::record(
         &txn,
         Some(actor),
@@ -415,7 +471,10 @@ pub async fn delete(store: &Store, actor: &Actor, key: &str) -> Result<(), Store
             entity: "initiative",
             entity_key: key.to_owned(),
             organisation_id: Some(before.organisation.id),
-            summary: format!("施策「{}」（{}）を削除", before.title, before.organisation.name),
+            summary: format!(
+                "施策「{}」（{}）を削除",
+                before.title, before.organisation.name
+            ),
             before: Some(before.snapshot()),
             after: None,
         },
@@ -456,7 +515,10 @@ pub async fn save_entry(
     let now = Utc::now();
     let entry_id = match existing {
         Some(row) => {
-            kpi::Entity::delete_many().filter(kpi::Column::EntryId.eq(row.id)).exec(&txn).await?;
+            kpi::Entity::delete_many()
+                .filter(kpi::Column::EntryId.eq(row.id))
+                .exec(&txn)
+                .await?;
             fiscal_entry::ActiveModel {
                 id: Set(row.id),
                 fy: Set(draft.fy.year()),
@@ -508,7 +570,11 @@ pub async fn save_entry(
         &txn,
         Some(actor),
         Change {
-            action: if editing.is_some() { "update" } else { "create" },
+            action: if editing.is_some() {
+                "update"
+            } else {
+                "create"
+            },
             entity: "fiscal_entry",
             entity_key: format!("{key}/{}", draft.fy.year()),
             organisation_id: Some(after.organisation.id),
@@ -523,7 +589,12 @@ pub async fn save_entry(
 }
 
 /// Deletes a fiscal year's entry with its KPIs.
-pub async fn delete_entry(store: &Store, actor: &Actor, key: &str, fy: FiscalYear) -> Result<Initiative, StoreError> {
+pub async fn delete_entry(
+    store: &Store,
+    actor: &Actor,
+    key: &str,
+    fy: FiscalYear,
+) -> Result<Initiative, StoreError> {
     let txn = store.db.begin().await?;
     let (directory, before) = editable(&txn, actor, key).await?;
     let deleted = fiscal_entry::Entity::delete_many()

@@ -19,7 +19,9 @@ pub enum StoreError {
     #[error("{0}")]
     Conflict(String),
     /// Too many failed logins; try again later.
-    #[error("ログインの失敗が続いたため、しばらくログインできません。{retry_after_minutes}分ほど待ってから再度お試しください。")]
+    #[error(
+        "ログインの失敗が続いたため、しばらくログインできません。{retry_after_minutes}分ほど待ってから再度お試しください。"
+    )]
     RateLimited { retry_after_minutes: i64 },
     /// A wrong e-mail or password (deliberately not saying which).
     #[error("メールアドレスまたはパスワードが正しくありません。")]

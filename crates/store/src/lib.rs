@@ -51,7 +51,8 @@ impl Store {
             // WAL lets readers proceed during a write; foreign keys are per connection
             // in SQLite and sqlx turns them on for every connection it opens.
             db.execute_unprepared("PRAGMA journal_mode = WAL;").await?;
-            db.execute_unprepared("PRAGMA synchronous = NORMAL;").await?;
+            db.execute_unprepared("PRAGMA synchronous = NORMAL;")
+                .await?;
         }
         Ok(Store { db })
     }
@@ -91,7 +92,9 @@ fn normalise_url(url: &str) -> Result<String, StoreError> {
     if let Some(rest) = url.strip_prefix("sqlite:") {
         let path = rest.trim_start_matches("//");
         if path.is_empty() {
-            return Err(StoreError::Config("SQLite のファイル名がありません（例: sqlite://renkei.db）".into()));
+            return Err(StoreError::Config(
+                "SQLite のファイル名がありません（例: sqlite://renkei.db）".into(),
+            ));
         }
         if path == ":memory:" || path.contains("mode=") {
             return Ok(format!("sqlite:{path}"));
@@ -109,9 +112,18 @@ mod tests {
 
     #[test]
     fn database_urls_are_normalised_or_refused() {
-        assert_eq!(normalise_url("sqlite://renkei.db").unwrap(), "sqlite://renkei.db?mode=rwc");
-        assert_eq!(normalise_url("sqlite:/tmp/x.db").unwrap(), "sqlite:///tmp/x.db?mode=rwc");
-        assert_eq!(normalise_url("postgres://u@h/db").unwrap(), "postgres://u@h/db");
+        assert_eq!(
+            normalise_url("sqlite://renkei.db").unwrap(),
+            "sqlite://renkei.db?mode=rwc"
+        );
+        assert_eq!(
+            normalise_url("sqlite:/tmp/x.db").unwrap(),
+            "sqlite:///tmp/x.db?mode=rwc"
+        );
+        assert_eq!(
+            normalise_url("postgres://u@h/db").unwrap(),
+            "postgres://u@h/db"
+        );
         assert!(normalise_url("mysql://x").is_err());
         assert!(normalise_url("sqlite://").is_err());
     }

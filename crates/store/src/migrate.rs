@@ -6,7 +6,11 @@ use sea_orm::{ConnectionTrait, DatabaseBackend, Statement, TransactionTrait};
 use crate::{Store, StoreError};
 
 /// Every migration, in order: (version, name, SQL with backend placeholders).
-const MIGRATIONS: &[(i64, &str, &str)] = &[(1, "foundation", include_str!("../migrations/0001_foundation.sql"))];
+const MIGRATIONS: &[(i64, &str, &str)] = &[(
+    1,
+    "foundation",
+    include_str!("../migrations/0001_foundation.sql"),
+)];
 
 /// Fills the type placeholders for the backend.
 fn render(sql: &str, backend: DatabaseBackend) -> String {
@@ -14,7 +18,9 @@ fn render(sql: &str, backend: DatabaseBackend) -> String {
         DatabaseBackend::Postgres => ("BIGSERIAL PRIMARY KEY", "TIMESTAMPTZ", "DOUBLE PRECISION"),
         _ => ("INTEGER PRIMARY KEY AUTOINCREMENT", "TEXT", "REAL"),
     };
-    sql.replace("{id}", id).replace("{ts}", ts).replace("{real}", real)
+    sql.replace("{id}", id)
+        .replace("{ts}", ts)
+        .replace("{real}", real)
 }
 
 /// Splits a migration into statements; comments are dropped first so that a `;`
@@ -42,7 +48,10 @@ pub async fn run(store: &Store) -> Result<Vec<i64>, StoreError> {
     )
     .await?;
     let applied: Vec<i64> = db
-        .query_all(Statement::from_string(backend, "SELECT version FROM schema_migrations"))
+        .query_all(Statement::from_string(
+            backend,
+            "SELECT version FROM schema_migrations",
+        ))
         .await?
         .iter()
         .filter_map(|row| row.try_get::<i64>("", "version").ok())
@@ -59,10 +68,16 @@ pub async fn run(store: &Store) -> Result<Vec<i64>, StoreError> {
         txn.execute(Statement::from_sql_and_values(
             backend,
             match backend {
-                DatabaseBackend::Postgres => "INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)",
+                DatabaseBackend::Postgres => {
+                    "INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)"
+                }
                 _ => "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
             },
-            [(*version).into(), (*name).into(), chrono::Utc::now().to_rfc3339().into()],
+            [
+                (*version).into(),
+                (*name).into(),
+                chrono::Utc::now().to_rfc3339().into(),
+            ],
         ))
         .await?;
         txn.commit().await?;
@@ -79,14 +94,22 @@ mod tests {
     #[test]
     fn placeholders_become_each_backends_types() {
         let sqlite = render("id {id}, at {ts}, v {real}", DatabaseBackend::Sqlite);
-        assert_eq!(sqlite, "id INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT, v REAL");
+        assert_eq!(
+            sqlite,
+            "id INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT, v REAL"
+        );
         let postgres = render("id {id}, at {ts}, v {real}", DatabaseBackend::Postgres);
-        assert_eq!(postgres, "id BIGSERIAL PRIMARY KEY, at TIMESTAMPTZ, v DOUBLE PRECISION");
+        assert_eq!(
+            postgres,
+            "id BIGSERIAL PRIMARY KEY, at TIMESTAMPTZ, v DOUBLE PRECISION"
+        );
     }
 
     #[test]
     fn statements_split_on_semicolons_outside_comments() {
-        let parts = statements("-- a; comment\nCREATE TABLE a (x INT);\n\nCREATE INDEX i ON a (x); -- done;\n");
+        let parts = statements(
+            "-- a; comment\nCREATE TABLE a (x INT);\n\nCREATE INDEX i ON a (x); -- done;\n",
+        );
         assert_eq!(parts, ["CREATE TABLE a (x INT)", "CREATE INDEX i ON a (x)"]);
     }
 }

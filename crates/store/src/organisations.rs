@@ -86,7 +86,9 @@ impl Directory {
     /// Finds an organisation by key or by its Japanese name (`--org 大田区`).
     pub fn find_organisation(&self, key_or_name: &str) -> Option<&Organisation> {
         let wanted = key_or_name.trim();
-        self.organisations.iter().find(|o| o.key == wanted || o.name == wanted)
+        self.organisations
+            .iter()
+            .find(|o| o.key == wanted || o.name == wanted)
     }
 
     pub fn city_by_key(&self, key: &str) -> Option<&City> {
@@ -129,11 +131,16 @@ pub(crate) async fn directory_in(db: &impl ConnectionTrait) -> Result<Directory,
             key: row.key,
             name: row.name,
             kind: row.kind,
-            city: row.city_id.and_then(|id| cities.iter().find(|c| c.id == id).cloned()),
+            city: row
+                .city_id
+                .and_then(|id| cities.iter().find(|c| c.id == id).cloned()),
             sort_order: row.sort_order,
         })
         .collect();
-    Ok(Directory { cities, organisations })
+    Ok(Directory {
+        cities,
+        organisations,
+    })
 }
 
 pub async fn partners(store: &Store) -> Result<Vec<Partner>, StoreError> {

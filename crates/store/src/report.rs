@@ -87,7 +87,10 @@ fn item(initiative: &Initiative, fy: FiscalYear) -> Option<ReportItem> {
 }
 
 /// The report for the given years (sorted, duplicates removed).
-pub async fn annual(store: &Store, fiscal_years: &[FiscalYear]) -> Result<AnnualReport, StoreError> {
+pub async fn annual(
+    store: &Store,
+    fiscal_years: &[FiscalYear],
+) -> Result<AnnualReport, StoreError> {
     let mut years = fiscal_years.to_vec();
     years.sort();
     years.dedup();
@@ -112,7 +115,10 @@ pub async fn annual(store: &Store, fiscal_years: &[FiscalYear]) -> Result<Annual
     let mut organisations = Vec::new();
     let mut overview = Vec::new();
     for organisation in directory.organisations.iter() {
-        let own: Vec<&Initiative> = initiatives.iter().filter(|i| i.organisation.id == organisation.id).collect();
+        let own: Vec<&Initiative> = initiatives
+            .iter()
+            .filter(|i| i.organisation.id == organisation.id)
+            .collect();
         let mut row = OverviewRow {
             organisation: organisation.clone(),
             per_pillar: [(0, 0); 3],

@@ -11,7 +11,10 @@ use sea_orm::{ActiveModelTrait, EntityTrait, PaginatorTrait, Set, TransactionTra
 use serde::Deserialize;
 
 use crate::audit::{self, Change};
-use crate::entity::{city, fiscal_entry, initiative, initiative_partner, initiative_pillar, kpi, organisation, partner};
+use crate::entity::{
+    city, fiscal_entry, initiative, initiative_partner, initiative_pillar, kpi, organisation,
+    partner,
+};
 use crate::{Store, StoreError};
 
 /// The document's letterhead: its title, preamble and section titles.
@@ -21,17 +24,50 @@ const ORGANISATIONS_TOML: &str = include_str!("../../../data/council/organisatio
 const PARTNERS_TOML: &str = include_str!("../../../data/council/partners.toml");
 const PILLARS_TOML: &str = include_str!("../../../data/council/pillars.toml");
 const INITIATIVES_TOML: &[(&str, &str)] = &[
-    ("council", include_str!("../../../data/council/initiatives/council.toml")),
-    ("kawaguchi", include_str!("../../../data/council/initiatives/kawaguchi.toml")),
-    ("kawaguchi-cci", include_str!("../../../data/council/initiatives/kawaguchi-cci.toml")),
-    ("sumida", include_str!("../../../data/council/initiatives/sumida.toml")),
-    ("tokyo-cci-sumida", include_str!("../../../data/council/initiatives/tokyo-cci-sumida.toml")),
-    ("ota", include_str!("../../../data/council/initiatives/ota.toml")),
-    ("okaya", include_str!("../../../data/council/initiatives/okaya.toml")),
-    ("kaga", include_str!("../../../data/council/initiatives/kaga.toml")),
-    ("kaga-cci", include_str!("../../../data/council/initiatives/kaga-cci.toml")),
-    ("higashiosaka", include_str!("../../../data/council/initiatives/higashiosaka.toml")),
-    ("amagasaki", include_str!("../../../data/council/initiatives/amagasaki.toml")),
+    (
+        "council",
+        include_str!("../../../data/council/initiatives/council.toml"),
+    ),
+    (
+        "kawaguchi",
+        include_str!("../../../data/council/initiatives/kawaguchi.toml"),
+    ),
+    (
+        "kawaguchi-cci",
+        include_str!("../../../data/council/initiatives/kawaguchi-cci.toml"),
+    ),
+    (
+        "sumida",
+        include_str!("../../../data/council/initiatives/sumida.toml"),
+    ),
+    (
+        "tokyo-cci-sumida",
+        include_str!("../../../data/council/initiatives/tokyo-cci-sumida.toml"),
+    ),
+    (
+        "ota",
+        include_str!("../../../data/council/initiatives/ota.toml"),
+    ),
+    (
+        "okaya",
+        include_str!("../../../data/council/initiatives/okaya.toml"),
+    ),
+    (
+        "kaga",
+        include_str!("../../../data/council/initiatives/kaga.toml"),
+    ),
+    (
+        "kaga-cci",
+        include_str!("../../../data/council/initiatives/kaga-cci.toml"),
+    ),
+    (
+        "higashiosaka",
+        include_str!("../../../data/council/initiatives/higashiosaka.toml"),
+    ),
+    (
+        "amagasaki",
+        include_str!("../../../data/council/initiatives/amagasaki.toml"),
+    ),
 ];
 
 #[derive(Debug, Deserialize)]
@@ -167,7 +203,8 @@ struct KpiRecord {
 }
 
 fn parse<T: serde::de::DeserializeOwned>(name: &str, text: &str) -> Result<T, StoreError> {
-    toml::from_str(text).map_err(|error| StoreError::Config(format!("data/council/{name}: {error}")))
+    toml::from_str(text)
+        .map_err(|error| StoreError::Config(format!("data/council/{name}: {error}")))
 }
 
 fn broken(name: &str, what: String) -> StoreError {
@@ -194,9 +231,13 @@ async fn load(store: &Store) -> Result<(), StoreError> {
     let partners: Partners = parse("partners.toml", PARTNERS_TOML)?;
     let pillars: Pillars = parse("pillars.toml", PILLARS_TOML)?;
     for record in &pillars.pillar {
-        let pillar = Pillar::from_number(record.number).map_err(|e| broken("pillars.toml", e.reason))?;
+        let pillar =
+            Pillar::from_number(record.number).map_err(|e| broken("pillars.toml", e.reason))?;
         if pillar.name() != record.name || pillar.short_name() != record.short {
-            return Err(broken("pillars.toml", format!("柱{}の名称がドメインの定義と異なります", record.number)));
+            return Err(broken(
+                "pillars.toml",
+                format!("柱{}の名称がドメインの定義と異なります", record.number),
+            ));
         }
     }
     let now = Utc::now();
@@ -281,7 +322,8 @@ async fn load(store: &Store) -> Result<(), StoreError> {
             .insert(&txn)
             .await?;
             for number in record.pillars {
-                let pillar = Pillar::from_number(number).map_err(|e| broken(&file_name, e.reason))?;
+                let pillar =
+                    Pillar::from_number(number).map_err(|e| broken(&file_name, e.reason))?;
                 initiative_pillar::ActiveModel {
                     initiative_id: Set(row.id),
                     pillar: Set(i16::from(pillar.number())),
@@ -290,9 +332,12 @@ async fn load(store: &Store) -> Result<(), StoreError> {
                 .await?;
             }
             for key in record.partners {
-                let partner_id = *partner_ids
-                    .get(&key)
-                    .ok_or_else(|| broken(&file_name, format!("{}: 未知のパートナー「{key}」", record.key)))?;
+                let partner_id = *partner_ids.get(&key).ok_or_else(|| {
+                    broken(
+                        &file_name,
+                        format!("{}: 未知のパートナー「{key}」", record.key),
+                    )
+                })?;
                 initiative_partner::ActiveModel {
                     initiative_id: Set(row.id),
                     partner_id: Set(partner_id),
@@ -302,7 +347,8 @@ async fn load(store: &Store) -> Result<(), StoreError> {
             }
             for entry in record.entry {
                 let fy = FiscalYear::new(entry.fy).map_err(|e| broken(&file_name, e.reason))?;
-                let status = EntryStatus::parse(&entry.status).map_err(|e| broken(&file_name, e.reason))?;
+                let status =
+                    EntryStatus::parse(&entry.status).map_err(|e| broken(&file_name, e.reason))?;
                 let entry_row = fiscal_entry::ActiveModel {
                     initiative_id: Set(row.id),
                     fy: Set(fy.year()),
@@ -314,7 +360,8 @@ async fn load(store: &Store) -> Result<(), StoreError> {
                 .insert(&txn)
                 .await?;
                 for (position, record) in entry.kpi.into_iter().enumerate() {
-                    let value = KpiValue::new(record.value).map_err(|e| broken(&file_name, e.reason))?;
+                    let value =
+                        KpiValue::new(record.value).map_err(|e| broken(&file_name, e.reason))?;
                     kpi::ActiveModel {
                         entry_id: Set(entry_row.id),
                         label: Set(record.label),

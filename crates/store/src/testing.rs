@@ -16,7 +16,9 @@ pub fn backends() -> Vec<Backend> {
     if std::env::var(POSTGRES_ENV).is_ok_and(|v| !v.is_empty()) {
         vec![Backend::Sqlite, Backend::Postgres]
     } else {
-        eprintln!("PostgreSQL tests skipped: set {POSTGRES_ENV}=postgres://postgres@127.0.0.1:5432/test to run them");
+        eprintln!(
+            "PostgreSQL tests skipped: set {POSTGRES_ENV}=postgres://postgres@127.0.0.1:5432/test to run them"
+        );
         vec![Backend::Sqlite]
     }
 }
@@ -61,9 +63,14 @@ impl TestDatabase {
                     .map_err(|_| StoreError::Config(format!("{POSTGRES_ENV} is not set")))?;
                 let admin = Database::connect(&admin_url).await?;
                 let name = unique_name();
-                admin.execute_unprepared(&format!("CREATE DATABASE {name}")).await?;
+                admin
+                    .execute_unprepared(&format!("CREATE DATABASE {name}"))
+                    .await?;
                 admin.close().await?;
-                let base = admin_url.rsplit_once('/').map(|(base, _)| base).unwrap_or(&admin_url);
+                let base = admin_url
+                    .rsplit_once('/')
+                    .map(|(base, _)| base)
+                    .unwrap_or(&admin_url);
                 Ok(TestDatabase {
                     url: format!("{base}/{name}"),
                     _dir: None,

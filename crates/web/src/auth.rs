@@ -18,9 +18,9 @@ use axum::response::{IntoResponse, Response};
 use rand::Rng;
 use store::Store;
 use store::accounts::{self, User};
+use tower_sessions::Session;
 use tower_sessions::session::{Id, Record};
 use tower_sessions::session_store::{self, SessionStore};
-use tower_sessions::Session;
 use tower_sessions_sqlx_store::{PostgresStore, SqliteStore};
 
 use crate::{AppState, WebError};
@@ -96,11 +96,18 @@ fn new_token() -> String {
 
 /// The session's CSRF token, created on first use.
 pub async fn csrf_token(session: &Session) -> Result<String, WebError> {
-    if let Some(token) = session.get::<String>(CSRF_KEY).await.map_err(WebError::session)? {
+    if let Some(token) = session
+        .get::<String>(CSRF_KEY)
+        .await
+        .map_err(WebError::session)?
+    {
         return Ok(token);
     }
     let token = new_token();
-    session.insert(CSRF_KEY, &token).await.map_err(WebError::session)?;
+    session
+        .insert(CSRF_KEY, &token)
+        .await
+        .map_err(WebError::session)?;
     Ok(token)
 }
 
@@ -131,8 +138,14 @@ impl Viewer {
     /// Signs `user` in: a new session id (no fixation) and a new CSRF token.
     pub async fn sign_in(&self, user: &User) -> Result<(), WebError> {
         self.session.cycle_id().await.map_err(WebError::session)?;
-        self.session.insert(USER_KEY, user.id).await.map_err(WebError::session)?;
-        self.session.insert(CSRF_KEY, new_token()).await.map_err(WebError::session)?;
+        self.session
+            .insert(USER_KEY, user.id)
+            .await
+            .map_err(WebError::session)?;
+        self.session
+            .insert(CSRF_KEY, new_token())
+            .await
+            .map_err(WebError::session)?;
         Ok(())
     }
 
@@ -144,16 +157,29 @@ impl Viewer {
 impl FromRequestParts<AppState> for Viewer {
     type Rejection = WebError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         let session = Session::from_request_parts(parts, state)
             .await
-            .map_err(|(_, reason)| WebError::Internal(format!("session layer missing: {reason}")))?;
-        let user = match session.get::<i64>(USER_KEY).await.map_err(WebError::session)? {
+            .map_err(|(_, reason)| {
+                WebError::Internal(format!("session layer missing: {reason}"))
+            })?;
+        let user = match session
+            .get::<i64>(USER_KEY)
+            .await
+            .map_err(WebError::session)?
+        {
             Some(id) => accounts::user_by_id(&state.store, id).await?,
             None => None,
         };
         let csrf = csrf_token(&session).await?;
-        Ok(Viewer { user, csrf, session })
+        Ok(Viewer {
+            user,
+            csrf,
+            session,
+        })
     }
 }
 
@@ -183,7 +209,11 @@ pub async fn csrf_guard(request: Request, next: Next) -> Response {
         Ok(token) => token,
         Err(error) => return WebError::session(error).into_response(),
     };
-    let matches = |given: &str| expected.as_deref().is_some_and(|token| constant_time_eq(token, given));
+    let matches = |given: &str| {
+        expected
+            .as_deref()
+            .is_some_and(|token| constant_time_eq(token, given))
+    };
 
     if request.uri().path().starts_with("/api/") {
         let given = request
@@ -205,7 +235,11 @@ pub async fn csrf_guard(request: Request, next: Next) -> Response {
     let bytes = match to_bytes(body, 2 * 1024 * 1024).await {
         Ok(bytes) => bytes,
         Err(_) => {
-            return (StatusCode::PAYLOAD_TOO_LARGE, "送信内容が大きすぎます（2MBまで）。").into_response();
+            return (
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "送信内容が大きすぎます（2MBまで）。",
+            )
+                .into_response();
         }
     };
     let fields: Vec<(String, String)> = form_urlencoded::parse(&bytes).into_owned().collect();
@@ -215,7 +249,9 @@ pub async fn csrf_guard(request: Request, next: Next) -> Response {
         .map(|(_, value)| value.as_str())
         .unwrap_or("");
     if matches(given) {
-        return next.run(Request::from_parts(parts, Body::from(bytes))).await;
+        return next
+            .run(Request::from_parts(parts, Body::from(bytes)))
+            .await;
     }
     tracing::info!(path = %parts.uri.path(), "form refused: CSRF token missing or stale");
     let token = match csrf_token(&session).await {
@@ -235,14 +271,19 @@ pub async fn csrf_guard(request: Request, next: Next) -> Response {
     };
     let mut response = page.into_response();
     *response.status_mut() = StatusCode::FORBIDDEN;
-    response
-        .headers_mut()
-        .insert(header::CACHE_CONTROL, header::HeaderValue::from_static("no-store"));
+    response.headers_mut().insert(
+        header::CACHE_CONTROL,
+        header::HeaderValue::from_static("no-store"),
+    );
     response
 }
 
 fn constant_time_eq(a: &str, b: &str) -> bool {
-    a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
 }
 
 #[cfg(test)]

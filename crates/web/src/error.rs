@@ -43,10 +43,16 @@ impl WebError {
                 StoreError::Forbidden { .. } => (StatusCode::FORBIDDEN, error.to_string()),
                 StoreError::Invalid(errors) => (
                     StatusCode::UNPROCESSABLE_ENTITY,
-                    errors.iter().map(|e| e.reason.clone()).collect::<Vec<_>>().join(" "),
+                    errors
+                        .iter()
+                        .map(|e| e.reason.clone())
+                        .collect::<Vec<_>>()
+                        .join(" "),
                 ),
                 StoreError::Conflict(_) => (StatusCode::CONFLICT, error.to_string()),
-                StoreError::RateLimited { .. } => (StatusCode::TOO_MANY_REQUESTS, error.to_string()),
+                StoreError::RateLimited { .. } => {
+                    (StatusCode::TOO_MANY_REQUESTS, error.to_string())
+                }
                 StoreError::BadCredentials => (StatusCode::UNAUTHORIZED, error.to_string()),
                 StoreError::Config(_) | StoreError::Database(_) => internal(self),
             },

@@ -35,7 +35,9 @@ impl Table {
         for row in &self.rows {
             writer.write_record(row).map_err(internal)?;
         }
-        writer.into_inner().map_err(|e| WebError::Internal(e.to_string()))
+        writer
+            .into_inner()
+            .map_err(|e| WebError::Internal(e.to_string()))
     }
 
     pub fn xlsx(&self, sheet_name: &str) -> Result<Vec<u8>, WebError> {
@@ -44,17 +46,25 @@ impl Table {
         let sheet = workbook.add_worksheet();
         sheet.set_name(sheet_name).map_err(internal)?;
         for (col, header) in self.headers.iter().enumerate() {
-            sheet.write_string_with_format(0, col_index(col), header, &bold).map_err(internal)?;
+            sheet
+                .write_string_with_format(0, col_index(col), header, &bold)
+                .map_err(internal)?;
         }
         for (r, row) in self.rows.iter().enumerate() {
             let r = u32::try_from(r + 1).map_err(internal)?;
             for (c, cell) in row.iter().enumerate() {
                 // Numbers stay numbers, so that staff can sum KPI columns.
                 match cell.parse::<f64>() {
-                    Ok(number) if !cell.starts_with('0') || cell == "0" || cell.starts_with("0.") => {
-                        sheet.write_number(r, col_index(c), number).map_err(internal)?
+                    Ok(number)
+                        if !cell.starts_with('0') || cell == "0" || cell.starts_with("0.") =>
+                    {
+                        sheet
+                            .write_number(r, col_index(c), number)
+                            .map_err(internal)?
                     }
-                    _ => sheet.write_string(r, col_index(c), cell).map_err(internal)?,
+                    _ => sheet
+                        .write_string(r, col_index(c), cell)
+                        .map_err(internal)?,
                 };
             }
         }
@@ -64,7 +74,12 @@ impl Table {
     }
 
     /// The download response for `filename` (without extension).
-    pub fn download(&self, format: ExportFormat, filename: &str, sheet_name: &str) -> Result<Response, WebError> {
+    pub fn download(
+        &self,
+        format: ExportFormat,
+        filename: &str,
+        sheet_name: &str,
+    ) -> Result<Response, WebError> {
         let (bytes, content_type, extension) = match format {
             ExportFormat::Csv => (self.csv()?, "text/csv; charset=utf-8", "csv"),
             ExportFormat::Xlsx => (
@@ -98,7 +113,11 @@ mod tests {
 
     fn table() -> Table {
         let mut table = Table::new(&["団体", "KPI", "値"]);
-        table.rows.push(vec!["川口商工会議所".into(), "延べ商談数".into(), "58".into()]);
+        table.rows.push(vec![
+            "川口商工会議所".into(),
+            "延べ商談数".into(),
+            "58".into(),
+        ]);
         table
     }
 

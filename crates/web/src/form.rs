@@ -21,7 +21,11 @@ impl FormData {
 
     /// Every value of `name`, in order.
     pub fn all(&self, name: &str) -> Vec<String> {
-        self.0.iter().filter(|(n, _)| n == name).map(|(_, v)| v.clone()).collect()
+        self.0
+            .iter()
+            .filter(|(n, _)| n == name)
+            .map(|(_, v)| v.clone())
+            .collect()
     }
 }
 
@@ -32,7 +36,9 @@ impl<S: Send + Sync> FromRequest<S> for FormData {
         let bytes = Bytes::from_request(request, state)
             .await
             .map_err(|_| WebError::BadRequest("送信内容を読み取れませんでした。".into()))?;
-        Ok(FormData(form_urlencoded::parse(&bytes).into_owned().collect()))
+        Ok(FormData(
+            form_urlencoded::parse(&bytes).into_owned().collect(),
+        ))
     }
 }
 
@@ -42,7 +48,11 @@ mod tests {
 
     #[test]
     fn repeated_fields_keep_their_order() {
-        let form = FormData(form_urlencoded::parse(b"pillars=2&title=%E5%A1%BE&pillars=1").into_owned().collect());
+        let form = FormData(
+            form_urlencoded::parse(b"pillars=2&title=%E5%A1%BE&pillars=1")
+                .into_owned()
+                .collect(),
+        );
         assert_eq!(form.get("title"), "塾");
         assert_eq!(form.all("pillars"), ["2", "1"]);
         assert_eq!(form.get("missing"), "");

@@ -44,7 +44,9 @@ pub struct WebOptions {
 
 impl Default for WebOptions {
     fn default() -> Self {
-        WebOptions { secure_cookies: true }
+        WebOptions {
+            secure_cookies: true,
+        }
     }
 }
 
@@ -70,9 +72,14 @@ pub async fn app(store: Store, options: WebOptions) -> Result<Router, WebError> 
         .merge(api::router())
         .layer(axum::middleware::from_fn(auth::csrf_guard))
         .layer(session_layer)
-        .layer(axum::middleware::from_fn_with_state(state.clone(), layers::observe))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            layers::observe,
+        ))
         .layer(axum::middleware::from_fn(layers::security_headers))
-        .layer(tower_http::limit::RequestBodyLimitLayer::new(2 * 1024 * 1024))
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(
+            2 * 1024 * 1024,
+        ))
         .with_state(state);
     Ok(router)
 }

@@ -26,14 +26,18 @@ impl Metrics {
             }
         }
         self.count.fetch_add(1, Ordering::Relaxed);
-        self.sum_micros
-            .fetch_add(u64::try_from(elapsed.as_micros()).unwrap_or(u64::MAX), Ordering::Relaxed);
+        self.sum_micros.fetch_add(
+            u64::try_from(elapsed.as_micros()).unwrap_or(u64::MAX),
+            Ordering::Relaxed,
+        );
     }
 
     /// The text exposition format, with the gauges the caller adds.
     pub fn render(&self, gauges: &[(&str, &str, f64)]) -> String {
         let mut out = String::new();
-        out.push_str("# HELP renkei_http_requests_total HTTP requests answered, by status class.\n");
+        out.push_str(
+            "# HELP renkei_http_requests_total HTTP requests answered, by status class.\n",
+        );
         out.push_str("# TYPE renkei_http_requests_total counter\n");
         for (i, counter) in self.by_class.iter().enumerate() {
             out.push_str(&format!(
@@ -51,14 +55,20 @@ impl Metrics {
             ));
         }
         let count = self.count.load(Ordering::Relaxed);
-        out.push_str(&format!("renkei_http_request_duration_seconds_bucket{{le=\"+Inf\"}} {count}\n"));
+        out.push_str(&format!(
+            "renkei_http_request_duration_seconds_bucket{{le=\"+Inf\"}} {count}\n"
+        ));
         out.push_str(&format!(
             "renkei_http_request_duration_seconds_sum {}\n",
             self.sum_micros.load(Ordering::Relaxed) as f64 / 1e6
         ));
-        out.push_str(&format!("renkei_http_request_duration_seconds_count {count}\n"));
+        out.push_str(&format!(
+            "renkei_http_request_duration_seconds_count {count}\n"
+        ));
         for (name, help, value) in gauges {
-            out.push_str(&format!("# HELP {name} {help}\n# TYPE {name} gauge\n{name} {value}\n"));
+            out.push_str(&format!(
+                "# HELP {name} {help}\n# TYPE {name} gauge\n{name} {value}\n"
+            ));
         }
         out
     }

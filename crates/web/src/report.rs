@@ -75,11 +75,20 @@ fn item_view(item: &ReportItem, under: Option<Pillar>) -> ItemView {
             .kpis
             .iter()
             .map(|k| {
-                let note = if k.note.is_empty() { String::new() } else { format!("（{}）", k.note) };
+                let note = if k.note.is_empty() {
+                    String::new()
+                } else {
+                    format!("（{}）", k.note)
+                };
                 format!("{}：{}{}{}", k.label, k.value.display(), k.unit, note)
             })
             .collect(),
-        other_pillars: item.pillars.iter().filter(|p| Some(**p) != under).map(pillar_tag).collect(),
+        other_pillars: item
+            .pillars
+            .iter()
+            .filter(|p| Some(**p) != under)
+            .map(pillar_tag)
+            .collect(),
         pillars_note: item
             .pillars_inferred
             .then(|| "柱は資料に明記がなく、内容から付与しています。".to_owned()),
@@ -87,7 +96,11 @@ fn item_view(item: &ReportItem, under: Option<Pillar>) -> ItemView {
 }
 
 fn years_label(years: &[FiscalYear]) -> String {
-    years.iter().map(|fy| fy.label()).collect::<Vec<_>>().join("・")
+    years
+        .iter()
+        .map(|fy| fy.label())
+        .collect::<Vec<_>>()
+        .join("・")
 }
 
 fn xml_escape(text: &str) -> String {
@@ -191,7 +204,11 @@ fn document(report: &AnnualReport, standalone: bool) -> ReportDocument {
                         .iter()
                         .map(|block| YearView {
                             label: block.fy.label(),
-                            items: block.items.iter().map(|i| item_view(i, Some(p.pillar))).collect(),
+                            items: block
+                                .items
+                                .iter()
+                                .map(|i| item_view(i, Some(p.pillar)))
+                                .collect(),
                         })
                         .collect(),
                 })
@@ -213,7 +230,11 @@ fn document(report: &AnnualReport, standalone: bool) -> ReportDocument {
         .collect();
     ReportDocument {
         title: report.title.clone(),
-        preamble: report.preamble.split("\n\n").map(|p| p.trim().to_owned()).collect(),
+        preamble: report
+            .preamble
+            .split("\n\n")
+            .map(|p| p.trim().to_owned())
+            .collect(),
         years_label: years_label(&report.fiscal_years),
         council,
         organisations,
@@ -233,7 +254,11 @@ fn document(report: &AnnualReport, standalone: bool) -> ReportDocument {
 }
 
 /// The report as an HTML document; `standalone` embeds the stylesheet for a file.
-pub async fn annual_html(store: &Store, years: &[FiscalYear], standalone: bool) -> Result<String, WebError> {
+pub async fn annual_html(
+    store: &Store,
+    years: &[FiscalYear],
+    standalone: bool,
+) -> Result<String, WebError> {
     let report = store::report::annual(store, years).await?;
     document(&report, standalone)
         .render()
@@ -250,7 +275,10 @@ fn markdown_item(out: &mut String, item: &ItemView) {
         out.push_str(&format!("  - {kpi}\n"));
     }
     if !item.other_pillars.is_empty() {
-        out.push_str(&format!("  - 関連する柱：{}\n", item.other_pillars.join("、")));
+        out.push_str(&format!(
+            "  - 関連する柱：{}\n",
+            item.other_pillars.join("、")
+        ));
     }
 }
 
@@ -286,10 +314,18 @@ pub async fn annual_markdown(store: &Store, years: &[FiscalYear]) -> Result<Stri
         }
     }
     out.push_str("## KPI・事業数の概要（団体別・柱別）\n\n");
-    out.push_str(&format!("| 団体 | {} | KPI数 |\n", doc.pillar_headings.join(" | ")));
+    out.push_str(&format!(
+        "| 団体 | {} | KPI数 |\n",
+        doc.pillar_headings.join(" | ")
+    ));
     out.push_str("|---|---|---|---|---|\n");
     for row in &doc.overview {
-        out.push_str(&format!("| {} | {} | {} |\n", row.name, row.cells.join(" | "), row.kpi_count));
+        out.push_str(&format!(
+            "| {} | {} | {} |\n",
+            row.name,
+            row.cells.join(" | "),
+            row.kpi_count
+        ));
     }
     Ok(out)
 }
@@ -327,6 +363,10 @@ mod tests {
         assert!(svg.contains("&lt;script&gt;市"));
         assert!(!svg.contains("<script>"));
         assert!(!svg.contains("空の団体"));
-        assert_eq!(svg.matches("<rect").count(), 3 + 2, "three legend keys and two bars");
+        assert_eq!(
+            svg.matches("<rect").count(),
+            3 + 2,
+            "three legend keys and two bars"
+        );
     }
 }

@@ -28,7 +28,10 @@ impl Layout {
         Layout {
             title: title.into(),
             user_label: viewer.user.as_ref().map(user_label),
-            is_secretariat: viewer.user.as_ref().is_some_and(|u| u.actor().is_secretariat()),
+            is_secretariat: viewer
+                .user
+                .as_ref()
+                .is_some_and(|u| u.actor().is_secretariat()),
             csrf: viewer.csrf.clone(),
             notice: None,
         }
@@ -46,7 +49,11 @@ fn user_label(user: &User) -> String {
     } else {
         &user.display_name
     };
-    format!("{name}（{}・{}）", user.organisation_name, user.role.label())
+    format!(
+        "{name}（{}・{}）",
+        user.organisation_name,
+        user.role.label()
+    )
 }
 
 /// The notices a redirect after a change may carry (`?done=saved`), so that no
@@ -80,7 +87,9 @@ pub fn status_class(status: EntryStatus) -> &'static str {
 /// The fiscal years offered in forms and filters: a few around the document's and today's.
 pub fn fiscal_year_choices(extra: &[FiscalYear]) -> Vec<FiscalYear> {
     let today = FiscalYear::containing(chrono::Local::now().date_naive());
-    let mut years: Vec<FiscalYear> = (2016..=today.year() + 1).filter_map(|y| FiscalYear::new(y).ok()).collect();
+    let mut years: Vec<FiscalYear> = (2016..=today.year() + 1)
+        .filter_map(|y| FiscalYear::new(y).ok())
+        .collect();
     years.extend_from_slice(extra);
     years.sort();
     years.dedup();

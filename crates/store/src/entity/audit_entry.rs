@@ -5,7 +5,8 @@ use sea_orm::entity::prelude::*;
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
 #[sea_orm(table_name = "audit_log")]
 pub struct Model {
-    #[sea_orm(primary_key)] pub id: i64,
+    #[sea_orm(primary_key)]
+    pub id: i64,
     pub at: ChronoDateTimeUtc,
     pub user_id: Option<i64>,
     pub user_email: String,

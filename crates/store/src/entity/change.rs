@@ -5,7 +5,8 @@ use sea_orm::entity::prelude::*;
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
 #[sea_orm(table_name = "changes")]
 pub struct Model {
-    #[sea_orm(primary_key)] pub seq: i64,
+    #[sea_orm(primary_key)]
+    pub seq: i64,
     pub at: ChronoDateTimeUtc,
     pub entity: String,
     pub entity_key: String,

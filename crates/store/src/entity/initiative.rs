@@ -5,7 +5,8 @@ use sea_orm::entity::prelude::*;
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
 #[sea_orm(table_name = "initiatives")]
 pub struct Model {
-    #[sea_orm(primary_key)] pub id: i64,
+    #[sea_orm(primary_key)]
+    pub id: i64,
     pub key: String,
     pub organisation_id: i64,
     pub title: String,

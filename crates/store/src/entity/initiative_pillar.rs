@@ -5,8 +5,10 @@ use sea_orm::entity::prelude::*;
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
 #[sea_orm(table_name = "initiative_pillars")]
 pub struct Model {
-    #[sea_orm(primary_key, auto_increment = false)] pub initiative_id: i64,
-    #[sea_orm(primary_key, auto_increment = false)] pub pillar: i16,
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub initiative_id: i64,
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub pillar: i16,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

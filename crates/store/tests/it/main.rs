@@ -1,6 +1,8 @@
 //! Store tests on a fresh database each, on SQLite and (with RENKEI_TEST_POSTGRES)
 //! on PostgreSQL: migrations, the council's data, authorisation and the audit log.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // Tests fail loudly by design.
+
 use domain::catalogue::{EntryDraft, EntryInput, InitiativeDraft, InitiativeInput, KpiInput};
 use domain::{Actor, EntryStatus, FiscalYear, Pillar, Role};
 use store::accounts::{self, NewUser};
@@ -24,7 +26,12 @@ async fn staff_of(store: &Store, organisation: &str, email: &str) -> Actor {
     let (user, _) = accounts::create_user(
         store,
         None,
-        &NewUser { email: email.into(), display_name: String::new(), role: "staff".into(), organisation: organisation.into() },
+        &NewUser {
+            email: email.into(),
+            display_name: String::new(),
+            role: "staff".into(),
+            organisation: organisation.into(),
+        },
     )
     .await
     .expect("user created");
@@ -32,14 +39,25 @@ async fn staff_of(store: &Store, organisation: &str, email: &str) -> Actor {
 }
 
 fn kpi(label: &str, value: &str, unit: &str) -> KpiInput {
-    KpiInput { label: label.into(), value: value.into(), unit: unit.into(), note: String::new() }
+    KpiInput {
+        label: label.into(),
+        value: value.into(),
+        unit: unit.into(),
+        note: String::new(),
+    }
 }
 
 #[tokio::test]
 async fn migrations_run_once_and_seed_only_an_empty_database() {
     each_backend(|store, backend| async move {
-        assert!(store::migrate::run(&store).await.unwrap().is_empty(), "{backend:?}: second run applies nothing");
-        assert!(!store.prepare().await.unwrap(), "{backend:?}: seed not loaded twice");
+        assert!(
+            store::migrate::run(&store).await.unwrap().is_empty(),
+            "{backend:?}: second run applies nothing"
+        );
+        assert!(
+            !store.prepare().await.unwrap(),
+            "{backend:?}: seed not loaded twice"
+        );
     })
     .await;
 }
@@ -48,8 +66,11 @@ async fn migrations_run_once_and_seed_only_an_empty_database() {
 async fn the_council_data_has_every_city_organisation_and_figure_of_the_document() {
     each_backend(|store, backend| async move {
         let directory = store::organisations::directory(&store).await.unwrap();
-        let codes: Vec<(&str, &str)> =
-            directory.cities.iter().map(|c| (c.name.as_str(), c.local_gov_code.as_str())).collect();
+        let codes: Vec<(&str, &str)> = directory
+            .cities
+            .iter()
+            .map(|c| (c.name.as_str(), c.local_gov_code.as_str()))
+            .collect();
         assert_eq!(
             codes,
             [
@@ -63,12 +84,25 @@ async fn the_council_data_has_every_city_organisation_and_figure_of_the_document
             ],
             "{backend:?}"
         );
-        let names: Vec<&str> = directory.organisations.iter().map(|o| o.name.as_str()).collect();
+        let names: Vec<&str> = directory
+            .organisations
+            .iter()
+            .map(|o| o.name.as_str())
+            .collect();
         assert_eq!(
             names,
             [
-                "中小企業都市連絡協議会", "川口市", "川口商工会議所", "墨田区", "東京商工会議所墨田支部", "大田区",
-                "岡谷市", "加賀市", "加賀商工会議所", "東大阪市", "尼崎市"
+                "中小企業都市連絡協議会",
+                "川口市",
+                "川口商工会議所",
+                "墨田区",
+                "東京商工会議所墨田支部",
+                "大田区",
+                "岡谷市",
+                "加賀市",
+                "加賀商工会議所",
+                "東大阪市",
+                "尼崎市"
             ]
         );
         let initiatives = catalogue::list(&store, &Filter::default()).await.unwrap();
@@ -78,7 +112,18 @@ async fn the_council_data_has_every_city_organisation_and_figure_of_the_document
             .flat_map(|e| &e.kpis)
             .map(|k| (k.label.clone(), k.value.get(), k.unit.clone()))
             .collect();
-        for (value, unit) in [(1000.0, "事業所"), (6.0, "製品"), (4.0, "技術"), (36.0, "企業"), (58.0, "商談"), (21.0, "件"), (5.0, "件"), (35.0, "社"), (20.0, "社"), (1.0, "施設")] {
+        for (value, unit) in [
+            (1000.0, "事業所"),
+            (6.0, "製品"),
+            (4.0, "技術"),
+            (36.0, "企業"),
+            (58.0, "商談"),
+            (21.0, "件"),
+            (5.0, "件"),
+            (35.0, "社"),
+            (20.0, "社"),
+            (1.0, "施設"),
+        ] {
             assert!(
                 figures.iter().any(|(_, v, u)| *v == value && u == unit),
                 "{backend:?}: KPI {value}{unit} missing from {figures:?}"
@@ -86,11 +131,47 @@ async fn the_council_data_has_every_city_organisation_and_figure_of_the_document
         }
         let fy2016 = FiscalYear::new(2016).unwrap();
         let fy2017 = FiscalYear::new(2017).unwrap();
-        let done_2016 = catalogue::list(&store, &Filter { fy: Some(fy2016), status: Some(EntryStatus::Done), ..Default::default() }).await.unwrap();
-        let planned_2017 = catalogue::list(&store, &Filter { fy: Some(fy2017), status: Some(EntryStatus::Planned), ..Default::default() }).await.unwrap();
-        assert!(done_2016.len() >= 20 && planned_2017.len() >= 20, "{} {}", done_2016.len(), planned_2017.len());
-        let kaga = catalogue::list(&store, &Filter { organisation: Some("kaga".into()), ..Default::default() }).await.unwrap();
-        assert!(kaga.iter().any(|i| i.entry(fy2017).is_some_and(|e| e.status == EntryStatus::Undecided)), "加賀市 29年度 未定");
+        let done_2016 = catalogue::list(
+            &store,
+            &Filter {
+                fy: Some(fy2016),
+                status: Some(EntryStatus::Done),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+        let planned_2017 = catalogue::list(
+            &store,
+            &Filter {
+                fy: Some(fy2017),
+                status: Some(EntryStatus::Planned),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+        assert!(
+            done_2016.len() >= 20 && planned_2017.len() >= 20,
+            "{} {}",
+            done_2016.len(),
+            planned_2017.len()
+        );
+        let kaga = catalogue::list(
+            &store,
+            &Filter {
+                organisation: Some("kaga".into()),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+        assert!(
+            kaga.iter().any(|i| i
+                .entry(fy2017)
+                .is_some_and(|e| e.status == EntryStatus::Undecided)),
+            "加賀市 29年度 未定"
+        );
     })
     .await;
 }
@@ -98,17 +179,64 @@ async fn the_council_data_has_every_city_organisation_and_figure_of_the_document
 #[tokio::test]
 async fn filters_by_city_pillar_and_japanese_text_find_the_right_initiatives() {
     each_backend(|store, _| async move {
-        let ota = catalogue::list(&store, &Filter { city: Some("ota".into()), ..Default::default() }).await.unwrap();
+        let ota = catalogue::list(
+            &store,
+            &Filter {
+                city: Some("ota".into()),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
         assert!(!ota.is_empty());
         assert!(ota.iter().all(|i| i.organisation.key == "ota"));
-        let routing = catalogue::list(&store, &Filter { q: "なかままわし".into(), ..Default::default() }).await.unwrap();
-        assert!(routing.is_empty(), "hiragana of a kanji word does not match by reading");
-        let routing = catalogue::list(&store, &Filter { q: "仲間まわし".into(), ..Default::default() }).await.unwrap();
+        let routing = catalogue::list(
+            &store,
+            &Filter {
+                q: "なかままわし".into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+        assert!(
+            routing.is_empty(),
+            "hiragana of a kanji word does not match by reading"
+        );
+        let routing = catalogue::list(
+            &store,
+            &Filter {
+                q: "仲間まわし".into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
         assert_eq!(routing.len(), 1);
-        let katakana = catalogue::list(&store, &Filter { q: "せみなー".into(), ..Default::default() }).await.unwrap();
+        let katakana = catalogue::list(
+            &store,
+            &Filter {
+                q: "せみなー".into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
         assert!(katakana.iter().any(|i| i.title.contains("セミナー")));
-        let pillar3 = catalogue::list(&store, &Filter { pillar: Some(Pillar::BusinessEnvironment), ..Default::default() }).await.unwrap();
-        assert!(pillar3.iter().all(|i| i.pillars.contains(&Pillar::BusinessEnvironment)));
+        let pillar3 = catalogue::list(
+            &store,
+            &Filter {
+                pillar: Some(Pillar::BusinessEnvironment),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+        assert!(
+            pillar3
+                .iter()
+                .all(|i| i.pillars.contains(&Pillar::BusinessEnvironment))
+        );
         assert!(pillar3.iter().any(|i| i.organisation.key == "kaga"));
     })
     .await;
@@ -118,10 +246,27 @@ async fn filters_by_city_pillar_and_japanese_text_find_the_right_initiatives() {
 async fn staff_of_sumida_cannot_edit_an_ota_initiative_and_nothing_changes() {
     each_backend(|store, backend| async move {
         let sumida = staff_of(&store, "墨田区", "staff@sumida.example.jp").await;
-        let ota_initiative = catalogue::list(&store, &Filter { organisation: Some("ota".into()), ..Default::default() }).await.unwrap().remove(0);
-        let draft = InitiativeDraft::parse(&InitiativeInput { title: "書き換え".into(), pillars: vec!["1".into()], ..Default::default() }).unwrap();
+        let ota_initiative = catalogue::list(
+            &store,
+            &Filter {
+                organisation: Some("ota".into()),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap()
+        .remove(0);
+        let draft = InitiativeDraft::parse(&InitiativeInput {
+            title: "書き換え".into(),
+            pillars: vec!["1".into()],
+            ..Default::default()
+        })
+        .unwrap();
         let refused = catalogue::update(&store, &sumida, &ota_initiative.key, &draft).await;
-        assert!(matches!(refused, Err(StoreError::Forbidden { .. })), "{backend:?}: {refused:?}");
+        assert!(
+            matches!(refused, Err(StoreError::Forbidden { .. })),
+            "{backend:?}: {refused:?}"
+        );
         let refused = catalogue::delete(&store, &sumida, &ota_initiative.key).await;
         assert!(matches!(refused, Err(StoreError::Forbidden { .. })));
         let refused = catalogue::create(&store, &sumida, "ota", &draft).await;
@@ -136,7 +281,16 @@ async fn staff_of_sumida_cannot_edit_an_ota_initiative_and_nothing_changes() {
 async fn an_ota_staff_edit_of_a_kpi_is_saved_and_audited_with_before_and_after() {
     each_backend(|store, backend| async move {
         let ota = staff_of(&store, "大田区", "staff@ota.example.jp").await;
-        let initiative = catalogue::list(&store, &Filter { organisation: Some("ota".into()), ..Default::default() }).await.unwrap().remove(0);
+        let initiative = catalogue::list(
+            &store,
+            &Filter {
+                organisation: Some("ota".into()),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap()
+        .remove(0);
         let fy = FiscalYear::new(2017).unwrap();
         let draft = EntryDraft::parse(&EntryInput {
             fy: "平成29年度".into(),
@@ -146,19 +300,44 @@ async fn an_ota_staff_edit_of_a_kpi_is_saved_and_audited_with_before_and_after()
         })
         .unwrap();
         let editing = initiative.entry(fy).map(|_| fy);
-        let saved = catalogue::save_entry(&store, &ota, &initiative.key, editing, &draft).await.unwrap();
+        let saved = catalogue::save_entry(&store, &ota, &initiative.key, editing, &draft)
+            .await
+            .unwrap();
         let kpis = &saved.entry(fy).unwrap().kpis;
-        assert_eq!((kpis[0].label.as_str(), kpis[0].value.get(), kpis[0].unit.as_str()), ("参加工場数", 12.0, "工場"));
+        assert_eq!(
+            (
+                kpis[0].label.as_str(),
+                kpis[0].value.get(),
+                kpis[0].unit.as_str()
+            ),
+            ("参加工場数", 12.0, "工場")
+        );
 
-        let secretariat = Actor { user_id: 0, email: "admin".into(), role: Role::Secretariat, organisation_id: None };
-        let (log, _) = store::audit::list(&store, &secretariat, &Default::default()).await.unwrap();
+        let secretariat = Actor {
+            user_id: 0,
+            email: "admin".into(),
+            role: Role::Secretariat,
+            organisation_id: None,
+        };
+        let (log, _) = store::audit::list(&store, &secretariat, &Default::default())
+            .await
+            .unwrap();
         let newest = &log[0];
         assert_eq!(newest.user_email, "staff@ota.example.jp", "{backend:?}");
         assert_eq!(newest.entity, "fiscal_entry");
         assert!(newest.after_json.as_deref().unwrap().contains("参加工場数"));
-        assert!(!newest.before_json.as_deref().unwrap().contains("参加工場数"));
+        assert!(
+            !newest
+                .before_json
+                .as_deref()
+                .unwrap()
+                .contains("参加工場数")
+        );
         let refused = store::audit::list(&store, &ota, &Default::default()).await;
-        assert!(matches!(refused, Err(StoreError::Forbidden { .. })), "staff do not read the audit log");
+        assert!(
+            matches!(refused, Err(StoreError::Forbidden { .. })),
+            "staff do not read the audit log"
+        );
     })
     .await;
 }
@@ -167,16 +346,37 @@ async fn an_ota_staff_edit_of_a_kpi_is_saved_and_audited_with_before_and_after()
 async fn moving_an_entry_onto_a_year_that_exists_is_a_conflict_not_an_overwrite() {
     each_backend(|store, _| async move {
         let ota = staff_of(&store, "ota", "staff2@ota.example.jp").await;
-        let initiative = catalogue::list(&store, &Filter { organisation: Some("ota".into()), ..Default::default() })
-            .await
-            .unwrap()
-            .into_iter()
-            .find(|i| i.entries.len() >= 2)
-            .expect("an ota initiative with two years");
-        let draft = EntryDraft::parse(&EntryInput { fy: "2017".into(), status: "done".into(), ..Default::default() }).unwrap();
-        let result = catalogue::save_entry(&store, &ota, &initiative.key, Some(FiscalYear::new(2016).unwrap()), &draft).await;
+        let initiative = catalogue::list(
+            &store,
+            &Filter {
+                organisation: Some("ota".into()),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|i| i.entries.len() >= 2)
+        .expect("an ota initiative with two years");
+        let draft = EntryDraft::parse(&EntryInput {
+            fy: "2017".into(),
+            status: "done".into(),
+            ..Default::default()
+        })
+        .unwrap();
+        let result = catalogue::save_entry(
+            &store,
+            &ota,
+            &initiative.key,
+            Some(FiscalYear::new(2016).unwrap()),
+            &draft,
+        )
+        .await;
         assert!(matches!(result, Err(StoreError::Conflict(_))), "{result:?}");
-        assert_eq!(catalogue::get(&store, &initiative.key).await.unwrap(), initiative);
+        assert_eq!(
+            catalogue::get(&store, &initiative.key).await.unwrap(),
+            initiative
+        );
     })
     .await;
 }
@@ -187,16 +387,32 @@ async fn logins_are_refused_after_five_failures_even_with_the_right_password() {
         let (_, password) = accounts::create_user(
             &store,
             None,
-            &NewUser { email: "kaga@example.jp".into(), display_name: String::new(), role: "staff".into(), organisation: "加賀市".into() },
+            &NewUser {
+                email: "kaga@example.jp".into(),
+                display_name: String::new(),
+                role: "staff".into(),
+                organisation: "加賀市".into(),
+            },
         )
         .await
         .unwrap();
-        assert!(accounts::login(&store, "KAGA@example.jp", &password, "10.0.0.1").await.is_ok(), "e-mail is case-insensitive");
+        assert!(
+            accounts::login(&store, "KAGA@example.jp", &password, "10.0.0.1")
+                .await
+                .is_ok(),
+            "e-mail is case-insensitive"
+        );
         for _ in 0..5 {
-            assert!(matches!(accounts::login(&store, "kaga@example.jp", "wrong", "10.0.0.1").await, Err(StoreError::BadCredentials)));
+            assert!(matches!(
+                accounts::login(&store, "kaga@example.jp", "wrong", "10.0.0.1").await,
+                Err(StoreError::BadCredentials)
+            ));
         }
         let locked = accounts::login(&store, "kaga@example.jp", &password, "10.0.0.1").await;
-        assert!(matches!(locked, Err(StoreError::RateLimited { .. })), "{locked:?}");
+        assert!(
+            matches!(locked, Err(StoreError::RateLimited { .. })),
+            "{locked:?}"
+        );
     })
     .await;
 }
@@ -207,24 +423,41 @@ async fn accounts_need_a_known_organisation_a_valid_email_and_a_unique_address()
         let bad = accounts::create_user(
             &store,
             None,
-            &NewUser { email: "not-an-email".into(), display_name: String::new(), role: "boss".into(), organisation: "横浜市".into() },
+            &NewUser {
+                email: "not-an-email".into(),
+                display_name: String::new(),
+                role: "boss".into(),
+                organisation: "横浜市".into(),
+            },
         )
         .await;
-        let Err(StoreError::Invalid(errors)) = bad else { panic!("{bad:?}") };
+        let Err(StoreError::Invalid(errors)) = bad else {
+            panic!("{bad:?}")
+        };
         let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
         assert_eq!(fields, ["email", "role", "organisation"]);
         staff_of(&store, "ota", "dup@example.jp").await;
         let duplicate = accounts::create_user(
             &store,
             None,
-            &NewUser { email: "Dup@Example.jp".into(), display_name: String::new(), role: "staff".into(), organisation: "ota".into() },
+            &NewUser {
+                email: "Dup@Example.jp".into(),
+                display_name: String::new(),
+                role: "staff".into(),
+                organisation: "ota".into(),
+            },
         )
         .await;
         assert!(matches!(duplicate, Err(StoreError::Conflict(_))));
         let secretariat_elsewhere = accounts::create_user(
             &store,
             None,
-            &NewUser { email: "s@example.jp".into(), display_name: String::new(), role: "secretariat".into(), organisation: "ota".into() },
+            &NewUser {
+                email: "s@example.jp".into(),
+                display_name: String::new(),
+                role: "secretariat".into(),
+                organisation: "ota".into(),
+            },
         )
         .await;
         assert!(matches!(secretariat_elsewhere, Err(StoreError::Invalid(_))));
@@ -235,24 +468,68 @@ async fn accounts_need_a_known_organisation_a_valid_email_and_a_unique_address()
 #[tokio::test]
 async fn the_annual_report_follows_the_document_structure_and_shows_edits() {
     each_backend(|store, _| async move {
-        let years = [FiscalYear::new(2017).unwrap(), FiscalYear::new(2016).unwrap()];
+        let years = [
+            FiscalYear::new(2017).unwrap(),
+            FiscalYear::new(2016).unwrap(),
+        ];
         let report = store::report::annual(&store, &years).await.unwrap();
-        assert_eq!(report.fiscal_years, [FiscalYear::new(2016).unwrap(), FiscalYear::new(2017).unwrap()]);
+        assert_eq!(
+            report.fiscal_years,
+            [
+                FiscalYear::new(2016).unwrap(),
+                FiscalYear::new(2017).unwrap()
+            ]
+        );
         assert_eq!(report.council[0].fy.year(), 2016);
-        assert_eq!(report.council[0].items.len(), 3, "three council-wide projects in 平成28年度");
-        let order: Vec<&str> = report.organisations.iter().map(|o| o.organisation.name.as_str()).collect();
+        assert_eq!(
+            report.council[0].items.len(),
+            3,
+            "three council-wide projects in 平成28年度"
+        );
+        let order: Vec<&str> = report
+            .organisations
+            .iter()
+            .map(|o| o.organisation.name.as_str())
+            .collect();
         assert_eq!(order[0], "川口市");
         assert_eq!(order.last(), Some(&"尼崎市"));
         assert_eq!(order.len(), 10, "every city and chamber");
         let kawaguchi_cci = &report.organisations[1];
         let pillars: Vec<Pillar> = kawaguchi_cci.pillars.iter().map(|p| p.pillar).collect();
-        assert_eq!(pillars, Pillar::ALL, "川口商工会議所 reports under all three pillars, in order");
+        assert_eq!(
+            pillars,
+            Pillar::ALL,
+            "川口商工会議所 reports under all three pillars, in order"
+        );
         let ota = staff_of(&store, "ota", "report@ota.example.jp").await;
-        let initiative = catalogue::list(&store, &Filter { organisation: Some("ota".into()), ..Default::default() }).await.unwrap().remove(0);
-        let draft = InitiativeDraft::parse(&InitiativeInput { title: "IoT仲間まわし（改訂）".into(), pillars: vec!["1".into()], ..Default::default() }).unwrap();
-        catalogue::update(&store, &ota, &initiative.key, &draft).await.unwrap();
+        let initiative = catalogue::list(
+            &store,
+            &Filter {
+                organisation: Some("ota".into()),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap()
+        .remove(0);
+        let draft = InitiativeDraft::parse(&InitiativeInput {
+            title: "IoT仲間まわし（改訂）".into(),
+            pillars: vec!["1".into()],
+            ..Default::default()
+        })
+        .unwrap();
+        catalogue::update(&store, &ota, &initiative.key, &draft)
+            .await
+            .unwrap();
         let report = store::report::annual(&store, &years).await.unwrap();
-        let titles: Vec<&str> = report.organisations.iter().flat_map(|o| &o.pillars).flat_map(|p| &p.years).flat_map(|y| &y.items).map(|i| i.title.as_str()).collect();
+        let titles: Vec<&str> = report
+            .organisations
+            .iter()
+            .flat_map(|o| &o.pillars)
+            .flat_map(|p| &p.years)
+            .flat_map(|y| &y.items)
+            .map(|i| i.title.as_str())
+            .collect();
         assert!(titles.contains(&"IoT仲間まわし（改訂）"));
     })
     .await;

@@ -1,9 +1,9 @@
 //! `/api/v1/initiatives` and the reference lists, with their OpenAPI descriptions.
 
+use axum::Json;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::Json;
 use domain::catalogue::{EntryDraft, EntryInput, InitiativeDraft, InitiativeInput, KpiInput};
 use domain::{FiscalYear, Pillar};
 use serde::{Deserialize, Serialize};
@@ -20,7 +20,11 @@ use crate::{AppState, WebError};
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list_initiatives, create_initiative))
-        .routes(routes!(get_initiative, update_initiative, delete_initiative))
+        .routes(routes!(
+            get_initiative,
+            update_initiative,
+            delete_initiative
+        ))
         .routes(routes!(put_entry, delete_entry))
         .routes(routes!(organisations))
         .routes(routes!(cities))
@@ -91,7 +95,11 @@ impl From<Initiative> for InitiativeDto {
             partners: i
                 .partners
                 .into_iter()
-                .map(|p| PartnerDto { key: p.key, name: p.name, kind: p.kind })
+                .map(|p| PartnerDto {
+                    key: p.key,
+                    name: p.name,
+                    kind: p.kind,
+                })
                 .collect(),
             entries: i
                 .entries
@@ -104,7 +112,12 @@ impl From<Initiative> for InitiativeDto {
                     kpis: e
                         .kpis
                         .into_iter()
-                        .map(|k| KpiDto { label: k.label, value: k.value.get(), unit: k.unit, note: k.note })
+                        .map(|k| KpiDto {
+                            label: k.label,
+                            value: k.value.get(),
+                            unit: k.unit,
+                            note: k.note,
+                        })
                         .collect(),
                 })
                 .collect(),
@@ -126,13 +139,18 @@ impl From<Initiative> for InitiativeDto {
     ),
     responses((status = 200, body = Vec<InitiativeDto>), (status = 400, body = Problem, content_type = "application/problem+json"))
 )]
-async fn list_initiatives(State(state): State<AppState>, RawQuery(raw): RawQuery) -> Result<Json<Vec<InitiativeDto>>, ApiError> {
+async fn list_initiatives(
+    State(state): State<AppState>,
+    RawQuery(raw): RawQuery,
+) -> Result<Json<Vec<InitiativeDto>>, ApiError> {
     let (_, filter, errors) = crate::pages::initiatives_filter(&query_pairs(raw.as_deref()));
     if let Some(first) = errors.first() {
         return Err(WebError::BadRequest(first.clone()).into());
     }
     let initiatives = catalogue::list(&state.store, &filter).await?;
-    Ok(Json(initiatives.into_iter().map(InitiativeDto::from).collect()))
+    Ok(Json(
+        initiatives.into_iter().map(InitiativeDto::from).collect(),
+    ))
 }
 
 /// 施策の詳細
@@ -141,7 +159,10 @@ async fn list_initiatives(State(state): State<AppState>, RawQuery(raw): RawQuery
     params(("key" = String, Path, description = "施策キー")),
     responses((status = 200, body = InitiativeDto), (status = 404, body = Problem, content_type = "application/problem+json"))
 )]
-async fn get_initiative(State(state): State<AppState>, Path(key): Path<String>) -> Result<Json<InitiativeDto>, ApiError> {
+async fn get_initiative(
+    State(state): State<AppState>,
+    Path(key): Path<String>,
+) -> Result<Json<InitiativeDto>, ApiError> {
     Ok(Json(catalogue::get(&state.store, &key).await?.into()))
 }
 
@@ -174,7 +195,11 @@ fn draft_of(body: &InitiativeBody) -> Result<InitiativeDraft, ApiError> {
     responses((status = 201, body = InitiativeDto), (status = 401, body = Problem, content_type = "application/problem+json"),
               (status = 403, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json"))
 )]
-async fn create_initiative(State(state): State<AppState>, viewer: Viewer, ApiJson(body): ApiJson<InitiativeBody>) -> Result<Response, ApiError> {
+async fn create_initiative(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    ApiJson(body): ApiJson<InitiativeBody>,
+) -> Result<Response, ApiError> {
     let actor = viewer.actor()?;
     let draft = draft_of(&body)?;
     let created = catalogue::create(&state.store, &actor, &body.organisation, &draft).await?;
@@ -188,10 +213,19 @@ async fn create_initiative(State(state): State<AppState>, viewer: Viewer, ApiJso
     responses((status = 200, body = InitiativeDto), (status = 403, body = Problem, content_type = "application/problem+json"),
               (status = 404, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json"))
 )]
-async fn update_initiative(State(state): State<AppState>, viewer: Viewer, Path(key): Path<String>, ApiJson(body): ApiJson<InitiativeBody>) -> Result<Json<InitiativeDto>, ApiError> {
+async fn update_initiative(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(key): Path<String>,
+    ApiJson(body): ApiJson<InitiativeBody>,
+) -> Result<Json<InitiativeDto>, ApiError> {
     let actor = viewer.actor()?;
     let draft = draft_of(&body)?;
-    Ok(Json(catalogue::update(&state.store, &actor, &key, &draft).await?.into()))
+    Ok(Json(
+        catalogue::update(&state.store, &actor, &key, &draft)
+            .await?
+            .into(),
+    ))
 }
 
 /// 施策を削除
@@ -200,7 +234,11 @@ async fn update_initiative(State(state): State<AppState>, viewer: Viewer, Path(k
     params(("key" = String, Path, description = "施策キー")),
     responses((status = 204), (status = 403, body = Problem, content_type = "application/problem+json"), (status = 404, body = Problem, content_type = "application/problem+json"))
 )]
-async fn delete_initiative(State(state): State<AppState>, viewer: Viewer, Path(key): Path<String>) -> Result<StatusCode, ApiError> {
+async fn delete_initiative(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(key): Path<String>,
+) -> Result<StatusCode, ApiError> {
     let actor = viewer.actor()?;
     catalogue::delete(&state.store, &actor, &key).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -227,7 +265,12 @@ fn path_year(fy: &str) -> Result<FiscalYear, ApiError> {
     responses((status = 200, body = InitiativeDto), (status = 403, body = Problem, content_type = "application/problem+json"),
               (status = 404, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json"))
 )]
-async fn put_entry(State(state): State<AppState>, viewer: Viewer, Path((key, fy)): Path<(String, String)>, ApiJson(body): ApiJson<EntryBody>) -> Result<Json<InitiativeDto>, ApiError> {
+async fn put_entry(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path((key, fy)): Path<(String, String)>,
+    ApiJson(body): ApiJson<EntryBody>,
+) -> Result<Json<InitiativeDto>, ApiError> {
     let actor = viewer.actor()?;
     let fy = path_year(&fy)?;
     let draft = EntryDraft::parse(&EntryInput {
@@ -237,13 +280,22 @@ async fn put_entry(State(state): State<AppState>, viewer: Viewer, Path((key, fy)
         kpis: body
             .kpis
             .iter()
-            .map(|k| KpiInput { label: k.label.clone(), value: k.value.to_string(), unit: k.unit.clone(), note: k.note.clone() })
+            .map(|k| KpiInput {
+                label: k.label.clone(),
+                value: k.value.to_string(),
+                unit: k.unit.clone(),
+                note: k.note.clone(),
+            })
             .collect(),
     })
     .map_err(store::StoreError::Invalid)?;
     let existing = catalogue::get(&state.store, &key).await?;
     let editing = existing.entry(fy).map(|_| fy);
-    Ok(Json(catalogue::save_entry(&state.store, &actor, &key, editing, &draft).await?.into()))
+    Ok(Json(
+        catalogue::save_entry(&state.store, &actor, &key, editing, &draft)
+            .await?
+            .into(),
+    ))
 }
 
 /// 年度の記録を削除
@@ -252,10 +304,18 @@ async fn put_entry(State(state): State<AppState>, viewer: Viewer, Path((key, fy)
     params(("key" = String, Path, description = "施策キー"), ("fy" = String, Path, description = "年度")),
     responses((status = 200, body = InitiativeDto), (status = 403, body = Problem, content_type = "application/problem+json"), (status = 404, body = Problem, content_type = "application/problem+json"))
 )]
-async fn delete_entry(State(state): State<AppState>, viewer: Viewer, Path((key, fy)): Path<(String, String)>) -> Result<Json<InitiativeDto>, ApiError> {
+async fn delete_entry(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path((key, fy)): Path<(String, String)>,
+) -> Result<Json<InitiativeDto>, ApiError> {
     let actor = viewer.actor()?;
     let fy = path_year(&fy)?;
-    Ok(Json(catalogue::delete_entry(&state.store, &actor, &key, fy).await?.into()))
+    Ok(Json(
+        catalogue::delete_entry(&state.store, &actor, &key, fy)
+            .await?
+            .into(),
+    ))
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -269,13 +329,20 @@ pub struct OrganisationDto {
 
 /// 団体の一覧（資料の順）
 #[utoipa::path(get, path = "/api/v1/organisations", tag = "reference", responses((status = 200, body = Vec<OrganisationDto>)))]
-async fn organisations(State(state): State<AppState>) -> Result<Json<Vec<OrganisationDto>>, ApiError> {
+async fn organisations(
+    State(state): State<AppState>,
+) -> Result<Json<Vec<OrganisationDto>>, ApiError> {
     let directory = store::organisations::directory(&state.store).await?;
     Ok(Json(
         directory
             .organisations
             .into_iter()
-            .map(|o| OrganisationDto { key: o.key, name: o.name, kind: o.kind, city: o.city.map(|c| c.key) })
+            .map(|o| OrganisationDto {
+                key: o.key,
+                name: o.name,
+                kind: o.kind,
+                city: o.city.map(|c| c.key),
+            })
             .collect(),
     ))
 }
@@ -298,7 +365,13 @@ async fn cities(State(state): State<AppState>) -> Result<Json<Vec<CityDto>>, Api
         directory
             .cities
             .into_iter()
-            .map(|c| CityDto { key: c.key, name: c.name, kana: c.kana, prefecture: c.prefecture, local_gov_code: c.local_gov_code })
+            .map(|c| CityDto {
+                key: c.key,
+                name: c.name,
+                kana: c.kana,
+                prefecture: c.prefecture,
+                local_gov_code: c.local_gov_code,
+            })
             .collect(),
     ))
 }
@@ -316,7 +389,11 @@ async fn pillars() -> Json<Vec<PillarDto>> {
     Json(
         Pillar::ALL
             .iter()
-            .map(|p| PillarDto { number: p.number(), name: p.name().into(), short_name: p.short_name().into() })
+            .map(|p| PillarDto {
+                number: p.number(),
+                name: p.name().into(),
+                short_name: p.short_name().into(),
+            })
             .collect(),
     )
 }

@@ -68,7 +68,12 @@ pub fn problem(status: StatusCode, title: &str, detail: &str) -> Response {
     problem_with(status, title, detail, Vec::new())
 }
 
-fn problem_with(status: StatusCode, title: &str, detail: &str, errors: Vec<FieldError>) -> Response {
+fn problem_with(
+    status: StatusCode,
+    title: &str,
+    detail: &str,
+    errors: Vec<FieldError>,
+) -> Response {
     let body = Problem {
         kind: "about:blank".into(),
         title: title.into(),
@@ -77,9 +82,10 @@ fn problem_with(status: StatusCode, title: &str, detail: &str, errors: Vec<Field
         errors,
     };
     let mut response = (status, Json(body)).into_response();
-    response
-        .headers_mut()
-        .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/problem+json"),
+    );
     response
 }
 
@@ -108,7 +114,8 @@ impl IntoResponse for ApiError {
         let (status, message) = self.0.status_and_message();
         let title = status.canonical_reason().unwrap_or("Error");
         let detail = if matches!(self.0, WebError::SignInRequired) {
-            "ログインが必要です。POST /login でログインしたセッションCookieを送ってください。".to_owned()
+            "ログインが必要です。POST /login でログインしたセッションCookieを送ってください。"
+                .to_owned()
         } else {
             message
         };
@@ -127,7 +134,9 @@ impl<S: Send + Sync, T: serde::de::DeserializeOwned> FromRequest<S> for ApiJson<
             Ok(Json(value)) => Ok(ApiJson(value)),
             Err(rejection) => {
                 let reason = match &rejection {
-                    JsonRejection::MissingJsonContentType(_) => "Content-Type: application/json で送ってください。".to_owned(),
+                    JsonRejection::MissingJsonContentType(_) => {
+                        "Content-Type: application/json で送ってください。".to_owned()
+                    }
                     other => format!("JSONとして読めません: {}", other.body_text()),
                 };
                 Err(ApiError(WebError::BadRequest(reason)))

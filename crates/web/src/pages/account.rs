@@ -2,11 +2,11 @@
 
 use askama::Template;
 use askama_web::WebTemplate;
+use axum::Router;
 use axum::extract::{ConnectInfo, State};
 use axum::http::Extensions;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use axum::Router;
 use std::net::SocketAddr;
 use store::StoreError;
 use store::accounts;
@@ -20,7 +20,10 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/login", get(login_page).post(login))
         .route("/logout", post(logout))
-        .route("/account/password", get(password_page).post(change_password))
+        .route(
+            "/account/password",
+            get(password_page).post(change_password),
+        )
 }
 
 #[derive(Template, WebTemplate)]
@@ -54,10 +57,21 @@ async fn login(
     form: FormData,
 ) -> Result<Response, WebError> {
     let email = form.get("email").to_owned();
-    match accounts::login(&state.store, &email, form.get("password"), &client_of(&extensions)).await {
+    match accounts::login(
+        &state.store,
+        &email,
+        form.get("password"),
+        &client_of(&extensions),
+    )
+    .await
+    {
         Ok(user) => {
             viewer.sign_in(&user).await?;
-            let target = if user.must_change_password { "/account/password" } else { "/initiatives?done=signed-in" };
+            let target = if user.must_change_password {
+                "/account/password"
+            } else {
+                "/initiatives?done=signed-in"
+            };
             Ok(Redirect::to(target).into_response())
         }
         Err(error @ (StoreError::BadCredentials | StoreError::RateLimited { .. })) => {
@@ -95,9 +109,20 @@ async fn password_page(viewer: Viewer) -> Result<PasswordPage, WebError> {
     })
 }
 
-async fn change_password(State(state): State<AppState>, viewer: Viewer, form: FormData) -> Result<Response, WebError> {
+async fn change_password(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    form: FormData,
+) -> Result<Response, WebError> {
     let actor = viewer.user()?.actor();
-    match accounts::change_password(&state.store, &actor, form.get("current_password"), form.get("new_password")).await {
+    match accounts::change_password(
+        &state.store,
+        &actor,
+        form.get("current_password"),
+        form.get("new_password"),
+    )
+    .await
+    {
         Ok(()) => Ok(Redirect::to("/initiatives?done=password").into_response()),
         Err(StoreError::Invalid(errors)) => {
             let page = PasswordPage {

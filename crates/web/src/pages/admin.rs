@@ -2,11 +2,11 @@
 
 use askama::Template;
 use askama_web::WebTemplate;
+use axum::Router;
 use axum::extract::{RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use axum::Router;
 use domain::Role;
 use store::StoreError;
 use store::accounts::{self, NewUser};
@@ -56,11 +56,25 @@ async fn users_page(
         users: users
             .into_iter()
             .map(|u| {
-                let state = if u.must_change_password { "初回パスワード未変更" } else { "利用中" };
-                (u.email, u.display_name, u.organisation_name, u.role.label(), state)
+                let state = if u.must_change_password {
+                    "初回パスワード未変更"
+                } else {
+                    "利用中"
+                };
+                (
+                    u.email,
+                    u.display_name,
+                    u.organisation_name,
+                    u.role.label(),
+                    state,
+                )
             })
             .collect(),
-        organisations: directory.organisations.iter().map(|o| (o.key.clone(), o.name.clone())).collect(),
+        organisations: directory
+            .organisations
+            .iter()
+            .map(|o| (o.key.clone(), o.name.clone()))
+            .collect(),
         roles: Role::ALL.iter().map(|r| (r.code(), r.label())).collect(),
         input,
         created,
@@ -69,10 +83,21 @@ async fn users_page(
 }
 
 async fn users(State(state): State<AppState>, viewer: Viewer) -> Result<UsersPage, WebError> {
-    users_page(&state, &viewer, (String::new(), String::new(), String::new(), "staff".into()), None, Vec::new()).await
+    users_page(
+        &state,
+        &viewer,
+        (String::new(), String::new(), String::new(), "staff".into()),
+        None,
+        Vec::new(),
+    )
+    .await
 }
 
-async fn create_user(State(state): State<AppState>, viewer: Viewer, form: FormData) -> Result<Response, WebError> {
+async fn create_user(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    form: FormData,
+) -> Result<Response, WebError> {
     let actor = viewer.actor()?;
     let new = NewUser {
         email: form.get("email").to_owned(),
@@ -80,16 +105,38 @@ async fn create_user(State(state): State<AppState>, viewer: Viewer, form: FormDa
         role: form.get("role").to_owned(),
         organisation: form.get("organisation").to_owned(),
     };
-    let input = (new.email.clone(), new.display_name.clone(), new.organisation.clone(), new.role.clone());
+    let input = (
+        new.email.clone(),
+        new.display_name.clone(),
+        new.organisation.clone(),
+        new.role.clone(),
+    );
     match accounts::create_user(&state.store, Some(&actor), &new).await {
         Ok((user, password)) => {
-            let page = users_page(&state, &viewer, (String::new(), String::new(), String::new(), "staff".into()), Some((user.email, password)), Vec::new()).await?;
+            let page = users_page(
+                &state,
+                &viewer,
+                (String::new(), String::new(), String::new(), "staff".into()),
+                Some((user.email, password)),
+                Vec::new(),
+            )
+            .await?;
             let mut response = page.into_response();
-            response.headers_mut().insert(axum::http::header::CACHE_CONTROL, axum::http::HeaderValue::from_static("no-store"));
+            response.headers_mut().insert(
+                axum::http::header::CACHE_CONTROL,
+                axum::http::HeaderValue::from_static("no-store"),
+            );
             Ok(response)
         }
         Err(StoreError::Invalid(errors)) => {
-            let page = users_page(&state, &viewer, input, None, errors.into_iter().map(|e| e.reason).collect()).await?;
+            let page = users_page(
+                &state,
+                &viewer,
+                input,
+                None,
+                errors.into_iter().map(|e| e.reason).collect(),
+            )
+            .await?;
             Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response())
         }
         Err(StoreError::Conflict(message)) => {
@@ -102,25 +149,40 @@ async fn create_user(State(state): State<AppState>, viewer: Viewer, form: FormDa
 
 async fn users_table(state: &AppState, viewer: &Viewer) -> Result<Table, WebError> {
     let users = accounts::list_users(&state.store, &viewer.actor()?).await?;
-    let mut table = Table::new(&["メールアドレス", "氏名", "所属", "権限", "初回パスワード未変更"]);
+    let mut table = Table::new(&[
+        "メールアドレス",
+        "氏名",
+        "所属",
+        "権限",
+        "初回パスワード未変更",
+    ]);
     for u in users {
         table.rows.push(vec![
             u.email,
             u.display_name,
             u.organisation_name,
             u.role.label().to_owned(),
-            if u.must_change_password { "はい" } else { "いいえ" }.to_owned(),
+            if u.must_change_password {
+                "はい"
+            } else {
+                "いいえ"
+            }
+            .to_owned(),
         ]);
     }
     Ok(table)
 }
 
 async fn users_csv(State(state): State<AppState>, viewer: Viewer) -> Result<Response, WebError> {
-    users_table(&state, &viewer).await?.download(ExportFormat::Csv, "users", "アカウント")
+    users_table(&state, &viewer)
+        .await?
+        .download(ExportFormat::Csv, "users", "アカウント")
 }
 
 async fn users_xlsx(State(state): State<AppState>, viewer: Viewer) -> Result<Response, WebError> {
-    users_table(&state, &viewer).await?.download(ExportFormat::Xlsx, "users", "アカウント")
+    users_table(&state, &viewer)
+        .await?
+        .download(ExportFormat::Xlsx, "users", "アカウント")
 }
 
 struct AuditRow {
@@ -187,7 +249,11 @@ fn audit_filter(raw: Option<&str>) -> (AuditFilter, String) {
     (filter, kept)
 }
 
-async fn audit_log(State(state): State<AppState>, viewer: Viewer, RawQuery(raw): RawQuery) -> Result<AuditPage, WebError> {
+async fn audit_log(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    RawQuery(raw): RawQuery,
+) -> Result<AuditPage, WebError> {
     let actor = viewer.actor()?;
     let (filter, query) = audit_filter(raw.as_deref());
     let (entries, total) = audit::list(&state.store, &actor, &filter).await?;
@@ -197,7 +263,13 @@ async fn audit_log(State(state): State<AppState>, viewer: Viewer, RawQuery(raw):
         entries: entries
             .into_iter()
             .map(|a| AuditRow {
-                at: a.at.with_timezone(&chrono::FixedOffset::east_opt(9 * 3600).unwrap_or(chrono::FixedOffset::east_opt(0).unwrap_or_else(|| unreachable!()))).format("%Y-%m-%d %H:%M:%S").to_string(),
+                at: a
+                    .at
+                    .with_timezone(&chrono::FixedOffset::east_opt(9 * 3600).unwrap_or(
+                        chrono::FixedOffset::east_opt(0).unwrap_or_else(|| unreachable!()),
+                    ))
+                    .format("%Y-%m-%d %H:%M:%S")
+                    .to_string(),
                 user: a.user_email,
                 action: action_label(&a.action).to_owned(),
                 summary: a.summary,
@@ -216,10 +288,23 @@ async fn audit_log(State(state): State<AppState>, viewer: Viewer, RawQuery(raw):
     })
 }
 
-async fn audit_table(state: &AppState, viewer: &Viewer, raw: Option<&str>) -> Result<Table, WebError> {
+async fn audit_table(
+    state: &AppState,
+    viewer: &Viewer,
+    raw: Option<&str>,
+) -> Result<Table, WebError> {
     let actor = viewer.actor()?;
     let (mut filter, _) = audit_filter(raw);
-    let mut table = Table::new(&["日時(UTC)", "利用者", "操作", "対象", "キー", "内容", "変更前", "変更後"]);
+    let mut table = Table::new(&[
+        "日時(UTC)",
+        "利用者",
+        "操作",
+        "対象",
+        "キー",
+        "内容",
+        "変更前",
+        "変更後",
+    ]);
     // Every page of the filtered log, newest first.
     loop {
         let (entries, total) = audit::list(&state.store, &actor, &filter).await?;
@@ -243,10 +328,22 @@ async fn audit_table(state: &AppState, viewer: &Viewer, raw: Option<&str>) -> Re
     Ok(table)
 }
 
-async fn audit_csv(State(state): State<AppState>, viewer: Viewer, RawQuery(raw): RawQuery) -> Result<Response, WebError> {
-    audit_table(&state, &viewer, raw.as_deref()).await?.download(ExportFormat::Csv, "audit-log", "監査ログ")
+async fn audit_csv(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, WebError> {
+    audit_table(&state, &viewer, raw.as_deref())
+        .await?
+        .download(ExportFormat::Csv, "audit-log", "監査ログ")
 }
 
-async fn audit_xlsx(State(state): State<AppState>, viewer: Viewer, RawQuery(raw): RawQuery) -> Result<Response, WebError> {
-    audit_table(&state, &viewer, raw.as_deref()).await?.download(ExportFormat::Xlsx, "audit-log", "監査ログ")
+async fn audit_xlsx(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, WebError> {
+    audit_table(&state, &viewer, raw.as_deref())
+        .await?
+        .download(ExportFormat::Xlsx, "audit-log", "監査ログ")
 }

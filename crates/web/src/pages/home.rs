@@ -2,9 +2,9 @@
 
 use askama::Template;
 use askama_web::WebTemplate;
+use axum::Router;
 use axum::extract::State;
 use axum::routing::get;
-use axum::Router;
 use domain::Pillar;
 use store::catalogue::{self, Filter};
 
@@ -31,7 +31,12 @@ async fn page(State(state): State<AppState>, viewer: Viewer) -> Result<HomePage,
     let document = store::seed::document()?;
     Ok(HomePage {
         layout: Layout::for_viewer("トップ", &viewer),
-        preamble: document.preamble.split("\n\n").next().unwrap_or("").to_owned(),
+        preamble: document
+            .preamble
+            .split("\n\n")
+            .next()
+            .unwrap_or("")
+            .to_owned(),
         pillars: Pillar::ALL
             .iter()
             .map(|p| {
@@ -43,7 +48,10 @@ async fn page(State(state): State<AppState>, viewer: Viewer) -> Result<HomePage,
             .organisations
             .iter()
             .map(|o| {
-                let count = initiatives.iter().filter(|i| i.organisation.id == o.id).count();
+                let count = initiatives
+                    .iter()
+                    .filter(|i| i.organisation.id == o.id)
+                    .count();
                 (o.key.clone(), o.name.clone(), count)
             })
             .collect(),

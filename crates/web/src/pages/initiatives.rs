@@ -3,13 +3,14 @@
 
 use askama::Template;
 use askama_web::WebTemplate;
+use axum::Router;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
-use axum::Router;
 use domain::catalogue::{
-    EntryDraft, EntryInput, InitiativeDraft, InitiativeInput, KpiInput, PROGRAM_KINDS, program_kind_label,
+    EntryDraft, EntryInput, InitiativeDraft, InitiativeInput, KpiInput, PROGRAM_KINDS,
+    program_kind_label,
 };
 use domain::{Actor, EntryStatus, FiscalYear, Invalid, Pillar};
 use store::StoreError;
@@ -32,9 +33,18 @@ pub fn router() -> Router<AppState> {
         .route("/initiatives/{key}", get(detail))
         .route("/initiatives/{key}/edit", get(edit_form).post(update))
         .route("/initiatives/{key}/delete", get(delete_form).post(delete))
-        .route("/initiatives/{key}/years/new", get(new_entry_form).post(create_entry))
-        .route("/initiatives/{key}/years/{fy}/edit", get(edit_entry_form).post(update_entry))
-        .route("/initiatives/{key}/years/{fy}/delete", axum::routing::post(delete_entry))
+        .route(
+            "/initiatives/{key}/years/new",
+            get(new_entry_form).post(create_entry),
+        )
+        .route(
+            "/initiatives/{key}/years/{fy}/edit",
+            get(edit_entry_form).post(update_entry),
+        )
+        .route(
+            "/initiatives/{key}/years/{fy}/delete",
+            axum::routing::post(delete_entry),
+        )
 }
 
 /// The filter as typed, kept for refilling the form, and what it means.
@@ -60,7 +70,11 @@ pub fn parse_filter(query: &FormData) -> (FilterInput, Filter, Vec<String>) {
         status: query.get("status").to_owned(),
     };
     let mut errors = Vec::new();
-    fn keep<T>(text: &str, parse: fn(&str) -> Result<T, Invalid>, errors: &mut Vec<String>) -> Option<T> {
+    fn keep<T>(
+        text: &str,
+        parse: fn(&str) -> Result<T, Invalid>,
+        errors: &mut Vec<String>,
+    ) -> Option<T> {
         if text.is_empty() {
             return None;
         }
@@ -108,19 +122,41 @@ fn choices_of_years() -> Vec<(String, String)> {
         .collect()
 }
 
-async fn list(State(state): State<AppState>, viewer: Viewer, RawQuery(raw): RawQuery) -> Result<ListPage, WebError> {
+async fn list(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    RawQuery(raw): RawQuery,
+) -> Result<ListPage, WebError> {
     let query = query_pairs(raw.as_deref());
     let (input, filter, filter_errors) = parse_filter(&query);
     let initiatives = catalogue::list(&state.store, &filter).await?;
     let directory = organisations::directory(&state.store).await?;
-    let can_create = viewer.user.as_ref().is_some_and(|u| u.role != domain::Role::Company);
+    let can_create = viewer
+        .user
+        .as_ref()
+        .is_some_and(|u| u.role != domain::Role::Company);
     Ok(ListPage {
-        layout: Layout::for_viewer("施策一覧", &viewer).with_notice(view::notice(Some(query.get("done")))),
-        cities: directory.cities.iter().map(|c| (c.key.clone(), c.name.clone())).collect(),
-        organisations: directory.organisations.iter().map(|o| (o.key.clone(), o.name.clone())).collect(),
-        pillars: Pillar::ALL.iter().map(|p| (p.number().to_string(), p.heading())).collect(),
+        layout: Layout::for_viewer("施策一覧", &viewer)
+            .with_notice(view::notice(Some(query.get("done")))),
+        cities: directory
+            .cities
+            .iter()
+            .map(|c| (c.key.clone(), c.name.clone()))
+            .collect(),
+        organisations: directory
+            .organisations
+            .iter()
+            .map(|o| (o.key.clone(), o.name.clone()))
+            .collect(),
+        pillars: Pillar::ALL
+            .iter()
+            .map(|p| (p.number().to_string(), p.heading()))
+            .collect(),
         years: choices_of_years(),
-        statuses: EntryStatus::ALL.iter().map(|s| (s.code().to_owned(), s.label().to_owned())).collect(),
+        statuses: EntryStatus::ALL
+            .iter()
+            .map(|s| (s.code().to_owned(), s.label().to_owned()))
+            .collect(),
         rows: initiatives
             .iter()
             .map(|i| Row {
@@ -131,11 +167,21 @@ async fn list(State(state): State<AppState>, viewer: Viewer, RawQuery(raw): RawQ
                 years: i
                     .entries
                     .iter()
-                    .map(|e| (format!("{} {}", e.fy.wareki_label(), e.status.label()), status_class(e.status)))
+                    .map(|e| {
+                        (
+                            format!("{} {}", e.fy.wareki_label(), e.status.label()),
+                            status_class(e.status),
+                        )
+                    })
                     .collect(),
             })
             .collect(),
-        query: raw.unwrap_or_default().split('&').filter(|p| !p.starts_with("done=")).collect::<Vec<_>>().join("&"),
+        query: raw
+            .unwrap_or_default()
+            .split('&')
+            .filter(|p| !p.starts_with("done="))
+            .collect::<Vec<_>>()
+            .join("&"),
         filter: input,
         filter_errors,
         can_create,
@@ -145,7 +191,17 @@ async fn list(State(state): State<AppState>, viewer: Viewer, RawQuery(raw): RawQ
 /// The filtered list as a table: one row per initiative and fiscal year, with its KPIs.
 pub fn export_table(initiatives: &[Initiative]) -> Table {
     let mut table = Table::new(&[
-        "施策ID", "施策名", "団体", "都市", "柱", "事業の種類", "年度", "和暦", "状況", "内容", "KPI",
+        "施策ID",
+        "施策名",
+        "団体",
+        "都市",
+        "柱",
+        "事業の種類",
+        "年度",
+        "和暦",
+        "状況",
+        "内容",
+        "KPI",
     ]);
     for i in initiatives {
         let base = |fy: String, wareki: String, status: String, summary: String, kpis: String| {
@@ -153,8 +209,16 @@ pub fn export_table(initiatives: &[Initiative]) -> Table {
                 i.key.clone(),
                 i.title.clone(),
                 i.organisation.name.clone(),
-                i.organisation.city.as_ref().map(|c| c.name.clone()).unwrap_or_default(),
-                i.pillars.iter().map(|p| p.number().to_string()).collect::<Vec<_>>().join(","),
+                i.organisation
+                    .city
+                    .as_ref()
+                    .map(|c| c.name.clone())
+                    .unwrap_or_default(),
+                i.pillars
+                    .iter()
+                    .map(|p| p.number().to_string())
+                    .collect::<Vec<_>>()
+                    .join(","),
                 program_kind_label(&i.program_kind).to_owned(),
                 fy,
                 wareki,
@@ -164,7 +228,13 @@ pub fn export_table(initiatives: &[Initiative]) -> Table {
             ]
         };
         if i.entries.is_empty() {
-            table.rows.push(base(String::new(), String::new(), String::new(), String::new(), String::new()));
+            table.rows.push(base(
+                String::new(),
+                String::new(),
+                String::new(),
+                String::new(),
+                String::new(),
+            ));
         }
         for e in &i.entries {
             let kpis = e
@@ -185,17 +255,27 @@ pub fn export_table(initiatives: &[Initiative]) -> Table {
     table
 }
 
-async fn export(state: &AppState, raw: Option<String>, format: ExportFormat) -> Result<Response, WebError> {
+async fn export(
+    state: &AppState,
+    raw: Option<String>,
+    format: ExportFormat,
+) -> Result<Response, WebError> {
     let (_, filter, _) = parse_filter(&query_pairs(raw.as_deref()));
     let initiatives = catalogue::list(&state.store, &filter).await?;
     export_table(&initiatives).download(format, "initiatives", "施策一覧")
 }
 
-async fn export_csv(State(state): State<AppState>, RawQuery(raw): RawQuery) -> Result<Response, WebError> {
+async fn export_csv(
+    State(state): State<AppState>,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, WebError> {
     export(&state, raw, ExportFormat::Csv).await
 }
 
-async fn export_xlsx(State(state): State<AppState>, RawQuery(raw): RawQuery) -> Result<Response, WebError> {
+async fn export_xlsx(
+    State(state): State<AppState>,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, WebError> {
     export(&state, raw, ExportFormat::Xlsx).await
 }
 
@@ -249,7 +329,11 @@ async fn detail(
         pillars: initiative.pillars.iter().map(|p| p.heading()).collect(),
         pillars_inferred: initiative.pillars_inferred,
         kind: program_kind_label(&initiative.program_kind),
-        partners: initiative.partners.iter().map(|p| format!("{}（{}）", p.name, p.kind_label())).collect(),
+        partners: initiative
+            .partners
+            .iter()
+            .map(|p| format!("{}（{}）", p.name, p.kind_label()))
+            .collect(),
         description: initiative.description.clone(),
         entries: initiative
             .entries
@@ -263,7 +347,14 @@ async fn detail(
                 kpis: e
                     .kpis
                     .iter()
-                    .map(|k| (k.label.clone(), k.value.display(), k.unit.clone(), k.note.clone()))
+                    .map(|k| {
+                        (
+                            k.label.clone(),
+                            k.value.display(),
+                            k.unit.clone(),
+                            k.note.clone(),
+                        )
+                    })
                     .collect(),
             })
             .collect(),
@@ -322,29 +413,71 @@ fn field_label(field: &str) -> String {
 }
 
 fn messages(errors: &[Invalid]) -> Vec<String> {
-    errors.iter().map(|e| format!("{}：{}", field_label(&e.field), e.reason)).collect()
+    errors
+        .iter()
+        .map(|e| format!("{}：{}", field_label(&e.field), e.reason))
+        .collect()
+}
+
+/// Where an initiative form posts and whose initiative it is.
+struct FormTarget {
+    title: &'static str,
+    action: String,
+    cancel: String,
+    organisation: String,
+    /// Set when editing: the owner cannot be changed from the form.
+    fixed: Option<(String, String)>,
+}
+
+impl FormTarget {
+    fn create(organisation: String) -> FormTarget {
+        FormTarget {
+            title: "施策の登録",
+            action: "/initiatives".into(),
+            cancel: "/initiatives".into(),
+            organisation,
+            fixed: None,
+        }
+    }
+
+    fn edit(initiative: &Initiative) -> FormTarget {
+        let key = &initiative.key;
+        FormTarget {
+            title: "施策の編集",
+            action: format!("/initiatives/{key}/edit"),
+            cancel: format!("/initiatives/{key}"),
+            organisation: initiative.organisation.key.clone(),
+            fixed: Some((
+                initiative.organisation.key.clone(),
+                initiative.organisation.name.clone(),
+            )),
+        }
+    }
 }
 
 fn initiative_form(
     viewer: &Viewer,
     directory: &Directory,
-    title: &str,
-    action: String,
-    cancel: String,
-    organisation: String,
+    target: FormTarget,
     input: InitiativeInput,
     errors: Vec<String>,
 ) -> Result<InitiativeForm, WebError> {
     let actor = viewer.actor()?;
     Ok(InitiativeForm {
-        layout: Layout::for_viewer(title, viewer),
-        action,
-        cancel,
-        organisations: own_organisations(directory, &actor),
-        organisation,
+        layout: Layout::for_viewer(target.title, viewer),
+        action: target.action,
+        cancel: target.cancel,
+        organisations: match target.fixed {
+            Some(fixed) => vec![fixed],
+            None => own_organisations(directory, &actor),
+        },
+        organisation: target.organisation,
         pillars: Pillar::ALL
             .iter()
-            .map(|p| (p.number(), p.heading(), input.pillars.iter().any(|s| s == &p.number().to_string())))
+            .map(|p| {
+                let checked = input.pillars.iter().any(|s| s == &p.number().to_string());
+                (p.number(), p.heading(), checked)
+            })
             .collect(),
         kinds: PROGRAM_KINDS.to_vec(),
         input,
@@ -361,24 +494,33 @@ fn input_from(form: &FormData) -> InitiativeInput {
     }
 }
 
-async fn new_form(State(state): State<AppState>, viewer: Viewer) -> Result<InitiativeForm, WebError> {
+async fn new_form(
+    State(state): State<AppState>,
+    viewer: Viewer,
+) -> Result<InitiativeForm, WebError> {
     let actor = viewer.actor()?;
     let directory = organisations::directory(&state.store).await?;
-    let organisation = own_organisations(&directory, &actor).first().map(|o| o.0.clone()).unwrap_or_default();
+    let organisation = own_organisations(&directory, &actor)
+        .first()
+        .map(|o| o.0.clone())
+        .unwrap_or_default();
     initiative_form(
         &viewer,
         &directory,
-        "施策の登録",
-        "/initiatives".into(),
-        "/initiatives".into(),
-        organisation,
-        InitiativeInput { program_kind: "other".into(), ..Default::default() },
+        FormTarget::create(organisation),
+        InitiativeInput {
+            program_kind: "other".into(),
+            ..Default::default()
+        },
         Vec::new(),
     )
 }
 
 /// Re-renders a form with the errors and what was typed, or passes other errors on.
-fn refill<T: IntoResponse>(error: StoreError, render: impl FnOnce(Vec<String>) -> Result<T, WebError>) -> Result<Response, WebError> {
+fn refill<T: IntoResponse>(
+    error: StoreError,
+    render: impl FnOnce(Vec<String>) -> Result<T, WebError>,
+) -> Result<Response, WebError> {
     let (status, errors) = match error {
         StoreError::Invalid(errors) => (StatusCode::UNPROCESSABLE_ENTITY, messages(&errors)),
         StoreError::Conflict(message) => (StatusCode::CONFLICT, vec![message]),
@@ -388,7 +530,11 @@ fn refill<T: IntoResponse>(error: StoreError, render: impl FnOnce(Vec<String>) -
     Ok((status, render(errors)?).into_response())
 }
 
-async fn create(State(state): State<AppState>, viewer: Viewer, form: FormData) -> Result<Response, WebError> {
+async fn create(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    form: FormData,
+) -> Result<Response, WebError> {
     let actor = viewer.actor()?;
     let input = input_from(&form);
     let organisation = form.get("organisation").to_owned();
@@ -397,44 +543,57 @@ async fn create(State(state): State<AppState>, viewer: Viewer, form: FormData) -
         Err(errors) => Err(StoreError::Invalid(errors)),
     };
     match result {
-        Ok(created) => Ok(Redirect::to(&format!("/initiatives/{}?done=created", created.key)).into_response()),
+        Ok(created) => {
+            Ok(Redirect::to(&format!("/initiatives/{}?done=created", created.key)).into_response())
+        }
         Err(error) => {
             let directory = organisations::directory(&state.store).await?;
             refill(error, |errors| {
-                initiative_form(&viewer, &directory, "施策の登録", "/initiatives".into(), "/initiatives".into(), organisation, input, errors)
+                initiative_form(
+                    &viewer,
+                    &directory,
+                    FormTarget::create(organisation),
+                    input,
+                    errors,
+                )
             })
         }
     }
 }
 
-async fn edit_form(State(state): State<AppState>, viewer: Viewer, Path(key): Path<String>) -> Result<Response, WebError> {
-    let actor = viewer.actor()?;
-    let initiative = catalogue::get(&state.store, &key).await?;
-    if !actor.may_edit_catalogue_of(initiative.organisation.id) {
-        return Err(StoreError::forbidden(format!("{}の施策は編集できません。", initiative.organisation.name)).into());
-    }
+async fn edit_form(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(key): Path<String>,
+) -> Result<Response, WebError> {
+    let initiative = editable_initiative(&state, &viewer, &key).await?;
     let directory = organisations::directory(&state.store).await?;
     let input = InitiativeInput {
         title: initiative.title.clone(),
         description: initiative.description.clone(),
-        pillars: initiative.pillars.iter().map(|p| p.number().to_string()).collect(),
+        pillars: initiative
+            .pillars
+            .iter()
+            .map(|p| p.number().to_string())
+            .collect(),
         program_kind: initiative.program_kind.clone(),
     };
-    let mut page = initiative_form(
+    let page = initiative_form(
         &viewer,
         &directory,
-        "施策の編集",
-        format!("/initiatives/{key}/edit"),
-        format!("/initiatives/{key}"),
-        initiative.organisation.key.clone(),
+        FormTarget::edit(&initiative),
         input,
         Vec::new(),
     )?;
-    page.organisations = vec![(initiative.organisation.key.clone(), initiative.organisation.name.clone())];
     Ok(page.into_response())
 }
 
-async fn update(State(state): State<AppState>, viewer: Viewer, Path(key): Path<String>, form: FormData) -> Result<Response, WebError> {
+async fn update(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(key): Path<String>,
+    form: FormData,
+) -> Result<Response, WebError> {
     let actor = viewer.actor()?;
     let input = input_from(&form);
     let result = match InitiativeDraft::parse(&input) {
@@ -447,18 +606,13 @@ async fn update(State(state): State<AppState>, viewer: Viewer, Path(key): Path<S
             let initiative = catalogue::get(&state.store, &key).await?;
             let directory = organisations::directory(&state.store).await?;
             refill(error, |errors| {
-                let mut page = initiative_form(
+                initiative_form(
                     &viewer,
                     &directory,
-                    "施策の編集",
-                    format!("/initiatives/{key}/edit"),
-                    format!("/initiatives/{key}"),
-                    initiative.organisation.key.clone(),
+                    FormTarget::edit(&initiative),
                     input,
                     errors,
-                )?;
-                page.organisations = vec![(initiative.organisation.key.clone(), initiative.organisation.name.clone())];
-                Ok(page)
+                )
             })
         }
     }
@@ -473,12 +627,12 @@ struct DeletePage {
     organisation: String,
 }
 
-async fn delete_form(State(state): State<AppState>, viewer: Viewer, Path(key): Path<String>) -> Result<DeletePage, WebError> {
-    let actor = viewer.actor()?;
-    let initiative = catalogue::get(&state.store, &key).await?;
-    if !actor.may_edit_catalogue_of(initiative.organisation.id) {
-        return Err(StoreError::forbidden(format!("{}の施策は削除できません。", initiative.organisation.name)).into());
-    }
+async fn delete_form(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(key): Path<String>,
+) -> Result<DeletePage, WebError> {
+    let initiative = editable_initiative(&state, &viewer, &key).await?;
     Ok(DeletePage {
         layout: Layout::for_viewer("施策の削除", &viewer),
         key,
@@ -487,7 +641,11 @@ async fn delete_form(State(state): State<AppState>, viewer: Viewer, Path(key): P
     })
 }
 
-async fn delete(State(state): State<AppState>, viewer: Viewer, Path(key): Path<String>) -> Result<Redirect, WebError> {
+async fn delete(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(key): Path<String>,
+) -> Result<Redirect, WebError> {
     let actor = viewer.actor()?;
     catalogue::delete(&state.store, &actor, &key).await?;
     Ok(Redirect::to("/initiatives?done=deleted"))
@@ -509,8 +667,17 @@ struct EntryForm {
 /// Blank KPI rows offered beneath the existing ones.
 const BLANK_KPI_ROWS: usize = 3;
 
-fn entry_form(viewer: &Viewer, initiative: &Initiative, title: &str, action: String, mut input: EntryInput, errors: Vec<String>) -> EntryForm {
-    input.kpis.extend(std::iter::repeat_n(KpiInput::default(), BLANK_KPI_ROWS));
+fn entry_form(
+    viewer: &Viewer,
+    initiative: &Initiative,
+    title: &str,
+    action: String,
+    mut input: EntryInput,
+    errors: Vec<String>,
+) -> EntryForm {
+    input
+        .kpis
+        .extend(std::iter::repeat_n(KpiInput::default(), BLANK_KPI_ROWS));
     EntryForm {
         layout: Layout::for_viewer(title, viewer),
         key: initiative.key.clone(),
@@ -518,7 +685,10 @@ fn entry_form(viewer: &Viewer, initiative: &Initiative, title: &str, action: Str
         action,
         input,
         years: choices_of_years(),
-        statuses: EntryStatus::ALL.iter().map(|s| (s.code().to_owned(), s.label().to_owned())).collect(),
+        statuses: EntryStatus::ALL
+            .iter()
+            .map(|s| (s.code().to_owned(), s.label().to_owned()))
+            .collect(),
         errors,
     }
 }
@@ -528,56 +698,123 @@ fn entry_input_from(form: &FormData) -> EntryInput {
     let values = form.all("kpi_value");
     let units = form.all("kpi_unit");
     let notes = form.all("kpi_note");
-    let rows = labels.len().max(values.len()).max(units.len()).max(notes.len());
+    let rows = labels
+        .len()
+        .max(values.len())
+        .max(units.len())
+        .max(notes.len());
     let at = |list: &Vec<String>, i: usize| list.get(i).cloned().unwrap_or_default();
     EntryInput {
         fy: form.get("fy").to_owned(),
         status: form.get("status").to_owned(),
         summary: form.get("summary").to_owned(),
         kpis: (0..rows)
-            .map(|i| KpiInput { label: at(&labels, i), value: at(&values, i), unit: at(&units, i), note: at(&notes, i) })
+            .map(|i| KpiInput {
+                label: at(&labels, i),
+                value: at(&values, i),
+                unit: at(&units, i),
+                note: at(&notes, i),
+            })
             .filter(|k| !domain::KpiDraft::is_blank(k))
             .collect(),
     }
 }
 
-async fn editable_initiative(state: &AppState, viewer: &Viewer, key: &str) -> Result<Initiative, WebError> {
+async fn editable_initiative(
+    state: &AppState,
+    viewer: &Viewer,
+    key: &str,
+) -> Result<Initiative, WebError> {
     let actor = viewer.actor()?;
     let initiative = catalogue::get(&state.store, key).await?;
     if !actor.may_edit_catalogue_of(initiative.organisation.id) {
-        return Err(StoreError::forbidden(format!("{}の施策は編集できません。", initiative.organisation.name)).into());
+        return Err(StoreError::forbidden(format!(
+            "{}の施策は編集できません。",
+            initiative.organisation.name
+        ))
+        .into());
     }
     Ok(initiative)
 }
 
-async fn new_entry_form(State(state): State<AppState>, viewer: Viewer, Path(key): Path<String>) -> Result<EntryForm, WebError> {
+async fn new_entry_form(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(key): Path<String>,
+) -> Result<EntryForm, WebError> {
     let initiative = editable_initiative(&state, &viewer, &key).await?;
-    let next_year = initiative.entries.last().map(|e| e.fy.year() + 1).unwrap_or(2017);
-    let input = EntryInput { fy: next_year.to_string(), status: "planned".into(), ..Default::default() };
-    Ok(entry_form(&viewer, &initiative, "年度の記録を追加", format!("/initiatives/{key}/years/new"), input, Vec::new()))
+    let next_year = initiative
+        .entries
+        .last()
+        .map(|e| e.fy.year() + 1)
+        .unwrap_or(2017);
+    let input = EntryInput {
+        fy: next_year.to_string(),
+        status: "planned".into(),
+        ..Default::default()
+    };
+    Ok(entry_form(
+        &viewer,
+        &initiative,
+        "年度の記録を追加",
+        format!("/initiatives/{key}/years/new"),
+        input,
+        Vec::new(),
+    ))
 }
 
-async fn save_entry_from_form(state: &AppState, viewer: &Viewer, key: &str, editing: Option<FiscalYear>, form: &FormData) -> Result<Response, WebError> {
+async fn save_entry_from_form(
+    state: &AppState,
+    viewer: &Viewer,
+    key: &str,
+    editing: Option<FiscalYear>,
+    form: &FormData,
+) -> Result<Response, WebError> {
     let actor = viewer.actor()?;
     let input = entry_input_from(form);
     let result = match EntryDraft::parse(&input) {
-        Ok(draft) => catalogue::save_entry(&state.store, &actor, key, editing, &draft).await.map(|_| draft.fy),
+        Ok(draft) => catalogue::save_entry(&state.store, &actor, key, editing, &draft)
+            .await
+            .map(|_| draft.fy),
         Err(errors) => Err(StoreError::Invalid(errors)),
     };
     match result {
-        Ok(fy) => Ok(Redirect::to(&format!("/initiatives/{key}?done=saved#fy-{}", fy.year())).into_response()),
+        Ok(fy) => Ok(
+            Redirect::to(&format!("/initiatives/{key}?done=saved#fy-{}", fy.year()))
+                .into_response(),
+        ),
         Err(error) => {
             let initiative = catalogue::get(&state.store, key).await?;
             let (title, action) = match editing {
-                Some(fy) => (format!("{}の記録を編集", fy.label()), format!("/initiatives/{key}/years/{}/edit", fy.year())),
-                None => ("年度の記録を追加".to_owned(), format!("/initiatives/{key}/years/new")),
+                Some(fy) => (
+                    format!("{}の記録を編集", fy.label()),
+                    format!("/initiatives/{key}/years/{}/edit", fy.year()),
+                ),
+                None => (
+                    "年度の記録を追加".to_owned(),
+                    format!("/initiatives/{key}/years/new"),
+                ),
             };
-            refill(error, |errors| Ok(entry_form(viewer, &initiative, &title, action, input, errors)))
+            refill(error, |errors| {
+                Ok(entry_form(
+                    viewer,
+                    &initiative,
+                    &title,
+                    action,
+                    input,
+                    errors,
+                ))
+            })
         }
     }
 }
 
-async fn create_entry(State(state): State<AppState>, viewer: Viewer, Path(key): Path<String>, form: FormData) -> Result<Response, WebError> {
+async fn create_entry(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(key): Path<String>,
+    form: FormData,
+) -> Result<Response, WebError> {
     save_entry_from_form(&state, &viewer, &key, None, &form).await
 }
 
@@ -585,10 +822,16 @@ fn fiscal_year_in_path(fy: &str) -> Result<FiscalYear, WebError> {
     FiscalYear::parse(fy).map_err(|e| WebError::NotFound(format!("年度「{fy}」（{}）", e.reason)))
 }
 
-async fn edit_entry_form(State(state): State<AppState>, viewer: Viewer, Path((key, fy)): Path<(String, String)>) -> Result<EntryForm, WebError> {
+async fn edit_entry_form(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path((key, fy)): Path<(String, String)>,
+) -> Result<EntryForm, WebError> {
     let fy = fiscal_year_in_path(&fy)?;
     let initiative = editable_initiative(&state, &viewer, &key).await?;
-    let entry = initiative.entry(fy).ok_or_else(|| WebError::NotFound(format!("{}の記録", fy.label())))?;
+    let entry = initiative
+        .entry(fy)
+        .ok_or_else(|| WebError::NotFound(format!("{}の記録", fy.label())))?;
     let input = EntryInput {
         fy: fy.year().to_string(),
         status: entry.status.code().to_owned(),
@@ -604,15 +847,31 @@ async fn edit_entry_form(State(state): State<AppState>, viewer: Viewer, Path((ke
             })
             .collect(),
     };
-    Ok(entry_form(&viewer, &initiative, &format!("{}の記録を編集", fy.label()), format!("/initiatives/{key}/years/{}/edit", fy.year()), input, Vec::new()))
+    Ok(entry_form(
+        &viewer,
+        &initiative,
+        &format!("{}の記録を編集", fy.label()),
+        format!("/initiatives/{key}/years/{}/edit", fy.year()),
+        input,
+        Vec::new(),
+    ))
 }
 
-async fn update_entry(State(state): State<AppState>, viewer: Viewer, Path((key, fy)): Path<(String, String)>, form: FormData) -> Result<Response, WebError> {
+async fn update_entry(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path((key, fy)): Path<(String, String)>,
+    form: FormData,
+) -> Result<Response, WebError> {
     let fy = fiscal_year_in_path(&fy)?;
     save_entry_from_form(&state, &viewer, &key, Some(fy), &form).await
 }
 
-async fn delete_entry(State(state): State<AppState>, viewer: Viewer, Path((key, fy)): Path<(String, String)>) -> Result<Redirect, WebError> {
+async fn delete_entry(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path((key, fy)): Path<(String, String)>,
+) -> Result<Redirect, WebError> {
     let fy = fiscal_year_in_path(&fy)?;
     let actor = viewer.actor()?;
     catalogue::delete_entry(&state.store, &actor, &key, fy).await?;

@@ -5,8 +5,8 @@ mod admin;
 mod home;
 pub(crate) mod initiatives;
 
-pub(crate) use initiatives::parse_filter as initiatives_filter;
 pub use initiatives::export_table as initiatives_table;
+pub(crate) use initiatives::parse_filter as initiatives_filter;
 mod reports;
 mod system;
 

@@ -1,11 +1,11 @@
 //! `/reports/annual?fy=2016&fy=2017`: the council's annual report as a page
 //! (print-ready), as a standalone HTML file and as Markdown.
 
+use axum::Router;
 use axum::extract::{RawQuery, State};
 use axum::http::{HeaderValue, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
-use axum::Router;
 use domain::FiscalYear;
 
 use super::query_pairs;
@@ -26,15 +26,23 @@ pub fn requested_years(raw: Option<&str>) -> Result<Vec<FiscalYear>, WebError> {
         years.push(fy);
     }
     if years.len() > 20 {
-        return Err(WebError::BadRequest("年度は20年度分まで指定できます。".into()));
+        return Err(WebError::BadRequest(
+            "年度は20年度分まで指定できます。".into(),
+        ));
     }
     if years.is_empty() {
-        years = [2016, 2017].into_iter().filter_map(|y| FiscalYear::new(y).ok()).collect();
+        years = [2016, 2017]
+            .into_iter()
+            .filter_map(|y| FiscalYear::new(y).ok())
+            .collect();
     }
     Ok(years)
 }
 
-async fn annual(State(state): State<AppState>, RawQuery(raw): RawQuery) -> Result<Response, WebError> {
+async fn annual(
+    State(state): State<AppState>,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, WebError> {
     let years = requested_years(raw.as_deref())?;
     let standalone = query_pairs(raw.as_deref()).get("standalone") == "1";
     let html = crate::report::annual_html(&state.store, &years, standalone).await?;
@@ -43,18 +51,24 @@ async fn annual(State(state): State<AppState>, RawQuery(raw): RawQuery) -> Resul
         // The standalone file carries its stylesheet inline.
         response.headers_mut().insert(
             header::CONTENT_SECURITY_POLICY,
-            HeaderValue::from_static("default-src 'none'; style-src 'unsafe-inline'; img-src data:"),
+            HeaderValue::from_static(
+                "default-src 'none'; style-src 'unsafe-inline'; img-src data:",
+            ),
         );
     }
     Ok(response)
 }
 
-async fn annual_markdown(State(state): State<AppState>, RawQuery(raw): RawQuery) -> Result<Response, WebError> {
+async fn annual_markdown(
+    State(state): State<AppState>,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, WebError> {
     let years = requested_years(raw.as_deref())?;
     let markdown = crate::report::annual_markdown(&state.store, &years).await?;
     let mut response = markdown.into_response();
-    response
-        .headers_mut()
-        .insert(header::CONTENT_TYPE, HeaderValue::from_static("text/markdown; charset=utf-8"));
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/markdown; charset=utf-8"),
+    );
     Ok(response)
 }

@@ -1,10 +1,10 @@
 //! Operational endpoints: health, metrics and the stylesheet.
 
+use axum::Router;
 use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use axum::Router;
 
 use crate::AppState;
 
@@ -27,11 +27,23 @@ async fn healthz(State(state): State<AppState>) -> Response {
 }
 
 async fn metrics(State(state): State<AppState>) -> Response {
-    let database_up = if state.store.ping().await.is_ok() { 1.0 } else { 0.0 };
+    let database_up = if state.store.ping().await.is_ok() {
+        1.0
+    } else {
+        0.0
+    };
     let latest_change = store::audit::latest_change(&state.store).await.unwrap_or(0) as f64;
     let body = state.metrics.render(&[
-        ("renkei_database_up", "1 when the database answers.", database_up),
-        ("renkei_changes_latest_seq", "Newest sequence number of the changes table.", latest_change),
+        (
+            "renkei_database_up",
+            "1 when the database answers.",
+            database_up,
+        ),
+        (
+            "renkei_changes_latest_seq",
+            "Newest sequence number of the changes table.",
+            latest_change,
+        ),
     ]);
     let mut response = body.into_response();
     response.headers_mut().insert(
@@ -44,7 +56,13 @@ async fn metrics(State(state): State<AppState>) -> Response {
 async fn stylesheet() -> Response {
     let mut response = crate::report::STYLESHEET.into_response();
     let headers = response.headers_mut();
-    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/css; charset=utf-8"));
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=3600"));
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/css; charset=utf-8"),
+    );
+    headers.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=3600"),
+    );
     response
 }

@@ -20,7 +20,10 @@ const CHROMIUM: &str = "/usr/bin/chromium";
 
 fn axe_source() -> Option<String> {
     let path = std::env::var("RENKEI_AXE_JS").unwrap_or_else(|_| {
-        format!("{}/../../node_modules/axe-core/axe.min.js", env!("CARGO_MANIFEST_DIR"))
+        format!(
+            "{}/../../node_modules/axe-core/axe.min.js",
+            env!("CARGO_MANIFEST_DIR")
+        )
     });
     std::fs::read_to_string(path).ok()
 }
@@ -35,7 +38,11 @@ impl Drop for Driver {
 }
 
 fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 async fn start_browser() -> Option<(Driver, Client)> {
@@ -53,7 +60,8 @@ async fn start_browser() -> Option<(Driver, Client)> {
             .spawn()
             .ok()?,
     );
-    let profile = std::env::temp_dir().join(format!("renkei-chromium-{}-{port}", std::process::id()));
+    let profile =
+        std::env::temp_dir().join(format!("renkei-chromium-{}-{port}", std::process::id()));
     let mut capabilities = serde_json::Map::new();
     capabilities.insert(
         "goog:chromeOptions".into(),
@@ -77,7 +85,10 @@ async fn start_browser() -> Option<(Driver, Client)> {
 
 /// axe-core's violations on the current page, one line each.
 async fn violations(browser: &Client, axe: &str) -> Vec<String> {
-    browser.execute(&format!("{axe}\n;return true;"), vec![]).await.expect("axe injected");
+    browser
+        .execute(&format!("{axe}\n;return true;"), vec![])
+        .await
+        .expect("axe injected");
     let result = browser
         .execute_async(
             "const done = arguments[arguments.length - 1];
@@ -94,7 +105,11 @@ async fn violations(browser: &Client, axe: &str) -> Vec<String> {
 /// Runs axe-core on the current page and fails with every violation found.
 async fn assert_accessible(browser: &Client, axe: &str, page: &str) {
     let found = violations(browser, axe).await;
-    assert!(found.is_empty(), "axe-core violations on {page}:\n{}", found.join("\n"));
+    assert!(
+        found.is_empty(),
+        "axe-core violations on {page}:\n{}",
+        found.join("\n")
+    );
 }
 
 async fn visit(browser: &Client, axe: &str, app: &TestApp, path: &str) {
@@ -103,21 +118,36 @@ async fn visit(browser: &Client, axe: &str, app: &TestApp, path: &str) {
 }
 
 async fn fill(browser: &Client, css: &str, text: &str) {
-    let field = browser.find(Locator::Css(css)).await.unwrap_or_else(|_| panic!("field {css}"));
+    let field = browser
+        .find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|_| panic!("field {css}"));
     field.clear().await.unwrap();
     field.send_keys(text).await.unwrap();
 }
 
 async fn submit(browser: &Client, css: &str) {
-    browser.find(Locator::Css(css)).await.unwrap().click().await.unwrap();
+    browser
+        .find(Locator::Css(css))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
 }
 
 #[tokio::test]
-async fn a_clerk_signs_in_edits_a_kpi_and_finds_it_in_the_report_with_no_accessibility_violations() {
+async fn a_clerk_signs_in_edits_a_kpi_and_finds_it_in_the_report_with_no_accessibility_violations()
+{
     let in_ci = std::env::var("CI").is_ok_and(|v| v == "true");
     let (Some(axe), Some((_driver, browser))) = (axe_source(), start_browser().await) else {
-        assert!(!in_ci, "CI must run the browser test: install chromium, chromium-driver and `npm ci` for axe-core");
-        eprintln!("browser test skipped: needs {CHROMEDRIVER}, {CHROMIUM} and node_modules/axe-core (npm ci)");
+        assert!(
+            !in_ci,
+            "CI must run the browser test: install chromium, chromium-driver and `npm ci` for axe-core"
+        );
+        eprintln!(
+            "browser test skipped: needs {CHROMEDRIVER}, {CHROMIUM} and node_modules/axe-core (npm ci)"
+        );
         return;
     };
     let app = TestApp::spawn_with(store::Backend::Sqlite, web::WebOptions::default()).await;
@@ -129,25 +159,56 @@ async fn a_clerk_signs_in_edits_a_kpi_and_finds_it_in_the_report_with_no_accessi
         .await
         .unwrap();
     let found = violations(&browser, &axe).await;
-    assert!(found.iter().any(|v| v.starts_with("image-alt")), "axe must report an image without alt: {found:?}");
+    assert!(
+        found.iter().any(|v| v.starts_with("image-alt")),
+        "axe must report an image without alt: {found:?}"
+    );
 
-    for path in ["/", "/initiatives", "/initiatives?pillar=2&fy=2017", "/login"] {
+    for path in [
+        "/",
+        "/initiatives",
+        "/initiatives?pillar=2&fy=2017",
+        "/login",
+    ] {
         visit(&browser, &axe, &app, path).await;
     }
     fill(&browser, "#email", "admin@renkei.local").await;
     fill(&browser, "#password", &app.admin_password).await;
     submit(&browser, "form[action='/login'] button[type=submit]").await;
-    assert!(browser.current_url().await.unwrap().path().ends_with("/account/password"));
+    assert!(
+        browser
+            .current_url()
+            .await
+            .unwrap()
+            .path()
+            .ends_with("/account/password")
+    );
     assert_accessible(&browser, &axe, "/account/password").await;
     fill(&browser, "#current_password", &app.admin_password).await;
     fill(&browser, "#new_password", "council-secretariat-2026").await;
-    submit(&browser, "form[action='/account/password'] button[type=submit]").await;
-    assert!(browser.source().await.unwrap().contains("パスワードを変更しました"));
+    submit(
+        &browser,
+        "form[action='/account/password'] button[type=submit]",
+    )
+    .await;
+    assert!(
+        browser
+            .source()
+            .await
+            .unwrap()
+            .contains("パスワードを変更しました")
+    );
 
     let initiative = app.first_initiative_of("ota").await;
     let key = initiative["key"].as_str().unwrap();
     visit(&browser, &axe, &app, &format!("/initiatives/{key}")).await;
-    visit(&browser, &axe, &app, &format!("/initiatives/{key}/years/2017/edit")).await;
+    visit(
+        &browser,
+        &axe,
+        &app,
+        &format!("/initiatives/{key}/years/2017/edit"),
+    )
+    .await;
     let first_label = "input[name=kpi_label]";
     fill(&browser, first_label, "ブラウザで追加した指標").await;
     fill(&browser, "input[name=kpi_value]", "7").await;
@@ -160,7 +221,13 @@ async fn a_clerk_signs_in_edits_a_kpi_and_finds_it_in_the_report_with_no_accessi
     // A form error keeps what was typed and is itself accessible.
     visit(&browser, &axe, &app, &format!("/initiatives/{key}/edit")).await;
     fill(&browser, "#title", "").await;
-    browser.execute("document.getElementById('title').removeAttribute('required'); return true;", vec![]).await.unwrap();
+    browser
+        .execute(
+            "document.getElementById('title').removeAttribute('required'); return true;",
+            vec![],
+        )
+        .await
+        .unwrap();
     fill(&browser, "#description", "説明は残る").await;
     submit(&browser, "form.stack button[type=submit]").await;
     let page = browser.source().await.unwrap();
@@ -168,9 +235,21 @@ async fn a_clerk_signs_in_edits_a_kpi_and_finds_it_in_the_report_with_no_accessi
     assert_accessible(&browser, &axe, "initiative form with errors").await;
 
     visit(&browser, &axe, &app, "/reports/annual?fy=2016&fy=2017").await;
-    assert!(browser.source().await.unwrap().contains("ブラウザで追加した指標：7社"));
+    assert!(
+        browser
+            .source()
+            .await
+            .unwrap()
+            .contains("ブラウザで追加した指標：7社")
+    );
     visit(&browser, &axe, &app, "/admin/users").await;
     visit(&browser, &axe, &app, "/admin/audit").await;
-    assert!(browser.source().await.unwrap().contains("admin@renkei.local"));
+    assert!(
+        browser
+            .source()
+            .await
+            .unwrap()
+            .contains("admin@renkei.local")
+    );
     browser.close().await.unwrap();
 }

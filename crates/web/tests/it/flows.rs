@@ -29,9 +29,17 @@ async fn ota_staff_edits_an_ota_kpi_sees_it_in_the_report_and_audit_but_cannot_t
                 ],
             )
             .await;
-        assert_eq!(response.status(), StatusCode::SEE_OTHER, "{:?}", app.backend);
+        assert_eq!(
+            response.status(),
+            StatusCode::SEE_OTHER,
+            "{:?}",
+            app.backend
+        );
         let detail = app.text(&ota, &format!("/initiatives/{key}")).await;
-        assert!(detail.contains("実証参加工場数") && detail.contains(">12<"), "KPI shown on the detail page");
+        assert!(
+            detail.contains("実証参加工場数") && detail.contains(">12<"),
+            "KPI shown on the detail page"
+        );
 
         // 墨田区's initiative: no edit link, and a forged POST is refused.
         let sumida = app.first_initiative_of("sumida").await;
@@ -39,22 +47,40 @@ async fn ota_staff_edits_an_ota_kpi_sees_it_in_the_report_and_audit_but_cannot_t
         let page = app.text(&ota, &format!("/initiatives/{sumida_key}")).await;
         assert!(!page.contains("施策を編集"));
         let refused = app
-            .post_form(&ota, &format!("/initiatives/{sumida_key}/edit"), &[("title", "乗っ取り"), ("pillars", "1")])
+            .post_form(
+                &ota,
+                &format!("/initiatives/{sumida_key}/edit"),
+                &[("title", "乗っ取り"), ("pillars", "1")],
+            )
             .await;
         assert_eq!(refused.status(), StatusCode::FORBIDDEN);
-        assert!(refused.text().await.unwrap().contains("墨田区の施策は編集できません"));
+        assert!(
+            refused
+                .text()
+                .await
+                .unwrap()
+                .contains("墨田区の施策は編集できません")
+        );
         let unchanged = app.first_initiative_of("sumida").await;
         assert_eq!(unchanged, sumida, "nothing written");
 
         // The report shows the new KPI; the audit log records who changed what.
-        let report = app.text(&app.client(), "/reports/annual?fy=2016&fy=2017").await;
+        let report = app
+            .text(&app.client(), "/reports/annual?fy=2016&fy=2017")
+            .await;
         assert!(report.contains("実証参加工場数：12工場"));
-        let markdown = app.text(&app.client(), "/reports/annual.md?fy=2016&fy=2017").await;
+        let markdown = app
+            .text(&app.client(), "/reports/annual.md?fy=2016&fy=2017")
+            .await;
         assert!(markdown.contains("実証参加工場数：12工場"));
         let audit = app.text(&admin, "/admin/audit").await;
         assert!(audit.contains("yamada@city.ota.example.jp"));
         assert!(audit.contains("平成29年度（2017年度）の記録を保存"));
-        assert_eq!(app.get(&ota, "/admin/audit").await.status(), StatusCode::FORBIDDEN, "staff cannot read the audit log");
+        assert_eq!(
+            app.get(&ota, "/admin/audit").await.status(),
+            StatusCode::FORBIDDEN,
+            "staff cannot read the audit log"
+        );
     })
     .await;
 }
@@ -63,22 +89,46 @@ async fn ota_staff_edits_an_ota_kpi_sees_it_in_the_report_and_audit_but_cannot_t
 async fn staff_create_edit_and_delete_their_own_initiative_with_errors_that_keep_what_was_typed() {
     on_each_backend(|app| async move {
         let admin = app.admin().await;
-        let kaga = app.staff(&admin, "staff@city.kaga.example.jp", "kaga").await;
+        let kaga = app
+            .staff(&admin, "staff@city.kaga.example.jp", "kaga")
+            .await;
 
         // Missing pillar and over-long title: 422, messages in Japanese, input kept.
         let long_title = "あ".repeat(201);
         let response = app
-            .post_form(&kaga, "/initiatives", &[("organisation", "kaga"), ("title", &long_title), ("description", "下書きの説明文"), ("program_kind", "matching")])
+            .post_form(
+                &kaga,
+                "/initiatives",
+                &[
+                    ("organisation", "kaga"),
+                    ("title", &long_title),
+                    ("description", "下書きの説明文"),
+                    ("program_kind", "matching"),
+                ],
+            )
             .await;
         assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
         let page = response.text().await.unwrap();
         assert!(page.contains("200文字以内"));
         assert!(page.contains("柱を1つ以上選んでください"));
-        assert!(page.contains("下書きの説明文"), "typed description refilled");
+        assert!(
+            page.contains("下書きの説明文"),
+            "typed description refilled"
+        );
 
         // A valid one is created.
         let response = app
-            .post_form(&kaga, "/initiatives", &[("organisation", "kaga"), ("title", "域外ネットワーク商談会"), ("pillars", "3"), ("pillars", "1"), ("program_kind", "matching_fair")])
+            .post_form(
+                &kaga,
+                "/initiatives",
+                &[
+                    ("organisation", "kaga"),
+                    ("title", "域外ネットワーク商談会"),
+                    ("pillars", "3"),
+                    ("pillars", "1"),
+                    ("program_kind", "matching_fair"),
+                ],
+            )
             .await;
         assert_eq!(response.status(), StatusCode::SEE_OTHER);
         let location = response.headers()["location"].to_str().unwrap().to_owned();
@@ -87,7 +137,19 @@ async fn staff_create_edit_and_delete_their_own_initiative_with_errors_that_keep
 
         // A KPI without a number: refused, row kept.
         let response = app
-            .post_form(&kaga, &format!("/initiatives/{key}/years/new"), &[("fy", "平成30年度"), ("status", "planned"), ("summary", ""), ("kpi_label", "商談数"), ("kpi_value", "たくさん"), ("kpi_unit", "件"), ("kpi_note", "")])
+            .post_form(
+                &kaga,
+                &format!("/initiatives/{key}/years/new"),
+                &[
+                    ("fy", "平成30年度"),
+                    ("status", "planned"),
+                    ("summary", ""),
+                    ("kpi_label", "商談数"),
+                    ("kpi_value", "たくさん"),
+                    ("kpi_unit", "件"),
+                    ("kpi_note", ""),
+                ],
+            )
             .await;
         assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
         let page = response.text().await.unwrap();
@@ -96,21 +158,44 @@ async fn staff_create_edit_and_delete_their_own_initiative_with_errors_that_keep
 
         // A year out of range is refused.
         let response = app
-            .post_form(&kaga, &format!("/initiatives/{key}/years/new"), &[("fy", "1900"), ("status", "planned")])
+            .post_form(
+                &kaga,
+                &format!("/initiatives/{key}/years/new"),
+                &[("fy", "1900"), ("status", "planned")],
+            )
             .await;
         assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
         assert!(response.text().await.unwrap().contains("範囲外"));
 
         // Saved properly, then the initiative is deleted.
         let response = app
-            .post_form(&kaga, &format!("/initiatives/{key}/years/new"), &[("fy", "平成30年度"), ("status", "planned"), ("summary", "岡谷市と商談会"), ("kpi_label", "商談数"), ("kpi_value", "1,000"), ("kpi_unit", "件"), ("kpi_note", "")])
+            .post_form(
+                &kaga,
+                &format!("/initiatives/{key}/years/new"),
+                &[
+                    ("fy", "平成30年度"),
+                    ("status", "planned"),
+                    ("summary", "岡谷市と商談会"),
+                    ("kpi_label", "商談数"),
+                    ("kpi_value", "1,000"),
+                    ("kpi_unit", "件"),
+                    ("kpi_note", ""),
+                ],
+            )
             .await;
         assert_eq!(response.status(), StatusCode::SEE_OTHER);
         let detail = app.text(&kaga, &format!("/initiatives/{key}")).await;
         assert!(detail.contains("平成30年度（2018年度）") && detail.contains("1,000"));
-        let response = app.post_form(&kaga, &format!("/initiatives/{key}/delete"), &[]).await;
+        let response = app
+            .post_form(&kaga, &format!("/initiatives/{key}/delete"), &[])
+            .await;
         assert_eq!(response.status(), StatusCode::SEE_OTHER);
-        assert_eq!(app.get(&kaga, &format!("/initiatives/{key}")).await.status(), StatusCode::NOT_FOUND);
+        assert_eq!(
+            app.get(&kaga, &format!("/initiatives/{key}"))
+                .await
+                .status(),
+            StatusCode::NOT_FOUND
+        );
     })
     .await;
 }

@@ -14,7 +14,13 @@ pub struct TestApp {
 
 impl TestApp {
     pub async fn spawn(backend: Backend) -> TestApp {
-        Self::spawn_with(backend, web::WebOptions { secure_cookies: false }).await
+        Self::spawn_with(
+            backend,
+            web::WebOptions {
+                secure_cookies: false,
+            },
+        )
+        .await
     }
 
     /// Starts with the given options (the browser test keeps the production default
@@ -22,12 +28,20 @@ impl TestApp {
     pub async fn spawn_with(backend: Backend, options: web::WebOptions) -> TestApp {
         let database = TestDatabase::create(backend).await.expect("test database");
         let store = database.store().await.expect("store");
-        let (_, admin_password) = store::accounts::ensure_first_admin(&store).await.unwrap().expect("first admin");
+        let (_, admin_password) = store::accounts::ensure_first_admin(&store)
+            .await
+            .unwrap()
+            .expect("first admin");
         let app = web::app(store, options).await.expect("app");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         tokio::spawn(web::serve(listener, app));
-        TestApp { base, backend, admin_password, _database: database }
+        TestApp {
+            base,
+            backend,
+            admin_password,
+            _database: database,
+        }
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -37,7 +51,11 @@ impl TestApp {
     /// A browser-like client: its own cookie jar, redirects not followed so that
     /// tests see where they lead.
     pub fn client(&self) -> Client {
-        Client::builder().cookie_store(true).redirect(Policy::none()).build().unwrap()
+        Client::builder()
+            .cookie_store(true)
+            .redirect(Policy::none())
+            .build()
+            .unwrap()
     }
 
     pub async fn get(&self, client: &Client, path: &str) -> Response {
@@ -57,48 +75,96 @@ impl TestApp {
     }
 
     /// Posts a form with the session's CSRF token added.
-    pub async fn post_form(&self, client: &Client, path: &str, fields: &[(&str, &str)]) -> Response {
+    pub async fn post_form(
+        &self,
+        client: &Client,
+        path: &str,
+        fields: &[(&str, &str)],
+    ) -> Response {
         let token = self.csrf(client).await;
         let mut body: Vec<(&str, &str)> = vec![("csrf_token", token.as_str())];
         body.extend_from_slice(fields);
-        client.post(self.url(path)).form(&body).send().await.unwrap()
+        client
+            .post(self.url(path))
+            .form(&body)
+            .send()
+            .await
+            .unwrap()
     }
 
     /// Signs in; returns the client.
     pub async fn sign_in(&self, email: &str, password: &str) -> Client {
         let client = self.client();
-        let response = self.post_form(&client, "/login", &[("email", email), ("password", password)]).await;
+        let response = self
+            .post_form(
+                &client,
+                "/login",
+                &[("email", email), ("password", password)],
+            )
+            .await;
         assert_eq!(response.status(), StatusCode::SEE_OTHER, "login of {email}");
         client
     }
 
     /// Signs in with a one-time password and replaces it, as the first login demands.
-    pub async fn sign_in_first_time(&self, email: &str, one_time: &str, new_password: &str) -> Client {
+    pub async fn sign_in_first_time(
+        &self,
+        email: &str,
+        one_time: &str,
+        new_password: &str,
+    ) -> Client {
         let client = self.sign_in(email, one_time).await;
         let response = self
-            .post_form(&client, "/account/password", &[("current_password", one_time), ("new_password", new_password)])
+            .post_form(
+                &client,
+                "/account/password",
+                &[
+                    ("current_password", one_time),
+                    ("new_password", new_password),
+                ],
+            )
             .await;
-        assert_eq!(response.status(), StatusCode::SEE_OTHER, "password change of {email}");
+        assert_eq!(
+            response.status(),
+            StatusCode::SEE_OTHER,
+            "password change of {email}"
+        );
         client
     }
 
     pub async fn admin(&self) -> Client {
-        self.sign_in_first_time("admin@renkei.local", &self.admin_password, "council-secretariat-2026").await
+        self.sign_in_first_time(
+            "admin@renkei.local",
+            &self.admin_password,
+            "council-secretariat-2026",
+        )
+        .await
     }
 
     /// Creates a staff account through the secretariat's page; returns its one-time password.
     pub async fn create_staff(&self, admin: &Client, email: &str, organisation: &str) -> String {
         let response = self
-            .post_form(admin, "/admin/users", &[("email", email), ("display_name", ""), ("organisation", organisation), ("role", "staff")])
+            .post_form(
+                admin,
+                "/admin/users",
+                &[
+                    ("email", email),
+                    ("display_name", ""),
+                    ("organisation", organisation),
+                    ("role", "staff"),
+                ],
+            )
             .await;
         assert_eq!(response.status(), StatusCode::OK);
         let page = response.text().await.unwrap();
-        between(&page, "<p class=\"password\"><code>", "</code>").expect("one-time password shown once")
+        between(&page, "<p class=\"password\"><code>", "</code>")
+            .expect("one-time password shown once")
     }
 
     pub async fn staff(&self, admin: &Client, email: &str, organisation: &str) -> Client {
         let one_time = self.create_staff(admin, email, organisation).await;
-        self.sign_in_first_time(email, &one_time, "staff-password-2026").await
+        self.sign_in_first_time(email, &one_time, "staff-password-2026")
+            .await
     }
 
     /// The key of the first initiative of an organisation, through the API.

@@ -1,8 +1,10 @@
 //! Integration tests: the real server on port 0 over HTTP, each test on its own
 //! fresh database, on SQLite and (with RENKEI_TEST_POSTGRES) on PostgreSQL.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)] // Tests fail loudly by design.
+
+mod browser;
 mod flows;
 mod harness;
 mod public;
-mod browser;
 mod security;

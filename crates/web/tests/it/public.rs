@@ -11,19 +11,43 @@ async fn public_pages_show_the_council_data_in_japanese() {
         let home = app.text(&client, "/").await;
         assert!(home.contains("lang=\"ja\""));
         assert!(home.contains("【2】技術・技能の継承及び人材の確保・育成"));
-        for city in ["川口市", "墨田区", "大田区", "岡谷市", "加賀市", "東大阪市", "尼崎市"] {
+        for city in [
+            "川口市",
+            "墨田区",
+            "大田区",
+            "岡谷市",
+            "加賀市",
+            "東大阪市",
+            "尼崎市",
+        ] {
             assert!(home.contains(city), "{city} on the home page");
         }
-        let list = app.text(&client, "/initiatives?city=kawaguchi&pillar=3").await;
+        let list = app
+            .text(&client, "/initiatives?city=kawaguchi&pillar=3")
+            .await;
         assert!(list.contains("マッチング商談会"));
         assert!(!list.contains("経営塾"), "pillar 2 filtered out");
-        let search = app.text(&client, "/initiatives?q=%EF%BD%BE%EF%BE%90%EF%BE%85%EF%BD%B0").await; // ｾﾐﾅｰ
+        let search = app
+            .text(
+                &client,
+                "/initiatives?q=%EF%BD%BE%EF%BE%90%EF%BE%85%EF%BD%B0",
+            )
+            .await; // ｾﾐﾅｰ
         assert!(search.contains("セミナー"));
         let bad_filter = app.get(&client, "/initiatives?fy=abc&pillar=9").await;
-        assert_eq!(bad_filter.status(), StatusCode::OK, "a bad filter still lists, with a message");
+        assert_eq!(
+            bad_filter.status(),
+            StatusCode::OK,
+            "a bad filter still lists, with a message"
+        );
         let text = bad_filter.text().await.unwrap();
         assert!(text.contains("年度を「2016」") && text.contains("柱は1〜3"));
-        assert_eq!(app.get(&client, "/initiatives/no-such-thing").await.status(), StatusCode::NOT_FOUND);
+        assert_eq!(
+            app.get(&client, "/initiatives/no-such-thing")
+                .await
+                .status(),
+            StatusCode::NOT_FOUND
+        );
     })
     .await;
 }
@@ -36,9 +60,25 @@ async fn the_annual_report_has_the_documents_structure_and_a_chart() {
         let council = report.find("1 協議会全体の事業").unwrap();
         let kawaguchi = report.find("id=\"org-kawaguchi-h\"").unwrap();
         let amagasaki = report.find("id=\"org-amagasaki-h\"").unwrap();
-        assert!(council < kawaguchi && kawaguchi < amagasaki, "document order");
-        for figure in ["1,000事業所", "i-mono 6製品", "i-waza 4技術", "36企業", "58商談", "21件", "35社", "20社"] {
-            assert!(report.replace("：", "").contains(&figure.replace(' ', "")) || report.contains(figure), "{figure}");
+        assert!(
+            council < kawaguchi && kawaguchi < amagasaki,
+            "document order"
+        );
+        for figure in [
+            "1,000事業所",
+            "i-mono 6製品",
+            "i-waza 4技術",
+            "36企業",
+            "58商談",
+            "21件",
+            "35社",
+            "20社",
+        ] {
+            assert!(
+                report.replace("：", "").contains(&figure.replace(' ', ""))
+                    || report.contains(figure),
+                "{figure}"
+            );
         }
         assert!(report.contains("<svg") && report.contains("role=\"img\""));
         assert!(report.contains("@media print") || report.contains("/static/app.css"));
@@ -52,13 +92,18 @@ async fn the_annual_report_has_the_documents_structure_and_a_chart() {
 async fn lists_export_to_csv_and_xlsx() {
     on_each_backend(|app| async move {
         let client = app.client();
-        let csv = app.get(&client, "/initiatives.csv?organisation=kawaguchi-cci").await;
+        let csv = app
+            .get(&client, "/initiatives.csv?organisation=kawaguchi-cci")
+            .await;
         assert_eq!(csv.headers()["content-type"], "text/csv; charset=utf-8");
         let bytes = csv.bytes().await.unwrap();
         assert_eq!(&bytes[..3], &[0xEF, 0xBB, 0xBF]);
         let text = String::from_utf8(bytes[3..].to_vec()).unwrap();
         assert!(text.starts_with("施策ID,施策名,団体"));
-        assert!(text.contains("延べ商談数") || text.contains("58商談"), "{text}");
+        assert!(
+            text.contains("延べ商談数") || text.contains("58商談"),
+            "{text}"
+        );
         assert!(!text.contains("墨田区"), "filter applies to the export");
         let xlsx = app.get(&client, "/initiatives.xlsx").await;
         assert_eq!(xlsx.status(), StatusCode::OK);
@@ -75,13 +120,35 @@ async fn health_metrics_and_the_openapi_document_answer() {
         let metrics = app.text(&client, "/metrics").await;
         assert!(metrics.contains("renkei_http_requests_total{class=\"2xx\"}"));
         assert!(metrics.contains("renkei_database_up 1"));
-        let openapi: serde_json::Value = client.get(app.url("/openapi.json")).send().await.unwrap().json().await.unwrap();
+        let openapi: serde_json::Value = client
+            .get(app.url("/openapi.json"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
         let paths = openapi["paths"].as_object().unwrap();
-        for path in ["/api/v1/initiatives", "/api/v1/initiatives/{key}", "/api/v1/initiatives/{key}/years/{fy}", "/api/v1/organisations", "/api/v1/cities", "/api/v1/pillars", "/api/v1/session"] {
+        for path in [
+            "/api/v1/initiatives",
+            "/api/v1/initiatives/{key}",
+            "/api/v1/initiatives/{key}/years/{fy}",
+            "/api/v1/organisations",
+            "/api/v1/cities",
+            "/api/v1/pillars",
+            "/api/v1/session",
+        ] {
             assert!(paths.contains_key(path), "{path} documented");
         }
         assert_eq!(app.get(&client, "/api/docs").await.status(), StatusCode::OK);
-        let cities: Vec<serde_json::Value> = client.get(app.url("/api/v1/cities")).send().await.unwrap().json().await.unwrap();
+        let cities: Vec<serde_json::Value> = client
+            .get(app.url("/api/v1/cities"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
         assert_eq!(cities.len(), 7);
         assert_eq!(cities[2]["local_gov_code"], "131113");
     })
