@@ -143,7 +143,9 @@ async fn list_initiatives(
     State(state): State<AppState>,
     RawQuery(raw): RawQuery,
 ) -> Result<Json<Vec<InitiativeDto>>, ApiError> {
-    let (_, filter, errors) = crate::pages::initiatives_filter(&query_pairs(raw.as_deref()));
+    let directory = store::organisations::directory(&state.store).await?;
+    let (_, filter, errors) =
+        crate::pages::initiatives_filter(&query_pairs(raw.as_deref()), &directory);
     if let Some(first) = errors.first() {
         return Err(WebError::BadRequest(first.clone()).into());
     }

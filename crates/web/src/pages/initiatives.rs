@@ -60,7 +60,7 @@ pub struct FilterInput {
 
 /// Reads the filter from the query string; values that mean nothing are reported
 /// and ignored, so a bad link still shows a list.
-pub fn parse_filter(query: &FormData) -> (FilterInput, Filter, Vec<String>) {
+pub fn parse_filter(query: &FormData, directory: &Directory) -> (FilterInput, Filter, Vec<String>) {
     let input = FilterInput {
         q: query.get("q").to_owned(),
         city: query.get("city").to_owned(),
@@ -79,6 +79,20 @@ pub fn parse_filter(query: &FormData) -> (FilterInput, Filter, Vec<String>) {
             return None;
         }
         parse(text).map_err(|e| errors.push(e.reason)).ok()
+    }
+    if !input.city.is_empty() && directory.city_by_key(&input.city).is_none() {
+        errors.push(format!(
+            "都市「{}」は協議会の都市ではありません。",
+            input.city
+        ));
+    }
+    if !input.organisation.is_empty()
+        && directory.organisation_by_key(&input.organisation).is_none()
+    {
+        errors.push(format!(
+            "団体「{}」は登録されていません。",
+            input.organisation
+        ));
     }
     let filter = Filter {
         city: Some(input.city.clone()).filter(|s| !s.is_empty()),
@@ -128,9 +142,9 @@ async fn list(
     RawQuery(raw): RawQuery,
 ) -> Result<ListPage, WebError> {
     let query = query_pairs(raw.as_deref());
-    let (input, filter, filter_errors) = parse_filter(&query);
-    let initiatives = catalogue::list(&state.store, &filter).await?;
     let directory = organisations::directory(&state.store).await?;
+    let (input, filter, filter_errors) = parse_filter(&query, &directory);
+    let initiatives = catalogue::list(&state.store, &filter).await?;
     let can_create = viewer
         .user
         .as_ref()
@@ -260,7 +274,8 @@ async fn export(
     raw: Option<String>,
     format: ExportFormat,
 ) -> Result<Response, WebError> {
-    let (_, filter, _) = parse_filter(&query_pairs(raw.as_deref()));
+    let directory = organisations::directory(&state.store).await?;
+    let (_, filter, _) = parse_filter(&query_pairs(raw.as_deref()), &directory);
     let initiatives = catalogue::list(&state.store, &filter).await?;
     export_table(&initiatives).download(format, "initiatives", "施策一覧")
 }

@@ -1,0 +1,183 @@
+//! The `renkei` binary as an operator runs it: help, migrate, user add, reports and
+//! exports, each on a fresh SQLite database.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)] // Tests fail loudly by design.
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+struct Workdir(PathBuf);
+
+impl Workdir {
+    fn new(name: &str) -> Workdir {
+        let dir = std::env::temp_dir().join(format!("renkei-cli-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        Workdir(dir)
+    }
+
+    fn renkei(&self, args: &[&str]) -> Output {
+        Command::new(env!("CARGO_BIN_EXE_renkei"))
+            .args(args)
+            .current_dir(&self.0)
+            .env(
+                "RENKEI_DATABASE_URL",
+                format!("sqlite://{}", self.0.join("renkei.db").display()),
+            )
+            .env("RENKEI_LOG", "warn")
+            .output()
+            .unwrap()
+    }
+}
+
+impl Drop for Workdir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+#[test]
+fn help_describes_every_subcommand() {
+    let dir = Workdir::new("help");
+    let help = stdout(&dir.renkei(&["--help"]));
+    for command in ["serve", "migrate", "user", "report", "export", "bench"] {
+        assert!(help.contains(command), "{command} in:\n{help}");
+    }
+    let bench = stdout(&dir.renkei(&["bench", "--help"]));
+    assert!(bench.contains("fair") && bench.contains("fjsp"));
+}
+
+#[test]
+fn user_add_creates_a_staff_account_by_japanese_organisation_name() {
+    let dir = Workdir::new("user");
+    let migrate = dir.renkei(&["migrate"]);
+    assert!(migrate.status.success(), "{}", stderr(&migrate));
+    let added = dir.renkei(&[
+        "user",
+        "add",
+        "--org",
+        "大田区",
+        "--role",
+        "staff",
+        "tanaka@city.ota.example.jp",
+    ]);
+    assert!(added.status.success(), "{}", stderr(&added));
+    let out = stdout(&added);
+    assert!(
+        out.contains("tanaka@city.ota.example.jp（大田区・市区・商工会議所職員）"),
+        "{out}"
+    );
+    assert!(out.contains("初回パスワード"));
+
+    let again = dir.renkei(&[
+        "user",
+        "add",
+        "--org",
+        "大田区",
+        "tanaka@city.ota.example.jp",
+    ]);
+    assert!(!again.status.success());
+    assert!(stderr(&again).contains("既に登録されています"));
+    let unknown = dir.renkei(&["user", "add", "--org", "横浜市", "x@example.jp"]);
+    assert!(!unknown.status.success());
+    assert!(stderr(&unknown).contains("横浜市"), "{}", stderr(&unknown));
+}
+
+#[test]
+fn the_annual_report_prints_as_markdown_and_writes_standalone_html() {
+    let dir = Workdir::new("report");
+    let markdown = dir.renkei(&[
+        "report",
+        "annual",
+        "--fy",
+        "2016",
+        "--fy",
+        "平成29年度",
+        "--format",
+        "md",
+    ]);
+    assert!(markdown.status.success(), "{}", stderr(&markdown));
+    let text = stdout(&markdown);
+    assert!(text.starts_with("# 第10回中小企業都市サミット「尼崎宣言」"));
+    assert!(text.contains("## 1 協議会全体の事業"));
+    assert!(text.contains("### 川口商工会議所"));
+    assert!(text.contains("58商談"));
+    assert!(text.contains("平成29年度（2017年度）"));
+
+    let html = dir.renkei(&[
+        "report",
+        "annual",
+        "--fy",
+        "2016",
+        "--format",
+        "html",
+        "--output",
+        "report.html",
+    ]);
+    assert!(html.status.success(), "{}", stderr(&html));
+    let file = std::fs::read_to_string(dir.0.join("report.html")).unwrap();
+    assert!(
+        file.contains("<style>") && file.contains("@media print"),
+        "stylesheet embedded"
+    );
+    assert!(
+        !file.contains("平成29年度（2017年度）</h3>"),
+        "only the requested year"
+    );
+
+    let bad = dir.renkei(&["report", "annual", "--fy", "1800"]);
+    assert!(!bad.status.success());
+    assert!(stderr(&bad).contains("範囲外"));
+}
+
+#[test]
+fn initiatives_export_to_csv_and_xlsx_files() {
+    let dir = Workdir::new("export");
+    let csv = dir.renkei(&[
+        "export",
+        "initiatives",
+        "--format",
+        "csv",
+        "--output",
+        "initiatives.csv",
+    ]);
+    assert!(csv.status.success(), "{}", stderr(&csv));
+    let bytes = std::fs::read(dir.0.join("initiatives.csv")).unwrap();
+    let text = String::from_utf8(bytes[3..].to_vec()).unwrap();
+    assert!(text.contains("すみだ和ガラス館"));
+    let xlsx = dir.renkei(&[
+        "export",
+        "initiatives",
+        "--format",
+        "xlsx",
+        "--output",
+        "initiatives.xlsx",
+    ]);
+    assert!(xlsx.status.success());
+    assert_eq!(
+        &std::fs::read(dir.0.join("initiatives.xlsx")).unwrap()[..2],
+        b"PK"
+    );
+}
+
+#[test]
+fn a_bad_database_url_is_a_clear_error_not_a_panic() {
+    let dir = Workdir::new("badurl");
+    let output = Command::new(env!("CARGO_BIN_EXE_renkei"))
+        .args(["--database-url", "mysql://nowhere", "migrate"])
+        .current_dir(&dir.0)
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let err = stderr(&output);
+    assert!(err.contains("sqlite://PATH または postgres://"), "{err}");
+    assert!(!err.contains("panicked"));
+}
