@@ -22,19 +22,27 @@ where
     }
 }
 
+fn new_user(email: &str, role: &str, organisation: &str) -> NewUser {
+    NewUser {
+        email: email.into(),
+        display_name: String::new(),
+        role: role.into(),
+        organisation: organisation.into(),
+    }
+}
+
+async fn initiatives_of(store: &Store, organisation: &str) -> Vec<catalogue::Initiative> {
+    let filter = Filter {
+        organisation: Some(organisation.into()),
+        ..Default::default()
+    };
+    catalogue::list(store, &filter).await.unwrap()
+}
+
 async fn staff_of(store: &Store, organisation: &str, email: &str) -> Actor {
-    let (user, _) = accounts::create_user(
-        store,
-        None,
-        &NewUser {
-            email: email.into(),
-            display_name: String::new(),
-            role: "staff".into(),
-            organisation: organisation.into(),
-        },
-    )
-    .await
-    .expect("user created");
+    let (user, _) = accounts::create_user(store, None, &new_user(email, "staff", organisation))
+        .await
+        .expect("user created");
     user.actor()
 }
 
@@ -157,15 +165,7 @@ async fn the_council_data_has_every_city_organisation_and_figure_of_the_document
             done_2016.len(),
             planned_2017.len()
         );
-        let kaga = catalogue::list(
-            &store,
-            &Filter {
-                organisation: Some("kaga".into()),
-                ..Default::default()
-            },
-        )
-        .await
-        .unwrap();
+        let kaga = initiatives_of(&store, "kaga").await;
         assert!(
             kaga.iter().any(|i| i
                 .entry(fy2017)
@@ -246,16 +246,7 @@ async fn filters_by_city_pillar_and_japanese_text_find_the_right_initiatives() {
 async fn staff_of_sumida_cannot_edit_an_ota_initiative_and_nothing_changes() {
     each_backend(|store, backend| async move {
         let sumida = staff_of(&store, "墨田区", "staff@sumida.example.jp").await;
-        let ota_initiative = catalogue::list(
-            &store,
-            &Filter {
-                organisation: Some("ota".into()),
-                ..Default::default()
-            },
-        )
-        .await
-        .unwrap()
-        .remove(0);
+        let ota_initiative = initiatives_of(&store, "ota").await.remove(0);
         let draft = InitiativeDraft::parse(&InitiativeInput {
             title: "書き換え".into(),
             pillars: vec!["1".into()],
@@ -281,16 +272,7 @@ async fn staff_of_sumida_cannot_edit_an_ota_initiative_and_nothing_changes() {
 async fn an_ota_staff_edit_of_a_kpi_is_saved_and_audited_with_before_and_after() {
     each_backend(|store, backend| async move {
         let ota = staff_of(&store, "大田区", "staff@ota.example.jp").await;
-        let initiative = catalogue::list(
-            &store,
-            &Filter {
-                organisation: Some("ota".into()),
-                ..Default::default()
-            },
-        )
-        .await
-        .unwrap()
-        .remove(0);
+        let initiative = initiatives_of(&store, "ota").await.remove(0);
         let fy = FiscalYear::new(2017).unwrap();
         let draft = EntryDraft::parse(&EntryInput {
             fy: "平成29年度".into(),
@@ -346,18 +328,11 @@ async fn an_ota_staff_edit_of_a_kpi_is_saved_and_audited_with_before_and_after()
 async fn moving_an_entry_onto_a_year_that_exists_is_a_conflict_not_an_overwrite() {
     each_backend(|store, _| async move {
         let ota = staff_of(&store, "ota", "staff2@ota.example.jp").await;
-        let initiative = catalogue::list(
-            &store,
-            &Filter {
-                organisation: Some("ota".into()),
-                ..Default::default()
-            },
-        )
-        .await
-        .unwrap()
-        .into_iter()
-        .find(|i| i.entries.len() >= 2)
-        .expect("an ota initiative with two years");
+        let initiative = initiatives_of(&store, "ota")
+            .await
+            .into_iter()
+            .find(|i| i.entries.len() >= 2)
+            .expect("an ota initiative with two years");
         let draft = EntryDraft::parse(&EntryInput {
             fy: "2017".into(),
             status: "done".into(),
@@ -387,12 +362,7 @@ async fn logins_are_refused_after_five_failures_even_with_the_right_password() {
         let (_, password) = accounts::create_user(
             &store,
             None,
-            &NewUser {
-                email: "kaga@example.jp".into(),
-                display_name: String::new(),
-                role: "staff".into(),
-                organisation: "加賀市".into(),
-            },
+            &new_user("kaga@example.jp", "staff", "加賀市"),
         )
         .await
         .unwrap();
@@ -420,44 +390,21 @@ async fn logins_are_refused_after_five_failures_even_with_the_right_password() {
 #[tokio::test]
 async fn accounts_need_a_known_organisation_a_valid_email_and_a_unique_address() {
     each_backend(|store, _| async move {
-        let bad = accounts::create_user(
-            &store,
-            None,
-            &NewUser {
-                email: "not-an-email".into(),
-                display_name: String::new(),
-                role: "boss".into(),
-                organisation: "横浜市".into(),
-            },
-        )
-        .await;
+        let bad =
+            accounts::create_user(&store, None, &new_user("not-an-email", "boss", "横浜市")).await;
         let Err(StoreError::Invalid(errors)) = bad else {
             panic!("{bad:?}")
         };
         let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
         assert_eq!(fields, ["email", "role", "organisation"]);
         staff_of(&store, "ota", "dup@example.jp").await;
-        let duplicate = accounts::create_user(
-            &store,
-            None,
-            &NewUser {
-                email: "Dup@Example.jp".into(),
-                display_name: String::new(),
-                role: "staff".into(),
-                organisation: "ota".into(),
-            },
-        )
-        .await;
+        let duplicate =
+            accounts::create_user(&store, None, &new_user("Dup@Example.jp", "staff", "ota")).await;
         assert!(matches!(duplicate, Err(StoreError::Conflict(_))));
         let secretariat_elsewhere = accounts::create_user(
             &store,
             None,
-            &NewUser {
-                email: "s@example.jp".into(),
-                display_name: String::new(),
-                role: "secretariat".into(),
-                organisation: "ota".into(),
-            },
+            &new_user("s@example.jp", "secretariat", "ota"),
         )
         .await;
         assert!(matches!(secretariat_elsewhere, Err(StoreError::Invalid(_))));
@@ -502,16 +449,7 @@ async fn the_annual_report_follows_the_document_structure_and_shows_edits() {
             "川口商工会議所 reports under all three pillars, in order"
         );
         let ota = staff_of(&store, "ota", "report@ota.example.jp").await;
-        let initiative = catalogue::list(
-            &store,
-            &Filter {
-                organisation: Some("ota".into()),
-                ..Default::default()
-            },
-        )
-        .await
-        .unwrap()
-        .remove(0);
+        let initiative = initiatives_of(&store, "ota").await.remove(0);
         let draft = InitiativeDraft::parse(&InitiativeInput {
             title: "IoT仲間まわし（改訂）".into(),
             pillars: vec!["1".into()],
