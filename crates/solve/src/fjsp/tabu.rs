@@ -330,6 +330,12 @@ impl<'a> Search<'a> {
             let js = js as usize;
             tail = inst.lag(k, r.machine[js] as usize) + self.span(js) + t.tail[js];
         }
+        // Every position's estimate is at least `head + duration + tail`; when that
+        // already exceeds the best estimate found, no position can win or tie, so the
+        // machine is skipped without changing which move is chosen.
+        if pick == Pick::Best && self.chosen.is_some_and(|(_, e)| head + duration + tail > e) {
+            return;
+        }
         let sequence = &r.sequence[k];
         // On v's own machine, positions refer to the sequence without v.
         let own = r.machine[v] as usize == k;
