@@ -149,6 +149,15 @@ impl Viewer {
         Ok(())
     }
 
+    /// Makes sure the session has a CSRF token, for a page with a form for anonymous
+    /// visitors (the login form).
+    pub async fn ensure_csrf(&mut self) -> Result<(), WebError> {
+        if self.csrf.is_empty() {
+            self.csrf = csrf_token(&self.session).await?;
+        }
+        Ok(())
+    }
+
     pub async fn sign_out(&self) -> Result<(), WebError> {
         self.session.flush().await.map_err(WebError::session)
     }
@@ -174,7 +183,17 @@ impl FromRequestParts<AppState> for Viewer {
             Some(id) => accounts::user_by_id(&state.store, id).await?,
             None => None,
         };
-        let csrf = csrf_token(&session).await?;
+        // Anonymous visitors get a session (a database row) only when a page offers
+        // them a form; reading public pages writes nothing.
+        let csrf = if user.is_some() {
+            csrf_token(&session).await?
+        } else {
+            session
+                .get::<String>(CSRF_KEY)
+                .await
+                .map_err(WebError::session)?
+                .unwrap_or_default()
+        };
         Ok(Viewer {
             user,
             csrf,

@@ -412,11 +412,12 @@ pub struct SessionDto {
 
 /// 現在のセッションとCSRFトークン
 #[utoipa::path(get, path = "/api/v1/session", tag = "session", responses((status = 200, body = SessionDto)))]
-async fn session(viewer: Viewer) -> Json<SessionDto> {
-    Json(SessionDto {
+async fn session(mut viewer: Viewer) -> Result<Json<SessionDto>, ApiError> {
+    viewer.ensure_csrf().await?;
+    Ok(Json(SessionDto {
         email: viewer.user.as_ref().map(|u| u.email.clone()),
         role: viewer.user.as_ref().map(|u| u.role.code().to_owned()),
         organisation: viewer.user.as_ref().map(|u| u.organisation_name.clone()),
         csrf_token: viewer.csrf.clone(),
-    })
+    }))
 }

@@ -34,12 +34,13 @@ struct LoginPage {
     error: Option<String>,
 }
 
-async fn login_page(viewer: Viewer) -> LoginPage {
-    LoginPage {
+async fn login_page(mut viewer: Viewer) -> Result<LoginPage, WebError> {
+    viewer.ensure_csrf().await?;
+    Ok(LoginPage {
         layout: Layout::for_viewer("ログイン", &viewer),
         email: String::new(),
         error: None,
-    }
+    })
 }
 
 /// The client's address, for the per-client login limit (empty in tests without a socket).

@@ -71,6 +71,31 @@ async fn login_changes_the_session_id_and_sets_a_strict_cookie() {
 }
 
 #[tokio::test]
+async fn reading_public_pages_creates_no_session() {
+    on_each_backend(|app| async move {
+        for path in [
+            "/",
+            "/initiatives",
+            "/reports/annual",
+            "/api/v1/initiatives",
+        ] {
+            let response = app.get(&app.client(), path).await;
+            assert_eq!(response.status(), StatusCode::OK);
+            assert!(
+                response.headers().get("set-cookie").is_none(),
+                "{path} sets no cookie"
+            );
+        }
+        let login = app.get(&app.client(), "/login").await;
+        assert!(
+            login.headers().get("set-cookie").is_some(),
+            "the login form needs a session for its token"
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
 async fn every_response_carries_security_headers() {
     on_each_backend(|app| async move {
         let response = app.get(&app.client(), "/initiatives").await;
