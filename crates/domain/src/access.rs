@@ -62,6 +62,11 @@ impl Actor {
         self.role != Role::Company && self.may_edit_records_of(owner)
     }
 
+    /// Events of the shared calendar are kept by staff, like the catalogue.
+    pub fn may_edit_events_of(&self, owner: i64) -> bool {
+        self.may_edit_catalogue_of(owner)
+    }
+
     pub fn is_secretariat(&self) -> bool {
         self.role == Role::Secretariat
     }

@@ -8,6 +8,7 @@ pub mod access;
 pub mod catalogue;
 pub mod codes;
 pub mod error;
+pub mod events;
 pub mod fiscal_year;
 pub mod pillar;
 pub mod text;

@@ -11,6 +11,7 @@ pub mod audit;
 pub mod catalogue;
 mod entity;
 pub mod error;
+pub mod events;
 pub mod migrate;
 pub mod organisations;
 pub mod report;
@@ -79,7 +80,9 @@ impl Store {
     /// whether seed data was loaded.
     pub async fn prepare(&self) -> Result<bool, StoreError> {
         migrate::run(self).await?;
-        seed::load_if_empty(self).await
+        let seeded = seed::load_if_empty(self).await?;
+        seed::load_events_if_empty(self).await?;
+        Ok(seeded)
     }
 }
 

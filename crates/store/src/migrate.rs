@@ -6,11 +6,14 @@ use sea_orm::{ConnectionTrait, DatabaseBackend, Statement, TransactionTrait};
 use crate::{Store, StoreError};
 
 /// Every migration, in order: (version, name, SQL with backend placeholders).
-const MIGRATIONS: &[(i64, &str, &str)] = &[(
-    1,
-    "foundation",
-    include_str!("../migrations/0001_foundation.sql"),
-)];
+const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (
+        1,
+        "foundation",
+        include_str!("../migrations/0001_foundation.sql"),
+    ),
+    (2, "events", include_str!("../migrations/0002_events.sql")),
+];
 
 /// Fills the type placeholders for the backend.
 fn render(sql: &str, backend: DatabaseBackend) -> String {

@@ -23,6 +23,7 @@ const CITIES_TOML: &str = include_str!("../../../data/council/cities.toml");
 const ORGANISATIONS_TOML: &str = include_str!("../../../data/council/organisations.toml");
 const PARTNERS_TOML: &str = include_str!("../../../data/council/partners.toml");
 const PILLARS_TOML: &str = include_str!("../../../data/council/pillars.toml");
+const EVENTS_TOML: &str = include_str!("../../../data/council/events.toml");
 const INITIATIVES_TOML: &[(&str, &str)] = &[
     (
         "council",
@@ -200,6 +201,109 @@ struct KpiRecord {
     unit: String,
     #[serde(default)]
     note: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct EventFile {
+    event: Vec<EventRecord>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct EventRecord {
+    key: String,
+    organisation: String,
+    city: String,
+    #[serde(rename = "type")]
+    event_type: String,
+    title: String,
+    pillars: Vec<u8>,
+    start_date: String,
+    #[serde(default)]
+    end_date: String,
+    #[serde(default)]
+    start_time: String,
+    #[serde(default)]
+    end_time: String,
+    #[serde(default)]
+    all_day: bool,
+    /// The document dates none of its events: approximate unless a record says otherwise.
+    #[serde(default = "approximate")]
+    date_is_approximate: bool,
+    #[serde(default)]
+    venue: String,
+    #[serde(default)]
+    address: String,
+    #[serde(default)]
+    initiative: String,
+    #[serde(default)]
+    description: String,
+    #[serde(default)]
+    note: String,
+    #[serde(default)]
+    members_only: bool,
+    #[serde(default)]
+    capacity: Option<u32>,
+}
+
+fn approximate() -> bool {
+    true
+}
+
+/// The seed events, validated by the domain's rules (but not the "not in the past"
+/// rule: they are the record of 平成28/29年度).
+fn seed_events() -> Result<Vec<(String, String, domain::events::EventDraft)>, StoreError> {
+    let file: EventFile = parse("events.toml", EVENTS_TOML)?;
+    file.event
+        .into_iter()
+        .map(|record| {
+            let input = domain::events::EventInput {
+                title: record.title,
+                event_type: record.event_type,
+                city: record.city,
+                pillars: record.pillars.iter().map(|p| p.to_string()).collect(),
+                start_date: record.start_date,
+                start_time: record.start_time,
+                end_date: record.end_date,
+                end_time: record.end_time,
+                all_day: record.all_day,
+                date_is_approximate: record.date_is_approximate,
+                venue: record.venue,
+                address: record.address,
+                initiative: record.initiative,
+                description: record.description,
+                note: record.note,
+                members_only: record.members_only,
+                capacity: record.capacity.map(|c| c.to_string()).unwrap_or_default(),
+            };
+            let draft = domain::events::EventDraft::parse(&input).map_err(|errors| {
+                broken(
+                    "events.toml",
+                    format!(
+                        "{}: {}",
+                        record.key,
+                        errors
+                            .iter()
+                            .map(|e| e.to_string())
+                            .collect::<Vec<_>>()
+                            .join(" / ")
+                    ),
+                )
+            })?;
+            Ok((record.key, record.organisation, draft))
+        })
+        .collect()
+}
+
+/// Loads the council's events when the calendar is empty. Separate from
+/// [`load_if_empty`] so that a database seeded before the calendar existed gets them
+/// too; idempotent. Returns how many were loaded.
+pub async fn load_events_if_empty(store: &Store) -> Result<usize, StoreError> {
+    if !crate::events::is_empty(store).await? {
+        return Ok(0);
+    }
+    crate::events::insert_seed(store, &seed_events()?).await
 }
 
 fn parse<T: serde::de::DeserializeOwned>(name: &str, text: &str) -> Result<T, StoreError> {
@@ -410,5 +514,6 @@ mod tests {
             assert_eq!(&file.organisation, name);
         }
         assert_eq!(document().unwrap().section.len(), 2);
+        assert!(seed_events().unwrap().len() >= 15);
     }
 }

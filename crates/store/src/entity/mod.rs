@@ -4,6 +4,8 @@
 pub mod audit_entry;
 pub mod change;
 pub mod city;
+pub mod event;
+pub mod event_pillar;
 pub mod fiscal_entry;
 pub mod initiative;
 pub mod initiative_partner;

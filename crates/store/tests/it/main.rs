@@ -10,6 +10,8 @@ use store::catalogue::{self, Filter};
 use store::testing::{TestDatabase, backends};
 use store::{Backend, Store, StoreError};
 
+mod events;
+
 async fn each_backend<F, Fut>(test: F)
 where
     F: Fn(Store, Backend) -> Fut,

@@ -1,0 +1,302 @@
+//! The shared calendar: seed events, filters, clashes, and who may create, change or
+//! cancel an event, with the audit log and iCalendar's sequence.
+
+use chrono::NaiveDate;
+use domain::events::{EventDraft, EventInput, EventStatus, EventType};
+use domain::{Actor, Pillar, Role};
+use store::StoreError;
+use store::events::{self, EventFilter};
+
+use super::{each_backend, staff_of};
+
+fn today() -> NaiveDate {
+    NaiveDate::from_ymd_opt(2030, 4, 1).unwrap()
+}
+
+fn seminar(title: &str, city: &str, date: &str) -> EventDraft {
+    EventDraft::parse(&EventInput {
+        title: title.into(),
+        event_type: "seminar".into(),
+        city: city.into(),
+        pillars: vec!["2".into()],
+        start_date: date.into(),
+        start_time: "13:00".into(),
+        end_time: "16:00".into(),
+        venue: "尼崎市中小企業センター".into(),
+        address: "兵庫県尼崎市".into(),
+        capacity: "30".into(),
+        ..Default::default()
+    })
+    .unwrap()
+}
+
+fn all_events() -> EventFilter {
+    EventFilter {
+        include_members_only: true,
+        include_cancelled: true,
+        ..Default::default()
+    }
+}
+
+#[tokio::test]
+async fn the_seed_has_the_documents_events_all_marked_approximate() {
+    each_backend(|store, backend| async move {
+        let events = events::list(&store, &all_events()).await.unwrap();
+        assert!(events.len() >= 15, "{backend:?}: {}", events.len());
+        assert!(
+            events
+                .iter()
+                .all(|e| e.date_is_approximate && !e.note.is_empty())
+        );
+        let fair = events
+            .iter()
+            .find(|e| e.title == "川口市産品フェア2016")
+            .expect("product fair");
+        assert_eq!(fair.event_type, EventType::ProductFair);
+        assert!(fair.time.all_day);
+        assert_eq!(fair.city.name, "川口市");
+        assert_eq!(
+            fair.initiative.as_ref().map(|i| i.0.as_str()),
+            Some("kawaguchi-product-fair-job-interviews")
+        );
+        assert!(events.iter().any(|e| e.event_type == EventType::JobFair));
+        for fy2016 in [
+            "第2回連絡会議 事業承継に関する勉強会",
+            "尼崎市100年企業表彰 表彰式",
+        ] {
+            let event = events.iter().find(|e| e.title == fy2016).unwrap();
+            assert_eq!(
+                domain::FiscalYear::containing(event.time.first_day()).year(),
+                2016
+            );
+        }
+        // Preparing again loads nothing twice.
+        store.prepare().await.unwrap();
+        assert_eq!(
+            events::list(&store, &all_events()).await.unwrap().len(),
+            events.len()
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn filters_select_by_city_type_pillar_dates_and_japanese_keyword() {
+    each_backend(|store, backend| async move {
+        let by = |filter: EventFilter| {
+            let store = store.clone();
+            async move { events::list(&store, &filter).await.unwrap() }
+        };
+        let ota = by(EventFilter {
+            city: Some("ota".into()),
+            ..Default::default()
+        })
+        .await;
+        assert_eq!(ota.len(), 2, "{backend:?}");
+        assert!(ota.iter().all(|e| e.event_type == EventType::OpenFactory));
+        let classes = by(EventFilter {
+            event_type: Some(EventType::Class),
+            ..Default::default()
+        })
+        .await;
+        assert_eq!(classes[0].title, "小学生対象のモノづくり体験教室");
+        let pillar1 = by(EventFilter {
+            pillar: Some(Pillar::NewValue),
+            ..Default::default()
+        })
+        .await;
+        assert!(
+            pillar1
+                .iter()
+                .all(|e| e.pillars.contains(&Pillar::NewValue))
+        );
+        assert!(!pillar1.is_empty());
+        let november = by(EventFilter {
+            from: NaiveDate::from_ymd_opt(2016, 11, 26),
+            to: NaiveDate::from_ymd_opt(2016, 11, 30),
+            ..Default::default()
+        })
+        .await;
+        // The open factory runs 25–26 November: it touches the range.
+        assert_eq!(
+            november
+                .iter()
+                .map(|e| e.title.as_str())
+                .collect::<Vec<_>>(),
+            ["おおたオープンファクトリー2016"]
+        );
+        let keyword = by(EventFilter {
+            q: "ｾﾐﾅｰ 事業承継".into(),
+            ..Default::default()
+        })
+        .await;
+        assert!(keyword.len() >= 3);
+        // Members-only events stay out of public lists.
+        let public = by(EventFilter::default()).await;
+        assert!(public.iter().all(|e| !e.members_only));
+        assert!(
+            events::get(&store, "council-2016-liaison-meeting-2-succession", false)
+                .await
+                .is_err()
+        );
+        let unknown_city = by(EventFilter {
+            city: Some("osaka".into()),
+            ..Default::default()
+        })
+        .await;
+        assert!(unknown_city.is_empty());
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn clashes_pair_overlapping_events_of_different_cities_only() {
+    each_backend(|store, backend| async move {
+        let clashes = events::clashes(&store, &EventFilter::default())
+            .await
+            .unwrap();
+        let pairs: Vec<(&str, &str)> = clashes
+            .iter()
+            .map(|c| (c.first.title.as_str(), c.second.title.as_str()))
+            .collect();
+        assert!(
+            pairs.contains(&(
+                "おおたオープンファクトリー2016",
+                "「今こそ考えたい事業承継」セミナー"
+            )),
+            "{backend:?}: {pairs:?}"
+        );
+        // The fair and its job fair are in the same city: not a clash.
+        assert!(clashes.iter().all(|c| c.first.city.id != c.second.city.id));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn staff_of_amagasaki_create_change_and_cancel_their_event_with_audit_and_sequence() {
+    each_backend(|store, backend| async move {
+        let actor = staff_of(&store, "amagasaki", "staff@city.amagasaki.example.jp").await;
+        let created = events::create(
+            &store,
+            &actor,
+            "amagasaki",
+            &seminar("事業承継セミナー2030", "amagasaki", "2030-10-15"),
+            today(),
+        )
+        .await
+        .unwrap();
+        assert_eq!(created.sequence, 0, "{backend:?}");
+        assert_eq!(created.capacity, Some(30));
+        let amagasaki = events::list(
+            &store,
+            &EventFilter {
+                city: Some("amagasaki".into()),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+        assert!(amagasaki.iter().any(|e| e.key == created.key));
+
+        let changed = events::update(
+            &store,
+            &actor,
+            &created.key,
+            &seminar(
+                "事業承継セミナー2030（会場変更）",
+                "amagasaki",
+                "2030-10-16",
+            ),
+        )
+        .await
+        .unwrap();
+        assert_eq!(changed.sequence, 1);
+        let cancelled = events::cancel(&store, &actor, &created.key, "講師の都合")
+            .await
+            .unwrap();
+        assert_eq!(cancelled.status, EventStatus::Cancelled);
+        assert_eq!(cancelled.sequence, 2);
+        assert!(cancelled.note.contains("講師の都合"));
+        assert!(matches!(
+            events::cancel(&store, &actor, &created.key, "").await,
+            Err(StoreError::Conflict(_))
+        ));
+        // Cancelled events leave default lists but stay findable.
+        let listed = events::list(&store, &EventFilter::default()).await.unwrap();
+        assert!(listed.iter().all(|e| e.key != created.key));
+
+        let secretariat = Actor {
+            role: Role::Secretariat,
+            ..actor.clone()
+        };
+        let (log, _) = store::audit::list(
+            &store,
+            &secretariat,
+            &store::audit::AuditFilter {
+                entity: Some("event".into()),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+        let actions: Vec<&str> = log.iter().map(|e| e.action.as_str()).collect();
+        assert_eq!(actions, ["cancel", "update", "create"]);
+        assert!(log.iter().all(|e| e.entity_key == created.key));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn staff_of_sumida_cannot_create_or_cancel_an_ota_event() {
+    each_backend(|store, backend| async move {
+        let sumida = staff_of(&store, "sumida", "staff@city.sumida.example.jp").await;
+        let refused = events::create(
+            &store,
+            &sumida,
+            "ota",
+            &seminar("偽のイベント", "ota", "2030-10-15"),
+            today(),
+        )
+        .await;
+        assert!(
+            matches!(refused, Err(StoreError::Forbidden { .. })),
+            "{backend:?}"
+        );
+        let refused = events::cancel(&store, &sumida, "ota-2017-open-factory", "").await;
+        assert!(matches!(refused, Err(StoreError::Forbidden { .. })));
+        let still = events::get(&store, "ota-2017-open-factory", false)
+            .await
+            .unwrap();
+        assert_eq!(still.status, EventStatus::Scheduled);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_past_date_an_unknown_city_or_initiative_is_refused_in_japanese() {
+    each_backend(|store, backend| async move {
+        let actor = staff_of(&store, "amagasaki", "staff@city.amagasaki.example.jp").await;
+        let past = events::create(
+            &store,
+            &actor,
+            "amagasaki",
+            &seminar("昔のセミナー", "amagasaki", "2016-10-15"),
+            today(),
+        )
+        .await;
+        let Err(StoreError::Invalid(errors)) = past else {
+            panic!("{backend:?}: past event accepted");
+        };
+        assert!(errors[0].reason.contains("過去"));
+        let mut draft = seminar("セミナー", "osaka", "2030-10-15");
+        draft.initiative = "no-such-initiative".into();
+        let Err(StoreError::Invalid(errors)) =
+            events::create(&store, &actor, "amagasaki", &draft, today()).await
+        else {
+            panic!("unknown city accepted");
+        };
+        let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(fields, ["city", "initiative"]);
+    })
+    .await;
+}
