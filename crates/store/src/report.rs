@@ -58,6 +58,43 @@ pub struct AnnualReport {
     /// Section 2: every city and chamber in the document's order.
     pub organisations: Vec<OrganisationSection>,
     pub overview: Vec<OverviewRow>,
+    /// The same counts summed per city (a city's government and its chamber together).
+    pub city_overview: Vec<CityOverviewRow>,
+}
+
+/// The overview of one city: every organisation in it, summed.
+#[derive(Debug, Clone)]
+pub struct CityOverviewRow {
+    pub city_name: String,
+    pub per_pillar: [(u32, u32); 3],
+    pub kpi_count: u32,
+}
+
+/// Sums organisation rows per city, in the order the cities are listed.
+fn per_city(cities: &[crate::organisations::City], rows: &[OverviewRow]) -> Vec<CityOverviewRow> {
+    cities
+        .iter()
+        .map(|city| {
+            let mut total = CityOverviewRow {
+                city_name: city.name.clone(),
+                per_pillar: [(0, 0); 3],
+                kpi_count: 0,
+            };
+            for row in rows.iter().filter(|r| {
+                r.organisation
+                    .city
+                    .as_ref()
+                    .is_some_and(|c| c.id == city.id)
+            }) {
+                for (sum, cell) in total.per_pillar.iter_mut().zip(row.per_pillar) {
+                    sum.0 += cell.0;
+                    sum.1 += cell.1;
+                }
+                total.kpi_count += row.kpi_count;
+            }
+            total
+        })
+        .collect()
 }
 
 impl AnnualReport {
@@ -177,6 +214,7 @@ pub async fn annual(
         fiscal_years: years,
         council,
         organisations,
+        city_overview: per_city(&directory.cities, &overview),
         overview,
     })
 }

@@ -56,6 +56,7 @@ pub struct ReportDocument {
     pub council: Vec<YearView>,
     pub organisations: Vec<OrganisationView>,
     pub overview: Vec<OverviewView>,
+    pub city_overview: Vec<OverviewView>,
     pub pillar_headings: Vec<String>,
     pub chart_svg: String,
     pub standalone: bool,
@@ -179,6 +180,13 @@ pub fn overview_chart(rows: &[OverviewRow]) -> String {
     svg
 }
 
+fn overview_cells(per_pillar: &[(u32, u32); 3]) -> Vec<String> {
+    per_pillar
+        .iter()
+        .map(|(done, planned)| format!("{}（実施{done}・予定等{planned}）", done + planned))
+        .collect()
+}
+
 fn document(report: &AnnualReport, standalone: bool) -> ReportDocument {
     let council = report
         .council
@@ -220,11 +228,16 @@ fn document(report: &AnnualReport, standalone: bool) -> ReportDocument {
         .iter()
         .map(|row| OverviewView {
             name: row.organisation.name.clone(),
-            cells: row
-                .per_pillar
-                .iter()
-                .map(|(done, planned)| format!("{}（実施{done}・予定等{planned}）", done + planned))
-                .collect(),
+            cells: overview_cells(&row.per_pillar),
+            kpi_count: row.kpi_count,
+        })
+        .collect();
+    let city_overview = report
+        .city_overview
+        .iter()
+        .map(|row| OverviewView {
+            name: row.city_name.clone(),
+            cells: overview_cells(&row.per_pillar),
             kpi_count: row.kpi_count,
         })
         .collect();
@@ -239,6 +252,7 @@ fn document(report: &AnnualReport, standalone: bool) -> ReportDocument {
         council,
         organisations,
         overview,
+        city_overview,
         pillar_headings: Pillar::ALL.iter().map(pillar_tag).collect(),
         chart_svg: overview_chart(&report.overview),
         standalone,
@@ -319,7 +333,19 @@ pub async fn annual_markdown(store: &Store, years: &[FiscalYear]) -> Result<Stri
         doc.pillar_headings.join(" | ")
     ));
     out.push_str("|---|---|---|---|---|\n");
-    for row in &doc.overview {
+    markdown_overview_rows(&mut out, &doc.overview);
+    out.push_str("\n### 都市別（市区と商工会議所の合計）\n\n");
+    out.push_str(&format!(
+        "| 都市 | {} | KPI数 |\n",
+        doc.pillar_headings.join(" | ")
+    ));
+    out.push_str("|---|---|---|---|---|\n");
+    markdown_overview_rows(&mut out, &doc.city_overview);
+    Ok(out)
+}
+
+fn markdown_overview_rows(out: &mut String, rows: &[OverviewView]) {
+    for row in rows {
         out.push_str(&format!(
             "| {} | {} | {} |\n",
             row.name,
@@ -327,7 +353,6 @@ pub async fn annual_markdown(store: &Store, years: &[FiscalYear]) -> Result<Stri
             row.kpi_count
         ));
     }
-    Ok(out)
 }
 
 #[cfg(test)]

@@ -443,6 +443,22 @@ async fn the_annual_report_follows_the_document_structure_and_shows_edits() {
         assert_eq!(order[0], "川口市");
         assert_eq!(order.last(), Some(&"尼崎市"));
         assert_eq!(order.len(), 10, "every city and chamber");
+        let kawaguchi_city = &report.city_overview[0];
+        assert_eq!(kawaguchi_city.city_name, "川口市");
+        let kawaguchi_orgs: u32 = report
+            .overview
+            .iter()
+            .filter(|r| r.organisation.key.starts_with("kawaguchi"))
+            .map(|r| r.kpi_count)
+            .sum();
+        assert_eq!(
+            kawaguchi_city.kpi_count, kawaguchi_orgs,
+            "川口市 sums the city and its chamber"
+        );
+        assert!(
+            kawaguchi_city.kpi_count >= 5,
+            "1,000事業所, 6製品, 4技術, 36企業, 58商談"
+        );
         let kawaguchi_cci = &report.organisations[1];
         let pillars: Vec<Pillar> = kawaguchi_cci.pillars.iter().map(|p| p.pillar).collect();
         assert_eq!(

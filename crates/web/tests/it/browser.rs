@@ -126,6 +126,19 @@ async fn fill(browser: &Client, css: &str, text: &str) {
     field.send_keys(text).await.unwrap();
 }
 
+/// The page once it shows `text`: a click on submit returns before the next page
+/// has loaded, so read the page only when it has arrived (or fail after 10 s).
+async fn page_showing(browser: &Client, text: &str) -> String {
+    for _ in 0..100 {
+        let page = browser.source().await.unwrap_or_default();
+        if page.contains(text) {
+            return page;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("the page never showed 「{text}」");
+}
+
 async fn submit(browser: &Client, css: &str) {
     browser
         .find(Locator::Css(css))
@@ -175,6 +188,7 @@ async fn a_clerk_signs_in_edits_a_kpi_and_finds_it_in_the_report_with_no_accessi
     fill(&browser, "#email", "admin@renkei.local").await;
     fill(&browser, "#password", &app.admin_password).await;
     submit(&browser, "form[action='/login'] button[type=submit]").await;
+    page_showing(&browser, "初回ログインです").await;
     assert!(
         browser
             .current_url()
@@ -191,13 +205,7 @@ async fn a_clerk_signs_in_edits_a_kpi_and_finds_it_in_the_report_with_no_accessi
         "form[action='/account/password'] button[type=submit]",
     )
     .await;
-    assert!(
-        browser
-            .source()
-            .await
-            .unwrap()
-            .contains("パスワードを変更しました")
-    );
+    page_showing(&browser, "パスワードを変更しました").await;
 
     let initiative = app.first_initiative_of("ota").await;
     let key = initiative["key"].as_str().unwrap();
@@ -214,8 +222,7 @@ async fn a_clerk_signs_in_edits_a_kpi_and_finds_it_in_the_report_with_no_accessi
     fill(&browser, "input[name=kpi_value]", "7").await;
     fill(&browser, "input[name=kpi_unit]", "社").await;
     submit(&browser, "form.stack button[type=submit]").await;
-    let detail = browser.source().await.unwrap();
-    assert!(detail.contains("ブラウザで追加した指標"), "saved and shown");
+    page_showing(&browser, "ブラウザで追加した指標").await;
     assert_accessible(&browser, &axe, "detail after save").await;
 
     // A form error keeps what was typed and is itself accessible.
@@ -230,8 +237,8 @@ async fn a_clerk_signs_in_edits_a_kpi_and_finds_it_in_the_report_with_no_accessi
         .unwrap();
     fill(&browser, "#description", "説明は残る").await;
     submit(&browser, "form.stack button[type=submit]").await;
-    let page = browser.source().await.unwrap();
-    assert!(page.contains("施策名：入力してください") && page.contains("説明は残る"));
+    let page = page_showing(&browser, "施策名：入力してください").await;
+    assert!(page.contains("説明は残る"), "typed description kept");
     assert_accessible(&browser, &axe, "initiative form with errors").await;
 
     visit(&browser, &axe, &app, "/reports/annual?fy=2016&fy=2017").await;
