@@ -7,6 +7,7 @@
 //! refuse, and writes the audit log in the same transaction as the change.
 
 pub mod accounts;
+pub mod activity;
 pub mod audit;
 pub mod catalogue;
 mod entity;

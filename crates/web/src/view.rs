@@ -63,6 +63,7 @@ pub fn notice(code: Option<&str>) -> Option<String> {
         "saved" => "保存しました。",
         "created" => "登録しました。",
         "deleted" => "削除しました。",
+        "cancelled" => "イベントを中止にしました。",
         "password" => "パスワードを変更しました。",
         "signed-in" => "ログインしました。",
         "signed-out" => "ログアウトしました。",

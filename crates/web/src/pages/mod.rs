@@ -2,6 +2,8 @@
 
 mod account;
 mod admin;
+pub(crate) mod events;
+pub(crate) mod feeds;
 mod home;
 pub(crate) mod initiatives;
 
@@ -21,6 +23,8 @@ pub fn router() -> Router<AppState> {
         .merge(system::router())
         .merge(account::router())
         .merge(initiatives::router())
+        .merge(events::router())
+        .merge(feeds::router())
         .merge(reports::router())
         .merge(admin::router())
 }

@@ -181,6 +181,11 @@ async fn a_clerk_signs_in_edits_a_kpi_and_finds_it_in_the_report_with_no_accessi
         "/",
         "/initiatives",
         "/initiatives?pillar=2&fy=2017",
+        "/events",
+        "/events/calendar?month=2016-11",
+        "/events/week?date=2016-11-25",
+        "/events/clashes",
+        "/events/ota-2016-open-factory",
         "/login",
     ] {
         visit(&browser, &axe, &app, path).await;
@@ -249,6 +254,8 @@ async fn a_clerk_signs_in_edits_a_kpi_and_finds_it_in_the_report_with_no_accessi
             .unwrap()
             .contains("ブラウザで追加した指標：7社")
     );
+    visit(&browser, &axe, &app, "/events/new").await;
+    visit(&browser, &axe, &app, "/events/ota-2017-open-factory/edit").await;
     visit(&browser, &axe, &app, "/admin/users").await;
     visit(&browser, &axe, &app, "/admin/audit").await;
     assert!(

@@ -1,0 +1,306 @@
+//! Feeds for calendar apps and city homepages: `/calendar.ics` (RFC 5545, with
+//! `?city=`, `?pillar=`, `?type=` filters), one event as `.ics`, and
+//! `/feeds/activity.atom` (Atom 1.0) with the same filters.
+//!
+//! Only public events are ever in a feed. A cancelled event stays in the calendar
+//! feed with STATUS:CANCELLED and a higher SEQUENCE, so that subscribed calendars
+//! strike it through instead of silently losing it. A filter that names nothing
+//! (an unknown city) is a 400 with a Japanese message, not an empty feed that
+//! looks like "no events".
+
+use atom_syndication::{Content, Entry, Feed, Link, Person, Text};
+use axum::Router;
+use axum::extract::{RawQuery, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use chrono::{FixedOffset, Utc};
+use domain::Pillar;
+use domain::events::{EventStatus, EventType};
+use icalendar::{Calendar, CalendarDateTime, Component, DatePerhapsTime, EventLike};
+use store::activity::{self, ActivityFilter};
+use store::events::{self, Event, EventFilter};
+use store::organisations;
+
+use super::events::city_key;
+use super::query_pairs;
+use crate::{AppState, WebError};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/calendar.ics", get(calendar))
+        .route("/feeds/activity.atom", get(activity_feed))
+}
+
+/// The time zone every renkei event is in; Japan has kept UTC+9 without daylight
+/// saving since 1951, so one STANDARD block describes it completely.
+const TZID: &str = "Asia/Tokyo";
+const VTIMEZONE: &str = "BEGIN:VTIMEZONE\r\nTZID:Asia/Tokyo\r\nBEGIN:STANDARD\r\nDTSTART:19700101T000000\r\nTZOFFSETFROM:+0900\r\nTZOFFSETTO:+0900\r\nTZNAME:JST\r\nEND:STANDARD\r\nEND:VTIMEZONE\r\n";
+
+/// The feed filters (`city` by key, name or 全国地方公共団体コード; `pillar`; `type`).
+struct FeedFilter {
+    city: Option<String>,
+    pillar: Option<Pillar>,
+    event_type: Option<EventType>,
+}
+
+async fn feed_filter(state: &AppState, raw: Option<&str>) -> Result<FeedFilter, WebError> {
+    let query = query_pairs(raw);
+    let directory = organisations::directory(&state.store).await?;
+    let mut errors = Vec::new();
+    let city = match query.get("city") {
+        "" => None,
+        given => city_key(&directory, given)
+            .map_err(|e| errors.push(e.reason))
+            .ok(),
+    };
+    let pillar = match query.get("pillar") {
+        "" => None,
+        given => Pillar::parse(given).map_err(|e| errors.push(e.reason)).ok(),
+    };
+    let event_type = match query.get("type") {
+        "" => None,
+        given => EventType::parse(given)
+            .map_err(|e| errors.push(e.reason))
+            .ok(),
+    };
+    if !errors.is_empty() {
+        return Err(WebError::BadRequest(errors.join(" ")));
+    }
+    Ok(FeedFilter {
+        city,
+        pillar,
+        event_type,
+    })
+}
+
+/// `https://host` as the client reached us, for links back into the platform.
+fn origin(headers: &HeaderMap) -> String {
+    let host = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .filter(|h| {
+            h.chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | ':' | '-' | '[' | ']'))
+        })
+        .unwrap_or("127.0.0.1:8080");
+    let scheme = headers
+        .get("x-forwarded-proto")
+        .and_then(|h| h.to_str().ok())
+        .filter(|p| *p == "https")
+        .unwrap_or("http");
+    format!("{scheme}://{host}")
+}
+
+/// One event as a VEVENT: stable UID, SEQUENCE, STATUS, local times with TZID.
+fn vevent(event: &Event, origin: &str) -> icalendar::Event {
+    let mut vevent = icalendar::Event::new();
+    vevent
+        .uid(&format!("event-{}@renkei", event.key))
+        .sequence(u32::try_from(event.sequence).unwrap_or(0))
+        .timestamp(event.updated_at)
+        .summary(&event.title)
+        .url(&format!("{origin}/events/{}", event.key))
+        .status(match event.status {
+            EventStatus::Scheduled => icalendar::EventStatus::Confirmed,
+            EventStatus::Cancelled => icalendar::EventStatus::Cancelled,
+        })
+        .add_property("CATEGORIES", event.event_type.label());
+    if event.time.all_day {
+        // DTEND of an all-day event is exclusive: the day after the last day.
+        vevent
+            .starts(DatePerhapsTime::Date(event.time.first_day()))
+            .ends(DatePerhapsTime::Date(
+                event.time.last_day() + chrono::Duration::days(1),
+            ));
+    } else {
+        vevent
+            .starts(CalendarDateTime::WithTimezone {
+                date_time: event.time.start,
+                tzid: TZID.into(),
+            })
+            .ends(CalendarDateTime::WithTimezone {
+                date_time: event.time.end,
+                tzid: TZID.into(),
+            });
+    }
+    let location = [event.venue.as_str(), event.address.as_str()]
+        .iter()
+        .filter(|s| !s.is_empty())
+        .copied()
+        .collect::<Vec<_>>()
+        .join(" ");
+    if !location.is_empty() {
+        vevent.location(&location);
+    }
+    let mut description = format!(
+        "{}｜主催：{}｜開催都市：{}",
+        event.event_type.label(),
+        event.organisation.name,
+        event.city.name
+    );
+    if event.date_is_approximate {
+        description.push_str("｜日付は推定です");
+    }
+    if !event.description.is_empty() {
+        description.push_str("\n\n");
+        description.push_str(&event.description);
+    }
+    vevent.description(&description);
+    vevent.done()
+}
+
+/// A calendar of the events, with the Asia/Tokyo VTIMEZONE its times refer to.
+pub(crate) fn calendar_text(name: &str, found: &[Event], origin: &str) -> String {
+    let mut calendar = Calendar::new();
+    calendar.name(name).timezone(TZID);
+    for event in found {
+        calendar.push(vevent(event, origin));
+    }
+    let text = calendar.done().to_string();
+    // The icalendar crate writes no VTIMEZONE; it goes before the first component.
+    match text.find("BEGIN:VEVENT") {
+        Some(at) => format!("{}{VTIMEZONE}{}", &text[..at], &text[at..]),
+        None => text.replacen("END:VCALENDAR", &format!("{VTIMEZONE}END:VCALENDAR"), 1),
+    }
+}
+
+fn ics_response(body: String, filename: &str) -> Response {
+    let mut response = body.into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/calendar; charset=utf-8"),
+    );
+    if let Ok(value) = HeaderValue::from_str(&format!("inline; filename=\"{filename}\"")) {
+        headers.insert(header::CONTENT_DISPOSITION, value);
+    }
+    response
+}
+
+async fn calendar(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, WebError> {
+    let filter = feed_filter(&state, raw.as_deref()).await?;
+    let found = events::list(
+        &state.store,
+        &EventFilter {
+            city: filter.city,
+            pillar: filter.pillar,
+            event_type: filter.event_type,
+            include_members_only: false,
+            include_cancelled: true,
+            ..Default::default()
+        },
+    )
+    .await?;
+    Ok(ics_response(
+        calendar_text(
+            "中小企業都市連絡協議会 イベントカレンダー",
+            &found,
+            &origin(&headers),
+        ),
+        "renkei.ics",
+    ))
+}
+
+/// `/events/{key}.ics`: one public event, for "add to my calendar".
+pub(crate) async fn event_ics(
+    state: &AppState,
+    headers: &HeaderMap,
+    key: &str,
+) -> Result<Response, WebError> {
+    let event = events::get(&state.store, key, false).await?;
+    Ok(ics_response(
+        calendar_text(&event.title, std::slice::from_ref(&event), &origin(headers)),
+        &format!("{}.ics", event.key),
+    ))
+}
+
+async fn activity_feed(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, WebError> {
+    let filter = feed_filter(&state, raw.as_deref()).await?;
+    let items = activity::recent(
+        &state.store,
+        &ActivityFilter {
+            city: filter.city,
+            pillar: filter.pillar,
+            event_type: filter.event_type,
+        },
+        100,
+    )
+    .await?;
+    let origin = origin(&headers);
+    let jst = FixedOffset::east_opt(9 * 3600)
+        .ok_or_else(|| WebError::Internal("the JST offset".into()))?;
+    let self_url = match raw.as_deref() {
+        Some(q) if !q.is_empty() => format!("{origin}/feeds/activity.atom?{q}"),
+        _ => format!("{origin}/feeds/activity.atom"),
+    };
+    let link = |href: String, rel: &str| Link {
+        href,
+        rel: rel.into(),
+        ..Default::default()
+    };
+    let mut feed = Feed::default();
+    feed.set_title(Text::plain("中小企業都市連絡協議会の活動"));
+    feed.set_id(self_url.clone());
+    feed.set_lang(Some("ja".to_owned()));
+    feed.set_updated(
+        items
+            .first()
+            .map(|i| i.at)
+            .unwrap_or_else(Utc::now)
+            .with_timezone(&jst),
+    );
+    feed.set_authors(vec![Person {
+        name: "中小企業都市連絡協議会".into(),
+        ..Default::default()
+    }]);
+    feed.set_links(vec![
+        link(self_url, "self"),
+        link(format!("{origin}/events"), "alternate"),
+    ]);
+    feed.set_entries(
+        items
+            .iter()
+            .map(|item| {
+                let mut entry = Entry::default();
+                let kind = if item.kind == "event" {
+                    "イベント"
+                } else {
+                    "施策"
+                };
+                entry.set_title(Text::plain(format!("【{kind}】{}", item.title)));
+                entry.set_id(format!("tag:renkei,2016:{}", item.id));
+                entry.set_updated(item.at.with_timezone(&jst));
+                entry.set_links(vec![link(format!("{origin}{}", item.path), "alternate")]);
+                entry.set_authors(vec![Person {
+                    name: item.organisation.clone(),
+                    ..Default::default()
+                }]);
+                entry.set_summary(Some(Text::plain(match &item.city {
+                    Some(city) => format!("{}（{city}）", item.summary),
+                    None => item.summary.clone(),
+                })));
+                entry.set_content(Some(Content {
+                    value: Some(item.summary.clone()),
+                    content_type: Some("text".into()),
+                    ..Default::default()
+                }));
+                entry
+            })
+            .collect::<Vec<_>>(),
+    );
+    let mut response = feed.to_string().into_response();
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/atom+xml; charset=utf-8"),
+    );
+    Ok((StatusCode::OK, response).into_response())
+}

@@ -1,0 +1,245 @@
+//! The event calendar over HTTP: a 尼崎市 staff user adds an event; it shows in the
+//! list, the month grid, the city-filtered iCalendar feed and the Atom feed; edits
+//! bump SEQUENCE, cancelling announces STATUS:CANCELLED; bad input is a Japanese
+//! message with the form refilled; 墨田区 staff cannot touch it.
+
+use reqwest::StatusCode;
+
+use crate::harness::on_each_backend;
+
+fn future_seminar<'a>(title: &'a str, date: &'a str) -> Vec<(&'a str, &'a str)> {
+    vec![
+        ("organisation", "amagasaki"),
+        ("title", title),
+        ("event_type", "seminar"),
+        ("city", "amagasaki"),
+        ("pillars", "2"),
+        ("start_date", date),
+        ("start_time", "13:30"),
+        ("end_time", "16:00"),
+        ("venue", "尼崎市中小企業センター"),
+        ("address", "兵庫県尼崎市昭和通2-6-68"),
+        ("capacity", "40"),
+        ("description", "事業承継の体験談と個別相談。"),
+    ]
+}
+
+#[tokio::test]
+async fn amagasaki_staff_add_an_event_that_reaches_the_calendar_and_the_feeds() {
+    on_each_backend(|app| async move {
+        let admin = app.admin().await;
+        let amagasaki = app
+            .staff(&admin, "tanaka@city.amagasaki.example.jp", "amagasaki")
+            .await;
+        let response = app
+            .post_form(
+                &amagasaki,
+                "/events",
+                &future_seminar("事業承継セミナー2030", "2030-10-15"),
+            )
+            .await;
+        assert_eq!(
+            response.status(),
+            StatusCode::SEE_OTHER,
+            "{:?}",
+            app.backend
+        );
+        let location = response.headers()["location"].to_str().unwrap().to_owned();
+        let path = location.split('?').next().unwrap().to_owned();
+        let key = path.trim_start_matches("/events/").to_owned();
+
+        let public = app.client();
+        let detail = app.text(&public, &path).await;
+        assert!(detail.contains("事業承継セミナー2030"));
+        assert!(detail.contains("2030年10月15日（火） 13:30〜16:00"));
+        let list = app.text(&public, "/events?city=amagasaki").await;
+        assert!(list.contains("事業承継セミナー2030"));
+        assert!(list.contains("尼崎市100年企業表彰"));
+        let month = app.text(&public, "/events/calendar?month=2030-10").await;
+        assert!(month.contains("<caption>2030年10月のイベント"));
+        assert!(month.contains("事業承継セミナー2030"));
+        let week = app.text(&public, "/events/week?date=2030-10-17").await;
+        assert!(week.contains("事業承継セミナー2030"));
+
+        // The feed a calendar app subscribes to, by 全国地方公共団体コード.
+        let ics = app.text(&public, "/calendar.ics?city=282022").await;
+        assert!(ics.starts_with("BEGIN:VCALENDAR"));
+        assert!(ics.contains("BEGIN:VTIMEZONE\r\nTZID:Asia/Tokyo"));
+        assert!(ics.contains(&format!("UID:event-{key}@renkei")));
+        assert!(ics.contains("DTSTART;TZID=Asia/Tokyo:20301015T133000"));
+        assert!(ics.contains("SEQUENCE:0"));
+        assert!(ics.contains(&format!("/events/{key}")));
+        assert!(
+            !ics.contains("おおたオープンファクトリー"),
+            "filtered by city"
+        );
+        assert!(
+            !ics.contains("第2回連絡会議"),
+            "members-only never in a feed"
+        );
+        let ota_homepage = app.text(&public, "/calendar.ics?city=ota").await;
+        assert!(!ota_homepage.contains("事業承継セミナー2030"));
+        assert!(ota_homepage.contains("DTSTART;VALUE=DATE:20161125"));
+        let one = app.text(&public, &format!("{path}.ics")).await;
+        assert!(one.contains(&format!("UID:event-{key}@renkei")));
+
+        // An edit bumps SEQUENCE; cancelling keeps the event with STATUS:CANCELLED.
+        let mut changed = future_seminar("事業承継セミナー2030（会場変更）", "2030-10-15");
+        changed.retain(|(name, _)| *name != "organisation");
+        let response = app
+            .post_form(&amagasaki, &format!("{path}/edit"), &changed)
+            .await;
+        assert_eq!(response.status(), StatusCode::SEE_OTHER);
+        let response = app
+            .post_form(
+                &amagasaki,
+                &format!("{path}/cancel"),
+                &[("reason", "講師の都合")],
+            )
+            .await;
+        assert_eq!(response.status(), StatusCode::SEE_OTHER);
+        let ics = app.text(&public, "/calendar.ics?city=amagasaki").await;
+        assert!(ics.contains("STATUS:CANCELLED"));
+        assert!(ics.contains("SEQUENCE:2"));
+        let detail = app.text(&public, &path).await;
+        assert!(detail.contains("中止の理由：講師の都合"));
+
+        // The Atom feed names the event, filtered per city, never members-only events.
+        let atom = app.text(&public, "/feeds/activity.atom?city=282022").await;
+        assert!(atom.contains("<feed xmlns=\"http://www.w3.org/2005/Atom\""));
+        assert!(atom.contains("事業承継セミナー2030（会場変更）"));
+        assert!(!atom.contains("おおたオープンファクトリー"));
+        let all = app.text(&public, "/feeds/activity.atom").await;
+        assert!(!all.contains("第2回連絡会議"));
+
+        // CSV export of the filtered calendar.
+        let csv = app.get(&public, "/events.csv?city=amagasaki").await;
+        assert_eq!(csv.status(), StatusCode::OK);
+        let body = csv.text().await.unwrap();
+        assert!(body.contains("事業承継セミナー2030（会場変更）"));
+        assert!(body.contains("中止"));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn bad_event_input_is_a_japanese_message_with_the_form_refilled() {
+    on_each_backend(|app| async move {
+        let admin = app.admin().await;
+        let amagasaki = app
+            .staff(&admin, "tanaka@city.amagasaki.example.jp", "amagasaki")
+            .await;
+        let mut fields = future_seminar("終了が先のセミナー", "2030-10-15");
+        fields.push(("end_date", "2030-10-14"));
+        let response = app.post_form(&amagasaki, "/events", &fields).await;
+        assert_eq!(
+            response.status(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{:?}",
+            app.backend
+        );
+        let page = response.text().await.unwrap();
+        assert!(page.contains("終了日が開始日より前になっています"));
+        assert!(
+            page.contains("value=\"終了が先のセミナー\""),
+            "what was typed is kept"
+        );
+
+        let mut fields = future_seminar("過去のセミナー", "2016-10-15");
+        fields.retain(|(name, _)| *name != "city");
+        fields.push(("city", "osaka"));
+        let response = app.post_form(&amagasaki, "/events", &fields).await;
+        assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let page = response.text().await.unwrap();
+        assert!(page.contains("過去の日付のイベントは新規登録できません"));
+
+        let response = app
+            .post_form(
+                &amagasaki,
+                "/events",
+                &future_seminar("日付なし", "2030-02-30"),
+            )
+            .await;
+        assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+
+        // Bad filters and months: a message, never a 500.
+        let public = app.client();
+        let bad_month = app.get(&public, "/events/calendar?month=2016-13").await;
+        assert_eq!(bad_month.status(), StatusCode::BAD_REQUEST);
+        assert!(
+            bad_month
+                .text()
+                .await
+                .unwrap()
+                .contains("月は「2016-10」の形式")
+        );
+        let list = app
+            .text(&public, "/events?city=osaka&type=party&from=yesterday")
+            .await;
+        assert!(list.contains("都市「osaka」は協議会の都市ではありません"));
+        let feed = app.get(&public, "/calendar.ics?city=osaka").await;
+        assert_eq!(feed.status(), StatusCode::BAD_REQUEST);
+        let feed = app.get(&public, "/feeds/activity.atom?pillar=9").await;
+        assert_eq!(feed.status(), StatusCode::BAD_REQUEST);
+        let missing = app.get(&public, "/events/no-such-event").await;
+        assert_eq!(missing.status(), StatusCode::NOT_FOUND);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn sumida_staff_cannot_edit_or_cancel_an_ota_event_and_the_public_cannot_see_members_only() {
+    on_each_backend(|app| async move {
+        let admin = app.admin().await;
+        let sumida = app
+            .staff(&admin, "sato@city.sumida.example.jp", "sumida")
+            .await;
+        let page = app.text(&sumida, "/events/ota-2017-open-factory").await;
+        assert!(!page.contains("イベントを編集"));
+        let refused = app
+            .post_form(
+                &sumida,
+                "/events/ota-2017-open-factory/cancel",
+                &[("reason", "")],
+            )
+            .await;
+        assert_eq!(refused.status(), StatusCode::FORBIDDEN, "{:?}", app.backend);
+        let still = app.text(&sumida, "/events/ota-2017-open-factory").await;
+        assert!(!still.contains("badge cancelled"));
+        let mut fields = future_seminar("乗っ取り", "2030-10-15");
+        fields.retain(|(name, _)| *name != "organisation");
+        fields.push(("organisation", "ota"));
+        let refused = app.post_form(&sumida, "/events", &fields).await;
+        assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+
+        let members_only = "/events/council-2016-liaison-meeting-2-succession";
+        assert_eq!(
+            app.get(&app.client(), members_only).await.status(),
+            StatusCode::NOT_FOUND
+        );
+        assert_eq!(
+            app.get(&sumida, members_only).await.status(),
+            StatusCode::OK
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_clash_view_shows_events_of_different_cities_on_the_same_day() {
+    on_each_backend(|app| async move {
+        let page = app.text(&app.client(), "/events/clashes").await;
+        assert!(
+            page.contains("おおたオープンファクトリー2016"),
+            "{:?}",
+            app.backend
+        );
+        assert!(page.contains("尼崎市100年企業表彰 表彰式"));
+        let month = app
+            .text(&app.client(), "/events/calendar?month=2016-11&city=ota")
+            .await;
+        assert!(month.contains("おおたオープンファクトリー2016"));
+        assert!(!month.contains("尼崎市100年企業表彰"));
+    })
+    .await;
+}
