@@ -14,7 +14,7 @@ use sea_orm::{
 use serde_json::json;
 
 use crate::audit::{self, Change};
-use crate::entity::{login_attempt, user};
+use crate::entity::{login_attempt, organisation, user};
 use crate::organisations;
 use crate::{Store, StoreError};
 
@@ -128,14 +128,8 @@ fn check_new_password(password: &str) -> Result<(), Invalid> {
     Ok(())
 }
 
-async fn to_user(store: &Store, row: user::Model) -> Result<User, StoreError> {
-    let directory = organisations::directory(store).await?;
-    let organisation_name = row
-        .organisation_id
-        .and_then(|id| directory.organisation(id))
-        .map(|o| o.name.clone())
-        .unwrap_or_default();
-    Ok(User {
+fn user_of(row: user::Model, organisation_name: String) -> User {
+    User {
         id: row.id,
         email: row.email,
         display_name: row.display_name,
@@ -143,7 +137,21 @@ async fn to_user(store: &Store, row: user::Model) -> Result<User, StoreError> {
         organisation_id: row.organisation_id,
         organisation_name,
         must_change_password: row.must_change_password,
-    })
+    }
+}
+
+/// One user with the name of its organisation: one query, as this runs for every
+/// signed-in request.
+async fn to_user(store: &Store, row: user::Model) -> Result<User, StoreError> {
+    let organisation_name = match row.organisation_id {
+        Some(id) => organisation::Entity::find_by_id(id)
+            .one(&store.db)
+            .await?
+            .map(|o| o.name)
+            .unwrap_or_default(),
+        None => String::new(),
+    };
+    Ok(user_of(row, organisation_name))
 }
 
 /// Creates a user with a one-time password, returned once and never stored in clear.
@@ -381,11 +389,18 @@ pub async fn list_users(store: &Store, actor: &Actor) -> Result<Vec<User>, Store
         .order_by_asc(user::Column::Id)
         .all(&store.db)
         .await?;
-    let mut users = Vec::with_capacity(rows.len());
-    for row in rows {
-        users.push(to_user(store, row).await?);
-    }
-    Ok(users)
+    let directory = organisations::directory(store).await?;
+    Ok(rows
+        .into_iter()
+        .map(|row| {
+            let name = row
+                .organisation_id
+                .and_then(|id| directory.organisation(id))
+                .map(|o| o.name.clone())
+                .unwrap_or_default();
+            user_of(row, name)
+        })
+        .collect())
 }
 
 #[cfg(test)]
