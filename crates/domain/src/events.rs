@@ -541,9 +541,141 @@ impl EventDraft {
     }
 }
 
+/// Where a registration stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RegistrationStatus {
+    /// Has a seat.
+    Confirmed,
+    /// On the waiting list; moves up when a seat frees.
+    Waiting,
+    /// Withdrawn by the registrant or the organiser.
+    Cancelled,
+}
+
+impl RegistrationStatus {
+    pub fn code(self) -> &'static str {
+        match self {
+            RegistrationStatus::Confirmed => "confirmed",
+            RegistrationStatus::Waiting => "waiting",
+            RegistrationStatus::Cancelled => "cancelled",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            RegistrationStatus::Confirmed => "参加確定",
+            RegistrationStatus::Waiting => "キャンセル待ち",
+            RegistrationStatus::Cancelled => "取消済み",
+        }
+    }
+
+    pub fn parse(code: &str) -> Option<RegistrationStatus> {
+        match code {
+            "confirmed" => Some(RegistrationStatus::Confirmed),
+            "waiting" => Some(RegistrationStatus::Waiting),
+            "cancelled" => Some(RegistrationStatus::Cancelled),
+            _ => None,
+        }
+    }
+}
+
+/// The registration form as typed.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RegistrationInput {
+    pub name: String,
+    pub organisation: String,
+    pub email: String,
+    pub attendees: String,
+}
+
+/// A validated registration: a person, for themselves and colleagues.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RegistrationDraft {
+    pub name: String,
+    pub organisation: String,
+    /// Lower-cased; one active registration per address and event.
+    pub email: String,
+    pub attendees: u32,
+}
+
+/// At most this many people on one registration (a company sends a few).
+pub const ATTENDEES_MAX: u32 = 20;
+
+impl RegistrationDraft {
+    pub fn parse(input: &RegistrationInput) -> Result<RegistrationDraft, Vec<Invalid>> {
+        let mut errors = Vec::new();
+        let name = text::required_line("name", &input.name, 100)
+            .map_err(|e| errors.push(e))
+            .ok();
+        let organisation = text::optional_text("organisation", &input.organisation, 200)
+            .map_err(|e| errors.push(e))
+            .ok();
+        let email = text::narrow_ascii(&input.email).trim().to_lowercase();
+        let email_ok = email.len() <= 254
+            && email.split_once('@').is_some_and(|(local, domain)| {
+                !local.is_empty()
+                    && domain.contains('.')
+                    && !domain.starts_with('.')
+                    && !domain.ends_with('.')
+            })
+            && !email.chars().any(|c| c.is_whitespace() || c.is_control());
+        if !email_ok {
+            errors.push(Invalid::new(
+                "email",
+                "メールアドレスの形式が正しくありません（例: taro@example.jp）。",
+            ));
+        }
+        let attendees_text = text::narrow_ascii(&input.attendees);
+        let attendees = match attendees_text.trim() {
+            "" => Some(1),
+            given => match given.parse::<u32>() {
+                Ok(n) if (1..=ATTENDEES_MAX).contains(&n) => Some(n),
+                _ => {
+                    errors.push(Invalid::new(
+                        "attendees",
+                        format!("参加人数は1〜{ATTENDEES_MAX}名で入力してください。"),
+                    ));
+                    None
+                }
+            },
+        };
+        match (name, organisation, attendees) {
+            (Some(name), Some(organisation), Some(attendees)) if errors.is_empty() => {
+                Ok(RegistrationDraft {
+                    name,
+                    organisation,
+                    email,
+                    attendees,
+                })
+            }
+            _ => Err(errors),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_registration_needs_a_name_an_address_and_a_sensible_party() {
+        let ok = RegistrationDraft::parse(&RegistrationInput {
+            name: "川口 太郎".into(),
+            organisation: "川口鋳物工業".into(),
+            email: "Taro@Example.JP".into(),
+            attendees: "２".into(),
+        })
+        .unwrap();
+        assert_eq!((ok.email.as_str(), ok.attendees), ("taro@example.jp", 2));
+        let errors = RegistrationDraft::parse(&RegistrationInput {
+            email: "taro".into(),
+            attendees: "0".into(),
+            ..Default::default()
+        })
+        .unwrap_err();
+        let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(fields, ["name", "email", "attendees"]);
+    }
 
     fn input() -> EventInput {
         EventInput {

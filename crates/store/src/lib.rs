@@ -15,6 +15,7 @@ pub mod error;
 pub mod events;
 pub mod migrate;
 pub mod organisations;
+pub mod registrations;
 pub mod report;
 pub mod seed;
 pub mod testing;

@@ -13,6 +13,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("../migrations/0001_foundation.sql"),
     ),
     (2, "events", include_str!("../migrations/0002_events.sql")),
+    (
+        3,
+        "registrations",
+        include_str!("../migrations/0003_registrations.sql"),
+    ),
 ];
 
 /// Fills the type placeholders for the backend.

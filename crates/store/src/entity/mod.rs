@@ -14,4 +14,5 @@ pub mod kpi;
 pub mod login_attempt;
 pub mod organisation;
 pub mod partner;
+pub mod registration;
 pub mod user;

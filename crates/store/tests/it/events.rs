@@ -300,3 +300,84 @@ async fn a_past_date_an_unknown_city_or_initiative_is_refused_in_japanese() {
     })
     .await;
 }
+
+fn person(name: &str, email: &str, attendees: u32) -> domain::events::RegistrationDraft {
+    domain::events::RegistrationDraft {
+        name: name.into(),
+        organisation: "株式会社テスト".into(),
+        email: email.into(),
+        attendees,
+    }
+}
+
+#[tokio::test]
+async fn registrations_fill_the_capacity_then_wait_and_move_up_on_a_cancellation() {
+    use domain::events::RegistrationStatus::{Cancelled, Confirmed, Waiting};
+    use store::registrations;
+    each_backend(|store, backend| async move {
+        let actor = staff_of(&store, "amagasaki", "staff@city.amagasaki.example.jp").await;
+        let mut draft = seminar("定員3名の勉強会", "amagasaki", "2030-10-15");
+        draft.capacity = Some(3);
+        let event = events::create(&store, &actor, "amagasaki", &draft, today())
+            .await
+            .unwrap();
+        let register = |name: &'static str, email: &'static str, n: u32| {
+            let store = store.clone();
+            let key = event.key.clone();
+            async move {
+                registrations::register(&store, None, &key, &person(name, email, n), today()).await
+            }
+        };
+        let a = register("甲", "a@example.jp", 2).await.unwrap();
+        let b = register("乙", "b@example.jp", 1).await.unwrap();
+        let c = register("丙", "c@example.jp", 1).await.unwrap();
+        assert_eq!(
+            (a.status, b.status, c.status),
+            (Confirmed, Confirmed, Waiting),
+            "{backend:?}"
+        );
+        let duplicate = register("乙", "b@example.jp", 1).await;
+        assert!(matches!(duplicate, Err(StoreError::Conflict(_))));
+        let (_, _, position) = registrations::by_token(&store, &c.token).await.unwrap();
+        assert_eq!(position, Some(1));
+
+        let promoted = registrations::cancel_by_token(&store, &b.token)
+            .await
+            .unwrap();
+        assert_eq!(promoted.len(), 1);
+        assert_eq!(promoted[0].email, "c@example.jp");
+        let (c_now, _, _) = registrations::by_token(&store, &c.token).await.unwrap();
+        assert_eq!(c_now.status, Confirmed);
+        assert!(matches!(
+            registrations::cancel_by_token(&store, &b.token).await,
+            Err(StoreError::Conflict(_))
+        ));
+        // The same address may register again after withdrawing.
+        let again = register("乙", "b@example.jp", 1).await.unwrap();
+        assert_eq!(again.status, Waiting);
+
+        // The check-in list is the organiser's; 墨田区 staff are refused.
+        let (_, list) = registrations::list(&store, &actor, &event.key)
+            .await
+            .unwrap();
+        let statuses: Vec<_> = list.iter().map(|r| r.status).collect();
+        assert_eq!(statuses, [Confirmed, Cancelled, Confirmed, Waiting]);
+        let sumida = staff_of(&store, "sumida", "staff@city.sumida.example.jp").await;
+        assert!(matches!(
+            registrations::list(&store, &sumida, &event.key).await,
+            Err(StoreError::Forbidden { .. })
+        ));
+        registrations::mark_attendance(&store, &actor, &event.key, a.id, true)
+            .await
+            .unwrap();
+        let (_, list) = registrations::list(&store, &actor, &event.key)
+            .await
+            .unwrap();
+        assert!(list[0].attended);
+        assert!(matches!(
+            registrations::mark_attendance(&store, &actor, &event.key, again.id, true).await,
+            Err(StoreError::Conflict(_))
+        ));
+    })
+    .await;
+}

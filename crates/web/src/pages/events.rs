@@ -186,17 +186,17 @@ fn choices(directory: &Directory) -> Choices {
 
 /// An event as a line of a list.
 pub struct Row {
-    key: String,
-    title: String,
-    type_label: &'static str,
-    organisation: String,
-    city: String,
-    when: String,
-    pillars: Vec<String>,
-    venue: String,
-    cancelled: bool,
-    approximate: bool,
-    members_only: bool,
+    pub(crate) key: String,
+    pub(crate) title: String,
+    pub(crate) type_label: &'static str,
+    pub(crate) organisation: String,
+    pub(crate) city: String,
+    pub(crate) when: String,
+    pub(crate) pillars: Vec<String>,
+    pub(crate) venue: String,
+    pub(crate) cancelled: bool,
+    pub(crate) approximate: bool,
+    pub(crate) members_only: bool,
 }
 
 pub(crate) fn row(event: &Event) -> Row {
@@ -578,6 +578,11 @@ struct DetailPage {
     initiative: Option<(String, String)>,
     status: &'static str,
     can_edit: bool,
+    /// Seats taken and people waiting (counts only: no personal data here).
+    confirmed: u32,
+    waiting: u32,
+    /// Open for registration: scheduled and not over.
+    can_register: bool,
 }
 
 fn may_edit(viewer: &Viewer, event: &Event) -> bool {
@@ -600,7 +605,11 @@ async fn detail(
     }
     let event = events::get(&state.store, &key, viewer.user.is_some()).await?;
     let notice = view::notice(Some(query_pairs(raw.as_deref()).get("done")));
+    let occupancy = store::registrations::occupancy(&state.store, &event).await?;
     Ok(DetailPage {
+        confirmed: occupancy.confirmed,
+        waiting: occupancy.waiting,
+        can_register: !event.is_cancelled() && event.time.last_day() >= tokyo_today(),
         layout: Layout::for_viewer(event.title.clone(), &viewer).with_notice(notice),
         can_edit: may_edit(&viewer, &event),
         event: row(&event),

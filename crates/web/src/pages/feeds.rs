@@ -213,10 +213,15 @@ pub(crate) async fn event_ics(
     key: &str,
 ) -> Result<Response, WebError> {
     let event = events::get(&state.store, key, false).await?;
-    Ok(ics_response(
-        calendar_text(&event.title, std::slice::from_ref(&event), &origin(headers)),
+    Ok(one_event_ics(&event, headers))
+}
+
+/// One event as a calendar file (for a registrant, also a members-only one).
+pub(crate) fn one_event_ics(event: &Event, headers: &HeaderMap) -> Response {
+    ics_response(
+        calendar_text(&event.title, std::slice::from_ref(event), &origin(headers)),
         &format!("{}.ics", event.key),
-    ))
+    )
 }
 
 async fn activity_feed(

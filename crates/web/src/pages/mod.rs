@@ -6,6 +6,7 @@ pub(crate) mod events;
 pub(crate) mod feeds;
 mod home;
 pub(crate) mod initiatives;
+mod registrations;
 
 pub use initiatives::export_table as initiatives_table;
 pub(crate) use initiatives::parse_filter as initiatives_filter;
@@ -25,6 +26,7 @@ pub fn router() -> Router<AppState> {
         .merge(initiatives::router())
         .merge(events::router())
         .merge(feeds::router())
+        .merge(registrations::router())
         .merge(reports::router())
         .merge(admin::router())
 }

@@ -186,6 +186,7 @@ async fn a_clerk_signs_in_edits_a_kpi_and_finds_it_in_the_report_with_no_accessi
         "/events/week?date=2016-11-25",
         "/events/clashes",
         "/events/ota-2016-open-factory",
+        "/events/ota-2016-open-factory/register",
         "/login",
     ] {
         visit(&browser, &axe, &app, path).await;
@@ -256,6 +257,13 @@ async fn a_clerk_signs_in_edits_a_kpi_and_finds_it_in_the_report_with_no_accessi
     );
     visit(&browser, &axe, &app, "/events/new").await;
     visit(&browser, &axe, &app, "/events/ota-2017-open-factory/edit").await;
+    visit(
+        &browser,
+        &axe,
+        &app,
+        "/events/ota-2017-open-factory/registrations",
+    )
+    .await;
     visit(&browser, &axe, &app, "/admin/users").await;
     visit(&browser, &axe, &app, "/admin/audit").await;
     assert!(

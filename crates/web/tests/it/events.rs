@@ -243,3 +243,155 @@ async fn the_clash_view_shows_events_of_different_cities_on_the_same_day() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn companies_register_until_full_then_wait_and_move_up_when_someone_withdraws() {
+    on_each_backend(|app| async move {
+        let admin = app.admin().await;
+        let amagasaki = app
+            .staff(&admin, "tanaka@city.amagasaki.example.jp", "amagasaki")
+            .await;
+        let mut fields = future_seminar("定員2名の勉強会", "2030-11-20");
+        fields.retain(|(name, _)| *name != "capacity");
+        fields.push(("capacity", "2"));
+        let response = app.post_form(&amagasaki, "/events", &fields).await;
+        assert_eq!(
+            response.status(),
+            StatusCode::SEE_OTHER,
+            "{:?}",
+            app.backend
+        );
+        let path = response.headers()["location"]
+            .to_str()
+            .unwrap()
+            .split('?')
+            .next()
+            .unwrap()
+            .to_owned();
+
+        // Each company registers from its own browser (its own session).
+        let register = |name: &'static str, email: &'static str, attendees: &'static str| {
+            let app = &app;
+            let path = path.clone();
+            async move {
+                let company = app.client();
+                let form = app.text(&company, &format!("{path}/register")).await;
+                let token = crate::harness::meta_csrf(&form);
+                let response = company
+                    .post(app.url(&format!("{path}/register")))
+                    .form(&[
+                        ("csrf_token", token.as_str()),
+                        ("name", name),
+                        ("organisation", "株式会社尼崎精工"),
+                        ("email", email),
+                        ("attendees", attendees),
+                    ])
+                    .send()
+                    .await
+                    .unwrap();
+                (company, response)
+            }
+        };
+        let (first, response) = register("山田 一郎", "ichiro@example.jp", "1").await;
+        assert_eq!(response.status(), StatusCode::SEE_OTHER);
+        let first_page = response.headers()["location"].to_str().unwrap().to_owned();
+        let confirmed = app.text(&first, &first_page).await;
+        assert!(confirmed.contains("申込を受け付けました") && confirmed.contains("参加確定"));
+        let (_, response) = register("鈴木 次郎", "jiro@example.jp", "1").await;
+        assert_eq!(response.status(), StatusCode::SEE_OTHER);
+        let (third, response) = register("佐藤 三郎", "saburo@example.jp", "1").await;
+        let third_page = response.headers()["location"].to_str().unwrap().to_owned();
+        let waiting = app.text(&third, &third_page).await;
+        assert!(waiting.contains("キャンセル待ち 1番目"), "the third waits");
+
+        // A duplicate is refused with the form kept.
+        let (_, duplicate) = register("鈴木 次郎", "JIRO@example.jp", "1").await;
+        assert_eq!(duplicate.status(), StatusCode::CONFLICT);
+        let page = duplicate.text().await.unwrap();
+        assert!(page.contains("既に申し込まれています") && page.contains("value=\"鈴木 次郎\""));
+
+        // The registrant's .ics and withdrawal; the waiting company moves up.
+        let token = first_page
+            .trim_start_matches("/registrations/")
+            .split('?')
+            .next()
+            .unwrap()
+            .to_owned();
+        let ics = app
+            .text(&first, &format!("/registrations/{token}.ics"))
+            .await;
+        assert!(ics.contains("BEGIN:VEVENT") && ics.contains("定員2名の勉強会"));
+        let withdraw_form = app.text(&first, &format!("/registrations/{token}")).await;
+        let csrf = crate::harness::meta_csrf(&withdraw_form);
+        let response = first
+            .post(app.url(&format!("/registrations/{token}/cancel")))
+            .form(&[("csrf_token", csrf.as_str())])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::SEE_OTHER);
+        let moved_up = app.text(&third, &third_page).await;
+        assert!(moved_up.contains("参加確定"), "the waiting list moved up");
+
+        // The check-in list: the organiser sees names, 墨田区 staff and the public do not.
+        let list = app.text(&amagasaki, &format!("{path}/registrations")).await;
+        assert!(list.contains("佐藤 三郎") && list.contains("saburo@example.jp"));
+        let sumida = app
+            .staff(&admin, "sato@city.sumida.example.jp", "sumida")
+            .await;
+        assert_eq!(
+            app.get(&sumida, &format!("{path}/registrations"))
+                .await
+                .status(),
+            StatusCode::FORBIDDEN
+        );
+        assert_ne!(
+            app.get(&app.client(), &format!("{path}/registrations.csv"))
+                .await
+                .status(),
+            StatusCode::OK
+        );
+        let public_detail = app.text(&app.client(), &path).await;
+        assert!(!public_detail.contains("saburo@example.jp"));
+        let csv = app
+            .get(&amagasaki, &format!("{path}/registrations.csv"))
+            .await;
+        assert_eq!(csv.status(), StatusCode::OK);
+        assert!(csv.text().await.unwrap().contains("佐藤 三郎"));
+        let xlsx = app
+            .get(&amagasaki, &format!("{path}/registrations.xlsx"))
+            .await;
+        assert_eq!(xlsx.status(), StatusCode::OK);
+
+        // Attendance on the day.
+        // The withdrawn first row cannot be marked (409); 佐藤 三郎's row can.
+        let before = list.split("佐藤 三郎").next().unwrap();
+        let id = before
+            .rsplit("id=\"r")
+            .next()
+            .unwrap()
+            .split('"')
+            .next()
+            .unwrap();
+        let withdrawn = crate::harness::between(&list, "id=\"r", "\"").unwrap();
+        let refused = app
+            .post_form(
+                &amagasaki,
+                &format!("{path}/registrations/{withdrawn}/attendance"),
+                &[("attended", "1")],
+            )
+            .await;
+        assert_eq!(refused.status(), StatusCode::CONFLICT);
+        let response = app
+            .post_form(
+                &amagasaki,
+                &format!("{path}/registrations/{id}/attendance"),
+                &[("attended", "1")],
+            )
+            .await;
+        assert_eq!(response.status(), StatusCode::SEE_OTHER);
+        let list = app.text(&amagasaki, &format!("{path}/registrations")).await;
+        assert!(list.contains("出席済み"));
+    })
+    .await;
+}

@@ -1,0 +1,355 @@
+//! Registration for events: the public form, the registrant's confirmation page (a
+//! secret link, with the event as .ics and a way to withdraw), and the organiser's
+//! printable check-in list with attendance, exported to CSV/XLSX.
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::Router;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use domain::Invalid;
+use domain::events::{RegistrationDraft, RegistrationInput, RegistrationStatus};
+use store::StoreError;
+use store::events::{self, Event};
+use store::registrations::{self, Registration};
+
+use super::events::{Row, row, tokyo_today};
+use super::query_pairs;
+use crate::auth::Viewer;
+use crate::export::{ExportFormat, Table};
+use crate::form::FormData;
+use crate::view::{self, Layout};
+use crate::{AppState, WebError};
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/events/{key}/register", get(form).post(register))
+        .route("/events/{key}/registrations", get(checkin))
+        .route("/events/{key}/registrations.csv", get(export_csv))
+        .route("/events/{key}/registrations.xlsx", get(export_xlsx))
+        .route(
+            "/events/{key}/registrations/{id}/attendance",
+            post(attendance),
+        )
+        .route(
+            "/events/{key}/registrations/{id}/cancel",
+            post(cancel_by_organiser),
+        )
+        .route("/registrations/{token}", get(confirmation))
+        .route("/registrations/{token}/cancel", post(withdraw))
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "events/register.html")]
+struct RegisterPage {
+    layout: Layout,
+    event: Row,
+    capacity: Option<u32>,
+    confirmed: u32,
+    waiting: u32,
+    input: RegistrationInput,
+    errors: Vec<String>,
+}
+
+fn field_label(field: &str) -> &'static str {
+    match field {
+        "name" => "お名前",
+        "organisation" => "会社・団体名",
+        "email" => "メールアドレス",
+        "attendees" => "参加人数",
+        _ => "入力",
+    }
+}
+
+fn messages(errors: &[Invalid]) -> Vec<String> {
+    errors
+        .iter()
+        .map(|e| format!("{}：{}", field_label(&e.field), e.reason))
+        .collect()
+}
+
+async fn register_page(
+    state: &AppState,
+    viewer: &Viewer,
+    event: Event,
+    input: RegistrationInput,
+    errors: Vec<String>,
+) -> Result<RegisterPage, WebError> {
+    let occupancy = registrations::occupancy(&state.store, &event).await?;
+    Ok(RegisterPage {
+        layout: Layout::for_viewer(format!("{}への申込", event.title), viewer),
+        event: row(&event),
+        capacity: event.capacity,
+        confirmed: occupancy.confirmed,
+        waiting: occupancy.waiting,
+        input,
+        errors,
+    })
+}
+
+async fn form(
+    State(state): State<AppState>,
+    mut viewer: Viewer,
+    Path(key): Path<String>,
+) -> Result<RegisterPage, WebError> {
+    viewer.ensure_csrf().await?;
+    let event = events::get(&state.store, &key, viewer.user.is_some()).await?;
+    let input = RegistrationInput {
+        attendees: "1".into(),
+        email: viewer
+            .user
+            .as_ref()
+            .map(|u| u.email.clone())
+            .unwrap_or_default(),
+        ..Default::default()
+    };
+    register_page(&state, &viewer, event, input, Vec::new()).await
+}
+
+async fn register(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(key): Path<String>,
+    form: FormData,
+) -> Result<Response, WebError> {
+    let input = RegistrationInput {
+        name: form.get("name").to_owned(),
+        organisation: form.get("organisation").to_owned(),
+        email: form.get("email").to_owned(),
+        attendees: form.get("attendees").to_owned(),
+    };
+    let actor = viewer.user.as_ref().map(|u| u.actor());
+    let result = match RegistrationDraft::parse(&input) {
+        Ok(draft) => {
+            registrations::register(&state.store, actor.as_ref(), &key, &draft, tokyo_today()).await
+        }
+        Err(errors) => Err(StoreError::Invalid(errors)),
+    };
+    match result {
+        Ok(created) => Ok(Redirect::to(&format!(
+            "/registrations/{}?done=registered",
+            created.token
+        ))
+        .into_response()),
+        Err(error) => {
+            let (status, errors) = match error {
+                StoreError::Invalid(errors) => {
+                    (StatusCode::UNPROCESSABLE_ENTITY, messages(&errors))
+                }
+                StoreError::Conflict(message) => (StatusCode::CONFLICT, vec![message]),
+                other => return Err(other.into()),
+            };
+            let event = events::get(&state.store, &key, viewer.user.is_some()).await?;
+            let page = register_page(&state, &viewer, event, input, errors).await?;
+            Ok((status, page).into_response())
+        }
+    }
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "events/registration.html")]
+struct ConfirmationPage {
+    layout: Layout,
+    event: Row,
+    token: String,
+    name: String,
+    organisation: String,
+    email: String,
+    attendees: u32,
+    status: &'static str,
+    status_code: &'static str,
+    position: Option<usize>,
+}
+
+async fn confirmation(
+    State(state): State<AppState>,
+    mut viewer: Viewer,
+    headers: HeaderMap,
+    Path(token): Path<String>,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, WebError> {
+    // `/registrations/{token}.ics`: the event for the registrant's calendar, even
+    // when it is members-only (the token proves the registration).
+    if let Some(token) = token.strip_suffix(".ics") {
+        let (_, event, _) = registrations::by_token(&state.store, token).await?;
+        return Ok(super::feeds::one_event_ics(&event, &headers));
+    }
+    viewer.ensure_csrf().await?;
+    let (registration, event, position) = registrations::by_token(&state.store, &token).await?;
+    let notice = match query_pairs(raw.as_deref()).get("done") {
+        "registered" => Some(match registration.status {
+            RegistrationStatus::Waiting => {
+                "定員に達しているため、キャンセル待ちとして受け付けました。".to_owned()
+            }
+            _ => "申込を受け付けました。".to_owned(),
+        }),
+        "withdrawn" => Some("申込を取り消しました。".to_owned()),
+        other => view::notice(Some(other)),
+    };
+    Ok(ConfirmationPage {
+        layout: Layout::for_viewer("申込内容の確認", &viewer).with_notice(notice),
+        event: row(&event),
+        token,
+        name: registration.name,
+        organisation: registration.organisation,
+        email: registration.email,
+        attendees: registration.attendees,
+        status: registration.status.label(),
+        status_code: registration.status.code(),
+        position,
+    }
+    .into_response())
+}
+
+async fn withdraw(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+) -> Result<Response, WebError> {
+    registrations::cancel_by_token(&state.store, &token).await?;
+    Ok(Redirect::to(&format!("/registrations/{token}?done=withdrawn")).into_response())
+}
+
+struct CheckinRow {
+    id: i64,
+    name: String,
+    organisation: String,
+    email: String,
+    attendees: u32,
+    status: &'static str,
+    confirmed: bool,
+    attended: bool,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "events/checkin.html")]
+struct CheckinPage {
+    layout: Layout,
+    event: Row,
+    capacity: Option<u32>,
+    confirmed: u32,
+    waiting: u32,
+    attended: u32,
+    rows: Vec<CheckinRow>,
+}
+
+async fn checkin(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(key): Path<String>,
+    RawQuery(raw): RawQuery,
+) -> Result<CheckinPage, WebError> {
+    let actor = viewer.actor()?;
+    let (event, list) = registrations::list(&state.store, &actor, &key).await?;
+    let count = |status: RegistrationStatus| {
+        list.iter()
+            .filter(|r| r.status == status)
+            .map(|r| r.attendees)
+            .sum::<u32>()
+    };
+    let notice = view::notice(Some(query_pairs(raw.as_deref()).get("done")));
+    Ok(CheckinPage {
+        layout: Layout::for_viewer(format!("{}の受付名簿", event.title), &viewer)
+            .with_notice(notice),
+        event: row(&event),
+        capacity: event.capacity,
+        confirmed: count(RegistrationStatus::Confirmed),
+        waiting: count(RegistrationStatus::Waiting),
+        attended: list
+            .iter()
+            .filter(|r| r.attended)
+            .map(|r| r.attendees)
+            .sum(),
+        rows: list
+            .into_iter()
+            .map(|r| CheckinRow {
+                id: r.id,
+                status: r.status.label(),
+                confirmed: r.status == RegistrationStatus::Confirmed,
+                name: r.name,
+                organisation: r.organisation,
+                email: r.email,
+                attendees: r.attendees,
+                attended: r.attended,
+            })
+            .collect(),
+    })
+}
+
+fn checkin_table(list: &[Registration]) -> Table {
+    let mut table = Table::new(&[
+        "受付番号",
+        "お名前",
+        "会社・団体名",
+        "メールアドレス",
+        "参加人数",
+        "状況",
+        "出席",
+        "申込日時",
+    ]);
+    for r in list {
+        table.rows.push(vec![
+            r.id.to_string(),
+            r.name.clone(),
+            r.organisation.clone(),
+            r.email.clone(),
+            r.attendees.to_string(),
+            r.status.label().to_owned(),
+            if r.attended { "出席" } else { "" }.to_owned(),
+            (r.created_at + chrono::Duration::hours(9))
+                .format("%Y-%m-%d %H:%M")
+                .to_string(),
+        ]);
+    }
+    table
+}
+
+async fn export(
+    state: &AppState,
+    viewer: &Viewer,
+    key: &str,
+    format: ExportFormat,
+) -> Result<Response, WebError> {
+    let actor = viewer.actor()?;
+    let (event, list) = registrations::list(&state.store, &actor, key).await?;
+    checkin_table(&list).download(format, &format!("registrations-{}", event.key), "受付名簿")
+}
+
+async fn export_csv(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(key): Path<String>,
+) -> Result<Response, WebError> {
+    export(&state, &viewer, &key, ExportFormat::Csv).await
+}
+
+async fn export_xlsx(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(key): Path<String>,
+) -> Result<Response, WebError> {
+    export(&state, &viewer, &key, ExportFormat::Xlsx).await
+}
+
+async fn attendance(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path((key, id)): Path<(String, i64)>,
+    form: FormData,
+) -> Result<Response, WebError> {
+    let actor = viewer.actor()?;
+    let attended = form.get("attended") == "1";
+    registrations::mark_attendance(&state.store, &actor, &key, id, attended).await?;
+    Ok(Redirect::to(&format!("/events/{key}/registrations?done=saved#r{id}")).into_response())
+}
+
+async fn cancel_by_organiser(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path((key, id)): Path<(String, i64)>,
+) -> Result<Response, WebError> {
+    let actor = viewer.actor()?;
+    registrations::cancel_by_organiser(&state.store, &actor, &key, id).await?;
+    Ok(Redirect::to(&format!("/events/{key}/registrations?done=saved")).into_response())
+}
