@@ -12,11 +12,21 @@ use crate::AppState;
 /// only; no framing by other sites (widgets for city homepages get their own policy).
 pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'self'";
 
+/// The policy of the two event widgets that city homepages embed: the same, except
+/// that any site may frame them.
+pub const EMBED_CONTENT_SECURITY_POLICY: &str = "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors *";
+
 pub async fn security_headers(request: Request, next: Next) -> Response {
     let is_api_docs = request.uri().path().starts_with("/api/docs");
+    let is_embed = matches!(request.uri().path(), "/embed/events" | "/embed/events.html");
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
-    if !is_api_docs {
+    if is_embed {
+        headers.insert(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(EMBED_CONTENT_SECURITY_POLICY),
+        );
+    } else if !is_api_docs {
         // The Scalar API reference page loads its own inline script.
         headers.insert(
             header::CONTENT_SECURITY_POLICY,
@@ -27,10 +37,12 @@ pub async fn security_headers(request: Request, next: Next) -> Response {
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),
     );
-    headers.insert(
-        header::X_FRAME_OPTIONS,
-        HeaderValue::from_static("SAMEORIGIN"),
-    );
+    if !is_embed {
+        headers.insert(
+            header::X_FRAME_OPTIONS,
+            HeaderValue::from_static("SAMEORIGIN"),
+        );
+    }
     headers.insert(
         header::REFERRER_POLICY,
         HeaderValue::from_static("same-origin"),

@@ -75,7 +75,7 @@ async fn feed_filter(state: &AppState, raw: Option<&str>) -> Result<FeedFilter, 
 }
 
 /// `https://host` as the client reached us, for links back into the platform.
-fn origin(headers: &HeaderMap) -> String {
+pub(crate) fn origin(headers: &HeaderMap) -> String {
     let host = headers
         .get(header::HOST)
         .and_then(|h| h.to_str().ok())

@@ -6,6 +6,7 @@ pub(crate) mod events;
 pub(crate) mod feeds;
 mod home;
 pub(crate) mod initiatives;
+mod publishing;
 mod registrations;
 
 pub use initiatives::export_table as initiatives_table;
@@ -27,6 +28,7 @@ pub fn router() -> Router<AppState> {
         .merge(events::router())
         .merge(feeds::router())
         .merge(registrations::router())
+        .merge(publishing::router())
         .merge(reports::router())
         .merge(admin::router())
 }

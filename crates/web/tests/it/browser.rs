@@ -187,6 +187,9 @@ async fn a_clerk_signs_in_edits_a_kpi_and_finds_it_in_the_report_with_no_accessi
         "/events/clashes",
         "/events/ota-2016-open-factory",
         "/events/ota-2016-open-factory/register",
+        "/embed/events?city=ota",
+        "/cities/ota",
+        "/pillars/2",
         "/login",
     ] {
         visit(&browser, &axe, &app, path).await;

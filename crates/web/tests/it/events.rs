@@ -395,3 +395,76 @@ async fn companies_register_until_full_then_wait_and_move_up_when_someone_withdr
     })
     .await;
 }
+
+#[tokio::test]
+async fn city_homepages_embed_the_widget_and_cities_and_pillars_have_pages() {
+    on_each_backend(|app| async move {
+        let admin = app.admin().await;
+        let amagasaki = app
+            .staff(&admin, "tanaka@city.amagasaki.example.jp", "amagasaki")
+            .await;
+        let response = app
+            .post_form(
+                &amagasaki,
+                "/events",
+                &future_seminar("尼崎ものづくりセミナー", "2030-09-10"),
+            )
+            .await;
+        assert_eq!(
+            response.status(),
+            StatusCode::SEE_OTHER,
+            "{:?}",
+            app.backend
+        );
+
+        let public = app.client();
+        let frame = app.get(&public, "/embed/events?city=282022").await;
+        assert_eq!(frame.status(), StatusCode::OK);
+        let csp = frame.headers()["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .to_owned();
+        assert!(csp.contains("frame-ancestors *"));
+        assert!(frame.headers().get("x-frame-options").is_none());
+        assert!(
+            frame
+                .text()
+                .await
+                .unwrap()
+                .contains("尼崎ものづくりセミナー")
+        );
+        // A 大田区 homepage showing every city's events gets it too; its own filter does not.
+        let all = app.text(&public, "/embed/events.html").await;
+        assert!(all.starts_with("<section class=\"renkei-events\""));
+        assert!(all.contains("尼崎ものづくりセミナー"));
+        let ota = app.text(&public, "/embed/events.html?city=ota").await;
+        assert!(!ota.contains("尼崎ものづくりセミナー"));
+        assert!(ota.contains("今後予定されているイベントはありません"));
+        let unknown = app.get(&public, "/embed/events.html?city=osaka").await;
+        assert_eq!(unknown.status(), StatusCode::BAD_REQUEST);
+        // Every other page still refuses to be framed.
+        let events = app.get(&public, "/events").await;
+        assert!(
+            events.headers()["content-security-policy"]
+                .to_str()
+                .unwrap()
+                .contains("frame-ancestors 'self'")
+        );
+
+        let city = app.text(&public, "/cities/amagasaki").await;
+        assert!(city.contains("尼崎ものづくりセミナー") && city.contains("尼崎市100年企業表彰"));
+        let by_code = app.text(&public, "/cities/282022").await;
+        assert!(by_code.contains("尼崎ものづくりセミナー"));
+        let pillar = app.text(&public, "/pillars/2").await;
+        assert!(pillar.contains("尼崎ものづくりセミナー"));
+        assert_eq!(
+            app.get(&public, "/cities/osaka").await.status(),
+            StatusCode::NOT_FOUND
+        );
+        assert_eq!(
+            app.get(&public, "/pillars/9").await.status(),
+            StatusCode::NOT_FOUND
+        );
+    })
+    .await;
+}
