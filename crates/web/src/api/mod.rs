@@ -3,6 +3,7 @@
 //! problem+json (RFC 9457) with the fields that were wrong.
 
 mod catalogue;
+mod events;
 
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{FromRequest, Request};
@@ -25,7 +26,7 @@ use crate::{AppState, WebError};
         description = "中小企業都市連絡協議会 連携プラットフォームのAPI。変更系の呼び出しには、ログイン済みのセッションCookieと、GET /api/v1/session で得た csrf_token を X-CSRF-Token ヘッダーで送ってください。",
         version = "1"
     ),
-    tags((name = "catalogue", description = "施策カタログ（施策・年度の記録・KPI）"), (name = "reference", description = "都市・団体・柱"), (name = "session", description = "セッション"))
+    tags((name = "catalogue", description = "施策カタログ（施策・年度の記録・KPI）"), (name = "reference", description = "都市・団体・柱"), (name = "session", description = "セッション"), (name = "events", description = "イベントカレンダーと参加申込"))
 )]
 struct ApiDoc;
 
@@ -33,6 +34,7 @@ struct ApiDoc;
 pub fn openapi_router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(catalogue::router())
+        .merge(events::router())
         .split_for_parts()
 }
 

@@ -468,3 +468,127 @@ async fn city_homepages_embed_the_widget_and_cities_and_pillars_have_pages() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn the_events_api_lists_creates_registers_and_answers_problems_in_json() {
+    on_each_backend(|app| async move {
+        let public = app.client();
+        let ota: serde_json::Value = app
+            .get(&public, "/api/v1/events?city=131113")
+            .await
+            .json()
+            .await
+            .unwrap();
+        let titles: Vec<&str> = ota
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["title"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            titles,
+            ["おおたオープンファクトリー2016", "おおたオープンファクトリー2017"],
+            "{:?}",
+            app.backend
+        );
+        assert_eq!(ota[0]["date_is_approximate"], true);
+        let bad = app.get(&public, "/api/v1/events?city=osaka").await;
+        assert_eq!(bad.status(), StatusCode::BAD_REQUEST);
+        assert_eq!(
+            bad.headers()["content-type"].to_str().unwrap(),
+            "application/problem+json"
+        );
+        let openapi = app.text(&public, "/openapi.json").await;
+        assert!(openapi.contains("/api/v1/events/{key}/registrations"));
+
+        let admin = app.admin().await;
+        let amagasaki = app
+            .staff(&admin, "tanaka@city.amagasaki.example.jp", "amagasaki")
+            .await;
+        let session: serde_json::Value = amagasaki
+            .get(app.url("/api/v1/session"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let token = session["csrf_token"].as_str().unwrap().to_owned();
+        let body = serde_json::json!({
+            "organisation": "amagasaki", "title": "API で登録した表彰式", "event_type": "award_ceremony",
+            "city": "amagasaki", "pillars": [2], "start_date": "2030-11-01", "start_time": "15:00",
+            "end_time": "17:00", "capacity": 1
+        });
+        let created = amagasaki
+            .post(app.url("/api/v1/events"))
+            .header("x-csrf-token", &token)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(created.status(), StatusCode::CREATED);
+        let created: serde_json::Value = created.json().await.unwrap();
+        assert_eq!(created["starts_at"], "2030-11-01T15:00:00+09:00");
+        let key = created["key"].as_str().unwrap().to_owned();
+
+        let backwards = serde_json::json!({
+            "organisation": "amagasaki", "title": "逆転", "event_type": "seminar", "city": "amagasaki",
+            "pillars": [2], "start_date": "2030-11-02", "end_date": "2030-11-01", "all_day": true
+        });
+        let refused = amagasaki
+            .post(app.url("/api/v1/events"))
+            .header("x-csrf-token", &token)
+            .json(&backwards)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let problem: serde_json::Value = refused.json().await.unwrap();
+        assert_eq!(problem["errors"][0]["field"], "end_date");
+
+        // A company registers through the API; the second goes on the waiting list.
+        let register = |email: &'static str| {
+            let app = &app;
+            let key = key.clone();
+            async move {
+                let company = app.client();
+                let session: serde_json::Value = company
+                    .get(app.url("/api/v1/session"))
+                    .send()
+                    .await
+                    .unwrap()
+                    .json()
+                    .await
+                    .unwrap();
+                let token = session["csrf_token"].as_str().unwrap().to_owned();
+                company
+                    .post(app.url(&format!("/api/v1/events/{key}/registrations")))
+                    .header("x-csrf-token", &token)
+                    .json(&serde_json::json!({"name": "担当者", "email": email}))
+                    .send()
+                    .await
+                    .unwrap()
+            }
+        };
+        let first = register("first@example.jp").await;
+        assert_eq!(first.status(), StatusCode::CREATED);
+        let first: serde_json::Value = first.json().await.unwrap();
+        assert_eq!(first["status"], "confirmed");
+        let second: serde_json::Value = register("second@example.jp").await.json().await.unwrap();
+        assert_eq!(second["status"], "waiting");
+        let list: serde_json::Value = amagasaki
+            .get(app.url(&format!("/api/v1/events/{key}/registrations")))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(list.as_array().unwrap().len(), 2);
+        let refused = app
+            .get(&public, &format!("/api/v1/events/{key}/registrations"))
+            .await;
+        assert_eq!(refused.status(), StatusCode::UNAUTHORIZED);
+    })
+    .await;
+}
