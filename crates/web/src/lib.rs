@@ -31,6 +31,8 @@ pub use error::WebError;
 pub struct AppState {
     pub store: Store,
     pub metrics: Arc<metrics::Metrics>,
+    /// Feed bodies, rebuilt only after a change (see `pages::feeds::FeedCache`).
+    pub feeds: Arc<pages::feeds::FeedCache>,
 }
 
 /// How the web layer is set up.
@@ -66,6 +68,7 @@ pub async fn app(store: Store, options: WebOptions) -> Result<Router, WebError> 
     let state = AppState {
         store,
         metrics: Arc::new(metrics::Metrics::default()),
+        feeds: Arc::new(pages::feeds::FeedCache::default()),
     };
     let router = Router::new()
         .merge(pages::router())

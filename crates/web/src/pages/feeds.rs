@@ -10,6 +10,7 @@
 
 use atom_syndication::{Content, Entry, Feed, Link, Person, Text};
 use axum::Router;
+use axum::body::Bytes;
 use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -25,6 +26,54 @@ use store::organisations;
 use super::events::city_key;
 use super::query_pairs;
 use crate::{AppState, WebError};
+
+/// Generated feed bodies by request (origin, path and query), each valid while the
+/// `changes` sequence has not moved. Every change to an event or an initiative appends
+/// to `changes` in its own transaction, so a body is rebuilt only after a change, and
+/// each process (behind a load balancer) checks the database's sequence, not its own
+/// memory. Building `/calendar.ics` for 10,000 events takes about half a second; a
+/// cached answer costs one indexed query (see BENCHMARKS.md, scripts/bench-events).
+#[derive(Debug, Default)]
+pub struct FeedCache {
+    bodies: std::sync::Mutex<std::collections::HashMap<String, (i64, Bytes)>>,
+}
+
+/// Distinct feed URLs kept at once; beyond it the cache starts afresh.
+const FEED_CACHE_SIZE: usize = 512;
+
+impl FeedCache {
+    fn get(&self, key: &str, seq: i64) -> Option<Bytes> {
+        let bodies = self.bodies.lock().ok()?;
+        bodies
+            .get(key)
+            .filter(|(at, _)| *at == seq)
+            .map(|(_, body)| body.clone())
+    }
+
+    fn put(&self, key: String, seq: i64, body: Bytes) {
+        if let Ok(mut bodies) = self.bodies.lock() {
+            if bodies.len() >= FEED_CACHE_SIZE {
+                bodies.clear();
+            }
+            bodies.insert(key, (seq, body));
+        }
+    }
+}
+
+/// The cached body for this request, or a newly built one.
+async fn cached<F, Fut>(state: &AppState, key: String, build: F) -> Result<Bytes, WebError>
+where
+    F: FnOnce() -> Fut,
+    Fut: std::future::Future<Output = Result<String, WebError>>,
+{
+    let seq = store::audit::latest_change(&state.store).await?;
+    if let Some(body) = state.feeds.get(&key, seq) {
+        return Ok(body);
+    }
+    let body = Bytes::from(build().await?);
+    state.feeds.put(key, seq, body.clone());
+    Ok(body)
+}
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -165,7 +214,7 @@ pub(crate) fn calendar_text(name: &str, found: &[Event], origin: &str) -> String
     }
 }
 
-fn ics_response(body: String, filename: &str) -> Response {
+fn ics_response(body: Bytes, filename: &str) -> Response {
     let mut response = body.into_response();
     let headers = response.headers_mut();
     headers.insert(
@@ -184,26 +233,29 @@ async fn calendar(
     RawQuery(raw): RawQuery,
 ) -> Result<Response, WebError> {
     let filter = feed_filter(&state, raw.as_deref()).await?;
-    let found = events::list(
-        &state.store,
-        &EventFilter {
-            city: filter.city,
-            pillar: filter.pillar,
-            event_type: filter.event_type,
-            include_members_only: false,
-            include_cancelled: true,
-            ..Default::default()
-        },
-    )
-    .await?;
-    Ok(ics_response(
-        calendar_text(
+    let origin = origin(&headers);
+    let key = format!("{origin}/calendar.ics?{}", raw.as_deref().unwrap_or(""));
+    let body = cached(&state, key, || async {
+        let found = events::list(
+            &state.store,
+            &EventFilter {
+                city: filter.city,
+                pillar: filter.pillar,
+                event_type: filter.event_type,
+                include_members_only: false,
+                include_cancelled: true,
+                ..Default::default()
+            },
+        )
+        .await?;
+        Ok(calendar_text(
             "中小企業都市連絡協議会 イベントカレンダー",
             &found,
-            &origin(&headers),
-        ),
-        "renkei.ics",
-    ))
+            &origin,
+        ))
+    })
+    .await?;
+    Ok(ics_response(body, "renkei.ics"))
 }
 
 /// `/events/{key}.ics`: one public event, for "add to my calendar".
@@ -219,7 +271,7 @@ pub(crate) async fn event_ics(
 /// One event as a calendar file (for a registrant, also a members-only one).
 pub(crate) fn one_event_ics(event: &Event, headers: &HeaderMap) -> Response {
     ics_response(
-        calendar_text(&event.title, std::slice::from_ref(event), &origin(headers)),
+        calendar_text(&event.title, std::slice::from_ref(event), &origin(headers)).into(),
         &format!("{}.ics", event.key),
     )
 }
@@ -230,79 +282,87 @@ async fn activity_feed(
     RawQuery(raw): RawQuery,
 ) -> Result<Response, WebError> {
     let filter = feed_filter(&state, raw.as_deref()).await?;
-    let items = activity::recent(
-        &state.store,
-        &ActivityFilter {
-            city: filter.city,
-            pillar: filter.pillar,
-            event_type: filter.event_type,
-        },
-        100,
-    )
-    .await?;
     let origin = origin(&headers);
-    let jst = FixedOffset::east_opt(9 * 3600)
-        .ok_or_else(|| WebError::Internal("the JST offset".into()))?;
-    let self_url = match raw.as_deref() {
-        Some(q) if !q.is_empty() => format!("{origin}/feeds/activity.atom?{q}"),
-        _ => format!("{origin}/feeds/activity.atom"),
-    };
-    let link = |href: String, rel: &str| Link {
-        href,
-        rel: rel.into(),
-        ..Default::default()
-    };
-    let mut feed = Feed::default();
-    feed.set_title(Text::plain("中小企業都市連絡協議会の活動"));
-    feed.set_id(self_url.clone());
-    feed.set_lang(Some("ja".to_owned()));
-    feed.set_updated(
-        items
-            .first()
-            .map(|i| i.at)
-            .unwrap_or_else(Utc::now)
-            .with_timezone(&jst),
+    let key = format!(
+        "{origin}/feeds/activity.atom?{}",
+        raw.as_deref().unwrap_or("")
     );
-    feed.set_authors(vec![Person {
-        name: "中小企業都市連絡協議会".into(),
-        ..Default::default()
-    }]);
-    feed.set_links(vec![
-        link(self_url, "self"),
-        link(format!("{origin}/events"), "alternate"),
-    ]);
-    feed.set_entries(
-        items
-            .iter()
-            .map(|item| {
-                let mut entry = Entry::default();
-                let kind = if item.kind == "event" {
-                    "イベント"
-                } else {
-                    "施策"
-                };
-                entry.set_title(Text::plain(format!("【{kind}】{}", item.title)));
-                entry.set_id(format!("tag:renkei,2016:{}", item.id));
-                entry.set_updated(item.at.with_timezone(&jst));
-                entry.set_links(vec![link(format!("{origin}{}", item.path), "alternate")]);
-                entry.set_authors(vec![Person {
-                    name: item.organisation.clone(),
-                    ..Default::default()
-                }]);
-                entry.set_summary(Some(Text::plain(match &item.city {
-                    Some(city) => format!("{}（{city}）", item.summary),
-                    None => item.summary.clone(),
-                })));
-                entry.set_content(Some(Content {
-                    value: Some(item.summary.clone()),
-                    content_type: Some("text".into()),
-                    ..Default::default()
-                }));
-                entry
-            })
-            .collect::<Vec<_>>(),
-    );
-    let mut response = feed.to_string().into_response();
+    let body = cached(&state, key, || async {
+        let items = activity::recent(
+            &state.store,
+            &ActivityFilter {
+                city: filter.city,
+                pillar: filter.pillar,
+                event_type: filter.event_type,
+            },
+            100,
+        )
+        .await?;
+        let jst = FixedOffset::east_opt(9 * 3600)
+            .ok_or_else(|| WebError::Internal("the JST offset".into()))?;
+        let self_url = match raw.as_deref() {
+            Some(q) if !q.is_empty() => format!("{origin}/feeds/activity.atom?{q}"),
+            _ => format!("{origin}/feeds/activity.atom"),
+        };
+        let link = |href: String, rel: &str| Link {
+            href,
+            rel: rel.into(),
+            ..Default::default()
+        };
+        let mut feed = Feed::default();
+        feed.set_title(Text::plain("中小企業都市連絡協議会の活動"));
+        feed.set_id(self_url.clone());
+        feed.set_lang(Some("ja".to_owned()));
+        feed.set_updated(
+            items
+                .first()
+                .map(|i| i.at)
+                .unwrap_or_else(Utc::now)
+                .with_timezone(&jst),
+        );
+        feed.set_authors(vec![Person {
+            name: "中小企業都市連絡協議会".into(),
+            ..Default::default()
+        }]);
+        feed.set_links(vec![
+            link(self_url, "self"),
+            link(format!("{origin}/events"), "alternate"),
+        ]);
+        feed.set_entries(
+            items
+                .iter()
+                .map(|item| {
+                    let mut entry = Entry::default();
+                    let kind = if item.kind == "event" {
+                        "イベント"
+                    } else {
+                        "施策"
+                    };
+                    entry.set_title(Text::plain(format!("【{kind}】{}", item.title)));
+                    entry.set_id(format!("tag:renkei,2016:{}", item.id));
+                    entry.set_updated(item.at.with_timezone(&jst));
+                    entry.set_links(vec![link(format!("{origin}{}", item.path), "alternate")]);
+                    entry.set_authors(vec![Person {
+                        name: item.organisation.clone(),
+                        ..Default::default()
+                    }]);
+                    entry.set_summary(Some(Text::plain(match &item.city {
+                        Some(city) => format!("{}（{city}）", item.summary),
+                        None => item.summary.clone(),
+                    })));
+                    entry.set_content(Some(Content {
+                        value: Some(item.summary.clone()),
+                        content_type: Some("text".into()),
+                        ..Default::default()
+                    }));
+                    entry
+                })
+                .collect::<Vec<_>>(),
+        );
+        Ok(feed.to_string())
+    })
+    .await?;
+    let mut response = body.into_response();
     response.headers_mut().insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static("application/atom+xml; charset=utf-8"),

@@ -101,6 +101,9 @@ async fn amagasaki_staff_add_an_event_that_reaches_the_calendar_and_the_feeds() 
         let ics = app.text(&public, "/calendar.ics?city=amagasaki").await;
         assert!(ics.contains("STATUS:CANCELLED"));
         assert!(ics.contains("SEQUENCE:2"));
+        // The same feed URL as before the change: the cached body was rebuilt.
+        let again = app.text(&public, "/calendar.ics?city=282022").await;
+        assert!(again.contains("STATUS:CANCELLED") && again.contains("SEQUENCE:2"));
         let detail = app.text(&public, &path).await;
         assert!(detail.contains("中止の理由：講師の都合"));
 
