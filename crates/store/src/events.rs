@@ -151,8 +151,14 @@ pub async fn list(store: &Store, filter: &EventFilter) -> Result<Vec<Event>, Sto
         );
     }
     if let Some(from) = filter.from {
-        // An event touches `from` when it ends on that day or later.
-        condition = condition.add(event::Column::EndsAt.gte(format!("{from}T00:00")));
+        // An event touches `from` when it ends on that day or later. No event lasts
+        // longer than `MAX_DAYS` (the domain refuses it), so it also starts at most
+        // that long before: a bound the `starts_at` index can use, instead of reading
+        // every earlier event.
+        let earliest = from - Duration::days(domain::events::MAX_DAYS);
+        condition = condition
+            .add(event::Column::EndsAt.gte(format!("{from}T00:00")))
+            .add(event::Column::StartsAt.gte(format!("{earliest}T00:00")));
     }
     if let Some(to) = filter.to {
         let after = to + Duration::days(1);
