@@ -258,7 +258,40 @@ async fn a_clerk_signs_in_edits_a_kpi_and_finds_it_in_the_report_with_no_accessi
             .unwrap()
             .contains("ブラウザで追加した指標：7社")
     );
+    // A new 尼崎市 event through the form reaches the month grid.
     visit(&browser, &axe, &app, "/events/new").await;
+    fill(&browser, "#title", "ブラウザで登録した表彰式").await;
+    browser
+        .execute(
+            "document.getElementById('organisation').value = 'amagasaki';
+             document.getElementById('city').value = 'amagasaki';
+             document.getElementById('event_type').value = 'award_ceremony';
+             document.querySelector('input[name=pillars][value=\"2\"]').checked = true;
+             document.getElementById('start_date').value = '2031-03-10';
+             document.getElementById('start_time').value = '15:00';
+             document.getElementById('end_time').value = '17:00';
+             return true;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    submit(&browser, "form.stack button[type=submit]").await;
+    page_showing(&browser, "2031年3月10日（月） 15:00〜17:00").await;
+    assert_accessible(&browser, &axe, "event detail after create").await;
+    visit(
+        &browser,
+        &axe,
+        &app,
+        "/events/calendar?month=2031-03&city=282022",
+    )
+    .await;
+    assert!(
+        browser
+            .source()
+            .await
+            .unwrap()
+            .contains("ブラウザで登録した表彰式")
+    );
     visit(&browser, &axe, &app, "/events/ota-2017-open-factory/edit").await;
     visit(
         &browser,
