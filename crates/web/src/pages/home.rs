@@ -16,11 +16,20 @@ pub fn router() -> Router<AppState> {
     Router::new().route("/", get(page))
 }
 
+/// How many events and activity items the home page shows.
+const HOME_ITEMS: usize = 5;
+
 #[derive(Template, WebTemplate)]
 #[template(path = "home.html")]
 struct HomePage {
     layout: Layout,
     preamble: String,
+    /// 「今後のイベント」, or 「最近のイベント」 when nothing is scheduled ahead.
+    events_heading: &'static str,
+    events: Vec<super::events::Row>,
+    /// (date in Tokyo, one-line summary, link)
+    activity: Vec<(String, String, String)>,
+    cities: Vec<(String, String)>,
     pillars: Vec<(u8, String, usize)>,
     organisations: Vec<(String, String, usize)>,
 }
@@ -29,8 +38,40 @@ async fn page(State(state): State<AppState>, viewer: Viewer) -> Result<HomePage,
     let initiatives = catalogue::list(&state.store, &Filter::default()).await?;
     let directory = store::organisations::directory(&state.store).await?;
     let document = store::seed::document()?;
+    let all_events =
+        store::events::list(&state.store, &store::events::EventFilter::default()).await?;
+    let today = super::events::tokyo_today();
+    let upcoming: Vec<_> = all_events
+        .iter()
+        .filter(|e| e.time.last_day() >= today)
+        .take(HOME_ITEMS)
+        .map(super::events::row)
+        .collect();
+    let (events_heading, events) = if upcoming.is_empty() {
+        let recent = all_events.iter().rev().take(HOME_ITEMS);
+        ("最近のイベント", recent.map(super::events::row).collect())
+    } else {
+        ("今後のイベント", upcoming)
+    };
+    let activity = store::activity::recent(&state.store, &Default::default(), HOME_ITEMS)
+        .await?
+        .into_iter()
+        .map(|item| {
+            // Tokyo has no daylight saving: UTC+9 all year.
+            let day = (item.at + chrono::Duration::hours(9)).format("%Y-%m-%d");
+            (day.to_string(), item.summary, item.path)
+        })
+        .collect();
     Ok(HomePage {
         layout: Layout::for_viewer("トップ", &viewer),
+        events_heading,
+        events,
+        activity,
+        cities: directory
+            .cities
+            .iter()
+            .map(|c| (c.key.clone(), c.name.clone()))
+            .collect(),
         preamble: document
             .preamble
             .split("\n\n")

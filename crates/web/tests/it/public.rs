@@ -11,6 +11,17 @@ async fn public_pages_show_the_council_data_in_japanese() {
         let home = app.text(&client, "/").await;
         assert!(home.contains("lang=\"ja\""));
         assert!(home.contains("【2】技術・技能の継承及び人材の確保・育成"));
+        assert!(
+            home.contains("最近のイベント") || home.contains("今後のイベント"),
+            "events on the home page"
+        );
+        assert_eq!(
+            home.matches("<li><a href=\"/events/").count(),
+            5,
+            "five of the document's events listed"
+        );
+        assert!(home.contains("最新の活動") && home.contains("/feeds/activity.atom"));
+        assert!(home.contains("href=\"/cities/ota\"") && home.contains("href=\"/pillars/2\""));
         for city in [
             "川口市",
             "墨田区",
