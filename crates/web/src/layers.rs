@@ -4,7 +4,7 @@
 use axum::extract::{Request, State};
 use axum::http::{HeaderValue, header};
 use axum::middleware::Next;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 
 use crate::AppState;
 
@@ -66,4 +66,53 @@ pub async fn observe(State(state): State<AppState>, request: Request, next: Next
         .metrics
         .record(response.status().as_u16(), started.elapsed());
     response
+}
+
+/// axum answers paths, queries and bodies it cannot parse with English plain text;
+/// people get a Japanese page instead, API clients problem+json with the detail.
+pub async fn japanese_rejections(request: Request, next: Next) -> Response {
+    let is_api = request.uri().path().starts_with("/api/");
+    let response = next.run(request).await;
+    let status = response.status();
+    let plain_text = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|t| t.starts_with("text/plain"));
+    if !status.is_client_error() || !plain_text {
+        return response;
+    }
+    let body = axum::body::to_bytes(response.into_body(), 4096)
+        .await
+        .map(|bytes| String::from_utf8_lossy(&bytes).into_owned())
+        .unwrap_or_default();
+    if is_api {
+        return crate::api::problem(
+            status,
+            status.canonical_reason().unwrap_or("Bad Request"),
+            &format!("リクエストの形式が正しくありません: {body}"),
+        );
+    }
+    let mut page = crate::WebError::BadRequest(
+        "アドレスまたは送信内容の形式が正しくありません。リンクを確かめるか、前のページからやり直してください。"
+            .into(),
+    )
+    .into_response();
+    *page.status_mut() = status;
+    page
+}
+
+/// Unknown addresses: a Japanese 404 page, or problem+json under `/api/`.
+pub async fn not_found(uri: axum::http::Uri) -> Response {
+    if uri.path().starts_with("/api/") {
+        return crate::api::problem(
+            axum::http::StatusCode::NOT_FOUND,
+            "Not Found",
+            &format!(
+                "{} というAPIはありません。/openapi.json を参照してください。",
+                uri.path()
+            ),
+        );
+    }
+    crate::WebError::NotFound("ページ".into()).into_response()
 }

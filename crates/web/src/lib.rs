@@ -73,6 +73,8 @@ pub async fn app(store: Store, options: WebOptions) -> Result<Router, WebError> 
     let router = Router::new()
         .merge(pages::router())
         .merge(api::router())
+        .fallback(layers::not_found)
+        .layer(axum::middleware::from_fn(layers::japanese_rejections))
         .layer(axum::middleware::from_fn(auth::csrf_guard))
         .layer(session_layer)
         .layer(axum::middleware::from_fn_with_state(

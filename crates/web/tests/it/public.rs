@@ -165,3 +165,45 @@ async fn health_metrics_and_the_openapi_document_answer() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn malformed_addresses_get_japanese_pages_and_the_api_problem_json() {
+    on_each_backend(|app| async move {
+        let client = app.client();
+        let missing = app.get(&client, "/no/such/page").await;
+        assert_eq!(missing.status(), StatusCode::NOT_FOUND);
+        assert!(
+            missing
+                .text()
+                .await
+                .unwrap()
+                .contains("ページが見つかりません")
+        );
+        let bad_number = app
+            .post_form(&client, "/events/x/registrations/abc/attendance", &[])
+            .await;
+        assert_eq!(bad_number.status(), StatusCode::BAD_REQUEST);
+        assert!(
+            bad_number
+                .text()
+                .await
+                .unwrap()
+                .contains("形式が正しくありません")
+        );
+        let api = app.get(&client, "/api/v1/nothing").await;
+        assert_eq!(api.status(), StatusCode::NOT_FOUND);
+        assert_eq!(api.headers()["content-type"], "application/problem+json");
+        let garbage = client
+            .post(app.url("/api/v1/initiatives"))
+            .header("content-type", "application/json")
+            .body("{")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            garbage.headers()["content-type"],
+            "application/problem+json"
+        );
+    })
+    .await;
+}
