@@ -671,27 +671,6 @@ fn field_label(field: &str) -> &'static str {
     }
 }
 
-fn messages(errors: &[Invalid]) -> Vec<String> {
-    errors
-        .iter()
-        .map(|e| format!("{}：{}", field_label(&e.field), e.reason))
-        .collect()
-}
-
-/// Re-renders a form with the errors and what was typed, or passes other errors on.
-fn refill<T: IntoResponse>(
-    error: StoreError,
-    render: impl FnOnce(Vec<String>) -> Result<T, WebError>,
-) -> Result<Response, WebError> {
-    let (status, errors) = match error {
-        StoreError::Invalid(errors) => (StatusCode::UNPROCESSABLE_ENTITY, messages(&errors)),
-        StoreError::Conflict(message) => (StatusCode::CONFLICT, vec![message]),
-        StoreError::Forbidden { reason } => (StatusCode::FORBIDDEN, vec![reason]),
-        other => return Err(other.into()),
-    };
-    Ok((status, render(errors)?).into_response())
-}
-
 struct FormTarget {
     title: &'static str,
     action: String,
@@ -863,7 +842,7 @@ async fn create(
         }
         Err(error) => {
             let directory = organisations::directory(&state.store).await?;
-            refill(error, |errors| {
+            super::refill(error, field_label, |errors| {
                 event_form(
                     &viewer,
                     &directory,
@@ -924,7 +903,7 @@ async fn update(
         Err(error) => {
             let event = events::get(&state.store, &key, true).await?;
             let directory = organisations::directory(&state.store).await?;
-            refill(error, |errors| {
+            super::refill(error, field_label, |errors| {
                 event_form(&viewer, &directory, FormTarget::edit(&event), input, errors)
             })
         }
@@ -966,7 +945,7 @@ async fn cancel(
         Ok(_) => Ok(Redirect::to(&format!("/events/{key}?done=cancelled")).into_response()),
         Err(error) => {
             let event = events::get(&state.store, &key, true).await?;
-            refill(error, |errors| {
+            super::refill(error, field_label, |errors| {
                 Ok(CancelPage {
                     layout: Layout::for_viewer("イベントの中止", &viewer),
                     event: row(&event),

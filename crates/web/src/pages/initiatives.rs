@@ -5,7 +5,6 @@ use askama::Template;
 use askama_web::WebTemplate;
 use axum::Router;
 use axum::extract::{Path, RawQuery, State};
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use domain::catalogue::{
@@ -427,13 +426,6 @@ fn field_label(field: &str) -> String {
     label.to_owned()
 }
 
-fn messages(errors: &[Invalid]) -> Vec<String> {
-    errors
-        .iter()
-        .map(|e| format!("{}：{}", field_label(&e.field), e.reason))
-        .collect()
-}
-
 /// Where an initiative form posts and whose initiative it is.
 struct FormTarget {
     title: &'static str,
@@ -531,20 +523,6 @@ async fn new_form(
     )
 }
 
-/// Re-renders a form with the errors and what was typed, or passes other errors on.
-fn refill<T: IntoResponse>(
-    error: StoreError,
-    render: impl FnOnce(Vec<String>) -> Result<T, WebError>,
-) -> Result<Response, WebError> {
-    let (status, errors) = match error {
-        StoreError::Invalid(errors) => (StatusCode::UNPROCESSABLE_ENTITY, messages(&errors)),
-        StoreError::Conflict(message) => (StatusCode::CONFLICT, vec![message]),
-        StoreError::Forbidden { reason } => (StatusCode::FORBIDDEN, vec![reason]),
-        other => return Err(other.into()),
-    };
-    Ok((status, render(errors)?).into_response())
-}
-
 async fn create(
     State(state): State<AppState>,
     viewer: Viewer,
@@ -563,7 +541,7 @@ async fn create(
         }
         Err(error) => {
             let directory = organisations::directory(&state.store).await?;
-            refill(error, |errors| {
+            super::refill(error, field_label, |errors| {
                 initiative_form(
                     &viewer,
                     &directory,
@@ -620,7 +598,7 @@ async fn update(
         Err(error) => {
             let initiative = catalogue::get(&state.store, &key).await?;
             let directory = organisations::directory(&state.store).await?;
-            refill(error, |errors| {
+            super::refill(error, field_label, |errors| {
                 initiative_form(
                     &viewer,
                     &directory,
@@ -810,7 +788,7 @@ async fn save_entry_from_form(
                     format!("/initiatives/{key}/years/new"),
                 ),
             };
-            refill(error, |errors| {
+            super::refill(error, field_label, |errors| {
                 Ok(entry_form(
                     viewer,
                     &initiative,

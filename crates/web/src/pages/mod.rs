@@ -41,3 +41,34 @@ pub(crate) fn query_pairs(query: Option<&str>) -> FormData {
             .collect(),
     )
 }
+
+/// Field errors as lines of a form's error summary, each named by the page's own
+/// label for the field: "施策名：入力してください。".
+pub(crate) fn messages<L: std::fmt::Display>(
+    errors: &[domain::Invalid],
+    label: impl Fn(&str) -> L,
+) -> Vec<String> {
+    errors
+        .iter()
+        .map(|e| format!("{}：{}", label(&e.field), e.reason))
+        .collect()
+}
+
+/// Re-renders a form with the errors and what was typed (422, 409 or 403), or
+/// passes any other error on.
+pub(crate) fn refill<T: axum::response::IntoResponse, L: std::fmt::Display>(
+    error: store::StoreError,
+    label: impl Fn(&str) -> L,
+    render: impl FnOnce(Vec<String>) -> Result<T, crate::WebError>,
+) -> Result<axum::response::Response, crate::WebError> {
+    use axum::http::StatusCode;
+    use axum::response::IntoResponse;
+    use store::StoreError;
+    let (status, errors) = match error {
+        StoreError::Invalid(errors) => (StatusCode::UNPROCESSABLE_ENTITY, messages(&errors, label)),
+        StoreError::Conflict(message) => (StatusCode::CONFLICT, vec![message]),
+        StoreError::Forbidden { reason } => (StatusCode::FORBIDDEN, vec![reason]),
+        other => return Err(other.into()),
+    };
+    Ok((status, render(errors)?).into_response())
+}

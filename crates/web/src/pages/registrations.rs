@@ -9,7 +9,6 @@ use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use domain::Invalid;
 use domain::events::{RegistrationDraft, RegistrationInput, RegistrationStatus};
 use store::StoreError;
 use store::events::{self, Event};
@@ -61,13 +60,6 @@ fn field_label(field: &str) -> &'static str {
         "attendees" => "参加人数",
         _ => "入力",
     }
-}
-
-fn messages(errors: &[Invalid]) -> Vec<String> {
-    errors
-        .iter()
-        .map(|e| format!("{}：{}", field_label(&e.field), e.reason))
-        .collect()
 }
 
 async fn register_page(
@@ -135,9 +127,10 @@ async fn register(
         .into_response()),
         Err(error) => {
             let (status, errors) = match error {
-                StoreError::Invalid(errors) => {
-                    (StatusCode::UNPROCESSABLE_ENTITY, messages(&errors))
-                }
+                StoreError::Invalid(errors) => (
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    super::messages(&errors, field_label),
+                ),
                 StoreError::Conflict(message) => (StatusCode::CONFLICT, vec![message]),
                 other => return Err(other.into()),
             };
