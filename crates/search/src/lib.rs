@@ -1,37 +1,89 @@
-//! Japanese text matching for renkei.
+//! Japanese text search for renkei.
 //!
 //! People search for 切削, きりさく, ｾﾐﾅｰ or セミナー and expect the same hits. This crate
-//! folds text to one comparable form (NFKC for width, katakana to hiragana, lower
-//! case) and matches every query term against it. The catalogue of the seven cities is
-//! small enough to match in memory; the company directory gets a full index later.
+//! folds text to one comparable form ([`fold`]: NFKC for width, katakana to hiragana,
+//! lower case) and offers two ways to search it:
+//!
+//! - [`Query`]: every term must occur in one of a few texts, matched in memory; enough
+//!   for the council's catalogue.
+//! - [`Index`]: a tantivy full-text index of the directory (companies, needs, offers,
+//!   people, facilities) with a bigram view for recall and a word view (segmented by
+//!   `tiniestsegmenter`) for ranking and typo tolerance, facets, and highlighting. [`Index::search`] says how text matches.
+//!
+//! The index is a cache of the database: it can live in memory or in a directory
+//! that it owns, and is rebuilt from the database whenever it is missing or stale.
+//! Nothing here touches the network, and results are deterministic.
 
-use unicode_normalization::UnicodeNormalization;
+#[cfg(test)]
+mod behaviour;
+pub mod bench;
+mod highlight;
+mod index;
+mod query;
+mod text;
+
+use std::path::{Path, PathBuf};
+
+pub use highlight::Highlighted;
+pub use index::{DocKind, FacetField, Index, Opened, SCHEMA_VERSION, SearchDoc};
+pub use query::{
+    FUZZY_MIN_CHARS, FacetCount, Hit, MAX_LIMIT, MAX_OFFSET, MAX_TERM_CHARS, MAX_TERMS,
+    SearchRequest, SearchResults,
+};
+
+/// Why the index could not be opened, written or read. Nothing a person types
+/// into a search causes one.
+#[derive(Debug, thiserror::Error)]
+pub enum SearchError {
+    /// A file or directory of the index could not be read or written.
+    #[error("search index I/O at {path}: {source}")]
+    Io {
+        /// The file or directory.
+        path: PathBuf,
+        /// What the operating system said.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The index directory could not be opened at all.
+    #[error("cannot open the search index at {path}: {reason}")]
+    Open {
+        /// The directory.
+        path: PathBuf,
+        /// What went wrong.
+        reason: String,
+    },
+    /// Another process (or another [`Index`] in this one) writes to the directory.
+    #[error("the search index at {path} is in use by another writer: {reason}")]
+    Locked {
+        /// The directory.
+        path: PathBuf,
+        /// What the lock said.
+        reason: String,
+    },
+    /// The search engine failed (I/O during a search or commit, damaged files).
+    #[error("search engine: {0}")]
+    Engine(#[from] tantivy::TantivyError),
+}
+
+impl SearchError {
+    pub(crate) fn io(path: &Path, source: std::io::Error) -> SearchError {
+        SearchError::Io {
+            path: path.to_owned(),
+            source,
+        }
+    }
+}
 
 /// Folds text for comparison: NFKC (全角英数→半角, ｶﾀｶﾅ→カタカナ), katakana to
-/// hiragana, ASCII lower case, and every run of whitespace to one space.
+/// hiragana, ASCII lower case, and every run of whitespace to one space (none at
+/// either end). The index folds every text and query this way before cutting it
+/// into terms.
 pub fn fold(text: &str) -> String {
-    let mut folded = String::with_capacity(text.len());
-    let mut last_was_space = false;
-    for c in text.nfkc() {
-        if c.is_whitespace() {
-            if !last_was_space && !folded.is_empty() {
-                folded.push(' ');
-            }
-            last_was_space = true;
-            continue;
-        }
-        last_was_space = false;
-        let c = match c {
-            // Katakana ァ..ヶ sit 0x60 above their hiragana.
-            'ァ'..='ヶ' => char::from_u32(c as u32 - 0x60).unwrap_or(c),
-            _ => c.to_ascii_lowercase(),
-        };
-        folded.push(c);
-    }
-    if folded.ends_with(' ') {
-        folded.pop();
-    }
-    folded
+    text::normalize(text)
+        .chars
+        .into_iter()
+        .map(text::fold_char)
+        .collect()
 }
 
 /// A parsed query: terms that must all occur.
@@ -41,6 +93,7 @@ pub struct Query {
 }
 
 impl Query {
+    /// Splits folded text into terms at whitespace.
     pub fn parse(text: &str) -> Query {
         Query {
             terms: fold(text)
@@ -51,6 +104,7 @@ impl Query {
         }
     }
 
+    /// Whether there are no terms (the text was blank).
     pub fn is_empty(&self) -> bool {
         self.terms.is_empty()
     }
