@@ -37,7 +37,7 @@ use domain::{CorporateNumber, LocalGovCode};
 
 pub use codes::{CloseCause, Kind, Process, close_cause_label, kind_label, process_label};
 pub use generate::{
-    GenerateOptions, GenerateSummary, Malformation, MalformedRow, SEVEN_CITIES, generate,
+    City, GenerateOptions, GenerateSummary, Malformation, MalformedRow, SEVEN_CITIES, generate,
     generate_with,
 };
 
