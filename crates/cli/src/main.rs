@@ -2,6 +2,7 @@
 //! subcommands run the same store and report code from the command line.
 
 mod bench;
+mod import;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -39,6 +40,10 @@ enum Command {
         /// clients; browsers accept Secure cookies from localhost).
         #[arg(long, env = "RENKEI_INSECURE_COOKIES")]
         insecure_cookies: bool,
+        /// Keep the directory's search index in this directory (default: in memory,
+        /// rebuilt from the database at start).
+        #[arg(long, env = "RENKEI_INDEX_DIR")]
+        index_dir: Option<PathBuf>,
     },
     /// Apply pending database migrations and load the council's data if empty.
     Migrate,
@@ -57,6 +62,16 @@ enum Command {
         #[command(subcommand)]
         command: ExportCommand,
     },
+    /// Import companies into the directory (NTA corporate-number file, staff lists).
+    Import {
+        #[command(subcommand)]
+        command: import::ImportCommand,
+    },
+    /// The directory's search index.
+    Index {
+        #[command(subcommand)]
+        command: IndexCommand,
+    },
     /// Run a benchmark (solvers against published instances).
     Bench {
         #[command(subcommand)]
@@ -65,12 +80,26 @@ enum Command {
 }
 
 #[derive(Debug, Subcommand)]
+enum IndexCommand {
+    /// Rebuild the search index from the database (every company, need and offer).
+    /// With --index-dir the index is kept in that directory (the one `serve
+    /// --index-dir` uses); without, it is built in memory to check and time it.
+    Rebuild {
+        #[arg(long)]
+        index_dir: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
 enum UserCommand {
     /// Create an account and print its one-time password.
     Add {
-        /// Organisation key or name, e.g. ota or 大田区.
-        #[arg(long)]
+        /// Organisation key or name, e.g. ota or 大田区 (company members: optional).
+        #[arg(long, default_value = "")]
         org: String,
+        /// For company members: the company's key or 法人番号 in the directory.
+        #[arg(long, default_value = "")]
+        company: String,
         /// secretariat, staff or company.
         #[arg(long, default_value = "staff")]
         role: String,
@@ -162,6 +191,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Serve {
             addr,
             insecure_cookies,
+            index_dir,
         } => {
             let store = open(&cli.database_url).await?;
             if let Some((email, password)) = store::accounts::ensure_first_admin(&store).await? {
@@ -176,6 +206,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 store,
                 web::WebOptions {
                     secure_cookies: !insecure_cookies,
+                    index_dir,
                 },
             )
             .await
@@ -188,6 +219,43 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("renkei を起動しました: http://{}", listener.local_addr()?);
             web::serve(listener, app).await?;
         }
+        Command::Import { command } => {
+            let store = open(&cli.database_url).await?;
+            import::run(&store, &command).await?;
+        }
+        Command::Index {
+            command: IndexCommand::Rebuild { index_dir },
+        } => {
+            let store = open(&cli.database_url).await?;
+            let started = std::time::Instant::now();
+            let bar = indicatif::ProgressBar::new(0);
+            bar.set_style(
+                indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len}社 {elapsed}")
+                    .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+            );
+            let progress = |done: u64, total: u64| {
+                bar.set_length(total);
+                bar.set_position(done);
+            };
+            let count = match &index_dir {
+                Some(dir) => {
+                    let index = store::index::SearchIndex::open_empty(dir)?;
+                    index.rebuild(&store, progress).await?
+                }
+                None => {
+                    let index = store::index::SearchIndex::empty()?;
+                    index.rebuild(&store, progress).await?
+                }
+            };
+            bar.finish_and_clear();
+            println!(
+                "検索索引を作り直しました: {count}件（{:.1}秒）{}",
+                started.elapsed().as_secs_f64(),
+                index_dir
+                    .map(|d| format!(" → {}", d.display()))
+                    .unwrap_or_default()
+            );
+        }
         Command::Migrate => {
             open(&cli.database_url).await?;
             println!("マイグレーションは最新です。");
@@ -196,6 +264,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             command:
                 UserCommand::Add {
                     org,
+                    company,
                     role,
                     name,
                     email,
@@ -207,6 +276,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 display_name: name,
                 role,
                 organisation: org,
+                company,
             };
             match store::accounts::create_user(&store, None, &new).await {
                 Ok((user, password)) => {

@@ -46,6 +46,8 @@ pub struct Actor {
     pub role: Role,
     /// The organisation the user belongs to (a city, a chamber, the council, a company).
     pub organisation_id: Option<i64>,
+    /// For company members: the company of the directory they speak for.
+    pub company_id: Option<i64>,
 }
 
 impl Actor {
@@ -67,6 +69,36 @@ impl Actor {
         self.may_edit_catalogue_of(owner)
     }
 
+    /// A company's profile is kept by its own members and by the staff of the
+    /// organisation that looks after it (its city's office or chamber).
+    pub fn may_edit_company(&self, company_id: i64, owner: i64) -> bool {
+        match self.role {
+            Role::Secretariat => true,
+            Role::Staff => self.organisation_id == Some(owner),
+            Role::Company => self.company_id == Some(company_id),
+        }
+    }
+
+    /// Private fields (contact, exact head count, the representative's age, staff
+    /// notes) are seen by exactly those who may edit the company.
+    pub fn may_see_private_of_company(&self, company_id: i64, owner: i64) -> bool {
+        self.may_edit_company(company_id, owner)
+    }
+
+    /// Needs and offers: their organisation's staff, and the posting company's members.
+    pub fn may_edit_posting(&self, company_id: Option<i64>, owner: i64) -> bool {
+        match self.role {
+            Role::Company => company_id.is_some() && self.company_id == company_id,
+            _ => self.may_edit_records_of(owner),
+        }
+    }
+
+    /// People (designers, researchers, candidates, students) are personal data,
+    /// kept by the staff of the organisation that registered them.
+    pub fn may_see_person_of(&self, owner: i64) -> bool {
+        self.may_edit_catalogue_of(owner)
+    }
+
     pub fn is_secretariat(&self) -> bool {
         self.role == Role::Secretariat
     }
@@ -82,6 +114,7 @@ mod tests {
             email: "staff@example.jp".into(),
             role: Role::Staff,
             organisation_id: Some(organisation),
+            company_id: None,
         }
     }
 
@@ -110,6 +143,25 @@ mod tests {
         };
         assert!(!member.may_edit_catalogue_of(20));
         assert!(member.may_edit_records_of(20));
+    }
+
+    #[test]
+    fn a_company_member_edits_its_own_company_only_and_staff_their_citys() {
+        let (ota, sumida) = (6, 4);
+        let member = Actor {
+            role: Role::Company,
+            organisation_id: None,
+            company_id: Some(100),
+            ..staff_of(1)
+        };
+        assert!(member.may_edit_company(100, ota));
+        assert!(!member.may_edit_company(101, ota));
+        assert!(staff_of(ota).may_edit_company(101, ota));
+        assert!(!staff_of(sumida).may_edit_company(101, ota));
+        assert!(!staff_of(sumida).may_see_private_of_company(101, ota));
+        assert!(!member.may_see_person_of(ota));
+        assert!(member.may_edit_posting(Some(100), ota));
+        assert!(!member.may_edit_posting(None, ota));
     }
 
     #[test]

@@ -7,6 +7,7 @@
 pub mod access;
 pub mod catalogue;
 pub mod codes;
+pub mod directory;
 pub mod error;
 pub mod events;
 pub mod fiscal_year;

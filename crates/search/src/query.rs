@@ -48,6 +48,11 @@ pub struct SearchRequest {
     pub limit: usize,
     /// Hits to skip (at most [`MAX_OFFSET`]).
     pub offset: usize,
+    /// "More like this": the text (a need's description, say) is cut into its words
+    /// and a document matching *any* of them is found, ranked by how many and how
+    /// well. Used by matching; a typed search keeps every term required.
+    #[serde(default)]
+    pub match_any: bool,
 }
 
 impl Default for SearchRequest {
@@ -59,6 +64,7 @@ impl Default for SearchRequest {
             include_private: false,
             limit: 20,
             offset: 0,
+            match_any: false,
         }
     }
 }
@@ -229,8 +235,9 @@ fn fuzzy_eligible(folded: &[char]) -> bool {
 
 /// The parts of a query that a facet count may leave out.
 struct Plan {
-    /// One clause per term, all required.
+    /// One clause per term, all required (or any, for `match_any`).
     text: Vec<Box<dyn Query>>,
+    any: bool,
     /// Kinds and visibility: always applied.
     scope: Vec<Box<dyn Query>>,
     /// Facet filters by field.
@@ -240,7 +247,16 @@ struct Plan {
 impl Plan {
     fn query(&self, without: Option<FacetField>) -> Box<dyn Query> {
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-        clauses.extend(self.text.iter().map(|q| (Occur::Must, q.box_clone())));
+        if self.any && !self.text.is_empty() {
+            let any: Vec<(Occur, Box<dyn Query>)> = self
+                .text
+                .iter()
+                .map(|q| (Occur::Should, q.box_clone()))
+                .collect();
+            clauses.push((Occur::Must, Box::new(BooleanQuery::new(any))));
+        } else {
+            clauses.extend(self.text.iter().map(|q| (Occur::Must, q.box_clone())));
+        }
         clauses.extend(self.scope.iter().map(|q| filter(q.box_clone())));
         clauses.extend(
             self.filters
@@ -306,7 +322,11 @@ impl Index {
     /// bonus when the term is a whole word of the field; ties are broken by kind and id,
     /// so the order is the same on every run.
     pub fn search(&self, request: &SearchRequest) -> Result<SearchResults, SearchError> {
-        let terms = query_terms(&request.text);
+        let terms = if request.match_any {
+            query_terms(&crate::text::content_words(&request.text, MAX_TERMS).join(" "))
+        } else {
+            query_terms(&request.text)
+        };
         let plan = self.plan(&terms, request);
         let ranked = !plan.text.is_empty();
         let limit = request.limit.min(MAX_LIMIT);
@@ -421,6 +441,7 @@ impl Index {
             })
             .collect();
         Plan {
+            any: request.match_any,
             text,
             scope,
             filters,
@@ -537,5 +558,47 @@ mod tests {
         assert!(!eligible("アルミ"));
         assert!(!eligible("精密切削"));
         assert!(!eligible("iso9001"));
+    }
+}
+
+#[cfg(test)]
+mod match_any_tests {
+    #![allow(clippy::unwrap_used)]
+    use crate::{DocKind, Index, SearchDoc, SearchRequest};
+
+    fn company(id: i64, title: &str, body: &str) -> SearchDoc {
+        SearchDoc {
+            kind: DocKind::Company,
+            id,
+            title: title.into(),
+            body: body.into(),
+            public: true,
+            ..SearchDoc::default()
+        }
+    }
+
+    #[test]
+    fn a_need_described_in_sentences_finds_companies_sharing_any_of_its_words() {
+        let mut index = Index::in_memory().unwrap();
+        index
+            .rebuild(vec![
+                company(1, "高井田精工", "チタンの精密切削と医療機器部品"),
+                company(2, "布施製作所", "チタン部品の切削加工"),
+                company(3, "向島縫製", "ニットと布製品の縫製"),
+            ])
+            .unwrap();
+        let text = "低侵襲手術で使う鉗子の先端部品をチタン合金で試作したい。医療機器の実績がある会社を探しています。";
+        let strict = index.search(&SearchRequest::new(text)).unwrap();
+        assert_eq!(strict.total, 0, "a sentence as one AND query finds nothing");
+        let any = index
+            .search(&SearchRequest {
+                match_any: true,
+                ..SearchRequest::new(text)
+            })
+            .unwrap();
+        let ids: Vec<i64> = any.hits.iter().map(|h| h.id).collect();
+        assert_eq!(ids.first(), Some(&1), "most shared words first: {ids:?}");
+        assert!(ids.contains(&2));
+        assert!(!ids.contains(&3));
     }
 }

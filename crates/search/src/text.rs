@@ -277,6 +277,30 @@ fn term(chars: &[char], from: usize, position: usize, run_tail: bool) -> Term {
 /// Word terms of normalised (not yet folded) characters: the segmenter reads
 /// katakana as katakana, which it needs to find word edges; the words are folded
 /// afterwards.
+/// The content words of a text, in order, without repeats: the segmenter's words of
+/// two or more characters that are not only hiragana (particles, endings) and not
+/// only digits. At most `max`. What a "more like this" query searches for.
+pub(crate) fn content_words(text: &str, max: usize) -> Vec<String> {
+    let normal: String = normalize(text).chars.iter().collect();
+    let mut words: Vec<String> = Vec::new();
+    for word in tiniestsegmenter::tokenize(&normal) {
+        let chars: Vec<char> = word.chars().collect();
+        let hiragana = chars
+            .iter()
+            .all(|c| matches!(c, '\u{3041}'..='\u{309F}' | 'ー'));
+        let digits = chars.iter().all(|c| c.is_ascii_digit());
+        let content =
+            chars.len() >= 2 && !hiragana && !digits && chars.iter().all(|c| c.is_alphanumeric());
+        if content && !words.iter().any(|w| w == word) {
+            words.push(word.to_owned());
+            if words.len() == max {
+                break;
+            }
+        }
+    }
+    words
+}
+
 pub(crate) fn word_terms(normal: &[char]) -> Vec<Term> {
     let mut terms = Vec::with_capacity(normal.len() / 2 + 4);
     let mut position = 0;

@@ -35,6 +35,8 @@ pub struct User {
     pub role: Role,
     pub organisation_id: Option<i64>,
     pub organisation_name: String,
+    /// For company members: the company of the directory they speak for.
+    pub company_id: Option<i64>,
     pub must_change_password: bool,
 }
 
@@ -45,6 +47,7 @@ impl User {
             email: self.email.clone(),
             role: self.role,
             organisation_id: self.organisation_id,
+            company_id: self.company_id,
         }
     }
 }
@@ -55,8 +58,11 @@ pub struct NewUser {
     pub email: String,
     pub display_name: String,
     pub role: String,
-    /// Organisation key or Japanese name (`ota` or `大田区`).
+    /// Organisation key or Japanese name (`ota` or `大田区`). For company members it
+    /// may be empty: their organisation is the one that looks after their company.
     pub organisation: String,
+    /// For company members: the company's key or 法人番号.
+    pub company: String,
 }
 
 fn hash(password: &str) -> Result<String, StoreError> {
@@ -136,6 +142,7 @@ fn user_of(row: user::Model, organisation_name: String) -> User {
         role: Role::parse(&row.role).unwrap_or(Role::Company),
         organisation_id: row.organisation_id,
         organisation_name,
+        company_id: row.company_id,
         must_change_password: row.must_change_password,
     }
 }
@@ -179,8 +186,40 @@ pub async fn create_user(
         ));
     }
     let directory = organisations::directory(store).await?;
-    let organisation = directory.find_organisation(&new.organisation);
-    if organisation.is_none() {
+    let mut company_id = None;
+    let mut organisation = directory.find_organisation(&new.organisation);
+    match (role, new.company.trim()) {
+        (Some(Role::Company), "") => errors.push(Invalid::new(
+            "company",
+            "企業会員には企業（企業IDまたは法人番号）を指定してください。",
+        )),
+        (Some(Role::Company), key) => {
+            match crate::entity::company::Entity::find()
+                .filter(
+                    sea_orm::Condition::any()
+                        .add(crate::entity::company::Column::Key.eq(key))
+                        .add(crate::entity::company::Column::CorporateNumber.eq(key)),
+                )
+                .one(&store.db)
+                .await?
+            {
+                Some(company) => {
+                    company_id = Some(company.id);
+                    organisation = directory.organisation(company.owner_organisation_id);
+                }
+                None => errors.push(Invalid::new(
+                    "company",
+                    format!("企業「{key}」は企業ディレクトリに登録されていません。"),
+                )),
+            }
+        }
+        (_, "") => {}
+        (_, _) => errors.push(Invalid::new(
+            "company",
+            "企業を指定できるのは企業会員（company）のアカウントのみです。",
+        )),
+    }
+    if organisation.is_none() && company_id.is_none() {
         errors.push(Invalid::new(
             "organisation",
             format!("団体「{}」は登録されていません。", new.organisation.trim()),
@@ -216,6 +255,7 @@ pub async fn create_user(
         password_hash: Set(hash(&password)?),
         role: Set(role.code().to_owned()),
         organisation_id: Set(Some(organisation.id)),
+        company_id: Set(company_id),
         must_change_password: Set(true),
         created_at: Set(Utc::now()),
         ..Default::default()
@@ -260,6 +300,7 @@ pub async fn ensure_first_admin(store: &Store) -> Result<Option<(String, String)
             display_name: "協議会事務局（初期管理者）".into(),
             role: Role::Secretariat.code().into(),
             organisation: "council".into(),
+            company: String::new(),
         },
     )
     .await?;
@@ -324,6 +365,18 @@ pub async fn login(
 }
 
 /// The user behind a session.
+/// A user by e-mail address (the command line's `--as`).
+pub async fn find_by_email(store: &Store, email: &str) -> Result<Option<User>, StoreError> {
+    match user::Entity::find()
+        .filter(user::Column::Email.eq(email.trim().to_lowercase()))
+        .one(&store.db)
+        .await?
+    {
+        Some(row) => Ok(Some(to_user(store, row).await?)),
+        None => Ok(None),
+    }
+}
+
 pub async fn user_by_id(store: &Store, id: i64) -> Result<Option<User>, StoreError> {
     match user::Entity::find_by_id(id).one(&store.db).await? {
         Some(row) => Ok(Some(to_user(store, row).await?)),

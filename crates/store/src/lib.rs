@@ -10,14 +10,22 @@ pub mod accounts;
 pub mod activity;
 pub mod audit;
 pub mod catalogue;
+pub mod companies;
 mod entity;
 pub mod error;
 pub mod events;
+pub mod import;
+pub mod index;
+pub mod matching;
 pub mod migrate;
+pub mod negotiations;
 pub mod organisations;
+pub mod people;
+pub mod postings;
 pub mod registrations;
 pub mod report;
 pub mod seed;
+pub mod seed_directory;
 pub mod testing;
 
 use std::time::Duration;
@@ -84,6 +92,7 @@ impl Store {
         migrate::run(self).await?;
         let seeded = seed::load_if_empty(self).await?;
         seed::load_events_if_empty(self).await?;
+        seed_directory::load_if_empty(self).await?;
         Ok(seeded)
     }
 }

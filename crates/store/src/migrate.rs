@@ -18,6 +18,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "registrations",
         include_str!("../migrations/0003_registrations.sql"),
     ),
+    (
+        4,
+        "directory",
+        include_str!("../migrations/0004_directory.sql"),
+    ),
 ];
 
 /// Fills the type placeholders for the backend.

@@ -33,6 +33,8 @@ pub struct AppState {
     pub metrics: Arc<metrics::Metrics>,
     /// Feed bodies, rebuilt only after a change (see `pages::feeds::FeedCache`).
     pub feeds: Arc<pages::feeds::FeedCache>,
+    /// The directory's search index, following `changes`.
+    pub search: store::index::SearchIndex,
 }
 
 /// How the web layer is set up.
@@ -42,12 +44,15 @@ pub struct WebOptions {
     /// http://127.0.0.1 and http://localhost, so this stays on except for test
     /// clients that refuse them over plain HTTP.
     pub secure_cookies: bool,
+    /// Keep the search index in this directory instead of in memory.
+    pub index_dir: Option<std::path::PathBuf>,
 }
 
 impl Default for WebOptions {
     fn default() -> Self {
         WebOptions {
             secure_cookies: true,
+            index_dir: None,
         }
     }
 }
@@ -66,9 +71,13 @@ pub async fn app(store: Store, options: WebOptions) -> Result<Router, WebError> 
         .with_same_site(SameSite::Lax)
         .with_expiry(Expiry::OnInactivity(Duration::hours(8)));
     let state = AppState {
-        store,
+        store: store.clone(),
         metrics: Arc::new(metrics::Metrics::default()),
         feeds: Arc::new(pages::feeds::FeedCache::default()),
+        search: match &options.index_dir {
+            Some(dir) => store::index::SearchIndex::open(&store, dir).await?,
+            None => store::index::SearchIndex::in_memory(&store).await?,
+        },
     };
     let router = Router::new()
         .merge(pages::router())

@@ -1,6 +1,7 @@
 //! `renkei bench …`: the benchmark drivers. Each reads instance files from disk,
 //! calls a pure solver from `solve`, and prints what BENCHMARKS.md records.
 
+pub mod directory;
 pub mod fair;
 pub mod fjsp;
 
@@ -11,6 +12,10 @@ pub enum BenchCommand {
     Fair(fair::FairArgs),
     /// 仲間まわし router on a standard .fjs flexible job-shop instance.
     Fjsp(fjsp::FjspArgs),
+    /// The directory's Japanese full-text index on synthetic companies.
+    Search(directory::SearchArgs),
+    /// The match-ranking engine on synthetic candidates.
+    Matching(directory::MatchingArgs),
 }
 
 impl BenchCommand {
@@ -18,6 +23,8 @@ impl BenchCommand {
         match self {
             BenchCommand::Fair(args) => fair::run(args),
             BenchCommand::Fjsp(args) => fjsp::run(args),
+            BenchCommand::Search(args) => directory::search(args),
+            BenchCommand::Matching(args) => directory::matching(args),
         }
     }
 }

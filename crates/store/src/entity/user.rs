@@ -13,6 +13,7 @@ pub struct Model {
     pub role: String,
     pub organisation_id: Option<i64>,
     pub must_change_password: bool,
+    pub company_id: Option<i64>,
     pub created_at: ChronoDateTimeUtc,
 }
 

@@ -30,6 +30,7 @@ fn new_user(email: &str, role: &str, organisation: &str) -> NewUser {
         display_name: String::new(),
         role: role.into(),
         organisation: organisation.into(),
+        company: String::new(),
     }
 }
 
@@ -302,6 +303,7 @@ async fn an_ota_staff_edit_of_a_kpi_is_saved_and_audited_with_before_and_after()
             email: "admin".into(),
             role: Role::Secretariat,
             organisation_id: None,
+            company_id: None,
         };
         let (log, _) = store::audit::list(&store, &secretariat, &Default::default())
             .await

@@ -36,7 +36,7 @@ struct UsersPage {
     users: Vec<(String, String, String, &'static str, &'static str)>,
     organisations: Vec<(String, String)>,
     roles: Vec<(&'static str, &'static str)>,
-    input: (String, String, String, String),
+    input: (String, String, String, String, String),
     created: Option<(String, String)>,
     errors: Vec<String>,
 }
@@ -44,7 +44,7 @@ struct UsersPage {
 async fn users_page(
     state: &AppState,
     viewer: &Viewer,
-    input: (String, String, String, String),
+    input: (String, String, String, String, String),
     created: Option<(String, String)>,
     errors: Vec<String>,
 ) -> Result<UsersPage, WebError> {
@@ -86,7 +86,13 @@ async fn users(State(state): State<AppState>, viewer: Viewer) -> Result<UsersPag
     users_page(
         &state,
         &viewer,
-        (String::new(), String::new(), String::new(), "staff".into()),
+        (
+            String::new(),
+            String::new(),
+            String::new(),
+            "staff".into(),
+            String::new(),
+        ),
         None,
         Vec::new(),
     )
@@ -104,19 +110,27 @@ async fn create_user(
         display_name: form.get("display_name").to_owned(),
         role: form.get("role").to_owned(),
         organisation: form.get("organisation").to_owned(),
+        company: form.get("company").to_owned(),
     };
     let input = (
         new.email.clone(),
         new.display_name.clone(),
         new.organisation.clone(),
         new.role.clone(),
+        new.company.clone(),
     );
     match accounts::create_user(&state.store, Some(&actor), &new).await {
         Ok((user, password)) => {
             let page = users_page(
                 &state,
                 &viewer,
-                (String::new(), String::new(), String::new(), "staff".into()),
+                (
+                    String::new(),
+                    String::new(),
+                    String::new(),
+                    "staff".into(),
+                    String::new(),
+                ),
                 Some((user.email, password)),
                 Vec::new(),
             )

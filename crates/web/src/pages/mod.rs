@@ -2,10 +2,13 @@
 
 mod account;
 mod admin;
+pub(crate) mod companies;
 pub(crate) mod events;
 pub(crate) mod feeds;
 mod home;
 pub(crate) mod initiatives;
+mod needs;
+mod negotiations;
 mod publishing;
 mod registrations;
 
@@ -25,6 +28,9 @@ pub fn router() -> Router<AppState> {
         .merge(system::router())
         .merge(account::router())
         .merge(initiatives::router())
+        .merge(companies::router())
+        .merge(needs::router())
+        .merge(negotiations::router())
         .merge(events::router())
         .merge(feeds::router())
         .merge(registrations::router())
@@ -61,14 +67,23 @@ pub(crate) fn refill<T: axum::response::IntoResponse, L: std::fmt::Display>(
     label: impl Fn(&str) -> L,
     render: impl FnOnce(Vec<String>) -> Result<T, crate::WebError>,
 ) -> Result<axum::response::Response, crate::WebError> {
-    use axum::http::StatusCode;
     use axum::response::IntoResponse;
+    let (status, errors) = form_errors(error, label)?;
+    Ok((status, render(errors)?).into_response())
+}
+
+/// The status and the lines of a form's error summary for a refused change, or the
+/// error itself when it is not the user's to fix.
+pub(crate) fn form_errors<L: std::fmt::Display>(
+    error: store::StoreError,
+    label: impl Fn(&str) -> L,
+) -> Result<(axum::http::StatusCode, Vec<String>), crate::WebError> {
+    use axum::http::StatusCode;
     use store::StoreError;
-    let (status, errors) = match error {
+    Ok(match error {
         StoreError::Invalid(errors) => (StatusCode::UNPROCESSABLE_ENTITY, messages(&errors, label)),
         StoreError::Conflict(message) => (StatusCode::CONFLICT, vec![message]),
         StoreError::Forbidden { reason } => (StatusCode::FORBIDDEN, vec![reason]),
         other => return Err(other.into()),
-    };
-    Ok((status, render(errors)?).into_response())
+    })
 }

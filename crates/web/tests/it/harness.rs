@@ -18,6 +18,7 @@ impl TestApp {
             backend,
             web::WebOptions {
                 secure_cookies: false,
+                index_dir: None,
             },
         )
         .await

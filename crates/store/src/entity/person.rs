@@ -1,0 +1,28 @@
+//! The `people` table.
+
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+#[sea_orm(table_name = "people")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    pub key: String,
+    pub kind: String,
+    pub name: String,
+    pub kana: String,
+    pub affiliation: String,
+    pub city_id: Option<i64>,
+    pub owner_organisation_id: i64,
+    pub profile: String,
+    pub email: String,
+    pub phone: String,
+    pub public: bool,
+    pub created_at: ChronoDateTimeUtc,
+    pub updated_at: ChronoDateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}
