@@ -9,11 +9,10 @@ use std::time::Instant;
 
 use anyhow::{Context, bail};
 use clap::{Subcommand, ValueEnum};
-use domain::directory::CompanyDraft;
 use import::Encoding;
 use indicatif::{ProgressBar, ProgressStyle};
 use store::Store;
-use store::import::{ImportStats, ListCompany};
+use store::import::ImportStats;
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
 pub enum EncodingArg {
@@ -78,8 +77,6 @@ pub enum ImportCommand {
     },
 }
 
-const BATCH: usize = 1000;
-
 fn spinner(what: &str) -> ProgressBar {
     let bar = ProgressBar::new_spinner();
     bar.set_style(
@@ -92,7 +89,7 @@ fn spinner(what: &str) -> ProgressBar {
 
 /// Refused rows, written as CSV with a BOM so that Excel opens them.
 struct Rejected {
-    rows: Vec<(u64, String, String)>,
+    rows: Vec<store::import::RejectedRow>,
 }
 
 impl Rejected {
@@ -104,8 +101,8 @@ impl Rejected {
         out.write_all(&[0xEF, 0xBB, 0xBF])?;
         let mut writer = csv::Writer::from_writer(out);
         writer.write_record(["行", "理由コード", "理由"])?;
-        for (line, code, reason) in &self.rows {
-            writer.write_record([line.to_string(), code.clone(), reason.clone()])?;
+        for row in &self.rows {
+            writer.write_record([row.line.to_string(), row.code.clone(), row.reason.clone()])?;
         }
         writer.flush()?;
         eprintln!("取り込めなかった行を {} に書き出しました。", path.display());
@@ -117,8 +114,8 @@ impl Rejected {
             return;
         }
         eprintln!("取り込めなかった行: {}行（先頭の5行）", self.rows.len());
-        for (line, _, reason) in self.rows.iter().take(5) {
-            eprintln!("  {line}行目: {reason}");
+        for row in self.rows.iter().take(5) {
+            eprintln!("  {}行目: {}", row.line, row.reason);
         }
     }
 }
@@ -147,37 +144,10 @@ pub async fn run(store: &Store, command: &ImportCommand) -> anyhow::Result<()> {
             let reader = import::nta::Reader::open(file, encoding.encoding())
                 .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
             let bar = spinner("法人番号データを取込中");
-            let mut stats = ImportStats::default();
-            let mut rejected = Rejected { rows: Vec::new() };
-            let mut batch = Vec::with_capacity(BATCH);
-            for row in reader {
-                bar.inc(1);
-                match row {
-                    Ok(record) => {
-                        if let Some(company) = store::import::from_nta(&record) {
-                            batch.push(company);
-                        }
-                    }
-                    Err(error) => {
-                        let fatal = error.is_fatal();
-                        rejected.rows.push((
-                            error.line,
-                            error.code().to_owned(),
-                            error.to_string(),
-                        ));
-                        if fatal {
-                            break;
-                        }
-                    }
-                }
-                if batch.len() == BATCH {
-                    stats.add(&store::import::upsert_nta(store, &batch, *all_cities).await?);
-                    batch.clear();
-                }
-            }
-            if !batch.is_empty() {
-                stats.add(&store::import::upsert_nta(store, &batch, *all_cities).await?);
-            }
+            let (stats, rows) =
+                store::import::run_nta(store, reader, *all_cities, |read| bar.set_position(read))
+                    .await?;
+            let rejected = Rejected { rows };
             bar.finish_and_clear();
             print_stats(&stats, started.elapsed().as_secs_f64());
             rejected.summary();
@@ -192,44 +162,13 @@ pub async fn run(store: &Store, command: &ImportCommand) -> anyhow::Result<()> {
                 })?
                 .actor();
             let directory = store::organisations::directory(store).await?;
-            let keys: Vec<&str> = directory.cities.iter().map(|c| c.key.as_str()).collect();
             let reader = import::list::open(file, import::list::ListFormat::Auto)
                 .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
             if !reader.unknown_headers().is_empty() {
                 eprintln!("使われない列: {}", reader.unknown_headers().join("、"));
             }
-            let mut rows = Vec::new();
-            let mut rejected = Rejected { rows: Vec::new() };
-            for row in reader {
-                match row {
-                    Ok(row) => {
-                        let (input, unknown) = store::import::from_list(&row, &directory);
-                        for item in unknown {
-                            rejected.rows.push((row.line, "warning".into(), format!("「{item}」は分類にないため取り込みませんでした（行は取り込み済み）。")));
-                        }
-                        match CompanyDraft::parse(&input, &keys, 2100) {
-                            Ok(draft) => rows.push(ListCompany {
-                                line: row.line,
-                                draft,
-                            }),
-                            Err(errors) => rejected.rows.push((
-                                row.line,
-                                "invalid".into(),
-                                errors
-                                    .iter()
-                                    .map(|e| e.reason.clone())
-                                    .collect::<Vec<_>>()
-                                    .join(" "),
-                            )),
-                        }
-                    }
-                    Err(error) => {
-                        rejected
-                            .rows
-                            .push((error.line, error.code().to_owned(), error.to_string()))
-                    }
-                }
-            }
+            let (rows, rejected) = store::import::prepare_list(reader, &directory, 2100);
+            let rejected = Rejected { rows: rejected };
             let stats = store::import::upsert_list(store, &actor, &rows).await?;
             print_stats(&stats, started.elapsed().as_secs_f64());
             rejected.summary();

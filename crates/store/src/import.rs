@@ -380,3 +380,106 @@ pub fn from_list(
     };
     (input, unknown)
 }
+
+/// A row an import refused (or imported with a warning), for the report.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RejectedRow {
+    pub line: u64,
+    /// Stable code: the reader's (`check_digit`, `column_count`, …), `invalid` for a
+    /// row the domain refused, `warning` for a row imported without some value.
+    pub code: String,
+    pub reason: String,
+}
+
+/// Rows per transaction of an NTA import.
+pub const NTA_BATCH: usize = 1000;
+
+/// Streams an NTA file into the directory in batches; `progress(rows_read)` after
+/// each batch. A fatal read error stops the import after what was read.
+pub async fn run_nta<R: std::io::Read + std::io::Seek>(
+    store: &Store,
+    reader: import::nta::Reader<R>,
+    all_cities: bool,
+    progress: impl Fn(u64),
+) -> Result<(ImportStats, Vec<RejectedRow>), StoreError> {
+    let mut stats = ImportStats::default();
+    let mut rejected = Vec::new();
+    let mut batch = Vec::with_capacity(NTA_BATCH);
+    let mut read = 0u64;
+    for row in reader {
+        read += 1;
+        match row {
+            Ok(record) => batch.extend(from_nta(&record)),
+            Err(error) => {
+                let fatal = error.is_fatal();
+                rejected.push(RejectedRow {
+                    line: error.line,
+                    code: error.code().to_owned(),
+                    reason: error.to_string(),
+                });
+                if fatal {
+                    break;
+                }
+            }
+        }
+        if batch.len() == NTA_BATCH {
+            stats.add(&upsert_nta(store, &batch, all_cities).await?);
+            batch.clear();
+            progress(read);
+        }
+    }
+    if !batch.is_empty() {
+        stats.add(&upsert_nta(store, &batch, all_cities).await?);
+    }
+    progress(read);
+    Ok((stats, rejected))
+}
+
+/// Reads a staff list into drafts the domain accepts, and the rows it refused (or
+/// imported without an unknown capability) with reasons.
+pub fn prepare_list(
+    reader: import::list::Reader<'_>,
+    directory: &Directory,
+    this_year: i32,
+) -> (Vec<ListCompany>, Vec<RejectedRow>) {
+    let keys: Vec<&str> = directory.cities.iter().map(|c| c.key.as_str()).collect();
+    let mut rows = Vec::new();
+    let mut rejected = Vec::new();
+    for row in reader {
+        match row {
+            Ok(row) => {
+                let (input, unknown) = from_list(&row, directory);
+                for item in unknown {
+                    rejected.push(RejectedRow {
+                        line: row.line,
+                        code: "warning".into(),
+                        reason: format!(
+                            "「{item}」は分類にないため、この項目だけ取り込みませんでした。"
+                        ),
+                    });
+                }
+                match CompanyDraft::parse(&input, &keys, this_year) {
+                    Ok(draft) => rows.push(ListCompany {
+                        line: row.line,
+                        draft,
+                    }),
+                    Err(errors) => rejected.push(RejectedRow {
+                        line: row.line,
+                        code: "invalid".into(),
+                        reason: errors
+                            .iter()
+                            .map(|e| e.reason.clone())
+                            .collect::<Vec<_>>()
+                            .join(" "),
+                    }),
+                }
+            }
+            Err(error) => rejected.push(RejectedRow {
+                line: error.line,
+                code: error.code().to_owned(),
+                reason: error.to_string(),
+            }),
+        }
+    }
+    (rows, rejected)
+}
