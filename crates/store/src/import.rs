@@ -394,22 +394,22 @@ pub struct RejectedRow {
 /// Rows per transaction of an NTA import.
 pub const NTA_BATCH: usize = 1000;
 
-/// Streams an NTA file into the directory in batches; `progress(rows_read)` after
-/// each batch. A fatal read error stops the import after what was read.
-pub async fn run_nta<R: std::io::Read + std::io::Seek>(
-    store: &Store,
-    reader: import::nta::Reader<R>,
-    all_cities: bool,
-    progress: impl Fn(u64),
-) -> Result<(ImportStats, Vec<RejectedRow>), StoreError> {
-    let mut stats = ImportStats::default();
+/// Reads up to `max` rows of an NTA file: the companies to upsert, the refused rows,
+/// and whether the file is finished (its end, or an error nothing can follow).
+pub fn read_nta_chunk<R: std::io::Read + std::io::Seek>(
+    reader: &mut import::nta::Reader<R>,
+    max: usize,
+) -> (Vec<NtaCompany>, Vec<RejectedRow>, u64, bool) {
+    let mut companies = Vec::new();
     let mut rejected = Vec::new();
-    let mut batch = Vec::with_capacity(NTA_BATCH);
     let mut read = 0u64;
-    for row in reader {
+    while companies.len() < max {
+        let Some(row) = reader.next() else {
+            return (companies, rejected, read, true);
+        };
         read += 1;
         match row {
-            Ok(record) => batch.extend(from_nta(&record)),
+            Ok(record) => companies.extend(from_nta(&record)),
             Err(error) => {
                 let fatal = error.is_fatal();
                 rejected.push(RejectedRow {
@@ -418,21 +418,37 @@ pub async fn run_nta<R: std::io::Read + std::io::Seek>(
                     reason: error.to_string(),
                 });
                 if fatal {
-                    break;
+                    return (companies, rejected, read, true);
                 }
             }
         }
-        if batch.len() == NTA_BATCH {
+    }
+    (companies, rejected, read, false)
+}
+
+/// Streams an NTA file into the directory in batches of [`NTA_BATCH`], calling
+/// `progress(rows_read)` after each. A fatal read error stops after what was read.
+pub async fn run_nta<R: std::io::Read + std::io::Seek>(
+    store: &Store,
+    mut reader: import::nta::Reader<R>,
+    all_cities: bool,
+    progress: impl Fn(u64),
+) -> Result<(ImportStats, Vec<RejectedRow>), StoreError> {
+    let mut stats = ImportStats::default();
+    let mut rejected = Vec::new();
+    let mut read = 0;
+    loop {
+        let (batch, refused, rows, done) = read_nta_chunk(&mut reader, NTA_BATCH);
+        read += rows;
+        rejected.extend(refused);
+        if !batch.is_empty() {
             stats.add(&upsert_nta(store, &batch, all_cities).await?);
-            batch.clear();
-            progress(read);
+        }
+        progress(read);
+        if done {
+            return Ok((stats, rejected));
         }
     }
-    if !batch.is_empty() {
-        stats.add(&upsert_nta(store, &batch, all_cities).await?);
-    }
-    progress(read);
-    Ok((stats, rejected))
 }
 
 /// Reads a staff list into drafts the domain accepts, and the rows it refused (or

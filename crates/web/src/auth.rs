@@ -250,6 +250,28 @@ pub async fn csrf_guard(request: Request, next: Next) -> Response {
         );
     }
 
+    // File uploads (multipart) carry the token in the form's action URL, so that
+    // the guard need not buffer and parse the upload.
+    let multipart = request
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("multipart/form-data"));
+    if multipart {
+        let query = request.uri().query().unwrap_or("");
+        let given = form_urlencoded::parse(query.as_bytes())
+            .find(|(name, _)| name == CSRF_FIELD)
+            .map(|(_, value)| value.into_owned())
+            .unwrap_or_default();
+        if matches(&given) {
+            return next.run(request).await;
+        }
+        return WebError::BadRequest(
+            "送信の確認ができませんでした。ページを読み込み直してから、もう一度ファイルを選んで送信してください。".into(),
+        )
+        .into_response();
+    }
+
     let (parts, body) = request.into_parts();
     let bytes = match to_bytes(body, 2 * 1024 * 1024).await {
         Ok(bytes) => bytes,

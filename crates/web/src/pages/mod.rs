@@ -3,6 +3,7 @@
 mod account;
 mod admin;
 pub(crate) mod companies;
+mod company_import;
 pub(crate) mod events;
 pub(crate) mod feeds;
 mod home;
@@ -28,6 +29,7 @@ pub fn router() -> Router<AppState> {
         .merge(system::router())
         .merge(account::router())
         .merge(initiatives::router())
+        .merge(company_import::router())
         .merge(companies::router())
         .merge(needs::router())
         .merge(negotiations::router())
