@@ -1,0 +1,369 @@
+//! The company directory, needs and negotiations over HTTP, as their users meet them:
+//! the public searches in Japanese with facets and never sees private fields; 大田区
+//! staff edit their city's companies (and not 墨田区's) and the search follows at
+//! once; a company member edits its own profile; a need's page ranks candidates with
+//! reasons, a proposal becomes a negotiation whose steps reach the dashboard; staff
+//! import a list file and read the report of refused rows.
+
+use reqwest::StatusCode;
+use reqwest::multipart::{Form, Part};
+
+use crate::harness::{TestApp, between, meta_csrf, on_each_backend};
+
+async fn company_member(
+    app: &TestApp,
+    admin: &reqwest::Client,
+    email: &str,
+    company: &str,
+) -> reqwest::Client {
+    let response = app
+        .post_form(
+            admin,
+            "/admin/users",
+            &[
+                ("email", email),
+                ("display_name", ""),
+                ("organisation", ""),
+                ("role", "company"),
+                ("company", company),
+            ],
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let page = response.text().await.unwrap();
+    let one_time =
+        between(&page, "<p class=\"password\"><code>", "</code>").expect("password shown");
+    app.sign_in_first_time(email, &one_time, "member-password-2026")
+        .await
+}
+
+#[tokio::test]
+async fn the_public_searches_the_directory_in_japanese_without_seeing_private_fields() {
+    on_each_backend(|app| async move {
+        let public = app.client();
+        let cutting = app.text(&public, "/companies?q=%E5%88%87%E5%89%8A").await; // 切削
+        assert!(cutting.contains("社</span>"), "a count is shown");
+        assert!(cutting.contains("<mark>切削</mark>"), "matches are marked");
+
+        // Half-width katakana finds what is written in full width.
+        let titanium = app
+            .text(&public, "/companies?q=%EF%BE%81%EF%BE%80%EF%BE%9D")
+            .await; // ﾁﾀﾝ
+        assert!(
+            titanium.contains("東大阪市"),
+            "titanium cutters of 東大阪市"
+        );
+
+        // A facet narrows the list; its link is offered with a count.
+        let plating = app.text(&public, "/companies?process=plating").await;
+        assert!(
+            plating.contains("aria-current=\"true\""),
+            "the chosen facet is marked"
+        );
+        assert!(plating.contains("めっき"));
+        assert!(
+            !plating.contains("株式会社押上技研"),
+            "a leather workshop is not a plater"
+        );
+
+        // The private company of 大田区 is neither listed nor readable.
+        let all = app.text(&public, "/companies?city=ota").await;
+        assert!(all.contains("有限会社羽田精工"));
+        assert!(!all.contains("東糀谷工業株式会社"));
+        let hidden = app.get(&public, "/companies/ota-10").await;
+        assert_eq!(hidden.status(), StatusCode::NOT_FOUND);
+
+        let profile = app.text(&public, "/companies/ota-03").await;
+        assert!(profile.contains("有限会社羽田精工"));
+        assert!(
+            !profile.contains("非公開情報"),
+            "no private section for the public"
+        );
+        assert!(!profile.contains("従業員数"));
+
+        // Exports follow the same rule.
+        let csv = app.get(&public, "/companies.csv?city=ota").await;
+        assert_eq!(csv.status(), StatusCode::OK);
+        let body = csv.text().await.unwrap();
+        assert!(body.contains("有限会社羽田精工"));
+        assert!(!body.contains("東糀谷工業株式会社"));
+
+        // Nonsense in the query is a page, not an error.
+        let odd = app
+            .get(
+                &public,
+                "/companies?q=%22%29%28OR%3A-&process=%3Cscript%3E&page=-3",
+            )
+            .await;
+        assert_eq!(odd.status(), StatusCode::OK);
+        assert!(!odd.text().await.unwrap().contains("<script>"));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn ota_staff_edit_their_companies_and_the_search_follows() {
+    on_each_backend(|app| async move {
+        let admin = app.admin().await;
+        let ota = app.staff(&admin, "suzuki@city.ota.example.jp", "ota").await;
+        let sumida = app
+            .staff(&admin, "sato@city.sumida.example.jp", "sumida")
+            .await;
+
+        // Staff of the city see the private company and its private fields.
+        let private = app.text(&ota, "/companies/ota-10").await;
+        assert!(private.contains("非公開情報"));
+        assert!(private.contains("従業員数"));
+
+        let form = app.text(&ota, "/companies/ota-03/edit").await;
+        assert!(form.contains("value=\"有限会社羽田精工\""));
+        let fields = [
+            ("name", "有限会社羽田精密工業"),
+            ("kana", "ﾊﾈﾀﾞｾｲﾐﾂｺｳｷﾞｮｳ"),
+            ("city", "ota"),
+            ("industry", "24"),
+            ("employees", "１８"),
+            ("founded_year", "1969"),
+            ("capabilities", "cutting"),
+            ("capabilities", "titanium"),
+            ("public", "1"),
+        ];
+        let saved = app.post_form(&ota, "/companies/ota-03/edit", &fields).await;
+        assert_eq!(saved.status(), StatusCode::SEE_OTHER);
+        let found = app
+            .text(
+                &app.client(),
+                "/companies?q=%E7%BE%BD%E7%94%B0%E7%B2%BE%E5%AF%86",
+            ) // 羽田精密
+            .await;
+        assert!(
+            found.contains("有限会社羽田精密工業"),
+            "the new name is searchable at once"
+        );
+        let profile = app.text(&ota, "/companies/ota-03").await;
+        assert!(
+            profile.contains("ハネダセイミツコウギョウ"),
+            "half-width kana stored as katakana"
+        );
+        assert!(profile.contains("18人"));
+
+        // Bad input: every problem listed, what was typed kept.
+        let bad = app
+            .post_form(
+                &ota,
+                "/companies/ota-03/edit",
+                &[
+                    ("name", "有限会社羽田精密工業"),
+                    ("kana", "hane"),
+                    ("founded_year", "2999"),
+                    ("url", "javascript:alert(1)"),
+                ],
+            )
+            .await;
+        assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let page = bad.text().await.unwrap();
+        assert!(page.contains("フリガナ：フリガナはカタカナで入力してください"));
+        assert!(page.contains("設立年："));
+        assert!(page.contains("ホームページ："));
+        assert!(page.contains("value=\"2999\""), "typed values are kept");
+
+        // 墨田区 staff may read the public profile but not change it.
+        let refused = app.get(&sumida, "/companies/ota-03/edit").await;
+        assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+        let refused = app
+            .post_form(&sumida, "/companies/ota-03/edit", &fields)
+            .await;
+        assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+        // …nor create a company in 大田区.
+        let refused = app
+            .post_form(
+                &sumida,
+                "/companies",
+                &[("name", "株式会社テスト"), ("city", "ota")],
+            )
+            .await;
+        assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+
+        // The change is in the audit log with before and after.
+        let log = app.text(&admin, "/admin/audit").await;
+        assert!(log.contains("企業「有限会社羽田精密工業」の情報を更新"));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_company_member_keeps_its_own_profile_and_posts_a_need_answered_by_other_cities() {
+    on_each_backend(|app| async move {
+        let admin = app.admin().await;
+        let member = company_member(&app, &admin, "info@haneda.example.jp", "ota-03").await;
+
+        let own = app.text(&member, "/companies/ota-03/edit").await;
+        assert!(
+            !own.contains("staff_note"),
+            "members do not see the staff note"
+        );
+        let saved = app
+            .post_form(
+                &member,
+                "/companies/ota-03/edit",
+                &[
+                    ("name", "有限会社羽田精工"),
+                    ("kana", "ハネダセイコウ"),
+                    ("city", "ota"),
+                    ("description", "5軸加工で難削材の試作に対応。"),
+                    ("public", "1"),
+                ],
+            )
+            .await;
+        assert_eq!(saved.status(), StatusCode::SEE_OTHER);
+        let other = app.get(&member, "/companies/ota-01/edit").await;
+        assert_eq!(other.status(), StatusCode::FORBIDDEN);
+
+        // The member posts a need for its company.
+        let posted = app
+            .post_form(
+                &member,
+                "/needs",
+                &[
+                    ("side", "need"),
+                    ("kind", "business"),
+                    ("title", "アルミ部品の硬質アルマイト処理"),
+                    (
+                        "body",
+                        "月200個のアルミ切削部品に硬質アルマイトをかけられる会社を探しています。",
+                    ),
+                    ("capabilities", "plating"),
+                    ("capabilities", "aluminium"),
+                    ("prefer_other_cities", "1"),
+                    ("public", "1"),
+                ],
+            )
+            .await;
+        assert_eq!(posted.status(), StatusCode::SEE_OTHER);
+        let location = posted.headers()["location"].to_str().unwrap().to_owned();
+        let need = app.text(&member, &location).await;
+        assert!(need.contains("マッチング候補"));
+        assert!(need.contains("工程が一致: めっき"), "reasons are shown");
+        assert!(need.contains("商談を提案する"));
+        assert!(
+            !need.contains("ota-03\""),
+            "its own company is not a candidate"
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_proposed_match_becomes_a_negotiation_that_reaches_the_dashboard() {
+    on_each_backend(|app| async move {
+        let admin = app.admin().await;
+        let ota = app.staff(&admin, "suzuki@city.ota.example.jp", "ota").await;
+        let before = app.text(&app.client(), "/negotiations/dashboard?fy=2026").await;
+        assert!(before.contains("マッチング実績"));
+
+        let posted = app
+            .post_form(
+                &ota,
+                "/needs",
+                &[
+                    ("side", "need"),
+                    ("kind", "seeds"),
+                    ("poster_name", "大田区の病院（例）"),
+                    ("title", "チタン製の手術器具部品の試作"),
+                    ("body", "チタンの精密切削ができ、医療機器の品質管理（ISO 13485）がある企業を探しています。"),
+                    ("capabilities", "cutting"),
+                    ("capabilities", "titanium"),
+                    ("capabilities", "iso13485"),
+                    ("prefer_other_cities", "1"),
+                    ("public", "1"),
+                ],
+            )
+            .await;
+        assert_eq!(posted.status(), StatusCode::SEE_OTHER);
+        let location = posted.headers()["location"].to_str().unwrap().to_owned();
+        let need = app.text(&ota, &location).await;
+        let first = between(&need, "name=\"candidate\" value=\"", "\"").expect("a candidate");
+        assert!(first.starts_with("company:higashiosaka-"), "the 東大阪市 medical cutter first: {first}");
+        assert!(need.contains("必須の認証 ISO 13485 を保有"));
+
+        let key = location.trim_start_matches("/needs/").trim_end_matches("?done=created");
+        let proposed = app
+            .post_form(&ota, &format!("/needs/{key}/propose"), &[("candidate", &first)])
+            .await;
+        assert_eq!(proposed.status(), StatusCode::SEE_OTHER);
+        let negotiation = proposed.headers()["location"].to_str().unwrap().to_owned();
+        let negotiation = negotiation.trim_end_matches("?done=created");
+        let page = app.text(&ota, negotiation).await;
+        assert!(page.contains("マッチング提案"));
+
+        let tokyo = (chrono::Utc::now() + chrono::Duration::hours(9)).date_naive();
+        let today = tokyo.to_string();
+        for stage in ["accepted", "prototype"] {
+            let step = app
+                .post_form(&ota, &format!("{negotiation}/steps"), &[("stage", stage), ("on_date", &today), ("note", "")])
+                .await;
+            assert_eq!(step.status(), StatusCode::SEE_OTHER, "{stage}");
+        }
+        // Back to a meeting after a prototype: refused, typed values kept.
+        let back = app
+            .post_form(&ota, &format!("{negotiation}/steps"), &[("stage", "meeting"), ("on_date", &today), ("note", "戻したい")])
+            .await;
+        assert_eq!(back.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(back.text().await.unwrap().contains("戻したい"));
+
+        let fy = {
+            use chrono::Datelike;
+            if tokyo.month() >= 4 { tokyo.year() } else { tokyo.year() - 1 }
+        };
+        let dashboard = app.text(&app.client(), &format!("/negotiations/dashboard?fy={fy}")).await;
+        let row = between(&dashboard, "<th scope=\"row\">大田区</th>", "</tr>").unwrap();
+        assert_eq!(row.matches("<td>1</td>").count() >= 3, true, "match, negotiation and prototype counted: {row}");
+
+        // The document's figures are on the FY2016 dashboard.
+        let fy2016 = app.text(&app.client(), "/negotiations/dashboard?fy=2016").await;
+        let kawaguchi = between(&fy2016, "<th scope=\"row\">川口市</th>", "</tr>").unwrap();
+        assert!(kawaguchi.starts_with("<td>58</td><td>58</td>"), "延べ58商談: {kawaguchi}");
+        let sumida = between(&fy2016, "<th scope=\"row\">墨田区</th>", "</tr>").unwrap();
+        assert!(sumida.starts_with("<td>21</td>"), "マッチング21件: {sumida}");
+        assert!(sumida.contains("<td>5</td>"), "うち5件が試作: {sumida}");
+
+        // Anonymous visitors see the figures, not the negotiations.
+        let anonymous = app.get(&app.client(), negotiation).await;
+        assert_ne!(anonymous.status(), StatusCode::OK);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn staff_import_a_company_list_and_read_the_refused_rows() {
+    on_each_backend(|app| async move {
+        let admin = app.admin().await;
+        let ota = app.staff(&admin, "suzuki@city.ota.example.jp", "ota").await;
+        let page = app.text(&ota, "/companies/import").await;
+        let token = meta_csrf(&page);
+        let csv = "会社名,フリガナ,市区町村,工程,認証\n株式会社蒲田ミクロ,カマタミクロ,大田区,切削、研磨,ISO9001\n,ナナシ,大田区,切削,\n株式会社六郷レーザー,ロクゴウレーザー,大田区,レーザー溶接、謎加工,\n";
+        let form = Form::new()
+            .text("kind", "list")
+            .part("file", Part::bytes(csv.as_bytes().to_vec()).file_name("list.csv"));
+        let response = ota
+            .post(app.url(&format!("/companies/import?csrf_token={token}")))
+            .multipart(form)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+        let report = response.text().await.unwrap();
+        assert!(report.contains("<dt>新規登録</dt><dd>2社</dd>"), "{report}");
+        assert!(report.contains("謎加工"), "unknown capability reported");
+        let found = app.text(&ota, "/companies?q=%E3%83%9F%E3%82%AF%E3%83%AD").await; // ミクロ
+        assert!(found.contains("株式会社蒲田ミクロ"));
+
+        // Without the token nothing is imported.
+        let form = Form::new()
+            .text("kind", "list")
+            .part("file", Part::bytes(csv.as_bytes().to_vec()).file_name("list.csv"));
+        let refused = ota.post(app.url("/companies/import")).multipart(form).send().await.unwrap();
+        assert_eq!(refused.status(), StatusCode::BAD_REQUEST);
+    })
+    .await;
+}
