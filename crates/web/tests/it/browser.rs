@@ -311,3 +311,79 @@ async fn a_clerk_signs_in_edits_a_kpi_and_finds_it_in_the_report_with_no_accessi
     );
     browser.close().await.unwrap();
 }
+
+#[tokio::test]
+async fn the_directory_needs_and_negotiations_pages_have_no_accessibility_violations() {
+    let in_ci = std::env::var("CI").is_ok_and(|v| v == "true");
+    let (Some(axe), Some((_driver, browser))) = (axe_source(), start_browser().await) else {
+        assert!(
+            !in_ci,
+            "CI must run the browser test: install chromium, chromium-driver and `npm ci` for axe-core"
+        );
+        eprintln!(
+            "browser test skipped: needs {CHROMEDRIVER}, {CHROMIUM} and node_modules/axe-core (npm ci)"
+        );
+        return;
+    };
+    let app = TestApp::spawn_with(store::Backend::Sqlite, web::WebOptions::default()).await;
+    for path in [
+        "/companies",
+        "/companies?q=%E5%88%87%E5%89%8A&process=cutting",
+        "/companies/higashiosaka-01",
+        "/needs",
+        "/needs/need-1",
+        "/negotiations/dashboard?fy=2016",
+    ] {
+        visit(&browser, &axe, &app, path).await;
+    }
+
+    browser.goto(&app.url("/login")).await.unwrap();
+    fill(&browser, "#email", "admin@renkei.local").await;
+    fill(&browser, "#password", &app.admin_password).await;
+    submit(&browser, "form[action='/login'] button[type=submit]").await;
+    page_showing(&browser, "初回ログインです").await;
+    fill(&browser, "#current_password", &app.admin_password).await;
+    fill(&browser, "#new_password", "council-secretariat-2026").await;
+    submit(
+        &browser,
+        "form[action='/account/password'] button[type=submit]",
+    )
+    .await;
+    page_showing(&browser, "パスワードを変更しました").await;
+
+    for path in [
+        "/companies/ota-10",
+        "/companies/new",
+        "/companies/ota-03/edit",
+        "/companies/import",
+        "/needs/new",
+        "/negotiations",
+        "/negotiations/seed-001",
+    ] {
+        visit(&browser, &axe, &app, path).await;
+    }
+
+    // The secretariat sees ranked candidates with their reasons, and proposes one.
+    visit(&browser, &axe, &app, "/needs/need-1").await;
+    let page = page_showing(&browser, "マッチング候補").await;
+    assert!(
+        page.contains("必須の認証 ISO 13485 を保有"),
+        "reasons shown"
+    );
+    submit(
+        &browser,
+        "form[action='/needs/need-1/propose'] button[type=submit]",
+    )
+    .await;
+    page_showing(&browser, "次の段階を記録する").await;
+    assert_accessible(&browser, &axe, "a new negotiation").await;
+
+    // A company form with errors keeps what was typed and stays accessible.
+    visit(&browser, &axe, &app, "/companies/ota-03/edit").await;
+    fill(&browser, "#kana", "haneda").await;
+    fill(&browser, "#description", "説明は残る").await;
+    submit(&browser, "form.stack button[type=submit]").await;
+    let page = page_showing(&browser, "フリガナはカタカナで").await;
+    assert!(page.contains("説明は残る"));
+    assert_accessible(&browser, &axe, "company form with errors").await;
+}
