@@ -484,3 +484,82 @@ pub async fn figures(
     }
     Ok((per_city, total))
 }
+
+/// The labels under which the figures are written into an initiative's KPIs.
+pub const KPI_LABELS: [&str; 4] = ["マッチング件数", "商談件数", "試作件数", "受注・契約件数"];
+
+/// Writes an organisation's figures of fiscal year `fy` into the KPIs of one of its
+/// initiatives (the year's entry, created as a result if missing): a KPI with the
+/// same label is updated, others are kept. Goes through the catalogue, so the
+/// change is authorised and audited like a typed one. Returns the figures written.
+pub async fn feed_kpis(
+    store: &Store,
+    actor: &Actor,
+    initiative_key: &str,
+    fy: FiscalYear,
+) -> Result<Figures, StoreError> {
+    use domain::catalogue::{EntryDraft, KpiDraft};
+    use domain::{EntryStatus, KpiValue};
+
+    let initiative = crate::catalogue::get(store, initiative_key).await?;
+    if !actor.may_edit_catalogue_of(initiative.organisation.id) {
+        return Err(StoreError::forbidden(format!(
+            "{}の施策には反映できません。",
+            initiative.organisation.name
+        )));
+    }
+    let mut figures = Figures::default();
+    for n in load(&store.db, None).await?.iter().filter(|n| {
+        n.owner.id == initiative.organisation.id && FiscalYear::containing(n.started_on) == fy
+    }) {
+        figures.add(n);
+    }
+    let values = [
+        figures.matches,
+        figures.negotiations,
+        figures.prototypes,
+        figures.orders,
+    ];
+    let today = chrono::Utc::now().date_naive();
+    let note = format!("商談記録から集計（{today}）");
+    let current = initiative.entry(fy).cloned();
+    let mut kpis: Vec<KpiDraft> = current
+        .as_ref()
+        .map(|e| {
+            e.kpis
+                .iter()
+                .map(|k| KpiDraft {
+                    label: k.label.clone(),
+                    value: k.value,
+                    unit: k.unit.clone(),
+                    note: k.note.clone(),
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    for (label, value) in KPI_LABELS.iter().zip(values) {
+        let value = KpiValue::new(value as f64)?;
+        match kpis.iter_mut().find(|k| k.label == *label) {
+            Some(kpi) => {
+                kpi.value = value;
+                kpi.note = note.clone();
+            }
+            None if value.get() > 0.0 => kpis.push(KpiDraft {
+                label: (*label).to_owned(),
+                value,
+                unit: "件".into(),
+                note: note.clone(),
+            }),
+            None => {}
+        }
+    }
+    let draft = EntryDraft {
+        fy,
+        status: current.as_ref().map_or(EntryStatus::Done, |e| e.status),
+        summary: current.map(|e| e.summary).unwrap_or_default(),
+        kpis,
+    };
+    let editing = initiative.entry(fy).map(|e| e.fy);
+    crate::catalogue::save_entry(store, actor, initiative_key, editing, &draft).await?;
+    Ok(figures)
+}

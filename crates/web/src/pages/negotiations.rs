@@ -29,6 +29,7 @@ pub fn router() -> Router<AppState> {
         .route("/negotiations/dashboard", get(dashboard))
         .route("/negotiations/dashboard.csv", get(dashboard_csv))
         .route("/negotiations/dashboard.xlsx", get(dashboard_xlsx))
+        .route("/negotiations/feed", post(feed))
         .route("/negotiations/{key}", get(detail))
         .route("/negotiations/{key}/steps", post(advance))
 }
@@ -289,6 +290,9 @@ struct DashboardPage {
     total: Figures,
     chart_height: usize,
     query: String,
+    /// Initiatives the viewer may write the figures into (key, title).
+    initiatives: Vec<(String, String)>,
+    errors: Vec<String>,
 }
 
 async fn figures(
@@ -354,13 +358,44 @@ async fn dashboard(
     viewer: Viewer,
     RawQuery(raw): RawQuery,
 ) -> Result<DashboardPage, WebError> {
-    let (fy, cities, total) = figures(&state, raw.as_deref()).await?;
+    dashboard_page(&state, &viewer, raw.as_deref(), Vec::new()).await
+}
+
+/// The initiatives whose KPIs the viewer may fill from the figures: matching and
+/// matching-fair programmes first.
+async fn feedable(state: &AppState, viewer: &Viewer) -> Result<Vec<(String, String)>, WebError> {
+    let Ok(actor) = viewer.actor() else {
+        return Ok(Vec::new());
+    };
+    let mut initiatives: Vec<_> = store::catalogue::list(&state.store, &Default::default())
+        .await?
+        .into_iter()
+        .filter(|i| actor.may_edit_catalogue_of(i.organisation.id))
+        .collect();
+    initiatives.sort_by_key(|i| !matches!(i.program_kind.as_str(), "matching" | "matching_fair"));
+    Ok(initiatives
+        .into_iter()
+        .map(|i| (i.key, format!("{}：{}", i.organisation.name, i.title)))
+        .collect())
+}
+
+async fn dashboard_page(
+    state: &AppState,
+    viewer: &Viewer,
+    raw: Option<&str>,
+    errors: Vec<String>,
+) -> Result<DashboardPage, WebError> {
+    let query = query_pairs(raw);
+    let (fy, cities, total) = figures(state, raw).await?;
     let years = view::fiscal_year_choices(&[])
         .into_iter()
         .map(|y| (y.year().to_string(), y.label()))
         .collect();
     Ok(DashboardPage {
-        layout: Layout::for_viewer("マッチング実績", &viewer),
+        layout: Layout::for_viewer("マッチング実績", viewer)
+            .with_notice(view::notice(Some(query.get("done")))),
+        initiatives: feedable(state, viewer).await?,
+        errors,
         chart_height: cities.len() * 34 + 30,
         query: if fy.is_empty() {
             String::new()
@@ -428,4 +463,39 @@ async fn dashboard_xlsx(
         "matching-figures",
         "マッチング実績",
     )
+}
+
+async fn feed(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    form: FormData,
+) -> Result<Response, WebError> {
+    let actor = viewer.actor()?;
+    let fy_text = form.get("fy").to_owned();
+    let result = match FiscalYear::parse(&fy_text) {
+        Ok(fy) => negotiations::feed_kpis(&state.store, &actor, form.get("initiative"), fy)
+            .await
+            .map(|_| fy),
+        Err(e) => Err(e.into()),
+    };
+    match result {
+        Ok(fy) => Ok(Redirect::to(&format!(
+            "/initiatives/{}?done=saved#fy-{}",
+            form.get("initiative"),
+            fy.year()
+        ))
+        .into_response()),
+        Err(error) => {
+            let (status, errors) = super::form_errors(error, |field: &str| match field {
+                "fy" => "年度",
+                _ => "反映",
+            })?;
+            let raw = format!(
+                "fy={}",
+                form_urlencoded::byte_serialize(fy_text.as_bytes()).collect::<String>()
+            );
+            let page = dashboard_page(&state, &viewer, Some(&raw), errors).await?;
+            Ok((status, page).into_response())
+        }
+    }
 }

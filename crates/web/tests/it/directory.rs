@@ -367,3 +367,58 @@ async fn staff_import_a_company_list_and_read_the_refused_rows() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn the_recorded_negotiations_feed_the_initiative_kpis_of_their_organisation() {
+    on_each_backend(|app| async move {
+        let admin = app.admin().await;
+        let dashboard = app.text(&admin, "/negotiations/dashboard?fy=2016").await;
+        assert!(dashboard.contains("施策のKPIに反映する"));
+        let fed = app
+            .post_form(
+                &admin,
+                "/negotiations/feed",
+                &[
+                    ("initiative", "kawaguchi-cci-matching-fair"),
+                    ("fy", "2016"),
+                ],
+            )
+            .await;
+        assert_eq!(fed.status(), StatusCode::SEE_OTHER);
+        let page = app
+            .text(&admin, "/initiatives/kawaguchi-cci-matching-fair")
+            .await;
+        let row = between(&page, "<th scope=\"row\">商談件数</th>", "</tr>").expect("KPI written");
+        assert!(row.contains("58"), "{row}");
+        assert!(row.contains("商談記録から集計"));
+        assert!(
+            page.contains("商談数（延べ）"),
+            "the document's own KPI is kept"
+        );
+
+        // 墨田区 staff cannot write into 川口商工会議所's initiative.
+        let sumida = app
+            .staff(&admin, "sato@city.sumida.example.jp", "sumida")
+            .await;
+        let refused = app
+            .post_form(
+                &sumida,
+                "/negotiations/feed",
+                &[
+                    ("initiative", "kawaguchi-cci-matching-fair"),
+                    ("fy", "2016"),
+                ],
+            )
+            .await;
+        assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+        let bad = app
+            .post_form(
+                &admin,
+                "/negotiations/feed",
+                &[("initiative", "kawaguchi-cci-matching-fair"), ("fy", "昔")],
+            )
+            .await;
+        assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    })
+    .await;
+}
