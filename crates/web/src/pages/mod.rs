@@ -10,6 +10,7 @@ mod home;
 pub(crate) mod initiatives;
 mod needs;
 mod negotiations;
+mod people;
 mod publishing;
 mod registrations;
 
@@ -33,6 +34,7 @@ pub fn router() -> Router<AppState> {
         .merge(companies::router())
         .merge(needs::router())
         .merge(negotiations::router())
+        .merge(people::router())
         .merge(events::router())
         .merge(feeds::router())
         .merge(registrations::router())

@@ -333,6 +333,8 @@ async fn the_directory_needs_and_negotiations_pages_have_no_accessibility_violat
         "/needs",
         "/needs/need-1",
         "/negotiations/dashboard?fy=2016",
+        "/people",
+        "/facilities",
     ] {
         visit(&browser, &axe, &app, path).await;
     }
@@ -359,6 +361,7 @@ async fn the_directory_needs_and_negotiations_pages_have_no_accessibility_violat
         "/needs/new",
         "/negotiations",
         "/negotiations/seed-001",
+        "/people?kind=successor",
     ] {
         visit(&browser, &axe, &app, path).await;
     }

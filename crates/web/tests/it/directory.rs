@@ -422,3 +422,65 @@ async fn the_recorded_negotiations_feed_the_initiative_kpis_of_their_organisatio
     })
     .await;
 }
+
+#[tokio::test]
+async fn people_are_personal_data_and_facilities_are_public() {
+    on_each_backend(|app| async move {
+        let public = app.text(&app.client(), "/people").await;
+        assert!(
+            public.contains("森田 彩"),
+            "a designer who agreed to be listed"
+        );
+        assert!(
+            !public.contains("後継者候補 A"),
+            "successor candidates are private"
+        );
+        assert!(!public.contains("連絡先（職員のみ）"));
+
+        let admin = app.admin().await;
+        let kaga = app.staff(&admin, "kato@city.kaga.example.jp", "kaga").await;
+        let staff_view = app.text(&kaga, "/people?kind=successor").await;
+        assert!(
+            staff_view.contains("後継者候補 A"),
+            "加賀市 staff see their candidates"
+        );
+        let created = app
+            .post_form(
+                &kaga,
+                "/people",
+                &[
+                    ("kind", "successor"),
+                    ("name", "後継者候補 C"),
+                    ("kana", "こうけいしゃこうほしー"),
+                    ("city", "kaga"),
+                    ("capabilities", "woodwork"),
+                    ("email", "c@example.jp"),
+                ],
+            )
+            .await;
+        assert_eq!(created.status(), StatusCode::SEE_OTHER);
+        let after = app.text(&kaga, "/people?kind=successor").await;
+        assert!(after.contains("後継者候補 C") && after.contains("c@example.jp"));
+        let bad = app
+            .post_form(
+                &kaga,
+                "/people",
+                &[
+                    ("kind", "successor"),
+                    ("name", ""),
+                    ("email", "not-an-address"),
+                ],
+            )
+            .await;
+        assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let ota = app.staff(&admin, "suzuki@city.ota.example.jp", "ota").await;
+        assert!(
+            !app.text(&ota, "/people").await.contains("後継者候補 C"),
+            "other cities' staff do not see them"
+        );
+
+        let facilities = app.text(&app.client(), "/facilities").await;
+        assert!(facilities.contains("尼崎創業支援オフィスアビーズ"));
+    })
+    .await;
+}
