@@ -202,11 +202,15 @@ pub async fn list(
     let mut query = query
         .order_by_asc(company::Column::Kana)
         .order_by_asc(company::Column::Id);
-    if filter.ids.is_none() {
-        query = query.offset(filter.offset);
-        if filter.limit > 0 {
-            query = query.limit(filter.limit);
-        }
+    // SQLite refuses an OFFSET without a LIMIT, so "no limit" with an offset is the
+    // largest limit both backends accept, and no limit at all adds neither clause.
+    if filter.ids.is_none() && (filter.limit > 0 || filter.offset > 0) {
+        let limit = if filter.limit > 0 {
+            filter.limit
+        } else {
+            i64::MAX.unsigned_abs()
+        };
+        query = query.limit(limit).offset(filter.offset);
     }
     let rows = query.all(&store.db).await?;
     let mut companies = assemble(&store.db, &directory, viewer, rows).await?;

@@ -74,7 +74,9 @@ pub async fn upsert_nta(
     let mut stats = ImportStats::default();
     let txn = store.db.begin().await?;
     let numbers: Vec<&str> = batch.iter().map(|r| r.corporate_number.as_str()).collect();
-    let existing: HashMap<String, company::Model> = company::Entity::find()
+    // Rows written in this batch join the map: a file may carry a company and, further
+    // down, a later row for the same number (a 差分 update).
+    let mut existing: HashMap<String, company::Model> = company::Entity::find()
         .filter(company::Column::CorporateNumber.is_in(numbers))
         .all(&txn)
         .await?
@@ -91,7 +93,7 @@ pub async fn upsert_nta(
         if record.closed_on.is_some() {
             stats.closed += 1;
         }
-        match existing.get(record.corporate_number.as_str()) {
+        match existing.get(record.corporate_number.as_str()).cloned() {
             Some(row) => {
                 let newer = row
                     .nta_updated_on
@@ -116,12 +118,13 @@ pub async fn upsert_nta(
                 active.close_cause = Set(record.close_cause.clone());
                 active.nta_updated_on = Set(Some(record.updated_on.clone()));
                 active.updated_at = Set(now);
-                active.update(&txn).await?;
+                let updated = active.update(&txn).await?;
+                existing.insert(record.corporate_number.as_str().to_owned(), updated);
                 stats.updated += 1;
             }
             None => {
                 let owner = crate::companies::owner_of(&directory, city.map(|c| c.key.as_str()))?;
-                company::ActiveModel {
+                let inserted = company::ActiveModel {
                     key: Set(format!("c{}", record.corporate_number.as_str())),
                     corporate_number: Set(Some(record.corporate_number.as_str().to_owned())),
                     name: Set(record.name.clone()),
@@ -141,6 +144,7 @@ pub async fn upsert_nta(
                 }
                 .insert(&txn)
                 .await?;
+                existing.insert(record.corporate_number.as_str().to_owned(), inserted);
                 stats.inserted += 1;
             }
         }

@@ -87,10 +87,10 @@ fn visible_condition(viewer: Option<&Actor>) -> Condition {
         Some(actor) if actor.is_secretariat() => Condition::all(),
         Some(actor) => {
             let mut any = Condition::any().add(posting::Column::Public.eq(true));
-            if actor.role != domain::Role::Company {
-                if let Some(org) = actor.organisation_id {
-                    any = any.add(posting::Column::OwnerOrganisationId.eq(org));
-                }
+            if actor.role != domain::Role::Company
+                && let Some(org) = actor.organisation_id
+            {
+                any = any.add(posting::Column::OwnerOrganisationId.eq(org));
             }
             if let Some(id) = actor.company_id {
                 any = any.add(posting::Column::CompanyId.eq(id));

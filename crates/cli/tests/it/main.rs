@@ -6,6 +6,8 @@
 use std::path::PathBuf;
 use std::process::{Command, Output};
 
+mod directory;
+
 struct Workdir(PathBuf);
 
 impl Workdir {

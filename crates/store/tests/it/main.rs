@@ -10,6 +10,7 @@ use store::catalogue::{self, Filter};
 use store::testing::{TestDatabase, backends};
 use store::{Backend, Store, StoreError};
 
+mod directory;
 mod events;
 
 async fn each_backend<F, Fut>(test: F)

@@ -1,0 +1,1165 @@
+//! The company directory as its users meet it: the seed and the document's figures,
+//! who sees private fields, who may change a company, needs and matching, the
+//! negotiation pipeline, NTA and list imports, and the search index following edits.
+
+use chrono::NaiveDate;
+use domain::directory::{CompanyDraft, CompanyInput, PostingDraft, PostingInput, Stage};
+use domain::{Actor, FiscalYear, Role};
+use search::{DocKind, SearchRequest};
+use store::accounts;
+use store::companies::{self, Company, CompanyFilter};
+use store::import::{ListCompany, NtaCompany};
+use store::index::SearchIndex;
+use store::matching::{self, CandidateRef};
+use store::negotiations::{self, Supplier};
+use store::postings::{self, Poster};
+use store::{Store, StoreError};
+
+use super::{each_backend, new_user, staff_of};
+
+const CITY_KEYS: [&str; 7] = [
+    "kawaguchi",
+    "sumida",
+    "ota",
+    "okaya",
+    "kaga",
+    "higashiosaka",
+    "amagasaki",
+];
+
+fn secretariat() -> Actor {
+    Actor {
+        user_id: 0,
+        email: "admin@council.example.jp".into(),
+        role: Role::Secretariat,
+        organisation_id: None,
+        company_id: None,
+    }
+}
+
+async fn member_of(store: &Store, company: &str, email: &str) -> Actor {
+    let new = accounts::NewUser {
+        company: company.into(),
+        ..new_user(email, "company", "")
+    };
+    let (user, _) = accounts::create_user(store, None, &new)
+        .await
+        .expect("company member created");
+    user.actor()
+}
+
+fn company_draft(input: &CompanyInput) -> CompanyDraft {
+    CompanyDraft::parse(input, &CITY_KEYS, 2026).expect("valid company")
+}
+
+/// What the company form would show for a stored company (seen in full).
+fn input_of(company: &Company) -> CompanyInput {
+    let private = company.private.clone().expect("private fields visible");
+    CompanyInput {
+        corporate_number: company.corporate_number.clone().unwrap_or_default(),
+        name: company.name.clone(),
+        kana: company.kana.clone(),
+        city: company
+            .city
+            .as_ref()
+            .map(|c| c.key.clone())
+            .unwrap_or_default(),
+        address: company.address.clone(),
+        industry: company.industry.clone().unwrap_or_default(),
+        employees: private.employees.map(|n| n.to_string()).unwrap_or_default(),
+        founded_year: company
+            .founded_year
+            .map(|y| y.to_string())
+            .unwrap_or_default(),
+        representative_age: private
+            .representative_age
+            .map(|a| a.code().to_owned())
+            .unwrap_or_default(),
+        url: company.url.clone(),
+        description: company.description.clone(),
+        products: company.products.clone(),
+        capabilities: company.capabilities.clone(),
+        public: company.public,
+        contact_name: private.contact_name,
+        contact_email: private.contact_email,
+        contact_phone: private.contact_phone,
+        staff_note: private.staff_note,
+    }
+}
+
+async fn full(store: &Store, key: &str) -> Company {
+    companies::get(store, Some(&secretariat()), key)
+        .await
+        .expect("company")
+}
+
+fn keys(companies: &[Company]) -> Vec<&str> {
+    companies.iter().map(|c| c.key.as_str()).collect()
+}
+
+fn date(y: i32, m: u32, d: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(y, m, d).unwrap()
+}
+
+fn need(title: &str, body: &str, poster_name: &str, capabilities: &[&str]) -> PostingDraft {
+    PostingDraft::parse(
+        &PostingInput {
+            side: "need".into(),
+            kind: "business".into(),
+            title: title.into(),
+            body: body.into(),
+            poster_name: poster_name.into(),
+            capabilities: capabilities.iter().map(|c| (*c).to_owned()).collect(),
+            prefer_other_cities: true,
+            public: true,
+            ..Default::default()
+        },
+        &CITY_KEYS,
+    )
+    .expect("valid need")
+}
+
+fn invalid_fields(result: &Result<impl std::fmt::Debug, StoreError>) -> Vec<String> {
+    match result {
+        Err(StoreError::Invalid(errors)) => errors.iter().map(|e| e.field.clone()).collect(),
+        other => panic!("expected Invalid, got {other:?}"),
+    }
+}
+
+async fn audit_of(store: &Store, entity: &str) -> Vec<store::audit::AuditEntry> {
+    store::audit::list(
+        store,
+        &secretariat(),
+        &store::audit::AuditFilter {
+            entity: Some(entity.into()),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap()
+    .0
+}
+
+// ── seed ────────────────────────────────────────────────────────────────────────
+
+#[tokio::test]
+async fn the_seed_directory_has_74_companies_67_public_and_the_documents_figures() {
+    each_backend(|store, backend| async move {
+        let everything = CompanyFilter {
+            include_closed: true,
+            ..Default::default()
+        };
+        let all = companies::list(&store, Some(&secretariat()), &everything)
+            .await
+            .unwrap();
+        assert_eq!(all.total, 74, "{backend:?}");
+        assert_eq!(all.companies.len(), 74);
+        assert!(
+            all.companies.iter().all(|c| !c.capabilities.is_empty()),
+            "{backend:?}: every seed company has capabilities"
+        );
+        let public = companies::list(&store, None, &everything).await.unwrap();
+        assert_eq!(public.total, 67, "{backend:?}");
+
+        let kamata = companies::get(&store, None, "ota-01").await.unwrap();
+        assert_eq!(kamata.name, "蒲田工業株式会社");
+        assert_eq!(kamata.city_name(), "大田区");
+        assert_eq!(
+            kamata.capabilities,
+            [
+                "cutting",
+                "stainless",
+                "aluminium",
+                "five_axis",
+                "cmm",
+                "iso9001"
+            ]
+        );
+        let by_number = companies::get(&store, None, "7136520951302").await.unwrap();
+        assert_eq!(
+            by_number.key, "ota-01",
+            "a company is found by its 法人番号"
+        );
+        let cutting = companies::list(
+            &store,
+            None,
+            &CompanyFilter {
+                capabilities: vec!["cutting".into(), "five_axis".into()],
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+        assert!(keys(&cutting.companies).contains(&"ota-06"));
+        assert!(
+            cutting
+                .companies
+                .iter()
+                .all(|c| c.capabilities.iter().any(|code| code == "five_axis")),
+            "every listed capability must be present"
+        );
+
+        let fy2016 = FiscalYear::new(2016).unwrap();
+        let (per_city, total) = negotiations::figures(&store, Some(fy2016)).await.unwrap();
+        let kawaguchi = &per_city["kawaguchi"];
+        assert_eq!(
+            kawaguchi.negotiations, 58,
+            "{backend:?}: 川口商工会議所 延べ58商談"
+        );
+        let sumida = &per_city["sumida"];
+        assert_eq!(
+            (sumida.matches, sumida.prototypes),
+            (21, 5),
+            "{backend:?}: 墨田区 21件のマッチング、うち5件が試作"
+        );
+        assert_eq!(total.matches, 79);
+        let (_, fy2017) = negotiations::figures(&store, Some(FiscalYear::new(2017).unwrap()))
+            .await
+            .unwrap();
+        assert_eq!(
+            fy2017.matches, 0,
+            "the seed's negotiations all start in FY2016"
+        );
+    })
+    .await;
+}
+
+// ── visibility ──────────────────────────────────────────────────────────────────
+
+#[tokio::test]
+async fn anonymous_visitors_see_public_companies_without_private_fields() {
+    each_backend(|store, backend| async move {
+        let page = companies::list(&store, None, &CompanyFilter::default())
+            .await
+            .unwrap();
+        assert!(!page.companies.is_empty());
+        assert!(page.companies.iter().all(|c| c.public), "{backend:?}");
+        assert!(page.companies.iter().all(|c| c.private.is_none()));
+        assert!(!keys(&page.companies).contains(&"ota-10"));
+        let hidden = companies::get(&store, None, "ota-10").await;
+        assert!(
+            matches!(hidden, Err(StoreError::NotFound { .. })),
+            "{backend:?}: {hidden:?}"
+        );
+        let kamata = companies::get(&store, None, "ota-01").await.unwrap();
+        assert!(kamata.private.is_none());
+        assert!(kamata.size.is_some(), "the size band stays public");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn staff_of_ota_see_otas_private_fields_but_not_sumidas() {
+    each_backend(|store, backend| async move {
+        let ota = staff_of(&store, "ota", "staff@city.ota.example.jp").await;
+        let private = companies::get(&store, Some(&ota), "ota-10").await.unwrap();
+        assert_eq!(
+            private.private.as_ref().and_then(|p| p.employees),
+            Some(8),
+            "{backend:?}"
+        );
+        let public = companies::get(&store, Some(&ota), "ota-01").await.unwrap();
+        assert!(public.private.is_some());
+        let sumida = companies::get(&store, Some(&ota), "sumida-01")
+            .await
+            .unwrap();
+        assert!(
+            sumida.private.is_none(),
+            "{backend:?}: sumida's fields hidden"
+        );
+        let hidden = companies::get(&store, Some(&ota), "sumida-10").await;
+        assert!(matches!(hidden, Err(StoreError::NotFound { .. })));
+        let listed = companies::list(&store, Some(&ota), &CompanyFilter::default())
+            .await
+            .unwrap();
+        for company in &listed.companies {
+            let own = company.city.as_ref().is_some_and(|c| c.key == "ota");
+            assert_eq!(company.private.is_some(), own, "{}", company.key);
+        }
+        assert!(keys(&listed.companies).contains(&"ota-10"));
+        assert!(!keys(&listed.companies).contains(&"sumida-10"));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_company_member_sees_its_own_private_fields_only() {
+    each_backend(|store, backend| async move {
+        let haneda = member_of(&store, "ota-03", "info@haneda.example.jp").await;
+        assert_eq!(haneda.role, Role::Company);
+        let own = companies::get(&store, Some(&haneda), "ota-03")
+            .await
+            .unwrap();
+        assert_eq!(
+            own.private.as_ref().and_then(|p| p.employees),
+            Some(120),
+            "{backend:?}"
+        );
+        let neighbour = companies::get(&store, Some(&haneda), "ota-01")
+            .await
+            .unwrap();
+        assert!(
+            neighbour.private.is_none(),
+            "{backend:?}: a member is not the city's staff"
+        );
+        let hidden = companies::get(&store, Some(&haneda), "ota-10").await;
+        assert!(matches!(hidden, Err(StoreError::NotFound { .. })));
+    })
+    .await;
+}
+
+// ── authorisation ───────────────────────────────────────────────────────────────
+
+#[tokio::test]
+async fn staff_edit_their_citys_companies_only_and_every_write_is_audited() {
+    each_backend(|store, backend| async move {
+        let ota = staff_of(&store, "ota", "staff@city.ota.example.jp").await;
+        let kamata = full(&store, "ota-01").await;
+        let mut input = input_of(&kamata);
+        input.description = "5軸加工機を増設しました。".into();
+        input.staff_note = "次回訪問は6月".into();
+        let updated = companies::update(&store, &ota, "ota-01", &company_draft(&input))
+            .await
+            .unwrap();
+        assert_eq!(updated.description, "5軸加工機を増設しました。");
+        assert_eq!(
+            updated.capabilities, kamata.capabilities,
+            "{backend:?}: capabilities kept"
+        );
+
+        let oshiage = full(&store, "sumida-01").await;
+        let mut input = input_of(&oshiage);
+        input.description = "書き換え".into();
+        let refused = companies::update(&store, &ota, "sumida-01", &company_draft(&input)).await;
+        assert!(
+            matches!(refused, Err(StoreError::Forbidden { .. })),
+            "{backend:?}: {refused:?}"
+        );
+        assert_eq!(full(&store, "sumida-01").await, oshiage, "nothing written");
+
+        let mut moved = input_of(&kamata);
+        moved.city = "sumida".into();
+        let refused = companies::update(&store, &ota, "ota-01", &company_draft(&moved)).await;
+        assert!(
+            matches!(refused, Err(StoreError::Forbidden { .. })),
+            "staff cannot hand a company to another city: {refused:?}"
+        );
+
+        let new_company = |city: &str, number: &str| CompanyInput {
+            corporate_number: number.into(),
+            name: "株式会社新規精工".into(),
+            kana: "シンキセイコウ".into(),
+            city: city.into(),
+            capabilities: vec!["切削".into()],
+            public: true,
+            ..Default::default()
+        };
+        let refused = companies::create(
+            &store,
+            &ota,
+            &company_draft(&new_company("sumida", "")),
+            "manual",
+        )
+        .await;
+        assert!(
+            matches!(refused, Err(StoreError::Forbidden { .. })),
+            "{backend:?}: another city's company: {refused:?}"
+        );
+        let duplicate = companies::create(
+            &store,
+            &ota,
+            &company_draft(&new_company("ota", "7136520951302")),
+            "manual",
+        )
+        .await;
+        assert_eq!(invalid_fields(&duplicate), ["corporate_number"]);
+        let Err(StoreError::Invalid(errors)) = &duplicate else {
+            unreachable!()
+        };
+        assert!(
+            errors[0].reason.contains("登録済み") && errors[0].reason.contains("蒲田工業"),
+            "{}",
+            errors[0].reason
+        );
+        let created = companies::create(
+            &store,
+            &ota,
+            &company_draft(&new_company("ota", "")),
+            "manual",
+        )
+        .await
+        .unwrap();
+        assert_eq!(created.owner.key, "ota");
+        assert_eq!(created.capabilities, ["cutting"]);
+        assert_eq!(created.source, "manual");
+
+        let log = audit_of(&store, "company").await;
+        let entries: Vec<(&str, &str, &str)> = log
+            .iter()
+            .map(|e| {
+                (
+                    e.action.as_str(),
+                    e.entity_key.as_str(),
+                    e.user_email.as_str(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            entries,
+            [
+                ("create", created.key.as_str(), "staff@city.ota.example.jp"),
+                ("update", "ota-01", "staff@city.ota.example.jp"),
+            ],
+            "{backend:?}: one entry per write, none for refusals"
+        );
+        let update = &log[1];
+        assert!(
+            update
+                .before_json
+                .as_deref()
+                .unwrap()
+                .contains("試作1個から量産まで")
+        );
+        assert!(
+            update
+                .after_json
+                .as_deref()
+                .unwrap()
+                .contains("5軸加工機を増設")
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_company_member_updates_its_own_company_and_nothing_else() {
+    each_backend(|store, backend| async move {
+        let haneda = member_of(&store, "ota-03", "info@haneda.example.jp").await;
+        let own = full(&store, "ota-03").await;
+        let mut input = input_of(&own);
+        input.products = "硬質アルマイト・無電解ニッケル".into();
+        input.contact_email = "eigyo@haneda.example.jp".into();
+        let saved = companies::update(&store, &haneda, "ota-03", &company_draft(&input))
+            .await
+            .unwrap();
+        assert_eq!(saved.products, "硬質アルマイト・無電解ニッケル");
+        assert_eq!(
+            saved.private.unwrap().contact_email,
+            "eigyo@haneda.example.jp",
+            "{backend:?}"
+        );
+
+        let neighbour = full(&store, "ota-01").await;
+        let refused = companies::update(
+            &store,
+            &haneda,
+            "ota-01",
+            &company_draft(&input_of(&neighbour)),
+        )
+        .await;
+        assert!(
+            matches!(refused, Err(StoreError::Forbidden { .. })),
+            "{backend:?}: {refused:?}"
+        );
+        let created = companies::create(
+            &store,
+            &haneda,
+            &company_draft(&CompanyInput {
+                name: "株式会社羽田第二工場".into(),
+                city: "ota".into(),
+                ..Default::default()
+            }),
+            "manual",
+        )
+        .await;
+        assert!(
+            matches!(created, Err(StoreError::Forbidden { .. })),
+            "members do not register other companies: {created:?}"
+        );
+        let log = audit_of(&store, "company").await;
+        assert_eq!(log.len(), 1, "{backend:?}");
+        assert_eq!(
+            (log[0].entity_key.as_str(), log[0].user_email.as_str()),
+            ("ota-03", "info@haneda.example.jp")
+        );
+    })
+    .await;
+}
+
+// ── needs, matching and negotiations ───────────────────────────────────────────
+
+#[tokio::test]
+async fn staff_post_a_need_in_their_organisations_name_which_must_be_given() {
+    each_backend(|store, backend| async move {
+        let ota = staff_of(&store, "ota", "staff@city.ota.example.jp").await;
+        let unnamed = need("アルミ筐体の5軸切削", "試作5個から。", "", &["cutting"]);
+        let refused =
+            postings::create(&store, &ota, &Poster::Organisation("ota".into()), &unnamed).await;
+        assert_eq!(invalid_fields(&refused), ["poster_name"], "{backend:?}");
+        let named = need(
+            "アルミ筐体の5軸切削",
+            "試作5個から。",
+            "東京工科医療大学",
+            &["cutting"],
+        );
+        let elsewhere =
+            postings::create(&store, &ota, &Poster::Organisation("sumida".into()), &named).await;
+        assert!(
+            matches!(elsewhere, Err(StoreError::Forbidden { .. })),
+            "{elsewhere:?}"
+        );
+        let not_ours =
+            postings::create(&store, &ota, &Poster::Company("sumida-01".into()), &named).await;
+        assert!(matches!(not_ours, Err(StoreError::Forbidden { .. })));
+        let posted = postings::create(&store, &ota, &Poster::Organisation("ota".into()), &named)
+            .await
+            .unwrap();
+        assert_eq!(posted.poster_name, "東京工科医療大学");
+        assert_eq!(posted.owner.key, "ota");
+        assert_eq!(posted.city.as_ref().map(|c| c.key.as_str()), Some("ota"));
+        assert!(posted.company.is_none());
+        let listed = postings::list(&store, None, &Default::default())
+            .await
+            .unwrap();
+        assert!(
+            listed.iter().any(|p| p.key == posted.key),
+            "public need listed"
+        );
+        let log = audit_of(&store, "posting").await;
+        assert_eq!(log.len(), 1, "{backend:?}");
+        assert_eq!(log[0].entity_key, posted.key);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn matching_ranks_companies_with_the_needed_capabilities_first_and_explains_each_score() {
+    each_backend(|store, backend| async move {
+        let index = SearchIndex::in_memory(&store).await.unwrap();
+        let ota = staff_of(&store, "ota", "staff@city.ota.example.jp").await;
+        let wanted = ["cutting", "aluminium", "five_axis"];
+        let posted = postings::create(
+            &store,
+            &ota,
+            &Poster::Organisation("ota".into()),
+            &need(
+                "アルミ部品の5軸加工",
+                "医療機器の筐体部品。アルミ合金の5軸切削で試作10個。",
+                "東京工科医療大学",
+                &wanted,
+            ),
+        )
+        .await
+        .unwrap();
+        let matches = matching::candidates(&store, &index, Some(&ota), &posted, 20)
+            .await
+            .unwrap();
+        assert!(matches.len() >= 3, "{backend:?}: {}", matches.len());
+        for m in &matches {
+            let sum: f64 = m.ranked.components.iter().map(|c| c.points).sum();
+            assert!(
+                (sum - m.ranked.score).abs() < 1e-6,
+                "{}: components {sum} ≠ score {}",
+                m.name,
+                m.ranked.score
+            );
+            assert!(m.ranked.score >= matching::MIN_SCORE);
+        }
+        assert!(
+            matches
+                .windows(2)
+                .all(|w| w[0].ranked.score >= w[1].ranked.score),
+            "best first"
+        );
+        let top: Vec<String> = matches.iter().take(2).map(|m| m.candidate.code()).collect();
+        let mut top_sorted = top.clone();
+        top_sorted.sort();
+        assert_eq!(
+            top_sorted,
+            ["company:ota-01", "company:ota-06"],
+            "{backend:?}: the two companies with 切削・アルミ・5軸 come first: {top:?}"
+        );
+        for m in matches.iter().take(2) {
+            let CandidateRef::Company(key) = &m.candidate else {
+                unreachable!()
+            };
+            let company = full(&store, key).await;
+            assert!(
+                wanted
+                    .iter()
+                    .all(|w| company.capabilities.iter().any(|c| c == w))
+            );
+        }
+        let first_without = matches
+            .iter()
+            .position(|m| match &m.candidate {
+                CandidateRef::Company(key) => !["ota-01", "ota-06"].contains(&key.as_str()),
+                _ => true,
+            })
+            .unwrap();
+        assert!(first_without >= 2);
+
+        // Anonymous viewers never get private companies as candidates.
+        let public = matching::candidates(&store, &index, None, &posted, 50)
+            .await
+            .unwrap();
+        assert!(
+            !public
+                .iter()
+                .any(|m| m.candidate == CandidateRef::Company("ota-10".into())),
+            "{backend:?}: a private company is not offered to an anonymous viewer"
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_needs_own_company_is_never_a_candidate() {
+    each_backend(|store, backend| async move {
+        let index = SearchIndex::in_memory(&store).await.unwrap();
+        let ota = staff_of(&store, "ota", "staff@city.ota.example.jp").await;
+        // need-3 of the seed: 有限会社羽田精工 (ota-03) looks for アルマイト; it does
+        // めっき itself, like ota-08.
+        let seeded = postings::get(&store, Some(&ota), "need-3").await.unwrap();
+        assert_eq!(
+            seeded.company.as_ref().map(|c| c.0.as_str()),
+            Some("ota-03")
+        );
+        let matches = matching::candidates(&store, &index, Some(&ota), &seeded, 100)
+            .await
+            .unwrap();
+        let codes: Vec<String> = matches.iter().map(|m| m.candidate.code()).collect();
+        assert!(
+            !codes.contains(&"company:ota-03".to_owned()),
+            "{backend:?}: {codes:?}"
+        );
+        assert!(
+            codes.contains(&"company:ota-08".to_owned()),
+            "the same trade elsewhere is: {codes:?}"
+        );
+
+        // The same for a need a member posts for their own company.
+        let kamata = member_of(&store, "ota-01", "info@kamata.example.jp").await;
+        let own = postings::create(
+            &store,
+            &kamata,
+            &Poster::Company("ota-01".into()),
+            &need(
+                "5軸切削の協力工場",
+                "繁忙期のアルミ切削を分担できる工場を探しています。",
+                "",
+                &["cutting", "aluminium", "five_axis"],
+            ),
+        )
+        .await
+        .unwrap();
+        assert_eq!(own.poster_name, "蒲田工業株式会社", "the company's name");
+        let matches = matching::candidates(&store, &index, Some(&kamata), &own, 100)
+            .await
+            .unwrap();
+        let codes: Vec<String> = matches.iter().map(|m| m.candidate.code()).collect();
+        assert!(!codes.contains(&"company:ota-01".to_owned()), "{codes:?}");
+        assert_eq!(
+            codes.first().map(String::as_str),
+            Some("company:ota-06"),
+            "{backend:?}"
+        );
+        let refused = negotiations::propose(
+            &store,
+            &kamata,
+            &own.key,
+            &Supplier::Company("ota-01".into()),
+            date(2025, 5, 1),
+            "",
+        )
+        .await;
+        assert_eq!(invalid_fields(&refused), ["supplier"]);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_proposal_advanced_to_an_order_is_counted_and_stages_never_go_back() {
+    each_backend(|store, backend| async move {
+        let ota = staff_of(&store, "ota", "staff@city.ota.example.jp").await;
+        let posted = postings::create(
+            &store,
+            &ota,
+            &Poster::Organisation("ota".into()),
+            &need(
+                "チタン製ボーンプレートの試作",
+                "整形外科用の試作。",
+                "東京工科医療大学",
+                &["cutting", "titanium"],
+            ),
+        )
+        .await
+        .unwrap();
+        let fy2025 = FiscalYear::new(2025).unwrap();
+        let (_, before) = negotiations::figures(&store, Some(fy2025)).await.unwrap();
+        assert_eq!(before, negotiations::Figures::default(), "{backend:?}");
+
+        let proposed = negotiations::propose(
+            &store,
+            &ota,
+            &posted.key,
+            &Supplier::Company("ota-06".into()),
+            date(2025, 5, 1),
+            "5軸の実績あり",
+        )
+        .await
+        .unwrap();
+        assert_eq!(proposed.stage, Stage::Proposed);
+        assert_eq!(proposed.supplier_name, "矢口技研株式会社");
+        assert_eq!(proposed.buyer_name, "東京工科医療大学");
+        let key = proposed.key.clone();
+
+        let sumida = staff_of(&store, "sumida", "staff@city.sumida.example.jp").await;
+        let refused = negotiations::advance(
+            &store,
+            &sumida,
+            &key,
+            Stage::Accepted,
+            date(2025, 5, 2),
+            "",
+            None,
+        )
+        .await;
+        assert!(
+            matches!(
+                refused,
+                Err(StoreError::NotFound { .. } | StoreError::Forbidden { .. })
+            ),
+            "another city's staff neither see nor record: {refused:?}"
+        );
+
+        let step = |stage, on: NaiveDate, amount| {
+            let store = store.clone();
+            let ota = ota.clone();
+            let key = key.clone();
+            async move { negotiations::advance(&store, &ota, &key, stage, on, "", amount).await }
+        };
+        step(Stage::Accepted, date(2025, 5, 8), None).await.unwrap();
+        step(Stage::Meeting, date(2025, 5, 20), None).await.unwrap();
+
+        let backwards = step(Stage::Accepted, date(2025, 5, 21), None).await;
+        assert_eq!(invalid_fields(&backwards), ["stage"], "{backend:?}");
+        let earlier = step(Stage::Prototype, date(2025, 5, 19), None).await;
+        assert_eq!(invalid_fields(&earlier), ["on_date"], "{backend:?}");
+        let negative = step(Stage::Order, date(2025, 6, 1), Some(-5.0)).await;
+        assert_eq!(invalid_fields(&negative), ["amount"]);
+
+        step(Stage::Prototype, date(2025, 6, 10), None)
+            .await
+            .unwrap();
+        let ordered = step(Stage::Order, date(2025, 8, 1), Some(1_200_000.0))
+            .await
+            .unwrap();
+        assert_eq!(ordered.stage, Stage::Order);
+        assert_eq!(ordered.amount, Some(1_200_000.0));
+        let stages: Vec<Stage> = ordered.steps.iter().map(|s| s.stage).collect();
+        assert_eq!(
+            stages,
+            [
+                Stage::Proposed,
+                Stage::Accepted,
+                Stage::Meeting,
+                Stage::Prototype,
+                Stage::Order
+            ],
+            "{backend:?}: refused steps left no trace"
+        );
+        let after_order = step(Stage::Declined, date(2025, 8, 2), None).await;
+        assert_eq!(invalid_fields(&after_order), ["stage"]);
+
+        let (per_city, total) = negotiations::figures(&store, Some(fy2025)).await.unwrap();
+        let expected = negotiations::Figures {
+            matches: 1,
+            negotiations: 1,
+            meetings: 1,
+            quotes: 0,
+            prototypes: 1,
+            orders: 1,
+            declined: 0,
+            cross_city: 0,
+        };
+        assert_eq!(per_city["ota"], expected, "{backend:?}");
+        assert_eq!(total, expected);
+        let log = audit_of(&store, "negotiation").await;
+        assert_eq!(
+            log.len(),
+            5,
+            "{backend:?}: a proposal and four steps, each audited"
+        );
+    })
+    .await;
+}
+
+// ── imports ─────────────────────────────────────────────────────────────────────
+
+/// A synthetic NTA file generated in memory and read back as the importer reads it.
+fn generated_nta(rows: u64, seed: u64) -> (Vec<NtaCompany>, import::nta::GenerateSummary) {
+    let mut bytes = Vec::new();
+    let summary = import::nta::generate_with(
+        &mut bytes,
+        &import::nta::GenerateOptions {
+            encoding: import::Encoding::ShiftJis,
+            closed_fraction: 0.1,
+            ..import::nta::GenerateOptions::new(rows, seed)
+        },
+    )
+    .unwrap();
+    let records: Vec<NtaCompany> = import::nta::Reader::from_bytes(&bytes, None)
+        .unwrap()
+        .map(|row| row.expect("a generated row without malformations reads"))
+        .filter_map(|record| store::import::from_nta(&record))
+        .collect();
+    (records, summary)
+}
+
+async fn imported(store: &Store) -> Vec<Company> {
+    companies::all_after(store, 0, 1_000_000)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|c| c.source == "nta")
+        .collect()
+}
+
+#[tokio::test]
+async fn an_nta_import_takes_the_seven_cities_once_marks_closures_and_keeps_them_private() {
+    each_backend(|store, backend| async move {
+        let (records, summary) = generated_nta(1500, 42);
+        assert!(summary.in_seven_cities > 0 && summary.in_seven_cities < summary.rows);
+        let first = store::import::upsert_nta(&store, &records, false)
+            .await
+            .unwrap();
+        assert!(first.inserted > 0, "{backend:?}: {first:?}");
+        assert!(first.skipped_other_city > 0, "{first:?}");
+        assert!(first.closed > 0, "{first:?}");
+        let rows = imported(&store).await;
+        assert_eq!(rows.len() as u64, first.inserted, "{backend:?}");
+        assert!(
+            rows.iter().all(|c| c.city.is_some()),
+            "only the seven cities' companies"
+        );
+        assert!(
+            rows.iter().all(|c| !c.public),
+            "imported companies wait for staff"
+        );
+        assert!(
+            rows.iter().any(|c| c.closed_on.is_some()),
+            "closures marked"
+        );
+        let seven: std::collections::BTreeSet<&str> = rows
+            .iter()
+            .filter_map(|c| c.city.as_ref().map(|c| c.key.as_str()))
+            .collect();
+        assert!(seven.len() >= 5, "{seven:?}");
+        let owner_matches_city = rows
+            .iter()
+            .all(|c| c.city.as_ref().is_some_and(|city| city.key == c.owner.key));
+        assert!(
+            owner_matches_city,
+            "each city's office looks after its companies"
+        );
+
+        let public = companies::list(
+            &store,
+            None,
+            &CompanyFilter {
+                include_closed: true,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+        assert_eq!(
+            public.total, 67,
+            "{backend:?}: the public directory is unchanged"
+        );
+        let open_by_default =
+            companies::list(&store, Some(&secretariat()), &CompanyFilter::default())
+                .await
+                .unwrap();
+        assert!(
+            open_by_default.companies.iter().all(|c| !c.is_closed()),
+            "closed companies are left out unless asked for"
+        );
+
+        // A file may hold a company and, further down, a later row for it (差分): the
+        // stored company is the latest row, whether or not both were in one batch.
+        assert!(summary.updates > 0, "the file has later rows: {summary:?}");
+        let mut latest: std::collections::HashMap<&str, &NtaCompany> = Default::default();
+        for record in &records {
+            let slot = latest
+                .entry(record.corporate_number.as_str())
+                .or_insert(record);
+            if record.updated_on > slot.updated_on {
+                *slot = record;
+            }
+        }
+        for company in &rows {
+            let number = company.corporate_number.as_deref().unwrap();
+            let record = latest[number];
+            assert_eq!(
+                (company.name.as_str(), company.closed_on.as_ref()),
+                (record.name.as_str(), record.closed_on.as_ref()),
+                "{backend:?}: {number}"
+            );
+        }
+        assert!(
+            first.updated > 0,
+            "{backend:?}: later rows of the same file update: {first:?}"
+        );
+
+        let second = store::import::upsert_nta(&store, &records, false)
+            .await
+            .unwrap();
+        assert_eq!(
+            (second.inserted, second.updated),
+            (0, 0),
+            "{backend:?}: a re-run changes nothing: {second:?}"
+        );
+        assert_eq!(second.skipped_other_city, first.skipped_other_city);
+        let again = imported(&store).await;
+        assert_eq!(
+            again.iter().map(|c| c.updated_at).collect::<Vec<_>>(),
+            rows.iter().map(|c| c.updated_at).collect::<Vec<_>>(),
+            "no row touched"
+        );
+
+        let everywhere = store::import::upsert_nta(&store, &records, true)
+            .await
+            .unwrap();
+        assert_eq!(everywhere.skipped_other_city, 0);
+        assert!(everywhere.inserted > 0, "{everywhere:?}");
+        let all = imported(&store).await;
+        let outside = all.iter().filter(|c| c.city.is_none()).count() as u64;
+        assert_eq!(outside, everywhere.inserted, "{backend:?}");
+        assert!(
+            all.iter()
+                .filter(|c| c.city.is_none())
+                .all(|c| c.owner.key == "council"),
+            "the council looks after companies outside the seven cities"
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_later_nta_row_updates_the_company_and_an_older_one_is_ignored() {
+    each_backend(|store, backend| async move {
+        let (records, _) = generated_nta(300, 7);
+        let mut record = records
+            .iter()
+            .find(|r| r.closed_on.is_none() && r.city_code == "13111")
+            .or_else(|| records.iter().find(|r| r.closed_on.is_none()))
+            .cloned()
+            .unwrap();
+        store::import::upsert_nta(&store, std::slice::from_ref(&record), true)
+            .await
+            .unwrap();
+        let original_name = record.name.clone();
+
+        let mut older = record.clone();
+        older.name = "古い商号株式会社".into();
+        older.updated_on = "2000-01-01".into();
+        let stats = store::import::upsert_nta(&store, &[older], true)
+            .await
+            .unwrap();
+        assert_eq!((stats.updated, stats.unchanged), (0, 1), "{backend:?}");
+
+        record.name = "新商号精機株式会社".into();
+        record.closed_on = Some("2099-03-31".into());
+        record.close_cause = "清算の結了等".into();
+        record.updated_on = "2099-04-01".into();
+        let stats = store::import::upsert_nta(&store, std::slice::from_ref(&record), true)
+            .await
+            .unwrap();
+        assert_eq!(stats.updated, 1, "{backend:?}: {stats:?}");
+        let key = format!("c{}", record.corporate_number.as_str());
+        let company = full(&store, &key).await;
+        assert_ne!(company.name, original_name);
+        assert_eq!(company.name, "新商号精機株式会社");
+        assert_eq!(company.closed_on.as_deref(), Some("2099-03-31"));
+        assert!(company.is_closed());
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_staff_list_updates_a_company_by_its_number_keeping_what_the_list_leaves_empty() {
+    each_backend(|store, backend| async move {
+        let ota = staff_of(&store, "ota", "staff@city.ota.example.jp").await;
+        let before = full(&store, "ota-01").await;
+        let rows = vec![
+            ListCompany {
+                line: 2,
+                draft: company_draft(&CompanyInput {
+                    corporate_number: "7136520951302".into(),
+                    name: "蒲田工業株式会社".into(),
+                    city: "ota".into(),
+                    url: "https://kamata.example.jp/".into(),
+                    public: true,
+                    ..Default::default()
+                }),
+            },
+            ListCompany {
+                line: 3,
+                draft: company_draft(&CompanyInput {
+                    name: "株式会社蒲田新工房".into(),
+                    kana: "カマタシンコウボウ".into(),
+                    city: "ota".into(),
+                    capabilities: vec!["旋盤".into(), "溶接".into()],
+                    public: true,
+                    ..Default::default()
+                }),
+            },
+        ];
+        let stats = store::import::upsert_list(&store, &ota, &rows)
+            .await
+            .unwrap();
+        assert_eq!((stats.inserted, stats.updated), (1, 1), "{backend:?}");
+        let after = full(&store, "ota-01").await;
+        assert_eq!(after.url, "https://kamata.example.jp/");
+        assert_eq!(after.kana, before.kana, "{backend:?}: フリガナ kept");
+        assert_eq!(after.description, before.description, "description kept");
+        assert_eq!(after.capabilities, before.capabilities, "capabilities kept");
+        assert_eq!(after.industry, before.industry);
+        assert_eq!(after.founded_year, before.founded_year);
+        assert_eq!(
+            after.private.as_ref().unwrap().employees,
+            before.private.as_ref().unwrap().employees,
+            "head count kept"
+        );
+
+        let listed = companies::list(&store, Some(&ota), &CompanyFilter::default())
+            .await
+            .unwrap();
+        let new = listed
+            .companies
+            .iter()
+            .find(|c| c.name == "株式会社蒲田新工房")
+            .expect("the new row is created");
+        assert_eq!(new.capabilities, ["cutting", "welding"]);
+        assert_eq!(new.source, "list");
+
+        // Re-importing the same list updates, never duplicates.
+        let again = store::import::upsert_list(&store, &ota, &rows)
+            .await
+            .unwrap();
+        assert_eq!((again.inserted, again.updated), (0, 2), "{backend:?}");
+
+        // A list with another city's company is refused whole.
+        let sumida_row = ListCompany {
+            line: 2,
+            draft: company_draft(&CompanyInput {
+                name: "株式会社押上新工房".into(),
+                city: "sumida".into(),
+                ..Default::default()
+            }),
+        };
+        let refused =
+            store::import::upsert_list(&store, &ota, &[rows[1].clone(), sumida_row]).await;
+        assert!(
+            matches!(refused, Err(StoreError::Forbidden { .. })),
+            "{refused:?}"
+        );
+        let log = audit_of(&store, "company").await;
+        assert_eq!(
+            log.iter().filter(|e| e.action == "import").count(),
+            2,
+            "{backend:?}: each accepted list is audited once"
+        );
+    })
+    .await;
+}
+
+// ── search index ────────────────────────────────────────────────────────────────
+
+fn company_hits(index: &SearchIndex, text: &str) -> Vec<i64> {
+    index
+        .search(&SearchRequest {
+            text: text.into(),
+            kinds: vec![DocKind::Company],
+            limit: 100,
+            ..Default::default()
+        })
+        .unwrap()
+        .hits
+        .iter()
+        .map(|h| h.id)
+        .collect()
+}
+
+#[tokio::test]
+async fn the_index_finds_companies_by_process_and_by_any_kana_of_their_reading() {
+    each_backend(|store, backend| async move {
+        let index = SearchIndex::in_memory(&store).await.unwrap();
+        let kamata = full(&store, "ota-01").await;
+        let cutting = company_hits(&index, "切削");
+        assert!(cutting.contains(&kamata.id), "{backend:?}: {cutting:?}");
+        let turning = company_hits(&index, "旋盤");
+        assert!(
+            turning.contains(&kamata.id),
+            "a taxonomy alias finds the company"
+        );
+        for reading in ["カマタコウギョウ", "かまたこうぎょう", "ｶﾏﾀｺｳｷﾞｮｳ", "かまた"]
+        {
+            assert!(
+                company_hits(&index, reading).contains(&kamata.id),
+                "{backend:?}: {reading}"
+            );
+        }
+        let hidden = full(&store, "ota-10").await;
+        assert!(
+            !company_hits(&index, "東糀谷工業").contains(&hidden.id),
+            "a private company is not in public results"
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn after_a_rename_the_index_finds_the_new_name_and_not_the_old() {
+    each_backend(|store, backend| async move {
+        let index = SearchIndex::in_memory(&store).await.unwrap();
+        let ota = staff_of(&store, "ota", "staff@city.ota.example.jp").await;
+        let kamata = full(&store, "ota-01").await;
+        assert!(company_hits(&index, "蒲田工業").contains(&kamata.id));
+        let mut input = input_of(&kamata);
+        input.name = "株式会社羽田テクノス".into();
+        input.kana = "ハネダテクノス".into();
+        companies::update(&store, &ota, "ota-01", &company_draft(&input))
+            .await
+            .unwrap();
+        index.catch_up(&store).await.unwrap();
+        assert!(
+            company_hits(&index, "羽田テクノス").contains(&kamata.id),
+            "{backend:?}: new name"
+        );
+        assert!(
+            company_hits(&index, "はねだてくのす").contains(&kamata.id),
+            "{backend:?}: new reading"
+        );
+        assert!(
+            !company_hits(&index, "蒲田工業").contains(&kamata.id),
+            "{backend:?}: old name gone"
+        );
+        assert!(
+            !company_hits(&index, "かまたこうぎょう").contains(&kamata.id),
+            "{backend:?}: old reading gone"
+        );
+
+        // Making a company private takes it out of public results at the next catch-up.
+        let mut private = input_of(&full(&store, "ota-06").await);
+        private.public = false;
+        let yaguchi = companies::update(&store, &ota, "ota-06", &company_draft(&private))
+            .await
+            .unwrap();
+        index.catch_up(&store).await.unwrap();
+        assert!(!company_hits(&index, "矢口技研").contains(&yaguchi.id));
+    })
+    .await;
+}
