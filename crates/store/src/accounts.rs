@@ -230,6 +230,10 @@ pub async fn create_user(
     else {
         return Err(StoreError::Invalid(errors));
     };
+    if !errors.is_empty() {
+        // E.g. a company member without a company: every problem, nothing created.
+        return Err(StoreError::Invalid(errors));
+    }
     if role == Role::Secretariat && organisation.kind != "council" {
         return Err(Invalid::new(
             "role",

@@ -1163,3 +1163,28 @@ async fn after_a_rename_the_index_finds_the_new_name_and_not_the_old() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_company_member_account_needs_a_company_and_only_members_may_have_one() {
+    each_backend(|store, _| async move {
+        for (role, org, company) in [("company", "ota", ""), ("company", "ota", "nosuch"), ("staff", "ota", "ota-03")] {
+            let result = store::accounts::create_user(
+                &store,
+                None,
+                &store::accounts::NewUser {
+                    email: format!("{role}-{company}@example.jp"),
+                    display_name: String::new(),
+                    role: role.into(),
+                    organisation: org.into(),
+                    company: company.into(),
+                },
+            )
+            .await;
+            assert!(
+                matches!(result, Err(store::StoreError::Invalid(ref errors)) if errors.iter().any(|e| e.field == "company")),
+                "{role} with company {company:?} must be refused"
+            );
+        }
+    })
+    .await;
+}
