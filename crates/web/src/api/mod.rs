@@ -3,6 +3,7 @@
 //! problem+json (RFC 9457) with the fields that were wrong.
 
 mod catalogue;
+mod directory;
 mod events;
 
 use axum::extract::rejection::JsonRejection;
@@ -26,7 +27,7 @@ use crate::{AppState, WebError};
         description = "中小企業都市連絡協議会 連携プラットフォームのAPI。変更系の呼び出しには、ログイン済みのセッションCookieと、GET /api/v1/session で得た csrf_token を X-CSRF-Token ヘッダーで送ってください。",
         version = "1"
     ),
-    tags((name = "catalogue", description = "施策カタログ（施策・年度の記録・KPI）"), (name = "reference", description = "都市・団体・柱"), (name = "session", description = "セッション"), (name = "events", description = "イベントカレンダーと参加申込"))
+    tags((name = "catalogue", description = "施策カタログ（施策・年度の記録・KPI）"), (name = "reference", description = "都市・団体・柱"), (name = "session", description = "セッション"), (name = "events", description = "イベントカレンダーと参加申込"), (name = "directory", description = "企業ディレクトリと共通分類（加工・材料・設備・認証）"), (name = "matching", description = "ニーズ・シーズ、マッチング候補、商談と実績"))
 )]
 struct ApiDoc;
 
@@ -35,6 +36,7 @@ pub fn openapi_router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(catalogue::router())
         .merge(events::router())
+        .merge(directory::router())
         .split_for_parts()
 }
 

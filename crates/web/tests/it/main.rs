@@ -5,6 +5,7 @@
 
 mod browser;
 mod directory;
+mod directory_api;
 mod events;
 mod flows;
 mod harness;
