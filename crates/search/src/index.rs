@@ -108,11 +108,14 @@ pub enum FacetField {
     Industry,
     /// The document's [`DocKind`] code; filled in from [`SearchDoc::kind`].
     Kind,
+    /// Who may see the document when it is not public (`org:7`, `company:42`): lets a
+    /// search show private documents to exactly those who keep them.
+    Owner,
 }
 
 impl FacetField {
     /// Every facet field, in display order.
-    pub const ALL: [FacetField; 7] = [
+    pub const ALL: [FacetField; 8] = [
         FacetField::City,
         FacetField::Process,
         FacetField::Material,
@@ -120,6 +123,7 @@ impl FacetField {
         FacetField::Size,
         FacetField::Industry,
         FacetField::Kind,
+        FacetField::Owner,
     ];
 
     /// The stable string code: "city", "process", "material", "certification", "size",
@@ -133,6 +137,7 @@ impl FacetField {
             FacetField::Size => "size",
             FacetField::Industry => "industry",
             FacetField::Kind => "kind",
+            FacetField::Owner => "owner",
         }
     }
 

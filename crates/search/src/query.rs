@@ -44,6 +44,10 @@ pub struct SearchRequest {
     pub filters: Vec<(FacetField, String)>,
     /// Whether private documents are found too (staff views only).
     pub include_private: bool,
+    /// Without `include_private`: private documents that carry any of these facet
+    /// values are found too (a city's staff: `(Owner, "org:7")`), besides public ones.
+    #[serde(default)]
+    pub private_scope: Vec<(FacetField, String)>,
     /// Hits per page (at most [`MAX_LIMIT`]); 0 returns only the total and facets.
     pub limit: usize,
     /// Hits to skip (at most [`MAX_OFFSET`]).
@@ -62,6 +66,7 @@ impl Default for SearchRequest {
             kinds: Vec::new(),
             filters: Vec::new(),
             include_private: false,
+            private_scope: Vec::new(),
             limit: 20,
             offset: 0,
             match_any: false,
@@ -413,7 +418,20 @@ impl Index {
         }
         if !request.include_private {
             let term = Term::from_field_bool(f.public, true);
-            scope.push(Box::new(TermQuery::new(term, IndexRecordOption::Basic)));
+            let public: Box<dyn Query> = Box::new(TermQuery::new(term, IndexRecordOption::Basic));
+            if request.private_scope.is_empty() {
+                scope.push(public);
+            } else {
+                let mut any: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Should, public)];
+                for (field, value) in &request.private_scope {
+                    let term = Term::from_facet(f.facets, &field.facet(&clean_facet_value(value)));
+                    any.push((
+                        Occur::Should,
+                        Box::new(TermQuery::new(term, IndexRecordOption::Basic)),
+                    ));
+                }
+                scope.push(Box::new(BooleanQuery::new(any)));
+            }
         }
 
         let mut values: BTreeMap<FacetField, BTreeSet<String>> = BTreeMap::new();
@@ -558,6 +576,59 @@ mod tests {
         assert!(!eligible("アルミ"));
         assert!(!eligible("精密切削"));
         assert!(!eligible("iso9001"));
+    }
+}
+
+#[cfg(test)]
+mod private_scope_tests {
+    #![allow(clippy::unwrap_used)]
+    use crate::{DocKind, FacetField, Index, SearchDoc, SearchRequest};
+
+    #[test]
+    fn private_documents_show_only_to_their_keepers() {
+        let mut index = Index::in_memory().unwrap();
+        let doc = |id: i64, public: bool, owner: &str| SearchDoc {
+            kind: DocKind::Company,
+            id,
+            title: "切削加工".into(),
+            public,
+            facets: vec![(FacetField::Owner, owner.into())],
+            ..SearchDoc::default()
+        };
+        index
+            .rebuild(vec![
+                doc(1, true, "org:1"),
+                doc(2, false, "org:1"),
+                doc(3, false, "org:2"),
+            ])
+            .unwrap();
+        let ids = |request: SearchRequest| -> Vec<i64> {
+            index
+                .search(&request)
+                .unwrap()
+                .hits
+                .iter()
+                .map(|h| h.id)
+                .collect()
+        };
+        assert_eq!(ids(SearchRequest::new("切削")), [1]);
+        let keeper = SearchRequest {
+            private_scope: vec![(FacetField::Owner, "org:1".into())],
+            ..SearchRequest::new("切削")
+        };
+        assert_eq!(ids(keeper.clone()), [1, 2]);
+        assert_eq!(
+            index.search(&keeper).unwrap().total,
+            2,
+            "the total counts what the keeper sees"
+        );
+        assert_eq!(
+            ids(SearchRequest {
+                include_private: true,
+                ..SearchRequest::new("切削")
+            }),
+            [1, 2, 3]
+        );
     }
 }
 

@@ -46,6 +46,8 @@ pub fn company_doc(company: &Company) -> SearchDoc {
     if let Some(industry) = &company.industry {
         facets.push((FacetField::Industry, industry.clone()));
     }
+    facets.push((FacetField::Owner, format!("org:{}", company.owner.id)));
+    facets.push((FacetField::Owner, format!("company:{}", company.id)));
     SearchDoc {
         kind: DocKind::Company,
         id: company.id,
@@ -73,7 +75,7 @@ pub fn posting_doc(posting: &Posting) -> SearchDoc {
         .filter_map(|code| Capability::find(code))
         .map(|c| c.label)
         .collect();
-    let facets = posting
+    let mut facets: Vec<(FacetField, String)> = posting
         .capabilities
         .iter()
         .filter_map(|code| Capability::find(code))
@@ -84,6 +86,10 @@ pub fn posting_doc(posting: &Posting) -> SearchDoc {
             CapabilityGroup::Equipment => None,
         })
         .collect();
+    facets.push((FacetField::Owner, format!("org:{}", posting.owner.id)));
+    if let Some((_, _, company)) = &posting.company {
+        facets.push((FacetField::Owner, format!("company:{company}")));
+    }
     SearchDoc {
         kind: match posting.side {
             Side::Need => DocKind::Need,
@@ -296,4 +302,114 @@ async fn latest_seq(store: &Store) -> Result<i64, StoreError> {
 
 fn search_error(error: search::SearchError) -> StoreError {
     StoreError::Config(format!("検索索引のエラー: {error}"))
+}
+
+/// What a search may see besides public documents: everything for the secretariat,
+/// its organisation's private records for staff, its own company for a member.
+pub fn scope(viewer: Option<&domain::Actor>) -> (bool, Vec<(FacetField, String)>) {
+    match viewer {
+        Some(actor) if actor.is_secretariat() => (true, Vec::new()),
+        Some(actor) => {
+            let mut scope = Vec::new();
+            if actor.role != domain::Role::Company {
+                if let Some(org) = actor.organisation_id {
+                    scope.push((FacetField::Owner, format!("org:{org}")));
+                }
+            }
+            if let Some(company) = actor.company_id {
+                scope.push((FacetField::Owner, format!("company:{company}")));
+            }
+            (false, scope)
+        }
+        None => (false, Vec::new()),
+    }
+}
+
+/// The Japanese label of a facet value (`ota` → 大田区, `cutting` → 切削).
+pub fn facet_label(
+    field: FacetField,
+    value: &str,
+    directory: &crate::organisations::Directory,
+) -> String {
+    match field {
+        FacetField::City => directory
+            .city_by_key(value)
+            .map_or_else(|| value.to_owned(), |c| c.name.clone()),
+        FacetField::Size => domain::directory::SizeBand::parse(value)
+            .map_or_else(|| value.to_owned(), |s| s.label().to_owned()),
+        FacetField::Industry => domain::directory::jsic_label(value)
+            .unwrap_or(value)
+            .to_owned(),
+        _ => Capability::label_of(value),
+    }
+}
+
+/// A directory search as pages and the API ask it.
+#[derive(Debug, Clone, Default)]
+pub struct CompanySearch {
+    pub text: String,
+    pub filters: Vec<(FacetField, String)>,
+    pub include_closed: bool,
+    pub limit: usize,
+    pub offset: usize,
+}
+
+/// The companies of one page (with the passage that matched, as escaped HTML with
+/// `<mark>`), the total the viewer may see, and the facet counts.
+#[derive(Debug, Clone)]
+pub struct CompanyHits {
+    pub companies: Vec<(Company, Option<String>)>,
+    pub total: usize,
+    pub facets: std::collections::BTreeMap<FacetField, Vec<search::FacetCount>>,
+}
+
+/// Searches the directory for `viewer`: the index finds and ranks within what the
+/// viewer may see, the store re-reads the hits with the viewer's rights (private
+/// fields), in the index's order.
+pub async fn search_companies(
+    store: &Store,
+    index: &SearchIndex,
+    viewer: Option<&domain::Actor>,
+    search: &CompanySearch,
+) -> Result<CompanyHits, StoreError> {
+    index.catch_up(store).await?;
+    let (include_private, private_scope) = scope(viewer);
+    let results = index.search(&SearchRequest {
+        text: search.text.clone(),
+        kinds: vec![DocKind::Company],
+        filters: search.filters.clone(),
+        include_private,
+        private_scope,
+        limit: search.limit,
+        offset: search.offset,
+        match_any: false,
+    })?;
+    let snippets: std::collections::HashMap<i64, String> = results
+        .hits
+        .iter()
+        .filter(|_| !search.text.trim().is_empty())
+        .filter_map(|h| h.snippet.as_ref().map(|s| (h.id, s.to_html())))
+        .collect();
+    let page = companies::list(
+        store,
+        viewer,
+        &companies::CompanyFilter {
+            ids: Some(results.hits.iter().map(|h| h.id).collect()),
+            include_closed: search.include_closed,
+            ..companies::CompanyFilter::default()
+        },
+    )
+    .await?;
+    Ok(CompanyHits {
+        companies: page
+            .companies
+            .into_iter()
+            .map(|c| {
+                let snippet = snippets.get(&c.id).cloned();
+                (c, snippet)
+            })
+            .collect(),
+        total: results.total,
+        facets: results.facets,
+    })
 }

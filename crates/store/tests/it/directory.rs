@@ -1188,3 +1188,42 @@ async fn a_company_member_account_needs_a_company_and_only_members_may_have_one(
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_search_counts_exactly_what_the_viewer_may_see() {
+    each_backend(|store, _| async move {
+        let index = store::index::SearchIndex::in_memory(&store).await.unwrap();
+        let everything = store::index::CompanySearch {
+            limit: 1000,
+            ..Default::default()
+        };
+        let anonymous = store::index::search_companies(&store, &index, None, &everything)
+            .await
+            .unwrap();
+        assert_eq!(anonymous.total, 67);
+        assert_eq!(anonymous.companies.len(), 67);
+
+        let ota = staff_of(&store, "ota", "suzuki@city.ota.example.jp").await;
+        let hits = store::index::search_companies(&store, &index, Some(&ota), &everything)
+            .await
+            .unwrap();
+        assert_eq!(
+            hits.total, 68,
+            "public ones and 大田区's own private company"
+        );
+        assert_eq!(hits.companies.len(), 68);
+        assert!(hits.companies.iter().any(|(c, _)| c.key == "ota-10"));
+        assert!(!hits.companies.iter().any(|(c, _)| c.key == "sumida-10"));
+        let cities: u64 = hits.facets[&search::FacetField::City]
+            .iter()
+            .map(|c| c.count)
+            .sum();
+        let with_city = hits
+            .companies
+            .iter()
+            .filter(|(c, _)| c.city.is_some())
+            .count() as u64;
+        assert_eq!(cities, with_city, "facet counts agree with the list");
+    })
+    .await;
+}

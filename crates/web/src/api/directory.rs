@@ -17,10 +17,10 @@ use domain::directory::{
     PostingInput, PostingKind, Side, SizeBand, Stage, jsic_label, parse_jsic,
 };
 use domain::{FiscalYear, Invalid, Role};
-use search::{FacetField, SearchRequest};
+use search::FacetField;
 use serde::{Deserialize, Serialize};
 use store::StoreError;
-use store::companies::{self, Company, CompanyFilter};
+use store::companies::{self, Company};
 use store::matching::{self, CandidateRef, Match};
 use store::negotiations::{self, Figures, Negotiation, Supplier};
 use store::organisations::{self, Directory};
@@ -370,25 +370,6 @@ fn parse_company_search(
 
 /// Whether the caller's searches include non-public companies of the index: staff
 /// and the secretariat (the store then keeps only what they may see).
-fn searches_private(viewer: &Viewer) -> bool {
-    viewer
-        .user
-        .as_ref()
-        .is_some_and(|u| u.role != Role::Company && !u.must_change_password)
-}
-
-fn facet_label(field: FacetField, value: &str, directory: &Directory) -> String {
-    match field {
-        FacetField::City => directory
-            .city_by_key(value)
-            .map_or_else(|| value.to_owned(), |c| c.name.clone()),
-        FacetField::Size => {
-            SizeBand::parse(value).map_or_else(|| value.to_owned(), |s| s.label().to_owned())
-        }
-        FacetField::Industry => jsic_label(value).unwrap_or(value).to_owned(),
-        _ => Capability::label_of(value),
-    }
-}
 
 /// 企業の検索（キーワードと絞り込み。非公開情報は見る権限のある人にだけ返します）
 #[utoipa::path(
@@ -414,36 +395,28 @@ async fn list_companies(
 ) -> Result<Json<CompanyListDto>, ApiError> {
     let directory = organisations::directory(&state.store).await?;
     let search = parse_company_search(&query_pairs(raw.as_deref()), &directory)?;
-    state.search.catch_up(&state.store).await?;
-    let results = state.search.search(&SearchRequest {
-        text: search.q.clone(),
-        kinds: vec![search::DocKind::Company],
-        filters: search.filters.clone(),
-        include_private: searches_private(&viewer),
-        limit: search.limit,
-        offset: search.offset,
-        match_any: false,
-    })?;
     let actor = reader(&viewer);
-    let page = companies::list(
+    let hits = store::index::search_companies(
         &state.store,
+        &state.search,
         actor.as_ref(),
-        &CompanyFilter {
-            ids: Some(results.hits.iter().map(|h| h.id).collect()),
+        &store::index::CompanySearch {
+            text: search.q.clone(),
+            filters: search.filters.clone(),
             include_closed: search.include_closed,
-            ..CompanyFilter::default()
+            limit: search.limit,
+            offset: search.offset,
         },
     )
     .await?;
     let facet = |field: FacetField| -> Vec<FacetValueDto> {
-        results
-            .facets
+        hits.facets
             .get(&field)
             .map(|counts| {
                 counts
                     .iter()
                     .map(|c| FacetValueDto {
-                        label: facet_label(field, &c.value, &directory),
+                        label: store::index::facet_label(field, &c.value, &directory),
                         value: c.value.clone(),
                         count: c.count,
                     })
@@ -460,13 +433,13 @@ async fn list_companies(
         industry: facet(FacetField::Industry),
     };
     Ok(Json(CompanyListDto {
-        total: results.total as u64,
+        total: hits.total as u64,
         limit: search.limit as u64,
         offset: search.offset as u64,
-        items: page
+        items: hits
             .companies
             .into_iter()
-            .map(|c| dto_for(&viewer, c))
+            .map(|(c, _)| dto_for(&viewer, c))
             .collect(),
         facets,
     }))

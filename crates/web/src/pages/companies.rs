@@ -12,12 +12,12 @@ use axum::extract::{Path, RawQuery, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use domain::directory::{
-    AgeBand, Capability, CapabilityGroup, CompanyDraft, CompanyInput, JSIC, SizeBand, jsic_label,
+    AgeBand, Capability, CapabilityGroup, CompanyDraft, CompanyInput, JSIC, jsic_label,
 };
 use domain::{Actor, Role};
-use search::{DocKind, FacetField, SearchRequest};
+use search::FacetField;
 use store::StoreError;
-use store::companies::{self, Company, CompanyFilter};
+use store::companies::{self, Company};
 use store::organisations::{self, Directory};
 
 use super::query_pairs;
@@ -113,20 +113,6 @@ fn askama_escape(text: &str) -> String {
         .replace('\'', "&#39;")
 }
 
-/// The label of a facet value.
-fn facet_label(field: FacetField, value: &str, directory: &Directory) -> String {
-    match field {
-        FacetField::City => directory
-            .city_by_key(value)
-            .map_or_else(|| value.to_owned(), |c| c.name.clone()),
-        FacetField::Size => {
-            SizeBand::parse(value).map_or_else(|| value.to_owned(), |s| s.label().to_owned())
-        }
-        FacetField::Industry => jsic_label(value).unwrap_or(value).to_owned(),
-        _ => Capability::label_of(value),
-    }
-}
-
 /// Whether the viewer sees private records in lists: staff and the secretariat.
 fn sees_private(viewer: &Viewer) -> bool {
     viewer
@@ -202,41 +188,26 @@ async fn run_search(
     limit: usize,
     offset: usize,
 ) -> Result<(Vec<(Company, Option<String>)>, usize, Vec<FacetGroup>), WebError> {
-    state.search.catch_up(&state.store).await?;
-    let request = SearchRequest {
-        text: search.q.clone(),
-        kinds: vec![DocKind::Company],
-        filters: search.filters.clone(),
-        include_private: sees_private(viewer),
-        limit,
-        offset,
-        match_any: false,
-    };
-    let results = state.search.search(&request)?;
-    let ids: Vec<i64> = results.hits.iter().map(|h| h.id).collect();
     let actor = viewer.user.as_ref().map(|u| u.actor());
-    let page = companies::list(
+    let hits = store::index::search_companies(
         &state.store,
+        &state.search,
         actor.as_ref(),
-        &CompanyFilter {
-            ids: Some(ids),
+        &store::index::CompanySearch {
+            text: search.q.clone(),
+            filters: search.filters.clone(),
             include_closed: search.include_closed,
-            ..CompanyFilter::default()
+            limit,
+            offset,
         },
     )
     .await?;
     let directory = organisations::directory(&state.store).await?;
-    let snippets: std::collections::HashMap<i64, String> = results
-        .hits
-        .iter()
-        .filter(|_| !search.q.trim().is_empty())
-        .filter_map(|h| h.snippet.as_ref().map(|s| (h.id, s.to_html())))
-        .collect();
     let facets = FACETS
         .iter()
         .map(|(field, label)| FacetGroup {
             label,
-            links: results
+            links: hits
                 .facets
                 .get(field)
                 .map(|counts| {
@@ -244,7 +215,7 @@ async fn run_search(
                         .iter()
                         .take(25)
                         .map(|c| FacetLink {
-                            label: facet_label(*field, &c.value, &directory),
+                            label: store::index::facet_label(*field, &c.value, &directory),
                             count: c.count,
                             selected: search
                                 .filters
@@ -260,15 +231,7 @@ async fn run_search(
                 .unwrap_or_default(),
         })
         .collect();
-    let rows = page
-        .companies
-        .into_iter()
-        .map(|c| {
-            let snippet = snippets.get(&c.id).cloned();
-            (c, snippet)
-        })
-        .collect();
-    Ok((rows, results.total, facets))
+    Ok((hits.companies, hits.total, facets))
 }
 
 #[derive(Template, WebTemplate)]
@@ -309,7 +272,7 @@ async fn list(
             .iter()
             .map(|(f, v)| {
                 (
-                    facet_label(*f, v, &directory),
+                    store::index::facet_label(*f, v, &directory),
                     format!("/companies?{}", query_string(&search, Some((*f, v)), None)),
                 )
             })
