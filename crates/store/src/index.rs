@@ -311,10 +311,10 @@ pub fn scope(viewer: Option<&domain::Actor>) -> (bool, Vec<(FacetField, String)>
         Some(actor) if actor.is_secretariat() => (true, Vec::new()),
         Some(actor) => {
             let mut scope = Vec::new();
-            if actor.role != domain::Role::Company {
-                if let Some(org) = actor.organisation_id {
-                    scope.push((FacetField::Owner, format!("org:{org}")));
-                }
+            if actor.role != domain::Role::Company
+                && let Some(org) = actor.organisation_id
+            {
+                scope.push((FacetField::Owner, format!("org:{org}")));
             }
             if let Some(company) = actor.company_id {
                 scope.push((FacetField::Owner, format!("company:{company}")));
