@@ -368,9 +368,6 @@ fn parse_company_search(
     })
 }
 
-/// Whether the caller's searches include non-public companies of the index: staff
-/// and the secretariat (the store then keeps only what they may see).
-
 /// 企業の検索（キーワードと絞り込み。非公開情報は見る権限のある人にだけ返します）
 #[utoipa::path(
     get, path = "/api/v1/companies", tag = "directory",
