@@ -726,8 +726,20 @@ async fn export(
 ) -> Result<Response, WebError> {
     let query = query_pairs(raw.as_deref());
     let search = parse_search(&query);
-    let (companies, _, _) = run_search(state, viewer, &search, search::MAX_LIMIT, 0).await?;
-    let companies: Vec<Company> = companies.into_iter().map(|(c, _)| c).collect();
+    // Page through the search: up to the index's deepest page (11,000 companies; a
+    // larger list is narrowed by city or capability first).
+    let mut companies: Vec<Company> = Vec::new();
+    let mut offset = 0;
+    loop {
+        let (page, total, _) =
+            run_search(state, viewer, &search, search::MAX_LIMIT, offset).await?;
+        let fetched = page.len();
+        companies.extend(page.into_iter().map(|(c, _)| c));
+        offset += search::MAX_LIMIT;
+        if fetched == 0 || offset >= total || offset > search::MAX_OFFSET {
+            break;
+        }
+    }
     export_table(&companies).download(format, "companies", "企業一覧")
 }
 
