@@ -10,6 +10,7 @@ pub mod codes;
 pub mod directory;
 pub mod error;
 pub mod events;
+pub mod fairs;
 pub mod fiscal_year;
 pub mod pillar;
 pub mod text;

@@ -14,6 +14,7 @@ pub mod companies;
 mod entity;
 pub mod error;
 pub mod events;
+pub mod fairs;
 pub mod import;
 pub mod index;
 pub mod matching;

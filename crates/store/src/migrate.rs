@@ -23,6 +23,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "directory",
         include_str!("../migrations/0004_directory.sql"),
     ),
+    (5, "fairs", include_str!("../migrations/0005_fairs.sql")),
 ];
 
 /// Fills the type placeholders for the backend.

@@ -12,6 +12,7 @@ use store::{Backend, Store, StoreError};
 
 mod directory;
 mod events;
+mod fairs;
 
 async fn each_backend<F, Fut>(test: F)
 where

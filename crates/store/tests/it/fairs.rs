@@ -1,0 +1,373 @@
+//! Matching fairs (商談会): who may set one up, the refusals of bad requests, and the
+//! schedule the store keeps — nobody twice in a slot, no slot over its tables,
+//! locked meetings staying put on a re-run.
+
+use std::collections::HashSet;
+use std::time::Duration;
+
+use chrono::NaiveDate;
+use domain::fairs::{FairDraft, FairInput, FairRole, RequestPriority, parse_availability};
+use store::fairs::{self, Fair};
+use store::{Store, StoreError};
+
+use super::{each_backend, new_user, staff_of};
+
+async fn member_of(store: &Store, company: &str, email: &str) -> domain::Actor {
+    let new = store::accounts::NewUser {
+        company: company.into(),
+        ..new_user(email, "company", "")
+    };
+    let (user, _) = store::accounts::create_user(store, None, &new)
+        .await
+        .expect("company member created");
+    user.actor()
+}
+
+fn draft(slots: &str, tables: &str) -> FairDraft {
+    FairDraft::parse(&FairInput {
+        name: "川口マッチング商談会".into(),
+        date: "2027-02-10".into(),
+        start_time: "13:00".into(),
+        slot_count: slots.into(),
+        slot_minutes: "15".into(),
+        table_count: tables.into(),
+        request_deadline: "2027-02-01".into(),
+        request_cap: "3".into(),
+        event: String::new(),
+    })
+    .expect("valid fair")
+}
+
+fn before_deadline() -> NaiveDate {
+    NaiveDate::from_ymd_opt(2027, 1, 20).unwrap()
+}
+
+/// A fair of the 川口商工会議所 with buyers kawaguchi-01..03 and suppliers from three
+/// cities, everyone present in every slot unless `available` says otherwise.
+async fn fair_with_participants(store: &Store, slots: &str, tables: &str) -> (Fair, domain::Actor) {
+    let staff = staff_of(store, "kawaguchi-cci", "fair@kawaguchi-cci.example.jp").await;
+    let fair = fairs::create(store, &staff, "kawaguchi-cci", &draft(slots, tables))
+        .await
+        .unwrap();
+    let all = parse_availability("", fair.slot_count).unwrap();
+    for key in ["kawaguchi-01", "kawaguchi-02", "kawaguchi-03"] {
+        fairs::save_participant(store, &staff, &fair.key, key, FairRole::Buyer, &all)
+            .await
+            .unwrap();
+    }
+    for key in ["sumida-01", "sumida-02", "ota-01", "ota-02", "okaya-01"] {
+        fairs::save_participant(store, &staff, &fair.key, key, FairRole::Supplier, &all)
+            .await
+            .unwrap();
+    }
+    let fair = fairs::get(store, &fair.key).await.unwrap();
+    (fair, staff)
+}
+
+fn assert_valid(fair: &Fair) {
+    let mut busy = HashSet::new();
+    let mut tables = HashSet::new();
+    for m in fair.meetings() {
+        let slot = m.slot.unwrap();
+        let table = m.table.unwrap();
+        assert!(slot < fair.slot_count && table < fair.table_count, "{m:?}");
+        assert!(
+            busy.insert((m.from, slot)),
+            "{m:?}: requester twice in a slot"
+        );
+        assert!(
+            busy.insert((m.to, slot)),
+            "{m:?}: asked side twice in a slot"
+        );
+        assert!(tables.insert((slot, table)), "{m:?}: table used twice");
+        for side in [m.from, m.to] {
+            assert!(fair.participant(side).unwrap().available.contains(&slot));
+        }
+    }
+    for slot in 0..fair.slot_count {
+        let used = fair
+            .meetings()
+            .iter()
+            .filter(|m| m.slot == Some(slot))
+            .count();
+        assert!(used <= usize::from(fair.table_count));
+    }
+}
+
+#[tokio::test]
+async fn only_the_owning_organisations_staff_create_and_set_up_a_fair() {
+    each_backend(|store, backend| async move {
+        let ota = staff_of(&store, "ota", "staff@ota.example.jp").await;
+        let refused = fairs::create(&store, &ota, "kawaguchi-cci", &draft("20", "10")).await;
+        assert!(
+            matches!(refused, Err(StoreError::Forbidden { .. })),
+            "{backend:?}: {refused:?}"
+        );
+        let (fair, _) = fair_with_participants(&store, "20", "10").await;
+        assert_eq!(fair.participants.len(), 8);
+        let refused =
+            fairs::save_participant(&store, &ota, &fair.key, "ota-03", FairRole::Supplier, &[0])
+                .await;
+        assert!(matches!(refused, Err(StoreError::Forbidden { .. })));
+        let member = member_of(&store, "sumida-01", "member@sumida-01.example.jp").await;
+        let refused = fairs::update(&store, &member, &fair.key, &draft("20", "12")).await;
+        assert!(matches!(refused, Err(StoreError::Forbidden { .. })));
+        let refused =
+            fairs::schedule(&store, &member, &fair.key, true, Duration::from_millis(200)).await;
+        assert!(matches!(refused, Err(StoreError::Forbidden { .. })));
+        let unknown = fairs::save_participant(
+            &store,
+            &staff_of(&store, "kawaguchi-cci", "second@kawaguchi-cci.example.jp").await,
+            &fair.key,
+            "no-such-company",
+            FairRole::Supplier,
+            &[0],
+        )
+        .await;
+        assert!(
+            matches!(unknown, Err(StoreError::Invalid(_))),
+            "{unknown:?}"
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn bad_requests_are_refused_with_japanese_reasons() {
+    each_backend(|store, backend| async move {
+        let (fair, staff) = fair_with_participants(&store, "4", "2").await;
+        let member = member_of(&store, "sumida-01", "member@sumida-01.example.jp").await;
+        let reason = |result: Result<Fair, StoreError>| match result {
+            Err(StoreError::Invalid(errors)) => errors[0].reason.clone(),
+            Err(StoreError::Conflict(message)) => message,
+            Err(StoreError::Forbidden { reason }) => reason,
+            other => panic!("{backend:?}: accepted {other:?}"),
+        };
+        let day = before_deadline();
+        let ask = |from: &'static str, to: &'static str, actor: domain::Actor, on: NaiveDate| {
+            let store = store.clone();
+            let key = fair.key.clone();
+            async move {
+                fairs::request_meeting(&store, &actor, &key, from, to, RequestPriority::Must, on)
+                    .await
+            }
+        };
+        assert_eq!(
+            reason(ask("sumida-01", "sumida-01", member.clone(), day).await),
+            "自社に面談を申し込むことはできません。"
+        );
+        assert_eq!(
+            reason(ask("sumida-01", "ota-03", member.clone(), day).await),
+            "相手の企業はこの商談会に参加していません。"
+        );
+        assert!(
+            reason(ask("sumida-02", "kawaguchi-01", member.clone(), day).await)
+                .contains("この企業の名前で")
+        );
+        let late = NaiveDate::from_ymd_opt(2027, 2, 2).unwrap();
+        assert!(
+            reason(ask("sumida-01", "kawaguchi-01", member.clone(), late).await)
+                .contains("申込締切")
+        );
+        for to in ["kawaguchi-01", "kawaguchi-02", "kawaguchi-03"] {
+            ask("sumida-01", to, member.clone(), day).await.unwrap();
+        }
+        assert!(reason(ask("sumida-01", "ota-01", member.clone(), day).await).contains("3件まで"));
+        assert!(
+            reason(ask("kawaguchi-01", "sumida-01", staff.clone(), day).await)
+                .contains("既に申し込まれています")
+        );
+        // Staff may add a late request on a company's behalf.
+        ask("ota-01", "kawaguchi-01", staff.clone(), late)
+            .await
+            .unwrap();
+        let fair = fairs::get(&store, &fair.key).await.unwrap();
+        assert_eq!(fair.requests.len(), 4);
+        // Only the asked side (or staff) answers.
+        let first = fair.requests[0].id;
+        let refused = fairs::answer(&store, &member, &fair.key, first, true).await;
+        assert!(
+            matches!(refused, Err(StoreError::Forbidden { .. })),
+            "{refused:?}"
+        );
+        let buyer = member_of(&store, "kawaguchi-01", "member@kawaguchi-01.example.jp").await;
+        let answered = fairs::answer(&store, &buyer, &fair.key, first, true)
+            .await
+            .unwrap();
+        assert_eq!(answered.requests[0].status.code(), "accepted");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_schedule_is_valid_explains_what_is_left_out_and_keeps_locked_meetings() {
+    each_backend(|store, backend| async move {
+        // Two slots and one table: at most two meetings; buyer kawaguchi-01 is wanted
+        // by everyone, and okaya-01 is only there in slot 2.
+        let (fair, staff) = fair_with_participants(&store, "2", "1").await;
+        fairs::save_participant(
+            &store,
+            &staff,
+            &fair.key,
+            "okaya-01",
+            FairRole::Supplier,
+            &[1],
+        )
+        .await
+        .unwrap();
+        fairs::save_participant(
+            &store,
+            &staff,
+            &fair.key,
+            "kawaguchi-03",
+            FairRole::Buyer,
+            &[0],
+        )
+        .await
+        .unwrap();
+        let day = before_deadline();
+        for (from, to, priority) in [
+            ("sumida-01", "kawaguchi-01", RequestPriority::Must),
+            ("sumida-02", "kawaguchi-01", RequestPriority::Should),
+            ("ota-01", "kawaguchi-02", RequestPriority::Could),
+            ("okaya-01", "kawaguchi-03", RequestPriority::Must),
+        ] {
+            fairs::request_meeting(&store, &staff, &fair.key, from, to, priority, day)
+                .await
+                .unwrap();
+        }
+        let fair = fairs::get(&store, &fair.key).await.unwrap();
+        for r in &fair.requests {
+            fairs::answer(&store, &staff, &fair.key, r.id, true)
+                .await
+                .unwrap();
+        }
+        let outcome = fairs::schedule(&store, &staff, &fair.key, true, Duration::from_millis(500))
+            .await
+            .unwrap();
+        assert_eq!(
+            (outcome.placed, outcome.unplaced),
+            (2, 2),
+            "{backend:?}: {outcome:?}"
+        );
+        assert_eq!(outcome.weight, 8, "must + should beat could");
+        let fair = fairs::get(&store, &fair.key).await.unwrap();
+        assert_valid(&fair);
+        let okaya = fair.participant_by_company("okaya-01").unwrap().id;
+        let never = fair.requests.iter().find(|r| r.from == okaya).unwrap();
+        assert_eq!(
+            never.unplaced_reason.as_deref(),
+            Some("両社が参加できる共通の枠がありません。")
+        );
+        // Lock the should-meeting, make the could-meeting a must by re-requesting is
+        // not possible; instead decline the must-meeting and re-run: the locked one
+        // stays exactly where it was.
+        let sumida02 = fair.participant_by_company("sumida-02").unwrap().id;
+        let should = fair
+            .requests
+            .iter()
+            .find(|r| r.from == sumida02)
+            .unwrap()
+            .clone();
+        fairs::set_locked(&store, &staff, &fair.key, should.id, true)
+            .await
+            .unwrap();
+        let sumida01 = fair.participant_by_company("sumida-01").unwrap().id;
+        let must = fair
+            .requests
+            .iter()
+            .find(|r| r.from == sumida01)
+            .unwrap()
+            .clone();
+        fairs::answer(&store, &staff, &fair.key, must.id, false)
+            .await
+            .unwrap();
+        fairs::schedule(&store, &staff, &fair.key, true, Duration::from_millis(500))
+            .await
+            .unwrap();
+        let after = fairs::get(&store, &fair.key).await.unwrap();
+        assert_valid(&after);
+        let kept = after.requests.iter().find(|r| r.id == should.id).unwrap();
+        assert_eq!(
+            (kept.slot, kept.table, kept.locked),
+            (should.slot, should.table, true)
+        );
+        assert_eq!(
+            after.meetings().len(),
+            2,
+            "the could-meeting takes the freed slot"
+        );
+        let refused = fairs::set_locked(&store, &staff, &fair.key, must.id, true).await;
+        assert!(
+            matches!(refused, Err(StoreError::Conflict(_))),
+            "{refused:?}"
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_crowded_fair_of_twenty_slots_and_ten_tables_gets_a_valid_schedule() {
+    each_backend(|store, backend| async move {
+        let staff = staff_of(&store, "kawaguchi-cci", "big@kawaguchi-cci.example.jp").await;
+        let fair = fairs::create(
+            &store,
+            &staff,
+            "kawaguchi-cci",
+            &FairDraft {
+                request_cap: 30,
+                ..draft("20", "10")
+            },
+        )
+        .await
+        .unwrap();
+        let buyers: Vec<String> = (1..=10).map(|n| format!("kawaguchi-{n:02}")).collect();
+        let suppliers: Vec<String> = (1..=10)
+            .flat_map(|n| [format!("sumida-{n:02}"), format!("ota-{n:02}")])
+            .collect();
+        for (i, key) in buyers.iter().chain(&suppliers).enumerate() {
+            // Everyone misses a different block of slots.
+            let from = (i % 5) as u16 * 4;
+            let available: Vec<u16> = (0..20).filter(|s| !(from..from + 3).contains(s)).collect();
+            let role = if i < buyers.len() {
+                FairRole::Buyer
+            } else {
+                FairRole::Supplier
+            };
+            fairs::save_participant(&store, &staff, &fair.key, key, role, &available)
+                .await
+                .unwrap();
+        }
+        let day = before_deadline();
+        for (i, supplier) in suppliers.iter().enumerate() {
+            for j in 0..6 {
+                let buyer = &buyers[(i + j * 3) % buyers.len()];
+                let priority = RequestPriority::ALL[(i + j) % 3];
+                let _ = fairs::request_meeting(
+                    &store, &staff, &fair.key, supplier, buyer, priority, day,
+                )
+                .await;
+            }
+        }
+        let fair = fairs::get(&store, &fair.key).await.unwrap();
+        for r in &fair.requests {
+            fairs::answer(&store, &staff, &fair.key, r.id, r.id % 7 != 0)
+                .await
+                .unwrap();
+        }
+        let outcome = fairs::schedule(&store, &staff, &fair.key, false, Duration::from_secs(1))
+            .await
+            .unwrap();
+        let fair = fairs::get(&store, &fair.key).await.unwrap();
+        assert_valid(&fair);
+        assert!(outcome.placed > 50, "{backend:?}: {outcome:?}");
+        assert!(outcome.weight <= outcome.upper_bound);
+        let accepted = fair
+            .requests
+            .iter()
+            .filter(|r| r.status.code() == "accepted")
+            .count();
+        assert_eq!(outcome.placed + outcome.unplaced, accepted);
+    })
+    .await;
+}
