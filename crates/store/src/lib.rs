@@ -20,6 +20,7 @@ pub mod index;
 pub mod matching;
 pub mod migrate;
 pub mod negotiations;
+pub mod network;
 pub mod organisations;
 pub mod people;
 pub mod postings;
@@ -94,6 +95,7 @@ impl Store {
         let seeded = seed::load_if_empty(self).await?;
         seed::load_events_if_empty(self).await?;
         seed_directory::load_if_empty(self).await?;
+        network::load_demo_if_empty(self).await?;
         Ok(seeded)
     }
 }

@@ -24,6 +24,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("../migrations/0004_directory.sql"),
     ),
     (5, "fairs", include_str!("../migrations/0005_fairs.sql")),
+    (6, "network", include_str!("../migrations/0006_network.sql")),
 ];
 
 /// Fills the type placeholders for the backend.
