@@ -342,7 +342,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             );
         }
         // The solvers are synchronous and have the machine to themselves here.
-        Command::Bench { command } => command.run()?,
+        Command::Bench { command } => command.run().await?,
     }
     Ok(())
 }

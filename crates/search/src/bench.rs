@@ -97,7 +97,7 @@ const SUFFIXES: &[(&str, &str)] = &[
 
 const FORMS: &[&str] = &["株式会社", "有限会社", "合同会社"];
 
-const PROCESSES: &[(&str, &str)] = &[
+pub const PROCESSES: &[(&str, &str)] = &[
     ("cutting", "切削加工"),
     ("turning", "旋盤加工"),
     ("milling", "フライス加工"),
@@ -116,7 +116,7 @@ const PROCESSES: &[(&str, &str)] = &[
     ("heat_treatment", "熱処理"),
 ];
 
-const MATERIALS: &[(&str, &str)] = &[
+pub const MATERIALS: &[(&str, &str)] = &[
     ("aluminium", "アルミニウム"),
     ("stainless", "ステンレス"),
     ("steel", "鉄鋼"),
@@ -127,7 +127,7 @@ const MATERIALS: &[(&str, &str)] = &[
     ("brass", "真鍮"),
 ];
 
-const PRODUCTS: &[&str] = &[
+pub const PRODUCTS: &[&str] = &[
     "自動車部品",
     "医療機器",
     "半導体製造装置",
@@ -140,14 +140,14 @@ const PRODUCTS: &[&str] = &[
     "ロボット部品",
 ];
 
-const CERTIFICATIONS: &[(&str, &str)] = &[
+pub const CERTIFICATIONS: &[(&str, &str)] = &[
     ("iso9001", "ISO9001"),
     ("iso14001", "ISO14001"),
     ("jisq9100", "JIS Q 9100"),
     ("iatf16949", "IATF16949"),
 ];
 
-const CITIES: &[(&str, &str)] = &[
+pub const CITIES: &[(&str, &str)] = &[
     ("kawaguchi", "川口市"),
     ("sumida", "墨田区"),
     ("ota", "大田区"),
@@ -178,8 +178,14 @@ const PHRASES: &[&str] = &[
 /// a name with its reading, a description of about 100–150 characters, a city,
 /// processes, materials, certifications, size and industry; one in ten is private.
 pub fn companies(count: usize, seed: u64) -> Vec<SearchDoc> {
+    company_stream(count, seed).collect()
+}
+
+/// The same companies as [`companies`], made one at a time: a directory of millions
+/// is indexed without holding it in memory.
+pub fn company_stream(count: usize, seed: u64) -> impl Iterator<Item = SearchDoc> {
     let mut rng = Rng::new(seed);
-    (1..=count).map(|id| company(&mut rng, id as i64)).collect()
+    (1..=count).map(move |id| company(&mut rng, id as i64))
 }
 
 fn company(rng: &mut Rng, id: i64) -> SearchDoc {
@@ -243,7 +249,7 @@ fn company(rng: &mut Rng, id: i64) -> SearchDoc {
 /// Query texts of the kinds people type: processes, materials (also in katakana
 /// short forms and with a typo), a name with a process, one kanji, certifications in
 /// several spellings, readings in half-width kana.
-const QUERIES: &[&str] = &[
+pub const QUERIES: &[&str] = &[
     "切削",
     "切削 川口",
     "旋盤加工",
@@ -285,6 +291,44 @@ pub fn requests(count: usize, seed: u64) -> Vec<SearchRequest> {
             request
         })
         .collect()
+}
+
+/// Whether `doc` is public and holds every word of `text` as a substring of its
+/// folded title, reading or body: the exact answer a search for `text` should give,
+/// computed by brute force, for measuring recall.
+pub fn contains_every_word(doc: &SearchDoc, words: &[String]) -> bool {
+    if !doc.public {
+        return false;
+    }
+    let folded = crate::fold(&format!("{} {} {}", doc.title, doc.kana, doc.body));
+    words.iter().all(|word| folded.contains(word.as_str()))
+}
+
+/// The folded words of a typed query (split on spaces after NFKC), as
+/// [`contains_every_word`] takes them.
+pub fn folded_words(text: &str) -> Vec<String> {
+    crate::fold(text)
+        .split_whitespace()
+        .map(str::to_owned)
+        .collect()
+}
+
+/// Runs `requests` one at a time against `index`; the latency of each in
+/// milliseconds (sorted) and the mean number of matching documents.
+pub fn time_requests(
+    index: &Index,
+    requests: &[SearchRequest],
+) -> Result<(Vec<f64>, f64), SearchError> {
+    let mut latencies = Vec::with_capacity(requests.len());
+    let mut totals = 0usize;
+    for request in requests {
+        let started = Instant::now();
+        let results = index.search(request)?;
+        latencies.push(started.elapsed().as_secs_f64() * 1000.0);
+        totals += results.total;
+    }
+    latencies.sort_by(f64::total_cmp);
+    Ok((latencies, totals as f64 / requests.len().max(1) as f64))
 }
 
 /// What [`run`] measured.
@@ -333,15 +377,7 @@ pub fn run(docs: usize, queries: usize) -> Result<BenchReport, SearchError> {
     index.rebuild(companies)?;
     let build = started.elapsed();
 
-    let mut latencies = Vec::with_capacity(requests.len());
-    let mut totals = 0usize;
-    for request in &requests {
-        let started = Instant::now();
-        let results = index.search(request)?;
-        latencies.push(started.elapsed().as_secs_f64() * 1000.0);
-        totals += results.total;
-    }
-    latencies.sort_by(f64::total_cmp);
+    let (latencies, mean_total) = time_requests(&index, &requests)?;
     Ok(BenchReport {
         docs,
         queries,
@@ -349,12 +385,12 @@ pub fn run(docs: usize, queries: usize) -> Result<BenchReport, SearchError> {
         docs_per_sec: docs as f64 / build.as_secs_f64().max(f64::EPSILON),
         p50_ms: percentile(&latencies, 50),
         p99_ms: percentile(&latencies, 99),
-        mean_total: totals as f64 / requests.len().max(1) as f64,
+        mean_total,
     })
 }
 
 /// The `p`th percentile of sorted values (nearest rank); 0 for none.
-fn percentile(sorted: &[f64], p: usize) -> f64 {
+pub fn percentile(sorted: &[f64], p: usize) -> f64 {
     if sorted.is_empty() {
         return 0.0;
     }
@@ -378,6 +414,28 @@ mod tests {
                 .chars()
                 .all(|c| ('ァ'..='ヶ').contains(&c) || c == 'ー')
         );
+    }
+
+    #[test]
+    fn brute_force_matching_folds_width_and_kana() {
+        let doc = SearchDoc {
+            kind: DocKind::Company,
+            id: 1,
+            title: "株式会社ヤマダ精密".into(),
+            kana: "ヤマダセイミツ".into(),
+            body: "ＩＳＯ９００１認証取得。切削加工".into(),
+            city: None,
+            facets: vec![],
+            public: true,
+        };
+        assert!(contains_every_word(&doc, &folded_words("iso9001 やまだ")));
+        assert!(contains_every_word(&doc, &folded_words("切削")));
+        assert!(!contains_every_word(&doc, &folded_words("切削 溶接")));
+        let private = SearchDoc {
+            public: false,
+            ..doc
+        };
+        assert!(!contains_every_word(&private, &folded_words("切削")));
     }
 
     #[test]

@@ -16,15 +16,18 @@ pub enum BenchCommand {
     Search(directory::SearchArgs),
     /// The match-ranking engine on synthetic candidates.
     Matching(directory::MatchingArgs),
+    /// Generating and reading an NTA corporate-number file of any size.
+    Nta(directory::NtaArgs),
 }
 
 impl BenchCommand {
-    pub fn run(&self) -> anyhow::Result<()> {
+    pub async fn run(&self) -> anyhow::Result<()> {
         match self {
             BenchCommand::Fair(args) => fair::run(args),
             BenchCommand::Fjsp(args) => fjsp::run(args),
-            BenchCommand::Search(args) => directory::search(args),
+            BenchCommand::Search(args) => directory::search(args).await,
             BenchCommand::Matching(args) => directory::matching(args),
+            BenchCommand::Nta(args) => directory::nta(args),
         }
     }
 }

@@ -484,3 +484,145 @@ async fn people_are_personal_data_and_facilities_are_public() {
     })
     .await;
 }
+
+/// One NTA row (30 columns, as the 法人番号公表サイト publishes them) with a valid
+/// check digit for `base` (12 digits).
+fn nta_row(
+    seq: u32,
+    base: &str,
+    name: &str,
+    furigana: &str,
+    place: (&str, &str, &str, &str),
+    closed: bool,
+) -> String {
+    let digits: Vec<u32> = base.chars().map(|c| c.to_digit(10).unwrap()).collect();
+    let check = domain::CorporateNumber::check_digit(&digits.try_into().unwrap());
+    let (prefecture, city, prefecture_code, city_code) = place;
+    let (process, close_date, close_cause) = if closed {
+        ("71", "2025-03-31", "01")
+    } else {
+        ("01", "", "")
+    };
+    format!(
+        "{seq},{check}{base},{process},0,2025-04-01,2025-04-01,{name},,301,{prefecture},{city},1-2-3,,{prefecture_code},{city_code},1000001,,,{close_date},{close_cause},,,2015-10-05,1,,,,,{furigana},0\n"
+    )
+}
+
+/// The issue's whole story: the secretariat imports an NTA file for 東京都 and 大阪府;
+/// a company of 東大阪市 posts a need for 5軸切削 of titanium medical parts and sees
+/// candidates from 大田区 and 川口市 with reasons; it proposes a match, the other side
+/// accepts and takes it to an order, and the council's figures count it.
+#[tokio::test]
+async fn an_nta_import_a_need_a_match_accepted_by_the_other_side_and_the_council_figures() {
+    on_each_backend(|app| async move {
+        let admin = app.admin().await;
+
+        // 1. The NTA file: two council cities of 東京都, one of 大阪府, one 大阪市 company
+        //    outside the council, a closed company, and a row with a broken check digit.
+        let mut file = String::new();
+        file += &nta_row(1, "301010012345", "株式会社大森チタン工業", "オオモリチタンコウギョウ", ("東京都", "大田区", "13", "111"), false);
+        file += &nta_row(2, "301010054321", "株式会社向島プレス", "ムコウジマプレス", ("東京都", "墨田区", "13", "107"), false);
+        file += &nta_row(3, "212010098765", "株式会社布施精機", "フセセイキ", ("大阪府", "東大阪市", "27", "227"), false);
+        file += &nta_row(4, "212010011111", "株式会社梅田商事", "ウメダショウジ", ("大阪府", "大阪市北区", "27", "127"), false);
+        file += &nta_row(5, "301010077777", "株式会社蒲田鍍金", "カマタトキン", ("東京都", "大田区", "13", "111"), true);
+        file += "6,1234567890123,01,0,2025-04-01,2025-04-01,株式会社誤番号,,301,東京都,大田区,1-1,,13,111,1000001,,,,,,,2015-10-05,1,,,,,ゴバンゴウ,0\n";
+        let page = app.text(&admin, "/companies/import").await;
+        let token = meta_csrf(&page);
+        let form = Form::new()
+            .text("kind", "nta")
+            .part("file", Part::bytes(file.into_bytes()).file_name("13_tokyo_27_osaka_all.csv"));
+        let response = admin
+            .post(app.url(&format!("/companies/import?csrf_token={token}")))
+            .multipart(form)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+        let report = response.text().await.unwrap();
+        assert!(report.contains("<dt>新規登録</dt><dd>4社</dd>"), "{report}");
+        assert!(report.contains("<dt>7市区以外（取り込まず）</dt><dd>1社</dd>"), "{report}");
+        assert!(report.contains("<dt>うち閉鎖</dt><dd>1社</dd>"), "{report}");
+        assert!(report.contains("<dt>取り込めなかった行・注意</dt><dd>1件</dd>"), "{report}");
+        let found = app.text(&admin, "/companies?q=%E3%83%81%E3%82%BF%E3%83%B3%E5%B7%A5%E6%A5%AD").await; // チタン工業
+        assert!(found.contains("株式会社大森チタン工業"), "imported companies are searchable");
+        let outside = app.text(&admin, "/companies?q=%E6%A2%85%E7%94%B0%E5%95%86%E4%BA%8B").await; // 梅田商事
+        assert!(!outside.contains("株式会社梅田商事"), "a company outside the seven cities is not imported");
+
+        // 2. A company of 東大阪市 posts the need.
+        let poster = company_member(&app, &admin, "info@higashiosaka-03.example.jp", "higashiosaka-03").await;
+        let posted = app
+            .post_form(
+                &poster,
+                "/needs",
+                &[
+                    ("side", "need"),
+                    ("kind", "business"),
+                    ("title", "チタン製医療機器部品の5軸切削"),
+                    ("body", "大阪大学医学部と開発中の手術器具部品。チタン合金の5軸切削で試作10個から。"),
+                    ("capabilities", "cutting"),
+                    ("capabilities", "five_axis"),
+                    ("capabilities", "titanium"),
+                    ("prefer_other_cities", "1"),
+                    ("public", "1"),
+                ],
+            )
+            .await;
+        assert_eq!(posted.status(), StatusCode::SEE_OTHER);
+        let location = posted.headers()["location"].to_str().unwrap().to_owned();
+        let need = app.text(&poster, &location).await;
+        let candidates: Vec<&str> = need
+            .split("name=\"candidate\" value=\"")
+            .skip(1)
+            .filter_map(|rest| rest.split('"').next())
+            .collect();
+        let ota = candidates.iter().find(|c| c.starts_with("company:ota-")).expect("a 大田区 candidate");
+        assert!(candidates.iter().any(|c| c.starts_with("company:kawaguchi-")), "a 川口市 candidate: {candidates:?}");
+        assert!(need.contains("工程が一致: 切削"), "the reasons are shown");
+        assert!(need.contains("都市間の連携を優先"), "the other-city preference is explained");
+
+        let tokyo = (chrono::Utc::now() + chrono::Duration::hours(9)).date_naive();
+        let today = tokyo.to_string();
+        let fy = {
+            use chrono::Datelike;
+            if tokyo.month() >= 4 { tokyo.year() } else { tokyo.year() - 1 }
+        };
+        let totals = |page: &str| -> Vec<u64> {
+            between(page, "<th scope=\"row\">合計</th>", "</tr>")
+                .expect("a total row")
+                .split("<td>")
+                .skip(1)
+                .map(|cell| cell.trim_end_matches("</td>").parse().unwrap())
+                .collect()
+        };
+        let before = totals(&app.text(&app.client(), &format!("/negotiations/dashboard?fy={fy}")).await);
+
+        // 3. The match is proposed; the 大田区 company accepts it and takes it to an order.
+        let key = location.trim_start_matches("/needs/").trim_end_matches("?done=created");
+        let proposed = app.post_form(&poster, &format!("/needs/{key}/propose"), &[("candidate", ota)]).await;
+        assert_eq!(proposed.status(), StatusCode::SEE_OTHER);
+        let negotiation = proposed.headers()["location"].to_str().unwrap().trim_end_matches("?done=created").to_owned();
+
+        let ota_key = ota.trim_start_matches("company:");
+        let other_side = company_member(&app, &admin, "sales@ota.example.jp", ota_key).await;
+        for (stage, amount) in [("accepted", ""), ("meeting", ""), ("quote", "1200000"), ("prototype", ""), ("order", "4800000")] {
+            let step = app
+                .post_form(
+                    &other_side,
+                    &format!("{negotiation}/steps"),
+                    &[("stage", stage), ("on_date", &today), ("note", "先方と合意"), ("amount", amount)],
+                )
+                .await;
+            assert_eq!(step.status(), StatusCode::SEE_OTHER, "{stage}");
+        }
+        let page = app.text(&poster, &negotiation).await;
+        assert!(page.contains("受注・契約"), "both sides see the outcome");
+
+        // 4. The council's figures: one more match, negotiation, prototype and order.
+        let after = totals(&app.text(&app.client(), &format!("/negotiations/dashboard?fy={fy}")).await);
+        // Columns: マッチング 商談 面談 見積 試作 受注・契約 辞退 都市間
+        for (column, label) in [(0, "マッチング"), (1, "商談"), (4, "試作"), (5, "受注・契約"), (7, "都市間")] {
+            assert_eq!(after[column], before[column] + 1, "{label}: {before:?} → {after:?}");
+        }
+    })
+    .await;
+}
