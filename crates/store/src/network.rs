@@ -40,6 +40,8 @@ pub struct Machine {
     pub company_id: i64,
     pub company_key: String,
     pub company_name: String,
+    /// The organisation (city office) that looks after the company.
+    pub owner_organisation_id: i64,
     pub name: String,
     pub processes: Vec<String>,
     pub week: WorkWeek,
@@ -51,6 +53,21 @@ impl Machine {
     /// `大田精工 NC旋盤 1号機`.
     pub fn label(&self) -> String {
         format!("{} {}", self.company_name, self.name)
+    }
+
+    /// Whether the actor speaks for the machine's factory: may edit it, report
+    /// progress of the operations on it and its breakdowns.
+    pub fn is_run_by(&self, actor: &Actor) -> bool {
+        actor.may_edit_company(self.company_id, self.owner_organisation_id)
+    }
+
+    /// The processes in Japanese: `切削、検査`.
+    pub fn process_labels(&self) -> String {
+        self.processes
+            .iter()
+            .map(|p| domain::directory::Capability::label_of(p))
+            .collect::<Vec<_>>()
+            .join("、")
     }
 }
 
@@ -163,6 +180,8 @@ pub struct Board {
     loads: HashMap<i64, i64>,
     /// The network's clock: the latest reported start or finish (see [`clock`]).
     pub now: i64,
+    /// Whether the viewer may (re-)plan the network (see [`route`]).
+    pub can_plan: bool,
 }
 
 impl Board {
@@ -270,6 +289,7 @@ fn machine_of(row: network_machine::Model, companies: &HashMap<i64, company::Mod
         company_id: row.company_id,
         company_key: company.map(|c| c.key.clone()).unwrap_or_default(),
         company_name: company.map(|c| c.name.clone()).unwrap_or_default(),
+        owner_organisation_id: company.map_or(0, |c| c.owner_organisation_id),
         name: row.name,
         processes: row
             .processes
@@ -580,6 +600,8 @@ pub async fn board(store: &Store, actor: &Actor) -> Result<Board, StoreError> {
             *loads.entry(m).or_default() += (end - start.max(now)).max(0);
         }
     }
+    let hubs = companies_by_id(&store.db, all.iter().map(|j| j.hub_company_id)).await?;
+    let can_plan = may_route(actor, &all, &hubs);
     let jobs = all
         .into_iter()
         .filter(|j| may_see(actor, j, &owner))
@@ -602,6 +624,7 @@ pub async fn board(store: &Store, actor: &Actor) -> Result<Board, StoreError> {
         outages: outages(&store.db).await?,
         loads,
         now,
+        can_plan,
     })
 }
 
@@ -1683,6 +1706,90 @@ pub async fn machine_down(
     })
 }
 
+/// Imports jobs from CSV text in the layout [`csv_rows`] writes (UTF-8, a BOM is
+/// fine): one row per operation, rows of one job share the 案件 column, and the
+/// columns 案件名, 投入, 納期, 工程 and 設備:分 are read (the plan's columns are not).
+/// Every row is checked before anything is saved. Returns the new jobs' keys.
+pub async fn import_csv(
+    store: &Store,
+    actor: &Actor,
+    hub_key: &str,
+    text: &str,
+) -> Result<Vec<String>, StoreError> {
+    let text = text.trim_start_matches('\u{feff}');
+    let invalid = |reason: String| StoreError::Invalid(vec![Invalid::new("file", reason)]);
+    let mut reader = csv::ReaderBuilder::new()
+        .flexible(true)
+        .from_reader(text.as_bytes());
+    let headers = reader
+        .headers()
+        .map_err(|e| invalid(format!("CSVを読めません: {e}")))?
+        .clone();
+    let column = |name: &str| {
+        headers
+            .iter()
+            .position(|h| h.trim() == name)
+            .ok_or_else(|| invalid(format!("CSVに「{name}」の列がありません。")))
+    };
+    let (c_key, c_name, c_release, c_due, c_process, c_machines) = (
+        column("案件")?,
+        column("案件名")?,
+        column("投入")?,
+        column("納期")?,
+        column("工程")?,
+        column("設備:分")?,
+    );
+    let mut inputs: Vec<(String, JobInput)> = Vec::new();
+    for (n, record) in reader.records().enumerate() {
+        let record = record.map_err(|e| invalid(format!("{}行目を読めません: {e}", n + 2)))?;
+        let cell = |i: usize| record.get(i).unwrap_or("").trim().to_owned();
+        let key = cell(c_key);
+        let line = format!("{} {}\n", cell(c_process), cell(c_machines));
+        match inputs.iter_mut().find(|(k, _)| *k == key) {
+            Some((_, input)) => input.operations.push_str(&line),
+            None => inputs.push((
+                key,
+                JobInput {
+                    name: cell(c_name),
+                    release: cell(c_release),
+                    due: cell(c_due),
+                    operations: line,
+                },
+            )),
+        }
+    }
+    if inputs.is_empty() {
+        return Err(invalid("CSVに案件の行がありません。".into()));
+    }
+    let machines = machines(store).await?;
+    let mut drafts = Vec::new();
+    for (key, input) in &inputs {
+        let draft = JobDraft::parse(input).map_err(|errors| {
+            StoreError::Invalid(
+                errors
+                    .into_iter()
+                    .map(|e| Invalid::new("file", format!("案件 {key}: {}", e.reason)))
+                    .collect(),
+            )
+        })?;
+        check_against(&draft, &machines)?;
+        drafts.push(draft);
+    }
+    let txn = store.db.begin().await?;
+    let hub = company_by_key(&txn, hub_key).await?;
+    if !may_enter_jobs_for(actor, &hub) {
+        return Err(StoreError::forbidden(
+            "案件を登録できるのは、取りまとめ企業の担当者と市区の職員です。",
+        ));
+    }
+    let mut keys = Vec::new();
+    for draft in &drafts {
+        keys.push(insert_job(&txn, actor, &hub, draft).await?);
+    }
+    txn.commit().await?;
+    Ok(keys)
+}
+
 /// The job set as CSV rows (one per operation), for `web::export`.
 pub fn csv_rows(jobs: &[Job], machines: &[Machine]) -> Vec<Vec<String>> {
     let name = |id: i64| {
@@ -1804,4 +1911,16 @@ pub fn default_budget() -> fjsp::Budget {
         max_iterations: Some(5_000),
         seed: 1,
     }
+}
+
+/// The key of the company a company member speaks for (the default hub and factory of
+/// the network's forms).
+pub async fn company_key_of(store: &Store, actor: &Actor) -> Result<Option<String>, StoreError> {
+    let Some(id) = actor.company_id else {
+        return Ok(None);
+    };
+    Ok(company::Entity::find_by_id(id)
+        .one(&store.db)
+        .await?
+        .map(|c| c.key))
 }

@@ -10,6 +10,7 @@ mod home;
 pub(crate) mod initiatives;
 mod needs;
 mod negotiations;
+mod network;
 mod people;
 mod publishing;
 mod registrations;
@@ -34,6 +35,7 @@ pub fn router() -> Router<AppState> {
         .merge(companies::router())
         .merge(needs::router())
         .merge(negotiations::router())
+        .merge(network::router())
         .merge(people::router())
         .merge(events::router())
         .merge(feeds::router())

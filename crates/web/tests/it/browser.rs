@@ -13,7 +13,7 @@ use std::time::Duration;
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::json;
 
-use crate::harness::TestApp;
+use crate::harness::{TestApp, between};
 
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 const CHROMIUM: &str = "/usr/bin/chromium";
@@ -389,4 +389,113 @@ async fn the_directory_needs_and_negotiations_pages_have_no_accessibility_violat
     let page = page_showing(&browser, "フリガナはカタカナで").await;
     assert!(page.contains("説明は残る"));
     assert_accessible(&browser, &axe, "company form with errors").await;
+}
+
+#[tokio::test]
+async fn a_hub_plans_a_job_reports_a_delay_and_sees_the_gantt_chart_with_no_accessibility_violations()
+ {
+    let in_ci = std::env::var("CI").is_ok_and(|v| v == "true");
+    let (Some(axe), Some((_driver, browser))) = (axe_source(), start_browser().await) else {
+        assert!(
+            !in_ci,
+            "CI must run the browser test: install chromium, chromium-driver and `npm ci` for axe-core"
+        );
+        eprintln!(
+            "browser test skipped: needs {CHROMEDRIVER}, {CHROMIUM} and node_modules/axe-core (npm ci)"
+        );
+        return;
+    };
+    let app = TestApp::spawn_with(store::Backend::Sqlite, web::WebOptions::default()).await;
+    visit(&browser, &axe, &app, "/network").await;
+
+    browser.goto(&app.url("/login")).await.unwrap();
+    fill(&browser, "#email", "admin@renkei.local").await;
+    fill(&browser, "#password", &app.admin_password).await;
+    submit(&browser, "form[action='/login'] button[type=submit]").await;
+    page_showing(&browser, "初回ログインです").await;
+    fill(&browser, "#current_password", &app.admin_password).await;
+    fill(&browser, "#new_password", "council-secretariat-2026").await;
+    submit(
+        &browser,
+        "form[action='/account/password'] button[type=submit]",
+    )
+    .await;
+    page_showing(&browser, "パスワードを変更しました").await;
+
+    // A form with an operation no machine can do comes back, accessible, as typed.
+    visit(&browser, &axe, &app, "/network/jobs/new").await;
+    fill(&browser, "#hub", "ota-05").await;
+    fill(&browser, "#name", "医療機器ブラケット 200個").await;
+    fill(&browser, "#release", "2026-11-24 08:00").await;
+    fill(&browser, "#due", "2026-11-25 17:00").await;
+    fill(&browser, "#operations", "切削").await;
+    submit(&browser, "form[action='/network/jobs'] button[type=submit]").await;
+    page_showing(&browser, "できる設備がありません").await;
+    assert_accessible(&browser, &axe, "job form with errors").await;
+
+    let lathe = crate::network::machine_id(&app, "ota-01", "NC旋盤 1号機").await;
+    let plating = crate::network::machine_id(&app, "ota-03", "めっきライン").await;
+    let inspection = crate::network::machine_id(&app, "ota-05", "組立・検査台").await;
+    fill(
+        &browser,
+        "#operations",
+        &format!("切削 {lathe}:240\nめっき {plating}:180\n検査 {inspection}:60"),
+    )
+    .await;
+    submit(&browser, "form[action='/network/jobs'] button[type=submit]").await;
+    page_showing(&browser, "未計画").await;
+    assert_accessible(&browser, &axe, "a new job").await;
+
+    submit(&browser, "form[action='/network/plan'] button[type=submit]").await;
+    let page = page_showing(&browser, "計画を作り直しました").await;
+    assert_accessible(&browser, &axe, "a planned job").await;
+    let cut = between(&page, "name=\"operation\" value=\"", "\"").expect("a report form");
+
+    // Cutting starts at its planned time (the form's default), then runs a day late.
+    submit(&browser, &format!("#kind-{cut} ~ button[type=submit]")).await;
+    page_showing(&browser, "進捗を記録しました").await;
+    browser
+        .find(Locator::Css(&format!("#kind-{cut} option[value=delay]")))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let planned_end: String = serde_json::from_value(
+        browser
+            .execute(
+                &format!("return document.getElementById('at-{cut}').value;"),
+                vec![],
+            )
+            .await
+            .unwrap(),
+    )
+    .unwrap();
+    let late = domain::network::parse_time("at", &planned_end).unwrap() + 24 * 60;
+    browser
+        .execute(
+            &format!("document.getElementById('at-{cut}').value = arguments[0];"),
+            vec![json!(
+                domain::network::from_minutes(late)
+                    .format("%Y-%m-%dT%H:%M")
+                    .to_string()
+            )],
+        )
+        .await
+        .unwrap();
+    submit(&browser, &format!("#kind-{cut} ~ button[type=submit]")).await;
+    let page = page_showing(&browser, "記録し、計画を作り直しました").await;
+    assert!(page.contains("bar-late") && page.contains("⚠ 作業中・遅延 1日"));
+    assert!(page.contains("遅延による再計画"));
+    assert_accessible(&browser, &axe, "the job after a delay").await;
+
+    for path in [
+        "/network",
+        "/network/factories/ota-01",
+        &format!("/network/machines/{lathe}"),
+        "/network/machines/new",
+        "/network/import",
+    ] {
+        visit(&browser, &axe, &app, path).await;
+    }
 }

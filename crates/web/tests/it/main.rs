@@ -9,5 +9,6 @@ mod directory_api;
 mod events;
 mod flows;
 mod harness;
+mod network;
 mod public;
 mod security;

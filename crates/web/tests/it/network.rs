@@ -1,0 +1,408 @@
+//! 仲間まわし over HTTP, as in the "done when": a hub company in 大田区 enters a
+//! three-factory job, the router plans it, two factories report progress from their
+//! own logins (one from a tablet through the JSON API), one reports a delay, the plan
+//! is re-made and the Gantt chart shows it. Then bad input: every case a clear
+//! 4xx with a Japanese message, never a 500.
+
+use reqwest::{Client, StatusCode};
+use serde_json::{Value, json};
+
+use crate::harness::{TestApp, between, on_each_backend};
+
+pub async fn company_member(app: &TestApp, admin: &Client, email: &str, company: &str) -> Client {
+    let response = app
+        .post_form(
+            admin,
+            "/admin/users",
+            &[
+                ("email", email),
+                ("display_name", ""),
+                ("organisation", ""),
+                ("role", "company"),
+                ("company", company),
+            ],
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let page = response.text().await.unwrap();
+    let one_time =
+        between(&page, "<p class=\"password\"><code>", "</code>").expect("password shown");
+    app.sign_in_first_time(email, &one_time, "member-password-2026")
+        .await
+}
+
+pub async fn machine_id(app: &TestApp, company: &str, name: &str) -> i64 {
+    let machines: Vec<Value> = app
+        .client()
+        .get(app.url("/api/v1/network/machines"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    machines
+        .iter()
+        .find(|m| m["company"] == company && m["name"] == name)
+        .and_then(|m| m["id"].as_i64())
+        .unwrap_or_else(|| panic!("machine {company} {name}"))
+}
+
+async fn api_token(app: &TestApp, client: &Client) -> String {
+    let session: Value = app
+        .get(client, "/api/v1/session")
+        .await
+        .json()
+        .await
+        .unwrap();
+    session["csrf_token"].as_str().unwrap().to_owned()
+}
+
+async fn post_json(app: &TestApp, client: &Client, path: &str, body: Value) -> reqwest::Response {
+    let token = api_token(app, client).await;
+    client
+        .post(app.url(path))
+        .header("X-CSRF-Token", token)
+        .json(&body)
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn job(app: &TestApp, client: &Client, key: &str) -> Value {
+    let response = app
+        .get(client, &format!("/api/v1/network/jobs/{key}"))
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    response.json().await.unwrap()
+}
+
+/// The hub enters the three-factory job through the page; returns its key.
+pub async fn enter_job(app: &TestApp, hub: &Client) -> String {
+    let lathe = machine_id(app, "ota-01", "NC旋盤 1号機").await;
+    let plating = machine_id(app, "ota-03", "めっきライン").await;
+    let inspection = machine_id(app, "ota-05", "組立・検査台").await;
+    let operations = format!("切削 {lathe}:240\nめっき {plating}:180\n検査 {inspection}:60\n");
+    let response = app
+        .post_form(
+            hub,
+            "/network/jobs",
+            &[
+                ("hub", "ota-05"),
+                ("name", "医療機器ブラケット 200個"),
+                ("release", "2026-11-24 08:00"),
+                ("due", "2026-11-25 17:00"),
+                ("operations", &operations),
+            ],
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let location = response.headers()["location"].to_str().unwrap().to_owned();
+    between(&location, "/network/jobs/", "?").expect("job key in the redirect")
+}
+
+#[tokio::test]
+async fn a_three_factory_job_is_planned_reported_delayed_and_replanned_over_http() {
+    on_each_backend(|app| async move {
+        let admin = app.admin().await;
+        let hub = company_member(&app, &admin, "hub@ota-05.example.jp", "ota-05").await;
+        let cutter = company_member(&app, &admin, "m@ota-01.example.jp", "ota-01").await;
+        let plater = company_member(&app, &admin, "m@ota-03.example.jp", "ota-03").await;
+
+        // The public sees the network's machines, not its jobs.
+        let public = app.text(&app.client(), "/network").await;
+        assert!(public.contains("めっきライン") && public.contains("ログイン"));
+
+        let key = enter_job(&app, &hub).await;
+        let page = app.text(&hub, &format!("/network/jobs/{key}")).await;
+        assert!(page.contains("未計画"), "{:?}", app.backend);
+
+        // The router plans it.
+        let response = app.post_form(&hub, "/network/plan", &[("job", &key)]).await;
+        assert_eq!(response.status(), StatusCode::SEE_OTHER);
+        let planned = job(&app, &hub, &key).await;
+        let ops = planned["operations"].as_array().unwrap().clone();
+        assert_eq!(ops.len(), 3);
+        assert!(ops.iter().all(|o| o["planned_start"].is_string()));
+        let (cut, plate) = (
+            ops[0]["id"].as_i64().unwrap(),
+            ops[1]["id"].as_i64().unwrap(),
+        );
+        let page = app.text(&hub, &format!("/network/jobs/{key}")).await;
+        assert!(page.contains("<svg") && page.contains("計画済み"));
+
+        // The cutting factory sees its report form, for its own operation only.
+        let page = app.text(&cutter, &format!("/network/jobs/{key}")).await;
+        assert!(page.contains(&format!("name=\"operation\" value=\"{cut}\"")));
+        assert!(!page.contains(&format!("name=\"operation\" value=\"{plate}\"")));
+        let start = ops[0]["planned_start"].as_str().unwrap().to_owned();
+        let response = app
+            .post_form(
+                &cutter,
+                &format!("/network/jobs/{key}/events"),
+                &[
+                    ("operation", &cut.to_string()),
+                    ("kind", "start"),
+                    ("at", &start),
+                ],
+            )
+            .await;
+        assert_eq!(
+            response.status(),
+            StatusCode::SEE_OTHER,
+            "{:?}",
+            app.backend
+        );
+
+        // The plating factory may not report the cutting; the form comes back with a reason.
+        let response = app
+            .post_form(
+                &plater,
+                &format!("/network/jobs/{key}/events"),
+                &[
+                    ("operation", &cut.to_string()),
+                    ("kind", "finish"),
+                    ("at", &start),
+                ],
+            )
+            .await;
+        assert_eq!(response.status(), StatusCode::FORBIDDEN);
+        assert!(
+            response
+                .text()
+                .await
+                .unwrap()
+                .contains("進捗を報告できるのは")
+        );
+
+        // The lathe's tablet reports a delay of a day through the API: re-planned at once.
+        let planned_end = ops[0]["planned_end"].as_str().unwrap();
+        let late = domain::network::parse_time("at", planned_end).unwrap() + 24 * 60;
+        let late_text = domain::network::format_minutes(late);
+        let response = post_json(
+            &app,
+            &cutter,
+            &format!("/api/v1/network/operations/{cut}/events"),
+            json!({"kind": "delay", "at": late_text}),
+        )
+        .await;
+        assert_eq!(response.status(), StatusCode::CREATED, "{:?}", app.backend);
+        let result: Value = response.json().await.unwrap();
+        assert_eq!(result["replan"], "replanned");
+        let replanned = job(&app, &hub, &key).await;
+        assert_eq!(replanned["operations"][0]["delayed"], true);
+        assert_eq!(
+            replanned["operations"][0]["started_at"].as_str(),
+            Some(start.as_str())
+        );
+        let new_plate_start = replanned["operations"][1]["planned_start"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        assert!(
+            domain::network::parse_time("at", &new_plate_start).unwrap() >= late,
+            "plating moved after the delayed cutting"
+        );
+        assert!(replanned["tardiness_minutes"].as_i64().unwrap() > 0);
+
+        // The hub's page shows the delay in the chart (colour, hatching and words) and
+        // in the history.
+        let page = app.text(&hub, &format!("/network/jobs/{key}")).await;
+        assert!(page.contains("bar-late") && page.contains("⚠ 作業中・遅延 1日"));
+        assert!(page.contains("遅延による再計画") && page.contains("完了見込みが"));
+        let factory = app.text(&hub, "/network/factories/ota-01").await;
+        assert!(factory.contains("bar-late"));
+
+        // Cutting finishes; the plating factory starts from its own login, by the API.
+        let response = app
+            .post_form(
+                &cutter,
+                &format!("/network/jobs/{key}/events"),
+                &[
+                    ("operation", &cut.to_string()),
+                    ("kind", "finish"),
+                    ("at", &late_text),
+                ],
+            )
+            .await;
+        assert_eq!(response.status(), StatusCode::SEE_OTHER);
+        let response = post_json(
+            &app,
+            &plater,
+            &format!("/api/v1/network/operations/{plate}/events"),
+            json!({"kind": "start", "at": new_plate_start}),
+        )
+        .await;
+        assert_eq!(response.status(), StatusCode::CREATED);
+        let done = job(&app, &hub, &key).await;
+        assert_eq!(done["operations"][1]["status"], "started");
+
+        // Staff of another city may not re-plan 大田区's network.
+        let sumida = app
+            .staff(&admin, "staff@city.sumida.example.jp", "sumida")
+            .await;
+        let response = app.post_form(&sumida, "/network/plan", &[]).await;
+        assert_eq!(response.status(), StatusCode::FORBIDDEN);
+        let csv = app.get(&hub, "/network/jobs.csv").await;
+        assert_eq!(csv.status(), StatusCode::OK);
+        assert!(csv.text().await.unwrap().contains("医療機器ブラケット"));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn bad_network_input_is_a_clear_error_never_a_500() {
+    on_each_backend(|app| async move {
+        let admin = app.admin().await;
+        let hub = company_member(&app, &admin, "hub@ota-05.example.jp", "ota-05").await;
+
+        // An operation no machine can do: the form comes back with what was typed.
+        let response = app
+            .post_form(
+                &hub,
+                "/network/jobs",
+                &[
+                    ("hub", "ota-05"),
+                    ("name", "シャフト"),
+                    ("release", "2026-11-24 08:00"),
+                    ("due", ""),
+                    ("operations", "切削\n"),
+                ],
+            )
+            .await;
+        assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let page = response.text().await.unwrap();
+        assert!(page.contains("できる設備がありません") && page.contains("シャフト"));
+
+        // An empty job, through the API.
+        let response = post_json(
+            &app,
+            &hub,
+            "/api/v1/network/jobs",
+            json!({"hub": "ota-05", "name": "空", "release": "2026-11-24 08:00", "operations": []}),
+        )
+        .await;
+        assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(
+            response.headers()["content-type"],
+            "application/problem+json"
+        );
+
+        // A calendar with no working time.
+        let response = app
+            .post_form(
+                &hub,
+                "/network/machines",
+                &[
+                    ("company", "ota-05"),
+                    ("name", "夜間炉"),
+                    ("processes", "熱処理"),
+                    ("days", "月火水木金"),
+                    ("hours", "17:00-08:00"),
+                    ("holidays", ""),
+                ],
+            )
+            .await;
+        assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(
+            response
+                .text()
+                .await
+                .unwrap()
+                .contains("稼働時間がありません")
+        );
+
+        // A malformed .fjs file.
+        let response = app
+            .post_form(
+                &hub,
+                "/network/import",
+                &[
+                    ("hub", "ota-05"),
+                    ("format", "fjs"),
+                    ("name", "試作"),
+                    ("release", "2026-11-24 08:00"),
+                    ("text", "2 2\n1 1 1\n"),
+                ],
+            )
+            .await;
+        assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(
+            response
+                .text()
+                .await
+                .unwrap()
+                .contains(".fjs ファイルを読めません")
+        );
+
+        // A progress event for an unknown operation, an unknown kind, and out of order.
+        let response = post_json(
+            &app,
+            &hub,
+            "/api/v1/network/operations/999999/events",
+            json!({"kind": "start", "at": "2026-11-24 08:00"}),
+        )
+        .await;
+        assert_eq!(response.status(), StatusCode::NOT_FOUND);
+        let key = enter_job(&app, &hub).await;
+        let response = post_json(&app, &hub, "/api/v1/network/plan", json!({})).await;
+        assert_eq!(response.status(), StatusCode::OK);
+        let planned = job(&app, &hub, &key).await;
+        let inspection = planned["operations"][2]["id"].as_i64().unwrap();
+        let response = post_json(
+            &app,
+            &hub,
+            &format!("/api/v1/network/operations/{inspection}/events"),
+            json!({"kind": "begin", "at": "2026-11-24 08:00"}),
+        )
+        .await;
+        assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let response = post_json(
+            &app,
+            &hub,
+            &format!("/api/v1/network/operations/{inspection}/events"),
+            json!({"kind": "start", "at": "2026-11-24 08:00"}),
+        )
+        .await;
+        assert_eq!(response.status(), StatusCode::CONFLICT);
+        let problem: Value = response.json().await.unwrap();
+        assert!(
+            problem["detail"]
+                .as_str()
+                .unwrap()
+                .contains("前の工程がまだ完了していません")
+        );
+
+        // CSV round trip: what the export writes, the import reads.
+        let csv = app
+            .get(&hub, "/network/jobs.csv")
+            .await
+            .text()
+            .await
+            .unwrap();
+        let response = app
+            .post_form(
+                &hub,
+                "/network/import",
+                &[("hub", "ota-05"), ("format", "csv"), ("text", &csv)],
+            )
+            .await;
+        assert_eq!(
+            response.status(),
+            StatusCode::SEE_OTHER,
+            "{:?}",
+            app.backend
+        );
+        let jobs: Vec<Value> = app
+            .get(&hub, "/api/v1/network/jobs")
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(jobs.len(), 2);
+
+        let openapi = app.text(&app.client(), "/openapi.json").await;
+        assert!(openapi.contains("/api/v1/network/operations/{id}/events"));
+    })
+    .await;
+}
