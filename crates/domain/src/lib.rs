@@ -12,6 +12,7 @@ pub mod error;
 pub mod events;
 pub mod fairs;
 pub mod fiscal_year;
+pub mod forms;
 pub mod network;
 pub mod pillar;
 pub mod text;
