@@ -270,3 +270,93 @@ fn the_matching_bench_prints_one_line_of_timings() {
     assert!(out.starts_with("candidates 1000:"), "{out}");
     assert!(out.contains("ms") && out.contains("best score"), "{out}");
 }
+
+/// The search benchmark at a small size, on disk with FTS5 beside it: both engines
+/// find exactly the companies that contain a two-character term, the typo only ours,
+/// and a second run reuses what the first built.
+#[test]
+fn the_search_bench_compares_with_fts5_and_counts_exact_recall() {
+    let dir = Workdir::new("bench-search");
+    let data = dir.0.join("bench");
+    let data = data.to_str().unwrap();
+    let args = [
+        "bench",
+        "search",
+        "--docs",
+        "2000",
+        "--queries",
+        "40",
+        "--dir",
+        data,
+        "--fts5",
+        "--needs",
+        "5",
+    ];
+    let first = dir.renkei(&args);
+    assert!(first.status.success(), "{}", stderr(&first));
+    let out = stdout(&first);
+    assert!(out.contains("tantivy: built in"), "{out}");
+    assert!(out.contains("fts5: built in"), "{out}");
+    assert!(out.contains("matching: 5 needs, top 20"), "{out}");
+    let row = |query: &str| -> Vec<u64> {
+        let line = out
+            .lines()
+            .find(|l| l.starts_with(&format!("| {query} |")))
+            .unwrap_or_else(|| panic!("a row for {query}: {out}"));
+        line.split('|')
+            .skip(2)
+            .filter_map(|cell| cell.trim().parse().ok())
+            .collect()
+    };
+    let cutting = row("切削");
+    assert!(cutting[0] > 0, "{cutting:?}");
+    assert_eq!(
+        cutting,
+        vec![cutting[0]; 3],
+        "exact, tantivy and FTS5 agree on 切削"
+    );
+    let typo = row("アルミニュウム");
+    assert_eq!(typo[0], 0, "no company spells it so");
+    assert!(typo[1] > 0, "the index forgives one typo: {typo:?}");
+    assert_eq!(typo[2], 0, "FTS5 does not: {typo:?}");
+
+    let again = dir.renkei(&args);
+    assert!(again.status.success(), "{}", stderr(&again));
+    let out = stdout(&again);
+    assert!(out.contains("tantivy: reused the index"), "{out}");
+    assert!(
+        out.contains("fts5: reused the table of 2000 companies"),
+        "{out}"
+    );
+
+    let without_dir = dir.renkei(&["bench", "search", "--docs", "10", "--fts5"]);
+    assert!(!without_dir.status.success());
+    assert!(stderr(&without_dir).contains("--fts5 needs --dir"));
+}
+
+#[test]
+fn the_nta_bench_reads_what_it_generated_and_reports_memory() {
+    let dir = Workdir::new("bench-nta");
+    let bench = dir.renkei(&[
+        "bench",
+        "nta",
+        "--rows",
+        "3000",
+        "--sjis",
+        "--zip",
+        "--dir",
+        dir.0.to_str().unwrap(),
+    ]);
+    assert!(bench.status.success(), "{}", stderr(&bench));
+    let out = stdout(&bench);
+    assert!(out.contains("3000 rows"), "{out}");
+    assert!(out.contains("read") && out.contains("peak RSS"), "{out}");
+    assert!(
+        std::fs::read_dir(&dir.0).unwrap().all(|e| !e
+            .unwrap()
+            .file_name()
+            .to_string_lossy()
+            .starts_with("nta-bench")),
+        "the generated file is removed"
+    );
+}
