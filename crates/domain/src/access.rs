@@ -99,6 +99,18 @@ impl Actor {
         self.may_edit_catalogue_of(owner)
     }
 
+    /// Individual answers to a form (surveys, diagnostics, applications) are business
+    /// confidential: only the staff of the organisation that owns the form and the
+    /// members of the responding company see them. Not the secretariat: the council
+    /// sees aggregates.
+    pub fn may_see_answers(&self, form_owner: i64, respondent_company: i64) -> bool {
+        match self.role {
+            Role::Staff => self.organisation_id == Some(form_owner),
+            Role::Company => self.company_id == Some(respondent_company),
+            Role::Secretariat => false,
+        }
+    }
+
     pub fn is_secretariat(&self) -> bool {
         self.role == Role::Secretariat
     }

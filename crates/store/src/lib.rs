@@ -15,6 +15,7 @@ mod entity;
 pub mod error;
 pub mod events;
 pub mod fairs;
+pub mod forms;
 pub mod import;
 pub mod index;
 pub mod matching;

@@ -13,6 +13,7 @@ use store::{Backend, Store, StoreError};
 mod directory;
 mod events;
 mod fairs;
+mod forms;
 mod network;
 
 async fn each_backend<F, Fut>(test: F)
