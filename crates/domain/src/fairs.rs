@@ -95,6 +95,8 @@ pub enum RequestStatus {
     Pending,
     Accepted,
     Declined,
+    /// Left unanswered until the request deadline passed.
+    Expired,
 }
 
 impl RequestStatus {
@@ -103,6 +105,7 @@ impl RequestStatus {
             RequestStatus::Pending => "pending",
             RequestStatus::Accepted => "accepted",
             RequestStatus::Declined => "declined",
+            RequestStatus::Expired => "expired",
         }
     }
 
@@ -111,6 +114,7 @@ impl RequestStatus {
             RequestStatus::Pending => "回答待ち",
             RequestStatus::Accepted => "承諾",
             RequestStatus::Declined => "辞退",
+            RequestStatus::Expired => "期限切れ",
         }
     }
 
@@ -119,9 +123,73 @@ impl RequestStatus {
             RequestStatus::Pending,
             RequestStatus::Accepted,
             RequestStatus::Declined,
+            RequestStatus::Expired,
         ]
         .into_iter()
         .find(|s| s.code() == code)
+    }
+}
+
+/// What came of a meeting, recorded after the fair: it starts (or moves on) the
+/// negotiation (商談) the council counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MeetingOutcome {
+    /// 面談した・継続して検討: the meeting took place, no further step yet.
+    FollowUp,
+    /// 見積依頼: the buyer asked for a quote.
+    Quote,
+    /// 試作: a prototype was agreed.
+    Prototype,
+    /// 受注・契約: an order or contract.
+    Order,
+    /// 見送り: no business this time.
+    NoDeal,
+    /// 不成立: the meeting did not take place (a side did not come).
+    NotHeld,
+}
+
+impl MeetingOutcome {
+    pub const ALL: [MeetingOutcome; 6] = [
+        MeetingOutcome::FollowUp,
+        MeetingOutcome::Quote,
+        MeetingOutcome::Prototype,
+        MeetingOutcome::Order,
+        MeetingOutcome::NoDeal,
+        MeetingOutcome::NotHeld,
+    ];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            MeetingOutcome::FollowUp => "follow_up",
+            MeetingOutcome::Quote => "quote",
+            MeetingOutcome::Prototype => "prototype",
+            MeetingOutcome::Order => "order",
+            MeetingOutcome::NoDeal => "no_deal",
+            MeetingOutcome::NotHeld => "not_held",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            MeetingOutcome::FollowUp => "面談済み・継続検討",
+            MeetingOutcome::Quote => "見積依頼",
+            MeetingOutcome::Prototype => "試作",
+            MeetingOutcome::Order => "受注・契約",
+            MeetingOutcome::NoDeal => "見送り",
+            MeetingOutcome::NotHeld => "面談不成立",
+        }
+    }
+
+    pub fn parse(input: &str) -> Result<MeetingOutcome, Invalid> {
+        MeetingOutcome::ALL
+            .into_iter()
+            .find(|o| o.code() == input.trim() || o.label() == input.trim())
+            .ok_or_else(|| Invalid::new("outcome", "面談の結果を選んでください。"))
+    }
+
+    /// Whether the two companies actually met.
+    pub fn was_held(self) -> bool {
+        self != MeetingOutcome::NotHeld
     }
 }
 
@@ -364,6 +432,18 @@ mod tests {
         })
         .unwrap_err();
         assert_eq!(errors[0].field, "request_deadline");
+    }
+
+    #[test]
+    fn outcomes_and_statuses_read_back_from_their_codes() {
+        for outcome in MeetingOutcome::ALL {
+            assert_eq!(MeetingOutcome::parse(outcome.code()).unwrap(), outcome);
+        }
+        assert!(MeetingOutcome::parse("たぶん").is_err());
+        assert_eq!(
+            RequestStatus::parse("expired"),
+            Some(RequestStatus::Expired)
+        );
     }
 
     #[test]

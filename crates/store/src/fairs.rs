@@ -11,8 +11,10 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
+use domain::directory::Stage;
 use domain::fairs::{
-    FairDraft, FairRole, RequestPriority, RequestStatus, format_availability, slot_times,
+    FairDraft, FairRole, MeetingOutcome, RequestPriority, RequestStatus, format_availability,
+    slot_times,
 };
 use domain::{Actor, Invalid};
 use sea_orm::{
@@ -24,6 +26,7 @@ use solve::fair as engine;
 
 use crate::audit::{self, Change};
 use crate::entity::{company, event, fair, fair_participant, fair_request};
+use crate::negotiations::{self, Opening};
 use crate::organisations::{self, Organisation};
 use crate::{Store, StoreError};
 
@@ -77,6 +80,17 @@ pub struct MeetingRequest {
     pub locked: bool,
     /// Why the last run could not place an accepted request, in Japanese.
     pub unplaced_reason: Option<String>,
+    /// The negotiation (商談) the meeting's outcome started: its key and stage.
+    pub negotiation: Option<(String, Stage)>,
+}
+
+/// A participant with requests still to answer: what a reminder lists.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reminder {
+    pub company_key: String,
+    pub company_name: String,
+    /// Requests this participant has been asked and not answered.
+    pub unanswered: usize,
 }
 
 impl Fair {
@@ -90,6 +104,25 @@ impl Fair {
     pub fn may_act_for(&self, actor: Option<&Actor>, participant: &Participant) -> bool {
         self.editable_by(actor)
             || actor.is_some_and(|a| a.company_id == Some(participant.company_id))
+    }
+
+    /// The participants `actor` may request and answer for: all for the fair's staff,
+    /// their own company for members.
+    pub fn represented_by(&self, actor: Option<&Actor>) -> Vec<&Participant> {
+        self.participants
+            .iter()
+            .filter(|p| self.may_act_for(actor, p))
+            .collect()
+    }
+
+    /// The requests `actor` may see: all for the fair's staff, those involving a
+    /// company they represent otherwise.
+    pub fn requests_visible_to(&self, actor: Option<&Actor>) -> Vec<&MeetingRequest> {
+        let mine: Vec<i64> = self.represented_by(actor).iter().map(|p| p.id).collect();
+        self.requests
+            .iter()
+            .filter(|r| mine.contains(&r.from) || mine.contains(&r.to))
+            .collect()
     }
 
     pub fn participant(&self, id: i64) -> Option<&Participant> {
@@ -146,8 +179,48 @@ impl Fair {
     pub fn requests_made_by(&self, participant_id: i64) -> usize {
         self.requests
             .iter()
-            .filter(|r| r.from == participant_id && r.status != RequestStatus::Declined)
+            .filter(|r| {
+                r.from == participant_id
+                    && matches!(r.status, RequestStatus::Pending | RequestStatus::Accepted)
+            })
             .count()
+    }
+
+    /// Whether requests can no longer be made or answered by the companies themselves.
+    pub fn deadline_passed(&self, today: NaiveDate) -> bool {
+        today > self.request_deadline
+    }
+
+    /// The participants asked for meetings they have not answered yet, most first:
+    /// whom staff remind before the deadline (unanswered requests expire after it).
+    pub fn reminders(&self) -> Vec<Reminder> {
+        let mut found: Vec<Reminder> = self
+            .participants
+            .iter()
+            .filter_map(|p| {
+                let unanswered = self
+                    .requests
+                    .iter()
+                    .filter(|r| r.to == p.id && r.status == RequestStatus::Pending)
+                    .count();
+                (unanswered > 0).then(|| Reminder {
+                    company_key: p.company_key.clone(),
+                    company_name: p.company_name.clone(),
+                    unanswered,
+                })
+            })
+            .collect();
+        found.sort_by(|a, b| {
+            b.unanswered
+                .cmp(&a.unanswered)
+                .then(a.company_key.cmp(&b.company_key))
+        });
+        found
+    }
+
+    /// The key of the negotiation a meeting's outcome starts.
+    pub fn negotiation_key(&self, request_id: i64) -> String {
+        format!("{}-{request_id}", self.key)
     }
 
     pub fn availability_label(&self, participant: &Participant) -> String {
@@ -277,6 +350,7 @@ async fn load(db: &impl ConnectionTrait, key: Option<&str>) -> Result<Vec<Fair>,
                     .unplaced_reason
                     .as_deref()
                     .map(|code| unplaced_label(code).to_owned()),
+                negotiation: None,
             });
         }
     }
@@ -289,6 +363,22 @@ async fn load(db: &impl ConnectionTrait, key: Option<&str>) -> Result<Vec<Fair>,
             .await?
         {
             events.insert(row.id, (row.key, row.title));
+        }
+    }
+    let fair_keys: HashMap<i64, &str> = rows.iter().map(|r| (r.id, r.key.as_str())).collect();
+    let negotiation_keys: Vec<String> = requests
+        .iter()
+        .flat_map(|(fair_id, list)| {
+            let fair_key = fair_keys.get(fair_id).copied().unwrap_or_default();
+            list.iter().map(move |r| format!("{fair_key}-{}", r.id))
+        })
+        .collect();
+    let stages = negotiations::stages_of(db, &negotiation_keys).await?;
+    for (fair_id, list) in &mut requests {
+        let fair_key = fair_keys.get(fair_id).copied().unwrap_or_default();
+        for r in list {
+            let key = format!("{fair_key}-{}", r.id);
+            r.negotiation = stages.get(&key).map(|(stage, _)| (key, *stage));
         }
     }
     let council = directory
@@ -673,6 +763,18 @@ pub async fn answer(
             "この申込には、申し込まれた企業か主催団体の職員のみが回答できます。",
         ));
     }
+    // An expired request is closed for the companies; staff may still revive it on
+    // a company's behalf, as they may add late requests.
+    if request.status == RequestStatus::Expired && !found.editable_by(Some(actor)) {
+        return Err(StoreError::Conflict(
+            "この申込は回答のないまま申込締切を過ぎたため、期限切れになりました。面談を希望する場合は主催団体にご相談ください。".into(),
+        ));
+    }
+    if request.negotiation.is_some() {
+        return Err(StoreError::Conflict(
+            "面談の結果が記録済みのため、回答は変更できません。".into(),
+        ));
+    }
     let status = if accept {
         RequestStatus::Accepted
     } else {
@@ -863,6 +965,23 @@ pub async fn schedule(
             "面談の割り当ては主催団体の職員のみが実行できます。",
         ));
     }
+    let limits = engine::ScheduleOptions {
+        keep_previous,
+        time_budget: Some(budget),
+        ..engine::ScheduleOptions::default()
+    };
+    store_schedule(store, Some(actor), &found, limits).await
+}
+
+/// Runs the scheduler on `found` with `limits` (budget, moves, keep_previous; the
+/// locks and previous placements are taken from the fair) and stores the result.
+async fn store_schedule(
+    store: &Store,
+    actor: Option<&Actor>,
+    found: &Fair,
+    limits: engine::ScheduleOptions,
+) -> Result<ScheduleOutcome, StoreError> {
+    let fair_key = found.key.as_str();
     let accepted: Vec<&MeetingRequest> = found
         .requests
         .iter()
@@ -907,9 +1026,7 @@ pub async fn schedule(
             .filter(|r| !r.locked)
             .filter_map(|r| placement(r))
             .collect(),
-        keep_previous,
-        time_budget: Some(budget),
-        ..engine::ScheduleOptions::default()
+        ..limits
     };
     let instance = engine::Fair::new(
         usize::from(found.slot_count),
@@ -924,7 +1041,7 @@ pub async fn schedule(
     })
     .await
     .map_err(|e| StoreError::Config(format!("scheduler task failed: {e}")))?;
-    let plan = result.map_err(|e| locked_error(&found, &e))?;
+    let plan = result.map_err(|e| locked_error(found, &e))?;
     let mut place: HashMap<i64, (u16, u16, bool)> = HashMap::new();
     for m in &plan.meetings {
         let r = accepted[m.request];
@@ -978,7 +1095,7 @@ pub async fn schedule(
     };
     audit::record(
         &txn,
-        Some(actor),
+        actor,
         Change {
             action: "update",
             entity: "fair",
@@ -1001,4 +1118,407 @@ pub async fn schedule(
     .await?;
     txn.commit().await?;
     Ok(outcome)
+}
+
+/// The deadline pass: once the request deadline is over, every request still
+/// unanswered expires (the reminders before it listed them). Staff of the fair run
+/// it; returns how many expired. Before the deadline it changes nothing.
+pub async fn expire_unanswered(
+    store: &Store,
+    actor: &Actor,
+    fair_key: &str,
+    today: NaiveDate,
+) -> Result<usize, StoreError> {
+    let found = get(store, fair_key).await?;
+    if !found.editable_by(Some(actor)) {
+        return Err(StoreError::forbidden(
+            "期限切れの処理は主催団体の職員のみができます。",
+        ));
+    }
+    if !found.deadline_passed(today) {
+        return Err(StoreError::Conflict(format!(
+            "申込締切（{}）を過ぎていないため、未回答の申込はまだ期限切れにできません。",
+            found.request_deadline
+        )));
+    }
+    let pending: Vec<i64> = found
+        .requests
+        .iter()
+        .filter(|r| r.status == RequestStatus::Pending)
+        .map(|r| r.id)
+        .collect();
+    if pending.is_empty() {
+        return Ok(0);
+    }
+    let txn = store.db.begin().await?;
+    fair_request::Entity::update_many()
+        .col_expr(
+            fair_request::Column::Status,
+            sea_orm::sea_query::Expr::value(RequestStatus::Expired.code()),
+        )
+        .col_expr(
+            fair_request::Column::UpdatedAt,
+            sea_orm::sea_query::Expr::value(Utc::now()),
+        )
+        .filter(fair_request::Column::Id.is_in(pending.iter().copied()))
+        .filter(fair_request::Column::Status.eq(RequestStatus::Pending.code()))
+        .exec(&txn)
+        .await?;
+    audit::record(
+        &txn,
+        Some(actor),
+        Change {
+            action: "update",
+            entity: "fair",
+            entity_key: fair_key.to_owned(),
+            organisation_id: Some(found.owner.id),
+            summary: format!(
+                "商談会「{}」の未回答の申込{}件を期限切れに",
+                found.name,
+                pending.len()
+            ),
+            before: None,
+            after: Some(json!({"expired": pending})),
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(pending.len())
+}
+
+/// Records what came of a meeting after the fair: the first outcome opens the
+/// negotiation (商談) it started — proposed and accepted at the request, met at the
+/// fair, then the outcome — owned by the fair's organisation so that the council's
+/// figures and KPIs count it; a later outcome moves that negotiation on. The fair's
+/// staff and the members of either company may record it, from the fair's day on.
+#[allow(clippy::too_many_arguments)]
+pub async fn record_outcome(
+    store: &Store,
+    actor: &Actor,
+    fair_key: &str,
+    request_id: i64,
+    outcome: MeetingOutcome,
+    note: &str,
+    amount: Option<f64>,
+    on_date: NaiveDate,
+) -> Result<negotiations::Negotiation, StoreError> {
+    let note = domain::text::optional_text("note", note, 2000)?;
+    let found = get(store, fair_key).await?;
+    let request = request_of(&found, request_id)?;
+    let (Some(from), Some(to)) = (
+        found.participant(request.from),
+        found.participant(request.to),
+    ) else {
+        return Err(StoreError::not_found("面談の当事者"));
+    };
+    if !(found.may_act_for(Some(actor), from) || found.may_act_for(Some(actor), to)) {
+        return Err(StoreError::forbidden(
+            "面談の結果は、当事者の企業か主催団体の職員のみが記録できます。",
+        ));
+    }
+    if request.status != RequestStatus::Accepted {
+        return Err(StoreError::Conflict(
+            "承諾された面談にのみ結果を記録できます。".into(),
+        ));
+    }
+    if on_date < found.date {
+        return Err(Invalid::new(
+            "on_date",
+            format!(
+                "結果は開催日（{}）以降の日付で記録してください。",
+                found.date
+            ),
+        )
+        .into());
+    }
+    if amount.is_some() && outcome != MeetingOutcome::Order {
+        return Err(
+            Invalid::new("amount", "金額は「受注・契約」のときに入力してください。").into(),
+        );
+    }
+    let stage = match outcome {
+        MeetingOutcome::FollowUp => Stage::Meeting,
+        MeetingOutcome::Quote => Stage::Quote,
+        MeetingOutcome::Prototype => Stage::Prototype,
+        MeetingOutcome::Order => Stage::Order,
+        MeetingOutcome::NoDeal | MeetingOutcome::NotHeld => Stage::Declined,
+    };
+    let key = found.negotiation_key(request.id);
+    let note = if note.is_empty() && outcome == MeetingOutcome::NotHeld {
+        "面談不成立".to_owned()
+    } else {
+        note
+    };
+    if let Some((_, current)) = &request.negotiation {
+        if *current == stage {
+            return Err(StoreError::Conflict(format!(
+                "この面談の結果は既に「{}」として記録されています。",
+                outcome.label()
+            )));
+        }
+        return negotiations::advance(store, actor, &key, stage, on_date, &note, amount).await;
+    }
+    // Buyer is the side that takes part as 発注側 (the asked side when both or
+    // neither do); the other is the supplier.
+    let (buyer, supplier) = if from.role == FairRole::Buyer && to.role != FairRole::Buyer {
+        (from, to)
+    } else {
+        (to, from)
+    };
+    let place = match (request.slot, request.table) {
+        (Some(slot), Some(table)) => format!("{}・テーブル{}", found.slot_label(slot), table + 1),
+        _ => "割り当て外".to_owned(),
+    };
+    let mut steps = vec![
+        (
+            Stage::Proposed,
+            found.date,
+            format!(
+                "商談会「{}」で{}が面談を申込（{}）",
+                found.name,
+                from.company_name,
+                request.priority.label()
+            ),
+        ),
+        (
+            Stage::Accepted,
+            found.date,
+            format!("{}が承諾", to.company_name),
+        ),
+    ];
+    if outcome.was_held() {
+        let mut met = format!("商談会「{}」{}", found.name, place);
+        if stage == Stage::Meeting && !note.is_empty() {
+            met = format!("{met}｜{note}");
+        }
+        steps.push((Stage::Meeting, found.date, met));
+    }
+    if stage != Stage::Meeting {
+        steps.push((stage, on_date, note));
+    }
+    let opening = Opening {
+        key: key.clone(),
+        title: format!(
+            "{}：{} × {}",
+            found.name, buyer.company_name, supplier.company_name
+        ),
+        buyer: (buyer.company_id, buyer.company_name.clone()),
+        supplier: (supplier.company_id, supplier.company_name.clone()),
+        owner_organisation_id: found.owner.id,
+        started_on: found.date,
+        steps,
+        amount,
+    };
+    let txn = store.db.begin().await?;
+    negotiations::open(&txn, actor, &opening).await?;
+    audit::record(
+        &txn,
+        Some(actor),
+        Change {
+            action: "create",
+            entity: "negotiation",
+            entity_key: key.clone(),
+            organisation_id: Some(found.owner.id),
+            summary: format!(
+                "商談会「{}」の{}と{}の面談結果「{}」を記録",
+                found.name,
+                from.company_name,
+                to.company_name,
+                outcome.label()
+            ),
+            before: None,
+            after: Some(json!({"fair": found.key, "request": request.id, "outcome": outcome.code(), "stage": stage.code(), "amount": amount})),
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    negotiations::get(store, actor, &key).await
+}
+
+const FAIRS_TOML: &str = include_str!("../../../data/council/fairs.toml");
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SeedFile {
+    fair: Vec<SeedFair>,
+}
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SeedFair {
+    organisation: String,
+    name: String,
+    date: String,
+    start_time: String,
+    slot_count: u16,
+    slot_minutes: u16,
+    table_count: u16,
+    request_deadline: String,
+    request_cap: u16,
+    participant: Vec<SeedParticipant>,
+    request: Vec<SeedRequest>,
+}
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SeedParticipant {
+    company: String,
+    role: String,
+    available: String,
+}
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SeedRequest {
+    from: String,
+    to: String,
+    priority: String,
+    status: String,
+}
+
+fn broken_seed(what: impl std::fmt::Display) -> StoreError {
+    StoreError::Config(format!("data/council/fairs.toml: {what}"))
+}
+
+/// Loads the demonstration fair (`data/council/fairs.toml`) when there is no fair
+/// yet and the directory has its companies, and schedules its accepted requests
+/// (by a move limit, not the clock, so every load gives the same schedule).
+/// Returns how many fairs were loaded.
+pub async fn load_seed_if_empty(store: &Store) -> Result<usize, StoreError> {
+    use sea_orm::PaginatorTrait;
+    if fair::Entity::find().count(&store.db).await? > 0 {
+        return Ok(0);
+    }
+    let file: SeedFile = toml::from_str(FAIRS_TOML).map_err(broken_seed)?;
+    let directory = organisations::directory(store).await?;
+    let mut loaded = 0;
+    for seed in &file.fair {
+        let keys: Vec<&str> = seed
+            .participant
+            .iter()
+            .map(|p| p.company.as_str())
+            .collect();
+        let companies: HashMap<String, i64> = company::Entity::find()
+            .filter(company::Column::Key.is_in(keys.iter().copied()))
+            .all(&store.db)
+            .await?
+            .into_iter()
+            .map(|c| (c.key, c.id))
+            .collect();
+        if companies.len() < keys.len() {
+            // A database whose directory came from elsewhere: no demonstration fair.
+            continue;
+        }
+        let draft = FairDraft::parse(&domain::fairs::FairInput {
+            name: seed.name.clone(),
+            date: seed.date.clone(),
+            start_time: seed.start_time.clone(),
+            slot_count: seed.slot_count.to_string(),
+            slot_minutes: seed.slot_minutes.to_string(),
+            table_count: seed.table_count.to_string(),
+            request_deadline: seed.request_deadline.clone(),
+            request_cap: seed.request_cap.to_string(),
+            event: String::new(),
+        })
+        .map_err(|e| broken_seed(format!("{}: {e:?}", seed.name)))?;
+        let owner = directory
+            .organisation_by_key(&seed.organisation)
+            .ok_or_else(|| broken_seed(format!("団体「{}」がありません", seed.organisation)))?;
+        let txn = store.db.begin().await?;
+        let key = format!("f{:08x}", rand::random::<u32>());
+        let now = Utc::now();
+        let row = fair::ActiveModel {
+            key: Set(key.clone()),
+            organisation_id: Set(owner.id),
+            event_id: Set(None),
+            name: Set(draft.name.clone()),
+            on_date: Set(draft.date.to_string()),
+            start_time: Set(draft.start_time.format("%H:%M").to_string()),
+            slot_count: Set(i32::from(draft.slot_count)),
+            slot_minutes: Set(i32::from(draft.slot_minutes)),
+            table_count: Set(i32::from(draft.table_count)),
+            request_deadline: Set(draft.request_deadline.to_string()),
+            request_cap: Set(i32::from(draft.request_cap)),
+            scheduled_at: Set(None),
+            schedule_weight: Set(None),
+            schedule_bound: Set(None),
+            created_at: Set(now),
+            updated_at: Set(now),
+            ..Default::default()
+        }
+        .insert(&txn)
+        .await?;
+        let mut participant_ids: HashMap<&str, i64> = HashMap::new();
+        for p in &seed.participant {
+            let role = FairRole::parse(&p.role).map_err(|e| broken_seed(e.reason))?;
+            let available = domain::fairs::parse_availability(&p.available, draft.slot_count)
+                .map_err(|e| broken_seed(format!("{}: {}", p.company, e.reason)))?;
+            let inserted = fair_participant::ActiveModel {
+                fair_id: Set(row.id),
+                company_id: Set(companies[&p.company]),
+                role: Set(role.code().to_owned()),
+                available: Set(stored_slots(&available)),
+                ..Default::default()
+            }
+            .insert(&txn)
+            .await?;
+            participant_ids.insert(p.company.as_str(), inserted.id);
+        }
+        for r in &seed.request {
+            let (Some(&from), Some(&to)) = (
+                participant_ids.get(r.from.as_str()),
+                participant_ids.get(r.to.as_str()),
+            ) else {
+                return Err(broken_seed(format!(
+                    "{} → {}: 参加していない企業",
+                    r.from, r.to
+                )));
+            };
+            let priority =
+                RequestPriority::parse(&r.priority).map_err(|e| broken_seed(e.reason))?;
+            let status = RequestStatus::parse(&r.status)
+                .ok_or_else(|| broken_seed(format!("状態「{}」はありません", r.status)))?;
+            fair_request::ActiveModel {
+                fair_id: Set(row.id),
+                from_participant_id: Set(from),
+                to_participant_id: Set(to),
+                priority: Set(priority.code().to_owned()),
+                status: Set(status.code().to_owned()),
+                requested_by: Set("seed".to_owned()),
+                slot: Set(None),
+                table_no: Set(None),
+                locked: Set(false),
+                unplaced_reason: Set(None),
+                created_at: Set(now),
+                updated_at: Set(now),
+                ..Default::default()
+            }
+            .insert(&txn)
+            .await?;
+        }
+        audit::record(
+            &txn,
+            None,
+            Change {
+                action: "create",
+                entity: "fair",
+                entity_key: key.clone(),
+                organisation_id: Some(owner.id),
+                summary: format!("商談会「{}」を読み込み（デモデータ）", draft.name),
+                before: None,
+                after: None,
+            },
+        )
+        .await?;
+        txn.commit().await?;
+        let found = get(store, &key).await?;
+        let limits = engine::ScheduleOptions {
+            time_budget: None,
+            iteration_limit: Some(20_000),
+            ..engine::ScheduleOptions::default()
+        };
+        store_schedule(store, None, &found, limits).await?;
+        loaded += 1;
+    }
+    Ok(loaded)
 }

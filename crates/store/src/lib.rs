@@ -97,6 +97,7 @@ impl Store {
         seed::load_events_if_empty(self).await?;
         seed_directory::load_if_empty(self).await?;
         network::load_demo_if_empty(self).await?;
+        fairs::load_seed_if_empty(self).await?;
         Ok(seeded)
     }
 }

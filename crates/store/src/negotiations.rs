@@ -318,6 +318,82 @@ pub async fn propose(
     get(store, actor, &key).await
 }
 
+/// A negotiation that starts somewhere other than a need: a meeting at a matching
+/// fair. Its steps so far (dated, noted) are written with it; the last one is the
+/// stage it is at.
+pub(crate) struct Opening {
+    pub key: String,
+    pub title: String,
+    pub buyer: (i64, String),
+    pub supplier: (i64, String),
+    pub owner_organisation_id: i64,
+    pub started_on: NaiveDate,
+    pub steps: Vec<(Stage, NaiveDate, String)>,
+    pub amount: Option<f64>,
+}
+
+/// Writes an [`Opening`] inside the caller's transaction (the caller audits it).
+pub(crate) async fn open(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    opening: &Opening,
+) -> Result<(), StoreError> {
+    let Some(&(stage, updated_on, _)) = opening.steps.last() else {
+        return Err(StoreError::Config(
+            "a negotiation needs a first step".into(),
+        ));
+    };
+    let now = Utc::now();
+    let row = negotiation::ActiveModel {
+        key: Set(opening.key.clone()),
+        posting_id: Set(None),
+        buyer_company_id: Set(Some(opening.buyer.0)),
+        buyer_name: Set(opening.buyer.1.clone()),
+        supplier_company_id: Set(Some(opening.supplier.0)),
+        supplier_person_id: Set(None),
+        supplier_name: Set(opening.supplier.1.clone()),
+        owner_organisation_id: Set(opening.owner_organisation_id),
+        title: Set(opening.title.clone()),
+        stage: Set(stage.code().to_owned()),
+        amount: Set(opening.amount),
+        started_on: Set(opening.started_on.to_string()),
+        updated_on: Set(updated_on.to_string()),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    for (stage, on_date, note) in &opening.steps {
+        insert_step(db, row.id, *stage, *on_date, note, actor).await?;
+    }
+    Ok(())
+}
+
+/// The stage of each negotiation among `keys` that exists (key → stage, amount).
+pub(crate) async fn stages_of(
+    db: &impl ConnectionTrait,
+    keys: &[String],
+) -> Result<HashMap<String, (Stage, Option<f64>)>, StoreError> {
+    let mut found = HashMap::new();
+    for chunk in keys.chunks(500) {
+        for row in negotiation::Entity::find()
+            .filter(negotiation::Column::Key.is_in(chunk.iter().cloned()))
+            .all(db)
+            .await?
+        {
+            found.insert(
+                row.key,
+                (
+                    Stage::parse(&row.stage).unwrap_or(Stage::Proposed),
+                    row.amount,
+                ),
+            );
+        }
+    }
+    Ok(found)
+}
+
 async fn insert_step(
     db: &impl ConnectionTrait,
     negotiation_id: i64,

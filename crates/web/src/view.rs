@@ -67,6 +67,11 @@ pub fn notice(code: Option<&str>) -> Option<String> {
         "password" => "パスワードを変更しました。",
         "signed-in" => "ログインしました。",
         "signed-out" => "ログアウトしました。",
+        "requested" => "面談を申し込みました。相手の回答をお待ちください。",
+        "answered" => "回答しました。",
+        "scheduled" => "面談を枠とテーブルに割り当てました。",
+        "expired" => "申込締切を過ぎた未回答の申込を期限切れにしました。",
+        "outcome" => "面談の結果を記録しました（商談として集計されます）。",
         _ => return None,
     };
     Some(text.to_owned())

@@ -6,7 +6,9 @@ use std::collections::HashSet;
 use std::time::Duration;
 
 use chrono::NaiveDate;
-use domain::fairs::{FairDraft, FairInput, FairRole, RequestPriority, parse_availability};
+use domain::fairs::{
+    FairDraft, FairInput, FairRole, MeetingOutcome, RequestPriority, parse_availability,
+};
 use store::fairs::{self, Fair};
 use store::{Store, StoreError};
 
@@ -368,6 +370,265 @@ async fn a_crowded_fair_of_twenty_slots_and_ten_tables_gets_a_valid_schedule() {
             .filter(|r| r.status.code() == "accepted")
             .count();
         assert_eq!(outcome.placed + outcome.unplaced, accepted);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn unanswered_requests_are_listed_for_a_reminder_and_expire_after_the_deadline() {
+    each_backend(|store, backend| async move {
+        let (fair, staff) = fair_with_participants(&store, "6", "3").await;
+        let day = before_deadline();
+        for (from, to) in [
+            ("sumida-01", "kawaguchi-01"),
+            ("sumida-02", "kawaguchi-01"),
+            ("ota-01", "kawaguchi-02"),
+        ] {
+            fairs::request_meeting(
+                &store,
+                &staff,
+                &fair.key,
+                from,
+                to,
+                RequestPriority::Should,
+                day,
+            )
+            .await
+            .unwrap();
+        }
+        let fair = fairs::get(&store, &fair.key).await.unwrap();
+        let reminders = fair.reminders();
+        assert_eq!(
+            reminders
+                .iter()
+                .map(|r| (r.company_key.as_str(), r.unanswered))
+                .collect::<Vec<_>>(),
+            [("kawaguchi-01", 2), ("kawaguchi-02", 1)],
+            "{backend:?}"
+        );
+        let too_early = fairs::expire_unanswered(&store, &staff, &fair.key, day).await;
+        assert!(
+            matches!(too_early, Err(StoreError::Conflict(_))),
+            "{too_early:?}"
+        );
+        let buyer = member_of(&store, "kawaguchi-01", "member@kawaguchi-01.example.jp").await;
+        let refused = fairs::expire_unanswered(&store, &buyer, &fair.key, day).await;
+        assert!(matches!(refused, Err(StoreError::Forbidden { .. })));
+        // One answered in time; the other two expire at the deadline pass.
+        let first = fair.requests[0].id;
+        fairs::answer(&store, &buyer, &fair.key, first, true)
+            .await
+            .unwrap();
+        let after = NaiveDate::from_ymd_opt(2027, 2, 2).unwrap();
+        let expired = fairs::expire_unanswered(&store, &staff, &fair.key, after)
+            .await
+            .unwrap();
+        assert_eq!(expired, 2);
+        let fair = fairs::get(&store, &fair.key).await.unwrap();
+        assert!(fair.reminders().is_empty());
+        let statuses: Vec<&str> = fair.requests.iter().map(|r| r.status.code()).collect();
+        assert_eq!(statuses, ["accepted", "expired", "expired"]);
+        // The company can no longer answer an expired request; staff may revive it.
+        let late = fair.requests[1].id;
+        let refused = fairs::answer(&store, &buyer, &fair.key, late, true).await;
+        match refused {
+            Err(StoreError::Conflict(message)) => assert!(message.contains("期限切れ")),
+            other => panic!("{backend:?}: {other:?}"),
+        }
+        let revived = fairs::answer(&store, &staff, &fair.key, late, true)
+            .await
+            .unwrap();
+        assert_eq!(revived.requests[1].status.code(), "accepted");
+        // Expired requests no longer count against the asking company's cap.
+        let sumida02 = revived.participant_by_company("sumida-02").unwrap().id;
+        let ota01 = revived.participant_by_company("ota-01").unwrap().id;
+        assert_eq!(revived.requests_made_by(sumida02), 1);
+        assert_eq!(revived.requests_made_by(ota01), 0);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_meetings_outcome_opens_a_negotiation_that_the_council_counts_and_moves_it_on() {
+    each_backend(|store, backend| async move {
+        let (fair, staff) = fair_with_participants(&store, "4", "2").await;
+        let day = before_deadline();
+        for (from, to) in [("sumida-01", "kawaguchi-01"), ("ota-01", "kawaguchi-02")] {
+            fairs::request_meeting(
+                &store,
+                &staff,
+                &fair.key,
+                from,
+                to,
+                RequestPriority::Must,
+                day,
+            )
+            .await
+            .unwrap();
+        }
+        let fair = fairs::get(&store, &fair.key).await.unwrap();
+        let (met, pending) = (fair.requests[0].id, fair.requests[1].id);
+        fairs::answer(&store, &staff, &fair.key, met, true)
+            .await
+            .unwrap();
+        fairs::schedule(&store, &staff, &fair.key, true, Duration::from_millis(300))
+            .await
+            .unwrap();
+        let fy = domain::FiscalYear::containing(fair.date);
+        let (before, _) = store::negotiations::figures(&store, Some(fy))
+            .await
+            .unwrap();
+        let before = before.get("kawaguchi").cloned().unwrap_or_default();
+
+        let after_fair = NaiveDate::from_ymd_opt(2027, 2, 15).unwrap();
+        let supplier = member_of(&store, "sumida-01", "member@sumida-01.example.jp").await;
+        let outsider = member_of(&store, "ota-02", "member@ota-02.example.jp").await;
+        let refused = fairs::record_outcome(
+            &store,
+            &outsider,
+            &fair.key,
+            met,
+            MeetingOutcome::Quote,
+            "",
+            None,
+            after_fair,
+        )
+        .await;
+        assert!(
+            matches!(refused, Err(StoreError::Forbidden { .. })),
+            "{refused:?}"
+        );
+        let early = fairs::record_outcome(
+            &store,
+            &supplier,
+            &fair.key,
+            met,
+            MeetingOutcome::Quote,
+            "",
+            None,
+            day,
+        )
+        .await;
+        assert!(matches!(early, Err(StoreError::Invalid(_))), "{early:?}");
+        let unanswered = fairs::record_outcome(
+            &store,
+            &staff,
+            &fair.key,
+            pending,
+            MeetingOutcome::Quote,
+            "",
+            None,
+            after_fair,
+        )
+        .await;
+        assert!(
+            matches!(unanswered, Err(StoreError::Conflict(_))),
+            "{unanswered:?}"
+        );
+        let amount_on_a_quote = fairs::record_outcome(
+            &store,
+            &supplier,
+            &fair.key,
+            met,
+            MeetingOutcome::Quote,
+            "",
+            Some(1.0),
+            after_fair,
+        )
+        .await;
+        assert!(matches!(amount_on_a_quote, Err(StoreError::Invalid(_))));
+
+        let n = fairs::record_outcome(
+            &store,
+            &supplier,
+            &fair.key,
+            met,
+            MeetingOutcome::Quote,
+            "図面をいただき見積を提出",
+            None,
+            after_fair,
+        )
+        .await
+        .unwrap();
+        assert_eq!(n.stage.code(), "quote", "{backend:?}");
+        assert_eq!(n.buyer_company.as_ref().unwrap().0, "kawaguchi-01");
+        assert_eq!(n.supplier_company.as_ref().unwrap().0, "sumida-01");
+        assert_eq!(n.owner.key, "kawaguchi-cci");
+        let stages: Vec<&str> = n.steps.iter().map(|s| s.stage.code()).collect();
+        assert_eq!(stages, ["proposed", "accepted", "meeting", "quote"]);
+        assert!(n.is_cross_city());
+
+        let (after, _) = store::negotiations::figures(&store, Some(fy))
+            .await
+            .unwrap();
+        let after = after.get("kawaguchi").cloned().unwrap_or_default();
+        assert_eq!(after.negotiations, before.negotiations + 1);
+        assert_eq!(after.meetings, before.meetings + 1);
+        assert_eq!(after.quotes, before.quotes + 1);
+        assert_eq!(after.cross_city, before.cross_city + 1);
+
+        let again = fairs::record_outcome(
+            &store,
+            &supplier,
+            &fair.key,
+            met,
+            MeetingOutcome::Quote,
+            "",
+            None,
+            after_fair,
+        )
+        .await;
+        assert!(matches!(again, Err(StoreError::Conflict(_))), "{again:?}");
+        let order = fairs::record_outcome(
+            &store,
+            &staff,
+            &fair.key,
+            met,
+            MeetingOutcome::Order,
+            "量産部品を受注",
+            Some(1_200_000.0),
+            NaiveDate::from_ymd_opt(2027, 3, 20).unwrap(),
+        )
+        .await
+        .unwrap();
+        assert_eq!(
+            (order.stage.code(), order.amount),
+            ("order", Some(1_200_000.0))
+        );
+        let fair = fairs::get(&store, &fair.key).await.unwrap();
+        let recorded = fair.requests.iter().find(|r| r.id == met).unwrap();
+        assert_eq!(
+            recorded.negotiation.as_ref().map(|n| n.1.code()),
+            Some("order")
+        );
+        // Once an outcome is recorded the answer stands.
+        let refused = fairs::answer(&store, &staff, &fair.key, met, false).await;
+        assert!(
+            matches!(refused, Err(StoreError::Conflict(_))),
+            "{refused:?}"
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_demonstration_fair_of_the_kawaguchi_chamber_is_loaded_with_a_valid_schedule() {
+    each_backend(|store, backend| async move {
+        let all = fairs::list(&store).await.unwrap();
+        assert_eq!(all.len(), 1, "{backend:?}");
+        let fair = &all[0];
+        assert_eq!(fair.owner.key, "kawaguchi-cci");
+        assert_eq!((fair.slot_count, fair.table_count), (12, 6));
+        assert_eq!(fair.participants.len(), 27);
+        assert!(fair.scheduled_at.is_some());
+        assert!(fair.meetings().len() >= 40, "{}", fair.meetings().len());
+        assert_valid(fair);
+        assert!(
+            !fair.reminders().is_empty(),
+            "some requests await an answer"
+        );
+        // Loading again changes nothing.
+        assert_eq!(fairs::load_seed_if_empty(&store).await.unwrap(), 0);
     })
     .await;
 }

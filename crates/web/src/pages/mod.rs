@@ -5,6 +5,7 @@ mod admin;
 pub(crate) mod companies;
 mod company_import;
 pub(crate) mod events;
+pub(crate) mod fairs;
 pub(crate) mod feeds;
 mod home;
 pub(crate) mod initiatives;
@@ -36,6 +37,7 @@ pub fn router() -> Router<AppState> {
         .merge(needs::router())
         .merge(negotiations::router())
         .merge(network::router())
+        .merge(fairs::router())
         .merge(people::router())
         .merge(events::router())
         .merge(feeds::router())

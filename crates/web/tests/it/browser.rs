@@ -499,3 +499,350 @@ async fn a_hub_plans_a_job_reports_a_delay_and_sees_the_gantt_chart_with_no_acce
         visit(&browser, &axe, &app, path).await;
     }
 }
+
+/// Signs the browser in with an account whose password is already chosen.
+async fn sign_in(browser: &Client, app: &TestApp, email: &str, password: &str) {
+    browser.goto(&app.url("/login")).await.unwrap();
+    fill(browser, "#email", email).await;
+    fill(browser, "#password", password).await;
+    submit(browser, "form[action='/login'] button[type=submit]").await;
+    page_showing(browser, "ログアウト").await;
+}
+
+async fn sign_out(browser: &Client) {
+    submit(browser, "form[action='/logout'] button[type=submit]").await;
+    page_showing(browser, "職員ログイン").await;
+}
+
+/// A JSON call through the API with the client's CSRF token.
+async fn api(
+    app: &TestApp,
+    client: &reqwest::Client,
+    token: &str,
+    path: &str,
+    body: serde_json::Value,
+) -> serde_json::Value {
+    let response = client
+        .post(app.url(path))
+        .header("x-csrf-token", token)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        response.status().is_success(),
+        "POST {path}: {}",
+        response.status()
+    );
+    response.json().await.unwrap()
+}
+
+/// The done-when scenario of the matching fair: 川口商工会議所 staff create a fair
+/// of 20 slots and 10 tables in the browser; 60 companies of three cities (川口市 as
+/// buyers, 墨田区 and 大田区 as suppliers) request and accept meetings — most through
+/// the API, one request and its acceptance by the companies' own members in the
+/// browser, a request to oneself refused in Japanese; staff compute the schedule in
+/// the browser and see the table plan and wall grid; a participant opens its
+/// schedule and downloads the .ics in the browser, and every participant's .ics is
+/// fetched. axe-core checks every page on the way.
+#[tokio::test]
+async fn a_fair_of_sixty_companies_is_requested_accepted_scheduled_and_downloaded_in_the_browser() {
+    let in_ci = std::env::var("CI").is_ok_and(|v| v == "true");
+    let (Some(axe), Some((_driver, browser))) = (axe_source(), start_browser().await) else {
+        assert!(
+            !in_ci,
+            "CI must run the browser test: install chromium, chromium-driver and `npm ci` for axe-core"
+        );
+        eprintln!(
+            "browser test skipped: needs {CHROMEDRIVER}, {CHROMIUM} and node_modules/axe-core (npm ci)"
+        );
+        return;
+    };
+    // Accounts, the extra companies and most requests come over HTTP from the
+    // test's own clients, which keep only cookies without Secure over plain HTTP.
+    let app = TestApp::spawn(store::Backend::Sqlite).await;
+    let admin = app.admin().await;
+    let staff_email = "fair@kawaguchi-cci.example.jp";
+    let staff_password = "staff-password-2026";
+    let staff = app.staff(&admin, staff_email, "kawaguchi-cci").await;
+    let token = crate::directory_api::api_token(&app, &admin).await;
+
+    // Ten more companies in each of the three cities: twenty each, sixty in all.
+    let mut companies: Vec<(String, &str)> = Vec::new();
+    for (city, kana) in [
+        ("kawaguchi", "カワグチ"),
+        ("sumida", "スミダ"),
+        ("ota", "オオタ"),
+    ] {
+        for n in 1..=10 {
+            companies.push((format!("{city}-{n:02}"), city));
+        }
+        for n in 1..=10 {
+            let created = api(
+                &app,
+                &admin,
+                &token,
+                "/api/v1/companies",
+                json!({"name": format!("株式会社{city}商談会テスト{n}"), "kana": format!("{kana}ショウダンカイテスト"),
+                       "city": city, "capabilities": ["cutting"]}),
+            )
+            .await;
+            companies.push((created["key"].as_str().unwrap().to_owned(), city));
+        }
+    }
+    assert_eq!(companies.len(), 60);
+    let supplier_member =
+        crate::directory_api::member(&app, &admin, "sales@sumida-01.example.jp", "sumida-01").await;
+    let buyer_member = crate::directory_api::member(
+        &app,
+        &admin,
+        "buyer@kawaguchi-01.example.jp",
+        "kawaguchi-01",
+    )
+    .await;
+    drop((supplier_member, buyer_member));
+
+    // Staff create the fair in the browser; zero slots is refused first.
+    sign_in(&browser, &app, staff_email, staff_password).await;
+    visit(&browser, &axe, &app, "/fairs").await;
+    fill(&browser, "#name", "川口・墨田・大田 合同マッチング商談会").await;
+    browser
+        .execute(
+            "document.getElementById('date').value = '2099-03-10';
+             document.getElementById('request_deadline').value = '2099-03-01';
+             document.getElementById('slot_count').removeAttribute('min');
+             return true;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    fill(&browser, "#slot_count", "0").await;
+    fill(&browser, "#table_count", "10").await;
+    submit(&browser, "form[action='/fairs'] button[type=submit]").await;
+    let page = page_showing(&browser, "枠の数は1以上にしてください").await;
+    assert!(
+        page.contains("川口・墨田・大田 合同マッチング商談会"),
+        "the name is kept"
+    );
+    assert_accessible(&browser, &axe, "fair form with errors").await;
+    fill(&browser, "#slot_count", "20").await;
+    submit(&browser, "form[action='/fairs'] button[type=submit]").await;
+    page_showing(&browser, "20枠（1枠15分）").await;
+    assert_accessible(&browser, &axe, "a new fair").await;
+    let path = browser.current_url().await.unwrap().path().to_owned();
+    let key = path.trim_start_matches("/fairs/").to_owned();
+    assert!(page_showing(&browser, "10卓").await.contains("10卓"));
+
+    // Sixty participants and their requests and answers over the API.
+    let staff_token = crate::directory_api::api_token(&app, &staff).await;
+    for (i, (company, city)) in companies.iter().enumerate() {
+        let role = if *city == "kawaguchi" {
+            "buyer"
+        } else {
+            "supplier"
+        };
+        // Every fourth company misses the first hour.
+        let available = if i % 4 == 3 { "5-20" } else { "" };
+        api(
+            &app,
+            &staff,
+            &staff_token,
+            &format!("/api/v1/fairs/{key}/participants"),
+            json!({"company": company, "role": role, "available": available}),
+        )
+        .await;
+    }
+    let buyers: Vec<&str> = companies[..20].iter().map(|c| c.0.as_str()).collect();
+    let suppliers: Vec<&str> = companies[20..].iter().map(|c| c.0.as_str()).collect();
+    let priorities = ["must", "should", "could"];
+    let mut asked = 0;
+    for (i, supplier) in suppliers.iter().enumerate() {
+        for j in 0..5 {
+            let buyer = buyers[(i * 3 + j * 7) % buyers.len()];
+            if (*supplier, buyer) == ("sumida-01", "kawaguchi-01") {
+                continue; // asked in the browser below
+            }
+            let request = api(
+                &app,
+                &staff,
+                &staff_token,
+                &format!("/api/v1/fairs/{key}/requests"),
+                json!({"from": supplier, "to": buyer, "priority": priorities[(i + j) % 3]}),
+            )
+            .await;
+            asked += 1;
+            let answer = if (i + j) % 9 == 0 {
+                "decline"
+            } else {
+                "accept"
+            };
+            api(
+                &app,
+                &staff,
+                &staff_token,
+                &format!("/api/v1/fairs/{key}/requests/{}/answer", request["id"]),
+                json!({"answer": answer}),
+            )
+            .await;
+        }
+    }
+    assert!(asked >= 195);
+    sign_out(&browser).await;
+
+    // A supplier's member asks for a meeting in the browser (after a refusal).
+    sign_in(
+        &browser,
+        &app,
+        "sales@sumida-01.example.jp",
+        "member-password-2026",
+    )
+    .await;
+    visit(&browser, &axe, &app, &format!("/fairs/{key}")).await;
+    browser
+        .execute(
+            "document.getElementById('to').value = 'sumida-01';
+             document.getElementById('priority').value = 'must';
+             return true;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    submit(
+        &browser,
+        &format!("form[action='/fairs/{key}/requests'] button[type=submit]"),
+    )
+    .await;
+    page_showing(&browser, "自社に面談を申し込むことはできません").await;
+    assert_accessible(&browser, &axe, "a request to oneself, refused").await;
+    browser
+        .execute(
+            "document.getElementById('to').value = 'kawaguchi-01'; return true;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    submit(
+        &browser,
+        &format!("form[action='/fairs/{key}/requests'] button[type=submit]"),
+    )
+    .await;
+    page_showing(&browser, "面談を申し込みました").await;
+    sign_out(&browser).await;
+
+    // The buyer's member accepts it in the browser.
+    sign_in(
+        &browser,
+        &app,
+        "buyer@kawaguchi-01.example.jp",
+        "member-password-2026",
+    )
+    .await;
+    visit(&browser, &axe, &app, &format!("/fairs/{key}")).await;
+    let (_, fair) =
+        crate::directory_api::get_json(&app, &staff, &format!("/api/v1/fairs/{key}")).await;
+    let request = fair["requests"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["from"] == "sumida-01" && r["to"] == "kawaguchi-01")
+        .expect("the browser's request")["id"]
+        .clone();
+    submit(
+        &browser,
+        &format!("form[action='/fairs/{key}/requests/{request}/answer'] button[type=submit]"),
+    )
+    .await;
+    page_showing(&browser, "回答しました").await;
+    assert_accessible(&browser, &axe, "after accepting").await;
+    sign_out(&browser).await;
+
+    // Staff compute the schedule in the browser and look at the outputs.
+    sign_in(&browser, &app, staff_email, staff_password).await;
+    visit(&browser, &axe, &app, &format!("/fairs/{key}")).await;
+    submit(
+        &browser,
+        &format!("form[action='/fairs/{key}/schedule'] button[type=submit]"),
+    )
+    .await;
+    let page = page_showing(&browser, "面談を枠とテーブルに割り当てました").await;
+    let placed: usize = between_text(&page, "に実行：", "件を配置")
+        .parse()
+        .expect("placed count");
+    assert!(placed >= 150, "{placed} meetings placed");
+    assert_accessible(&browser, &axe, "the fair after scheduling").await;
+    for page in ["plan", "wall", "edit"] {
+        visit(&browser, &axe, &app, &format!("/fairs/{key}/{page}")).await;
+    }
+    visit(
+        &browser,
+        &axe,
+        &app,
+        &format!("/fairs/{key}/companies/kawaguchi-05"),
+    )
+    .await;
+    sign_out(&browser).await;
+
+    // The supplier opens its own schedule and downloads it.
+    sign_in(
+        &browser,
+        &app,
+        "sales@sumida-01.example.jp",
+        "member-password-2026",
+    )
+    .await;
+    visit(
+        &browser,
+        &axe,
+        &app,
+        &format!("/fairs/{key}/companies/sumida-01"),
+    )
+    .await;
+    let page = browser.source().await.unwrap();
+    assert!(
+        page.contains("株式会社栄町精機"),
+        "the meeting asked in the browser is placed"
+    );
+    let ics = browser
+        .execute_async(
+            "const done = arguments[arguments.length - 1];
+             const link = document.querySelector('a[href$=\".ics\"]');
+             fetch(link.href).then(r => r.text()).then(done).catch(e => done('failed: ' + e));",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let ics = ics.as_str().unwrap_or_default();
+    assert!(
+        ics.starts_with("BEGIN:VCALENDAR") && ics.contains("BEGIN:VEVENT"),
+        "{ics}"
+    );
+    assert!(ics.contains("株式会社栄町精機"), "{ics}");
+
+    // Every participant's schedule downloads, with as many events as meetings.
+    for (company, _) in &companies {
+        let (status, mine) = crate::directory_api::get_json(
+            &app,
+            &staff,
+            &format!("/api/v1/fairs/{key}/companies/{company}/schedule"),
+        )
+        .await;
+        assert_eq!(status, reqwest::StatusCode::OK, "{company}");
+        let response = staff
+            .get(app.url(mine["ics"].as_str().unwrap()))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), reqwest::StatusCode::OK, "{company}");
+        let text = response.text().await.unwrap();
+        assert_eq!(
+            text.matches("BEGIN:VEVENT").count(),
+            mine["meetings"].as_array().unwrap().len(),
+            "{company}"
+        );
+    }
+    browser.close().await.unwrap();
+}
+
+fn between_text(text: &str, start: &str, end: &str) -> String {
+    crate::harness::between(text, start, end).unwrap_or_default()
+}

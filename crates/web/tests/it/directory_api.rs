@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 use crate::harness::{TestApp, between, on_each_backend};
 
 /// The CSRF token of a client's session, as API clients get it.
-async fn api_token(app: &TestApp, client: &Client) -> String {
+pub(crate) async fn api_token(app: &TestApp, client: &Client) -> String {
     let session: Value = app
         .get(client, "/api/v1/session")
         .await
@@ -21,14 +21,14 @@ async fn api_token(app: &TestApp, client: &Client) -> String {
 }
 
 /// GET returning the status and the JSON body.
-async fn get_json(app: &TestApp, client: &Client, path: &str) -> (StatusCode, Value) {
+pub(crate) async fn get_json(app: &TestApp, client: &Client, path: &str) -> (StatusCode, Value) {
     let response = app.get(client, path).await;
     let status = response.status();
     (status, response.json().await.unwrap_or(Value::Null))
 }
 
 /// A JSON write, with the token when one is given.
-async fn send(
+pub(crate) async fn send(
     app: &TestApp,
     client: &Client,
     method: Method,
@@ -43,7 +43,7 @@ async fn send(
     request.send().await.unwrap()
 }
 
-fn assert_problem(response: &Response, status: StatusCode, what: &str) {
+pub(crate) fn assert_problem(response: &Response, status: StatusCode, what: &str) {
     assert_eq!(response.status(), status, "{what}");
     assert_eq!(
         response.headers()["content-type"].to_str().unwrap(),
@@ -53,7 +53,7 @@ fn assert_problem(response: &Response, status: StatusCode, what: &str) {
 }
 
 /// A company member's account, created by the secretariat, signed in.
-async fn member(app: &TestApp, admin: &Client, email: &str, company: &str) -> Client {
+pub(crate) async fn member(app: &TestApp, admin: &Client, email: &str, company: &str) -> Client {
     let response = app
         .post_form(
             admin,

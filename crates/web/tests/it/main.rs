@@ -7,6 +7,7 @@ mod browser;
 mod directory;
 mod directory_api;
 mod events;
+mod fairs;
 mod flows;
 mod harness;
 mod network;
