@@ -5,8 +5,8 @@
 mod catalogue;
 mod directory;
 mod events;
-mod network;
 mod fairs;
+mod network;
 
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{FromRequest, Request};
