@@ -780,6 +780,20 @@ async fn a_fair_of_sixty_companies_is_requested_accepted_scheduled_and_downloade
         &format!("/fairs/{key}/companies/kawaguchi-05"),
     )
     .await;
+    // The demonstration fair: reminders, declined and unplaced requests on one page.
+    let (_, all) = crate::directory_api::get_json(&app, &staff, "/api/v1/fairs").await;
+    let demo = all
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["key"] != key.as_str())
+        .expect("the demonstration fair")["key"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    for page in ["", "/plan", "/wall", "/companies/buyer-01"] {
+        visit(&browser, &axe, &app, &format!("/fairs/{demo}{page}")).await;
+    }
     sign_out(&browser).await;
 
     // The supplier opens its own schedule and downloads it.
