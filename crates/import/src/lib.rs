@@ -19,6 +19,7 @@ mod error;
 pub mod list;
 pub mod nta;
 mod source;
+pub mod text;
 
 pub use error::{OpenError, RowError, RowErrorKind};
 pub use source::Encoding;

@@ -7,7 +7,7 @@
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::Router;
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{Multipart, Path, RawQuery, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -27,6 +27,7 @@ pub fn router() -> Router<AppState> {
         .route("/network/jobs.csv", get(jobs_csv))
         .route("/network/jobs.fjs", get(jobs_fjs))
         .route("/network/import", get(import_form).post(import))
+        .route("/network/import/file", post(import_file))
         .route("/network/plan", post(plan))
         .route("/network/machines/new", get(new_machine))
         .route("/network/machines", post(create_machine))
@@ -1081,44 +1082,156 @@ async fn import_form(
     })
 }
 
-async fn import(
-    State(state): State<AppState>,
-    viewer: Viewer,
-    form: FormData,
+/// What the import form sends, pasted or uploaded.
+#[derive(Debug, Default)]
+struct ImportFields {
+    hub: String,
+    format: String,
+    name: String,
+    release: String,
+    text: String,
+}
+
+/// The import page again with its fields and why nothing was imported.
+fn import_refused(
+    viewer: &Viewer,
+    fields: ImportFields,
+    status: axum::http::StatusCode,
+    errors: Vec<String>,
 ) -> Result<Response, WebError> {
     let actor = viewer.actor()?;
-    let hub = form.get("hub").trim().to_owned();
-    let format = form.get("format").to_owned();
-    let text = form.get("text").to_owned();
-    let result = if format == "fjs" {
-        match parse_time("release", form.get("release")) {
+    Ok((
+        status,
+        ImportPage {
+            layout: Layout::for_viewer("案件を取り込む（CSV・.fjs）", viewer),
+            hub_fixed: actor.company_id.is_some(),
+            hub: fields.hub,
+            format: fields.format,
+            name: fields.name,
+            release: fields.release,
+            text: fields.text,
+            errors,
+        },
+    )
+        .into_response())
+}
+
+/// Imports CSV or `.fjs` text in one transaction: all of it, or nothing and the reasons.
+async fn run_import(
+    state: &AppState,
+    viewer: &Viewer,
+    fields: ImportFields,
+) -> Result<Response, WebError> {
+    let actor = viewer.actor()?;
+    let hub = fields.hub.trim();
+    let result = if fields.format == "fjs" {
+        match parse_time("release", &fields.release) {
             Ok(release) => {
-                network::import_fjs(&state.store, &actor, &hub, form.get("name"), release, &text)
-                    .await
+                network::import_fjs(
+                    &state.store,
+                    &actor,
+                    hub,
+                    &fields.name,
+                    release,
+                    &fields.text,
+                )
+                .await
             }
             Err(error) => Err(error.into()),
         }
     } else {
-        network::import_csv(&state.store, &actor, &hub, &text).await
+        network::import_csv(&state.store, &actor, hub, &fields.text).await
     };
     match result {
         Ok(_) => Ok(Redirect::to("/network?done=imported").into_response()),
         Err(error) => {
             let (status, errors) = super::form_errors(error, job_label)?;
-            Ok((
-                status,
-                ImportPage {
-                    layout: Layout::for_viewer("案件を取り込む（CSV・.fjs）", &viewer),
-                    hub_fixed: actor.company_id.is_some(),
-                    hub,
-                    format,
-                    name: form.get("name").to_owned(),
-                    release: form.get("release").to_owned(),
-                    text,
-                    errors,
-                },
-            )
-                .into_response())
+            import_refused(viewer, fields, status, errors)
         }
     }
 }
+
+async fn import(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    form: FormData,
+) -> Result<Response, WebError> {
+    let fields = ImportFields {
+        hub: form.get("hub").to_owned(),
+        format: form.get("format").to_owned(),
+        name: form.get("name").to_owned(),
+        release: form.get("release").to_owned(),
+        text: form.get("text").to_owned(),
+    };
+    run_import(&state, &viewer, fields).await
+}
+
+/// The same import from a file upload (multipart, the CSRF token in the action URL): a
+/// chosen file wins over pasted text; CSV may be UTF-8 or Shift_JIS as Excel saves it.
+async fn import_file(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    mut multipart: Multipart,
+) -> Result<Response, WebError> {
+    viewer.actor()?;
+    let mut fields = ImportFields::default();
+    let mut file: Option<Vec<u8>> = None;
+    let mut errors = Vec::new();
+    loop {
+        let field = match multipart.next_field().await {
+            Ok(Some(field)) => field,
+            Ok(None) => break,
+            Err(_) => {
+                errors.push(TOO_LARGE.to_owned());
+                break;
+            }
+        };
+        let name = field.name().unwrap_or("").to_owned();
+        if name == "file" {
+            let chosen = field.file_name().is_some_and(|n| !n.is_empty());
+            match field.bytes().await {
+                Ok(bytes) if chosen || !bytes.is_empty() => file = Some(bytes.to_vec()),
+                Ok(_) => {}
+                Err(_) => {
+                    errors.push(TOO_LARGE.to_owned());
+                    break;
+                }
+            }
+            continue;
+        }
+        let value = field.text().await.unwrap_or_default();
+        match name.as_str() {
+            "hub" => fields.hub = value,
+            "format" => fields.format = value,
+            "name" => fields.name = value,
+            "release" => fields.release = value,
+            "text" => fields.text = value,
+            _ => {}
+        }
+    }
+    if errors.is_empty() {
+        match file {
+            Some(bytes) => match import::text::decode(&bytes) {
+                Ok(text) => fields.text = text,
+                Err(error) => errors.push(error.to_string()),
+            },
+            None if fields.text.trim().is_empty() => {
+                errors.push("取り込むファイルを選ぶか、中身を貼り付けてください。".into());
+            }
+            None => {}
+        }
+    }
+    if !errors.is_empty() {
+        return import_refused(
+            &viewer,
+            fields,
+            axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+            errors,
+        );
+    }
+    run_import(&state, &viewer, fields).await
+}
+
+/// Uploads stop at the server's body limit.
+const TOO_LARGE: &str =
+    "ファイルを受け取れませんでした（2MBまで）。大きなファイルは分けて取り込んでください。";

@@ -406,3 +406,169 @@ async fn bad_network_input_is_a_clear_error_never_a_500() {
     })
     .await;
 }
+
+/// Uploads `bytes` as the import form's file, the CSRF token in the action URL.
+async fn upload(
+    app: &TestApp,
+    client: &Client,
+    fields: &[(&'static str, &'static str)],
+    file_name: &'static str,
+    bytes: Vec<u8>,
+) -> reqwest::Response {
+    let page = app.text(client, "/network/import").await;
+    let token = crate::harness::meta_csrf(&page);
+    let mut form = reqwest::multipart::Form::new();
+    for (name, value) in fields {
+        form = form.text(*name, *value);
+    }
+    let form = form.part(
+        "file",
+        reqwest::multipart::Part::bytes(bytes).file_name(file_name),
+    );
+    client
+        .post(app.url(&format!("/network/import/file?csrf_token={token}")))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn job_count(app: &TestApp, client: &Client) -> usize {
+    let jobs: Vec<Value> = app
+        .get(client, "/api/v1/network/jobs")
+        .await
+        .json()
+        .await
+        .unwrap();
+    jobs.len()
+}
+
+#[tokio::test]
+async fn a_hub_uploads_csv_in_shift_jis_and_fjs_files_and_a_bad_file_imports_nothing() {
+    on_each_backend(|app| async move {
+        let admin = app.admin().await;
+        let hub = company_member(&app, &admin, "hub@ota-05.example.jp", "ota-05").await;
+        enter_job(&app, &hub).await;
+        let csv = app
+            .get(&hub, "/network/jobs.csv")
+            .await
+            .text()
+            .await
+            .unwrap();
+
+        // The page offers a file upload that carries its token in the action URL.
+        let page = app.text(&hub, "/network/import").await;
+        assert!(page.contains("enctype=\"multipart/form-data\"") && page.contains("type=\"file\""));
+
+        // CSV as Excel saves it on Japanese Windows: Shift_JIS, without the BOM.
+        let (sjis, _, unmappable) =
+            encoding_rs::SHIFT_JIS.encode(csv.trim_start_matches('\u{feff}'));
+        assert!(!unmappable);
+        let csv_fields = [("hub", "ota-05"), ("format", "csv")];
+        let response = upload(&app, &hub, &csv_fields, "jobs.csv", sjis.into_owned()).await;
+        assert_eq!(
+            response.status(),
+            StatusCode::SEE_OTHER,
+            "{:?}: {}",
+            app.backend,
+            response.text().await.unwrap()
+        );
+        assert_eq!(job_count(&app, &hub).await, 2);
+        let board = app.text(&hub, "/network?done=imported").await;
+        assert!(board.contains("案件を取り込みました"));
+
+        // The .fjs export, uploaded back as a file.
+        let fjs = app
+            .get(&hub, "/network/jobs.fjs")
+            .await
+            .text()
+            .await
+            .unwrap();
+        let fjs_fields = [
+            ("hub", "ota-05"),
+            ("format", "fjs"),
+            ("name", "標準問題"),
+            ("release", "2026-11-24 08:00"),
+        ];
+        let response = upload(&app, &hub, &fjs_fields, "jobs.fjs", fjs.into_bytes()).await;
+        assert_eq!(response.status(), StatusCode::SEE_OTHER);
+        assert_eq!(job_count(&app, &hub).await, 4);
+
+        // Bad files: each a 422 with a Japanese reason, and nothing imported.
+        let broken = format!("{csv}J-X,壊れた案件,,2026-13-45 08:00,,1,切削,1:60,,,,,\n");
+        let cases: [(&str, Vec<u8>, &str); 5] = [
+            ("empty.csv", Vec::new(), "ファイルが空です"),
+            (
+                "book.xlsx",
+                b"PK\x03\x04\x14\x00\x00\x00\x08\x00".to_vec(),
+                "テキストファイルではありません",
+            ),
+            (
+                "garbled.csv",
+                vec![0x82, 0xa0, 0xff, 0xfe, 0x80],
+                "文字コードを判別できません",
+            ),
+            (
+                "other.csv",
+                "氏名,住所\n山田,大田区\n".as_bytes().to_vec(),
+                "「案件」の列がありません",
+            ),
+            ("broken.csv", broken.into_bytes(), "案件 J-X"),
+        ];
+        for (name, bytes, reason) in cases {
+            let response = upload(&app, &hub, &csv_fields, name, bytes).await;
+            assert_eq!(
+                response.status(),
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "{name}"
+            );
+            let page = response.text().await.unwrap();
+            assert!(page.contains(reason), "{name}: {page}");
+            assert!(page.contains("取り込めませんでした"), "{name}");
+        }
+        let response = upload(&app, &hub, &fjs_fields, "bad.fjs", b"2 2\n1 1 1\n".to_vec()).await;
+        assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(
+            response
+                .text()
+                .await
+                .unwrap()
+                .contains(".fjs ファイルを読めません")
+        );
+        assert_eq!(job_count(&app, &hub).await, 4, "nothing half-imported");
+
+        // Neither a file nor pasted text.
+        let form = reqwest::multipart::Form::new()
+            .text("hub", "ota-05")
+            .text("format", "csv");
+        let token = crate::harness::meta_csrf(&app.text(&hub, "/network/import").await);
+        let response = hub
+            .post(app.url(&format!("/network/import/file?csrf_token={token}")))
+            .multipart(form)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(response.text().await.unwrap().contains("ファイルを選ぶか"));
+
+        // Too large: refused before it is read, never a 500.
+        let huge = vec![b'a'; 3 * 1024 * 1024];
+        let response = upload(&app, &hub, &csv_fields, "huge.csv", huge).await;
+        assert_eq!(response.status(), StatusCode::PAYLOAD_TOO_LARGE);
+
+        // Without the token in the URL nothing is imported.
+        let form = reqwest::multipart::Form::new().text("hub", "ota-05").part(
+            "file",
+            reqwest::multipart::Part::bytes(csv.into_bytes()).file_name("jobs.csv"),
+        );
+        let response = hub
+            .post(app.url("/network/import/file"))
+            .multipart(form)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+        assert_eq!(job_count(&app, &hub).await, 4);
+    })
+    .await;
+}
