@@ -26,6 +26,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     (5, "fairs", include_str!("../migrations/0005_fairs.sql")),
     (6, "network", include_str!("../migrations/0006_network.sql")),
     (7, "forms", include_str!("../migrations/0007_forms.sql")),
+    (
+        8,
+        "network_cancel",
+        include_str!("../migrations/0008_network_cancel.sql"),
+    ),
 ];
 
 /// Fills the type placeholders for the backend.

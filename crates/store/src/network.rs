@@ -135,9 +135,13 @@ pub struct Job {
     pub hub_company_id: i64,
     pub hub_key: String,
     pub hub_name: String,
+    /// The hub's city office, which may act for it.
+    pub hub_owner_organisation_id: i64,
     pub release: i64,
     pub due: Option<i64>,
     pub operations: Vec<Operation>,
+    /// When it was cancelled (取消), on the network's clock.
+    pub cancelled_at: Option<i64>,
 }
 
 impl Job {
@@ -156,6 +160,22 @@ impl Job {
 
     pub fn is_finished(&self) -> bool {
         self.operations.iter().all(|o| o.finished_at.is_some())
+    }
+
+    pub fn is_cancelled(&self) -> bool {
+        self.cancelled_at.is_some()
+    }
+
+    /// Whether it is still to be planned and worked on: neither finished nor cancelled.
+    pub fn is_open(&self) -> bool {
+        !self.is_finished() && !self.is_cancelled()
+    }
+
+    /// Whether the actor may cancel it: the hub company, its city's staff, the
+    /// secretariat, while it is open.
+    pub fn may_be_cancelled_by(&self, actor: &Actor) -> bool {
+        self.is_open()
+            && actor.may_edit_company(self.hub_company_id, self.hub_owner_organisation_id)
     }
 }
 
@@ -221,6 +241,7 @@ impl HistoryEntry {
             "finish" => "完了",
             "delay" => "遅延",
             "machine_down" => "設備停止",
+            "cancelled" => "取消",
             _ => "記録",
         }
     }
@@ -564,9 +585,11 @@ async fn load_jobs(db: &impl ConnectionTrait, key: Option<&str>) -> Result<Vec<J
                 hub_company_id: r.hub_company_id,
                 hub_key: hub.map(|c| c.key.clone()).unwrap_or_default(),
                 hub_name: hub.map(|c| c.name.clone()).unwrap_or_default(),
+                hub_owner_organisation_id: hub.map_or(0, |c| c.owner_organisation_id),
                 release: r.release_at,
                 due: r.due_at,
                 operations: operations.remove(&r.id).unwrap_or_default(),
+                cancelled_at: r.cancelled_at,
             }
         })
         .collect())
@@ -593,7 +616,11 @@ pub async fn board(store: &Store, actor: &Actor) -> Result<Board, StoreError> {
     let all = load_jobs(&store.db, None).await?;
     let now = clock_of(&all);
     let mut loads: HashMap<i64, i64> = HashMap::new();
-    for op in all.iter().flat_map(|j| &j.operations) {
+    for op in all
+        .iter()
+        .filter(|j| !j.is_cancelled())
+        .flat_map(|j| &j.operations)
+    {
         if let (None, Some(m), Some(start), Some(end)) =
             (op.finished_at, op.machine_id, op.start(), op.end())
         {
@@ -656,7 +683,7 @@ fn clock_of(jobs: &[Job]) -> i64 {
         .max();
     reported.unwrap_or_else(|| {
         jobs.iter()
-            .filter(|j| !j.is_finished())
+            .filter(|j| j.is_open())
             .map(|j| j.release)
             .min()
             .unwrap_or(0)
@@ -995,6 +1022,7 @@ pub async fn export_fjs(store: &Store, actor: &Actor) -> Result<String, StoreErr
     let jobs = board
         .jobs
         .iter()
+        .filter(|job| !job.is_cancelled())
         .map(|job| fjsp::Job {
             name: job.key.clone(),
             release: 0,
@@ -1073,7 +1101,7 @@ fn build(
         .enumerate()
         .map(|(i, m)| (m.id, i))
         .collect();
-    let open: Vec<&Job> = jobs.iter().filter(|j| !j.is_finished()).collect();
+    let open: Vec<&Job> = jobs.iter().filter(|j| j.is_open()).collect();
     let earliest = open
         .iter()
         .flat_map(|j| {
@@ -1237,7 +1265,7 @@ fn route_error(error: &fjsp::RouteError, problem: &fjsp::Problem) -> StoreError 
 /// of open jobs and their cities' staff.
 fn may_route(actor: &Actor, jobs: &[Job], hubs: &HashMap<i64, company::Model>) -> bool {
     actor.role == Role::Secretariat
-        || jobs.iter().filter(|j| !j.is_finished()).any(|j| {
+        || jobs.iter().filter(|j| j.is_open()).any(|j| {
             hubs.get(&j.hub_company_id)
                 .is_some_and(|h| actor.may_edit_company(h.id, h.owner_organisation_id))
         })
@@ -1436,6 +1464,11 @@ pub async fn report(
         .one(&txn)
         .await?
         .ok_or_else(|| StoreError::not_found("工程"))?;
+    if job_row.cancelled_at.is_some() {
+        return Err(StoreError::Conflict(
+            "この案件は取り消されています。取り消した案件の進捗は報告できません。".into(),
+        ));
+    }
     let Some(machine_id) = row.machine_id else {
         return Err(StoreError::Conflict(
             "この工程はまだ計画されていません。先に計画を作ってください。".into(),
@@ -1588,6 +1621,66 @@ pub async fn report(
             expected_end: updated.expected_end,
         }),
         replan,
+    })
+}
+
+/// The hub company (its city's staff, the secretariat) cancels a job: it stays, with
+/// its history, but leaves the plan at once; its machines are free for the other jobs,
+/// which are re-planned (unless none is left). Progress on it is refused from then on.
+pub async fn cancel_job(
+    store: &Store,
+    actor: &Actor,
+    key: &str,
+) -> Result<Option<Replan>, StoreError> {
+    let txn = store.db.begin().await?;
+    let mut jobs = load_jobs(&txn, Some(key)).await?;
+    let job = jobs.pop().ok_or_else(|| StoreError::not_found("案件"))?;
+    if !actor.may_edit_company(job.hub_company_id, job.hub_owner_organisation_id) {
+        return Err(StoreError::forbidden(
+            "案件を取り消せるのは、取りまとめ企業の担当者とその市区の職員です。",
+        ));
+    }
+    if job.is_cancelled() {
+        return Err(StoreError::Conflict(
+            "この案件は既に取り消されています。".into(),
+        ));
+    }
+    if job.is_finished() {
+        return Err(StoreError::Conflict(
+            "すべての工程が完了した案件は取り消せません。".into(),
+        ));
+    }
+    let all = load_jobs(&txn, None).await?;
+    let at = clock_of(&all);
+    network_job::ActiveModel {
+        id: sea_orm::Unchanged(job.id),
+        cancelled_at: Set(Some(at)),
+        ..Default::default()
+    }
+    .update(&txn)
+    .await?;
+    let detail = format!("{}が取消（計画から外しました）", job.hub_name);
+    record_event(&txn, actor, job.id, None, "cancelled", at, detail.clone()).await?;
+    audit::record(
+        &txn,
+        Some(actor),
+        Change {
+            action: "update",
+            entity: "network_job",
+            entity_key: job.key.clone(),
+            organisation_id: Some(job.hub_owner_organisation_id),
+            summary: format!("案件「{}」{detail}", job.name),
+            before: Some(json!({"cancelled_at": null})),
+            after: Some(json!({"cancelled_at": format_minutes(at)})),
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    let others_open = all.iter().any(|j| j.id != job.id && j.is_open());
+    Ok(if others_open {
+        Some(replan_after(store, actor, "取消による再計画").await?)
+    } else {
+        None
     })
 }
 
@@ -1800,7 +1893,8 @@ pub fn csv_rows(jobs: &[Job], machines: &[Machine]) -> Vec<Vec<String>> {
     };
     let time = |t: Option<i64>| t.map(format_minutes).unwrap_or_default();
     let mut rows = Vec::new();
-    for job in jobs {
+    // A cancelled job is not exported: importing the file again would revive it.
+    for job in jobs.iter().filter(|j| !j.is_cancelled()) {
         for op in &job.operations {
             rows.push(vec![
                 job.key.clone(),

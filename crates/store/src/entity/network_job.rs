@@ -13,6 +13,7 @@ pub struct Model {
     pub release_at: i64,
     pub due_at: Option<i64>,
     pub created_at: ChronoDateTimeUtc,
+    pub cancelled_at: Option<i64>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -22,6 +22,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(report_outage))
         .routes(routes!(list_jobs, create_job))
         .routes(routes!(get_job))
+        .routes(routes!(cancel_job))
         .routes(routes!(plan))
         .routes(routes!(post_event))
 }
@@ -102,6 +103,8 @@ pub struct JobDto {
     pub completion: Option<String>,
     /// 納期に対する遅れ（分）
     pub tardiness_minutes: i64,
+    /// 取り消した日時（取り消していなければ null）
+    pub cancelled_at: Option<String>,
     pub operations: Vec<OperationDto>,
 }
 
@@ -115,6 +118,7 @@ fn job_dto(job: &Job) -> JobDto {
         due: job.due.map(format_minutes),
         completion: job.completion().map(format_minutes),
         tardiness_minutes: job.tardiness(),
+        cancelled_at: job.cancelled_at.map(format_minutes),
         operations: job
             .operations
             .iter()
@@ -174,6 +178,27 @@ async fn get_job(
     Path(key): Path<String>,
 ) -> Result<Json<JobDto>, ApiError> {
     let actor = viewer.actor()?;
+    let job = network::job(&state.store, &actor, &key).await?;
+    Ok(Json(job_dto(&job)))
+}
+
+/// Cancels a job: it leaves the plan (its machines are freed, the rest is re-planned)
+/// and stays in the history; progress reports on it are refused from then on.
+#[utoipa::path(
+    post, path = "/api/v1/network/jobs/{key}/cancel", tag = "network",
+    params(("key" = String, Path, description = "案件キー")),
+    responses((status = 200, body = JobDto), (status = 401, body = Problem, content_type = "application/problem+json"),
+              (status = 403, body = Problem, content_type = "application/problem+json"),
+              (status = 404, body = Problem, content_type = "application/problem+json"),
+              (status = 409, body = Problem, content_type = "application/problem+json"))
+)]
+async fn cancel_job(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(key): Path<String>,
+) -> Result<Json<JobDto>, ApiError> {
+    let actor = viewer.actor()?;
+    network::cancel_job(&state.store, &actor, &key).await?;
     let job = network::job(&state.store, &actor, &key).await?;
     Ok(Json(job_dto(&job)))
 }

@@ -40,6 +40,7 @@ pub fn router() -> Router<AppState> {
         .route("/network/jobs", post(create_job))
         .route("/network/jobs/{key}", get(job_page))
         .route("/network/jobs/{key}/events", post(report))
+        .route("/network/jobs/{key}/cancel", post(cancel))
         .route("/network/factories/{company}", get(factory_page))
 }
 
@@ -71,6 +72,7 @@ fn notice(code: &str) -> Option<String> {
         "replanned" => "記録し、計画を作り直しました。",
         "down" => "設備の停止を記録し、計画を作り直しました。",
         "imported" => "案件を取り込みました。",
+        "cancelled" => "案件を取り消しました。計画から外し、ほかの案件の計画を作り直しました。",
         other => return view::notice(Some(other)),
     };
     Some(text.to_owned())
@@ -139,7 +141,9 @@ pub struct JobRow {
 }
 
 fn job_status(job: &Job) -> &'static str {
-    if job.is_finished() {
+    if job.is_cancelled() {
+        "取消"
+    } else if job.is_finished() {
         "完了"
     } else if job.operations.iter().any(|o| o.started_at.is_some()) {
         "進行中"
@@ -151,21 +155,27 @@ fn job_status(job: &Job) -> &'static str {
 }
 
 fn job_row(job: &Job) -> JobRow {
-    let tardiness = job.tardiness();
+    // A cancelled job has no completion to expect, nor a delay to warn of.
+    let live = !job.is_cancelled();
+    let tardiness = if live { job.tardiness() } else { 0 };
     JobRow {
         key: job.key.clone(),
         name: job.name.clone(),
         hub: job.hub_name.clone(),
         release: format_minutes(job.release),
         due: opt(job.due),
-        completion: opt(job.completion()),
+        completion: if live {
+            opt(job.completion())
+        } else {
+            String::new()
+        },
         tardiness: if tardiness > 0 {
             network::duration_text(tardiness)
         } else {
             String::new()
         },
         status: job_status(job),
-        delayed: job.operations.iter().any(Operation::is_delayed),
+        delayed: live && job.operations.iter().any(Operation::is_delayed),
     }
 }
 
@@ -652,6 +662,7 @@ struct JobPage {
     factories: Vec<(String, String)>,
     history: Vec<(String, &'static str, String, String)>,
     can_plan: bool,
+    can_cancel: bool,
     replan_impossible: bool,
     errors: Vec<String>,
     /// (operation id, kind, at) as typed in the progress form that failed.
@@ -698,17 +709,32 @@ async fn job_view(
                 .and_then(|id| board.machines.iter().find(|m| m.id == id))
                 .map(Machine::label)
                 .unwrap_or_default(),
-            ops: vec![(job.name.clone(), op.clone())],
+            // A cancelled job keeps on its chart only the work actually done.
+            ops: if job.is_cancelled() && op.started_at.is_none() {
+                Vec::new()
+            } else {
+                vec![(job.name.clone(), op.clone())]
+            },
         })
         .collect();
+    let mut ops: Vec<OpRow> = job
+        .operations
+        .iter()
+        .map(|op| op_row(op, &board.machines, &actor))
+        .collect();
+    if job.is_cancelled() {
+        for (row, op) in ops.iter_mut().zip(&job.operations) {
+            row.can_report = false;
+            if op.finished_at.is_none() {
+                row.status = "取消";
+            }
+        }
+    }
     Ok(JobPage {
         layout: Layout::for_viewer(format!("案件: {}", job.name), viewer).with_notice(notice_text),
         gantt: gantt("job", &format!("「{}」の工程表", job.name), rows, board.now),
-        ops: job
-            .operations
-            .iter()
-            .map(|op| op_row(op, &board.machines, &actor))
-            .collect(),
+        ops,
+        can_cancel: job.may_be_cancelled_by(&actor),
         job: job_row(job),
         factories,
         history: history
@@ -788,6 +814,35 @@ async fn report(
     }
 }
 
+/// The hub (its city's staff, the secretariat) cancels a job; the rest is re-planned.
+async fn cancel(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(key): Path<String>,
+) -> Result<Response, WebError> {
+    let actor = viewer.actor()?;
+    match network::cancel_job(&state.store, &actor, &key).await {
+        Ok(_) => Ok(Redirect::to(&format!(
+            "/network/jobs/{}?done=cancelled",
+            urlencoding(&key)
+        ))
+        .into_response()),
+        Err(error) => {
+            let (status, errors) = super::form_errors(error, |_| "案件")?;
+            let page = job_view(
+                &state,
+                &viewer,
+                &key,
+                None,
+                errors,
+                (0, String::new(), String::new()),
+            )
+            .await?;
+            Ok((status, page).into_response())
+        }
+    }
+}
+
 async fn plan(
     State(state): State<AppState>,
     viewer: Viewer,
@@ -847,6 +902,7 @@ async fn factory_page(
             ops: board
                 .jobs
                 .iter()
+                .filter(|j| !j.is_cancelled())
                 .flat_map(|j| {
                     j.operations
                         .iter()

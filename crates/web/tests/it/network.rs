@@ -572,3 +572,150 @@ async fn a_hub_uploads_csv_in_shift_jis_and_fjs_files_and_a_bad_file_imports_not
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_cancelled_job_leaves_the_plan_stays_in_history_and_refuses_progress() {
+    on_each_backend(|app| async move {
+        let admin = app.admin().await;
+        let hub = company_member(&app, &admin, "hub@ota-05.example.jp", "ota-05").await;
+        let cutter = company_member(&app, &admin, "m@ota-01.example.jp", "ota-01").await;
+        let plater = company_member(&app, &admin, "m@ota-03.example.jp", "ota-03").await;
+        let cancelled = enter_job(&app, &hub).await;
+        let other = enter_job(&app, &hub).await;
+        let response = post_json(&app, &hub, "/api/v1/network/plan", json!({})).await;
+        let plan: Value = response.json().await.unwrap();
+        assert_eq!(plan["jobs"], 2);
+        let page = app.text(&hub, &format!("/network/jobs/{cancelled}")).await;
+        assert!(page.contains("案件を取り消す"));
+
+        // Only the hub (its city's staff, the secretariat) may cancel.
+        let response = post_json(
+            &app,
+            &plater,
+            &format!("/api/v1/network/jobs/{cancelled}/cancel"),
+            json!({}),
+        )
+        .await;
+        assert_eq!(response.status(), StatusCode::FORBIDDEN);
+        let page = app
+            .text(&cutter, &format!("/network/jobs/{cancelled}"))
+            .await;
+        assert!(!page.contains("案件を取り消す"));
+
+        // The hub cancels it on the job page.
+        let response = app
+            .post_form(&hub, &format!("/network/jobs/{cancelled}/cancel"), &[])
+            .await;
+        assert_eq!(
+            response.status(),
+            StatusCode::SEE_OTHER,
+            "{:?}",
+            app.backend
+        );
+        let page = app
+            .text(&hub, &format!("/network/jobs/{cancelled}?done=cancelled"))
+            .await;
+        assert!(page.contains("案件を取り消しました"));
+        assert!(page.contains("<dd>取消"), "status 取消");
+        assert!(
+            page.contains("が取消（計画から外しました）"),
+            "in the history"
+        );
+        assert!(!page.contains("案件を取り消す"), "no second cancel button");
+        let board = app.text(&hub, "/network").await;
+        assert!(board.contains("取消"));
+        let job_json = job(&app, &hub, &cancelled).await;
+        assert!(job_json["cancelled_at"].is_string());
+
+        // It left the plan: the next plan has one job, and the other is not later.
+        let response = post_json(&app, &hub, "/api/v1/network/plan", json!({})).await;
+        let plan: Value = response.json().await.unwrap();
+        assert_eq!(plan["jobs"], 1);
+        assert_eq!(job(&app, &hub, &other).await["cancelled_at"], Value::Null);
+
+        // Progress on it is refused with the reason, on the API and on the page.
+        let first = job_json["operations"][0]["id"].as_i64().unwrap();
+        let response = post_json(
+            &app,
+            &cutter,
+            &format!("/api/v1/network/operations/{first}/events"),
+            json!({"kind": "start", "at": "2026-11-24 08:30"}),
+        )
+        .await;
+        assert_eq!(response.status(), StatusCode::CONFLICT);
+        let problem: Value = response.json().await.unwrap();
+        assert!(
+            problem["detail"]
+                .as_str()
+                .unwrap()
+                .contains("取り消されています")
+        );
+        let response = app
+            .post_form(
+                &cutter,
+                &format!("/network/jobs/{cancelled}/events"),
+                &[
+                    ("operation", &first.to_string()),
+                    ("kind", "start"),
+                    ("at", "2026-11-24 08:30"),
+                ],
+            )
+            .await;
+        assert_eq!(response.status(), StatusCode::CONFLICT);
+        assert!(
+            response
+                .text()
+                .await
+                .unwrap()
+                .contains("取り消されています")
+        );
+
+        // Twice, or an unknown job: a clear refusal, never a 500.
+        let response = post_json(
+            &app,
+            &hub,
+            &format!("/api/v1/network/jobs/{cancelled}/cancel"),
+            json!({}),
+        )
+        .await;
+        assert_eq!(response.status(), StatusCode::CONFLICT);
+        let response = app
+            .post_form(&hub, &format!("/network/jobs/{cancelled}/cancel"), &[])
+            .await;
+        assert_eq!(response.status(), StatusCode::CONFLICT);
+        assert!(
+            response
+                .text()
+                .await
+                .unwrap()
+                .contains("既に取り消されています")
+        );
+        let response = post_json(
+            &app,
+            &hub,
+            "/api/v1/network/jobs/job-0000/cancel",
+            json!({}),
+        )
+        .await;
+        assert_eq!(response.status(), StatusCode::NOT_FOUND);
+
+        // The other job is cancelled through the API; nothing is left to plan.
+        let response = post_json(
+            &app,
+            &admin,
+            &format!("/api/v1/network/jobs/{other}/cancel"),
+            json!({}),
+        )
+        .await;
+        assert_eq!(response.status(), StatusCode::OK);
+        let body: Value = response.json().await.unwrap();
+        assert!(body["cancelled_at"].is_string());
+
+        // Audit-logged, and in the OpenAPI document.
+        let audit = app.text(&admin, "/admin/audit").await;
+        assert!(audit.contains("が取消（計画から外しました）"));
+        let openapi = app.text(&app.client(), "/openapi.json").await;
+        assert!(openapi.contains("/api/v1/network/jobs/{key}/cancel"));
+    })
+    .await;
+}
