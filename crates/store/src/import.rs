@@ -64,6 +64,23 @@ fn city_for<'a>(directory: &'a Directory, code5: &str) -> Option<&'a organisatio
         .find(|c| c.local_gov_code.len() == 6 && c.local_gov_code.starts_with(code5))
 }
 
+/// New companies per INSERT statement (16 columns each).
+const INSERT_CHUNK: usize = 500;
+
+/// Copies what an NTA row says about a company onto its row.
+fn amend(active: &mut company::ActiveModel, record: &NtaCompany, now: chrono::DateTime<Utc>) {
+    active.name = Set(record.name.clone());
+    if !record.kana.is_empty() {
+        active.kana = Set(record.kana.clone());
+    }
+    active.address = Set(record.address.clone());
+    active.prefecture = Set(record.prefecture_name.clone());
+    active.closed_on = Set(record.closed_on.clone());
+    active.close_cause = Set(record.close_cause.clone());
+    active.nta_updated_on = Set(Some(record.updated_on.clone()));
+    active.updated_at = Set(now);
+}
+
 /// Upserts one batch of NTA rows in one transaction (the importer streams batches).
 pub async fn upsert_nta(
     store: &Store,
@@ -84,6 +101,10 @@ pub async fn upsert_nta(
         .filter_map(|row| row.corporate_number.clone().map(|n| (n, row)))
         .collect();
     let now = Utc::now();
+    // New companies of the batch, by 法人番号, inserted together at the end: a later row
+    // for the same number (a 差分 update further down the file) amends its pending row.
+    let mut fresh: Vec<company::ActiveModel> = Vec::new();
+    let mut fresh_at: HashMap<String, usize> = HashMap::new();
     for record in batch {
         let city = city_for(&directory, &record.city_code);
         if city.is_none() && !all_cities {
@@ -93,7 +114,24 @@ pub async fn upsert_nta(
         if record.closed_on.is_some() {
             stats.closed += 1;
         }
-        match existing.get(record.corporate_number.as_str()).cloned() {
+        let number = record.corporate_number.as_str();
+        if let Some(&at) = fresh_at.get(number) {
+            let pending = &mut fresh[at];
+            let newer = match &pending.nta_updated_on {
+                sea_orm::ActiveValue::Set(Some(stored)) => {
+                    record.updated_on.as_str() > stored.as_str()
+                }
+                _ => true,
+            };
+            if newer {
+                amend(pending, record, now);
+                stats.updated += 1;
+            } else {
+                stats.unchanged += 1;
+            }
+            continue;
+        }
+        match existing.get(number) {
             Some(row) => {
                 let newer = row
                     .nta_updated_on
@@ -108,25 +146,17 @@ pub async fn upsert_nta(
                     continue;
                 }
                 let mut active: company::ActiveModel = row.clone().into();
-                active.name = Set(record.name.clone());
-                if !record.kana.is_empty() {
-                    active.kana = Set(record.kana.clone());
-                }
-                active.address = Set(record.address.clone());
-                active.prefecture = Set(record.prefecture_name.clone());
-                active.closed_on = Set(record.closed_on.clone());
-                active.close_cause = Set(record.close_cause.clone());
-                active.nta_updated_on = Set(Some(record.updated_on.clone()));
-                active.updated_at = Set(now);
+                amend(&mut active, record, now);
                 let updated = active.update(&txn).await?;
-                existing.insert(record.corporate_number.as_str().to_owned(), updated);
+                existing.insert(number.to_owned(), updated);
                 stats.updated += 1;
             }
             None => {
                 let owner = crate::companies::owner_of(&directory, city.map(|c| c.key.as_str()))?;
-                let inserted = company::ActiveModel {
-                    key: Set(format!("c{}", record.corporate_number.as_str())),
-                    corporate_number: Set(Some(record.corporate_number.as_str().to_owned())),
+                fresh_at.insert(number.to_owned(), fresh.len());
+                fresh.push(company::ActiveModel {
+                    key: Set(format!("c{number}")),
+                    corporate_number: Set(Some(number.to_owned())),
                     name: Set(record.name.clone()),
                     kana: Set(record.kana.clone()),
                     city_id: Set(city.map(|c| c.id)),
@@ -141,13 +171,17 @@ pub async fn upsert_nta(
                     created_at: Set(now),
                     updated_at: Set(now),
                     ..Default::default()
-                }
-                .insert(&txn)
-                .await?;
-                existing.insert(record.corporate_number.as_str().to_owned(), inserted);
+                });
                 stats.inserted += 1;
             }
         }
+    }
+    // Multi-row INSERTs, a few hundred rows each (well under SQLite's and PostgreSQL's
+    // limits on bound parameters).
+    let mut rows = fresh.into_iter().peekable();
+    while rows.peek().is_some() {
+        let chunk: Vec<company::ActiveModel> = rows.by_ref().take(INSERT_CHUNK).collect();
+        company::Entity::insert_many(chunk).exec(&txn).await?;
     }
     // One `changes` row per batch tells every process's index to catch up.
     if stats.inserted + stats.updated > 0 {
