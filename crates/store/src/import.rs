@@ -81,6 +81,14 @@ fn amend(active: &mut company::ActiveModel, record: &NtaCompany, now: chrono::Da
     active.updated_at = Set(now);
 }
 
+/// Whether a later NTA row changes what an earlier one said.
+fn differs(earlier: &NtaCompany, later: &NtaCompany) -> bool {
+    earlier.name != later.name
+        || earlier.address != later.address
+        || earlier.closed_on != later.closed_on
+        || (!later.kana.is_empty() && earlier.kana != later.kana)
+}
+
 /// Upserts one batch of NTA rows in one transaction (the importer streams batches).
 pub async fn upsert_nta(
     store: &Store,
@@ -105,6 +113,8 @@ pub async fn upsert_nta(
     // for the same number (a 差分 update further down the file) amends its pending row.
     let mut fresh: Vec<company::ActiveModel> = Vec::new();
     let mut fresh_at: HashMap<String, usize> = HashMap::new();
+    // The row each pending company was last written from.
+    let mut fresh_from: Vec<&NtaCompany> = Vec::new();
     for record in batch {
         let city = city_for(&directory, &record.city_code);
         if city.is_none() && !all_cities {
@@ -116,15 +126,10 @@ pub async fn upsert_nta(
         }
         let number = record.corporate_number.as_str();
         if let Some(&at) = fresh_at.get(number) {
-            let pending = &mut fresh[at];
-            let newer = match &pending.nta_updated_on {
-                sea_orm::ActiveValue::Set(Some(stored)) => {
-                    record.updated_on.as_str() > stored.as_str()
-                }
-                _ => true,
-            };
-            if newer {
-                amend(pending, record, now);
+            let last = fresh_from[at];
+            if record.updated_on > last.updated_on && differs(last, record) {
+                amend(&mut fresh[at], record, now);
+                fresh_from[at] = record;
                 stats.updated += 1;
             } else {
                 stats.unchanged += 1;
@@ -154,6 +159,7 @@ pub async fn upsert_nta(
             None => {
                 let owner = crate::companies::owner_of(&directory, city.map(|c| c.key.as_str()))?;
                 fresh_at.insert(number.to_owned(), fresh.len());
+                fresh_from.push(record);
                 fresh.push(company::ActiveModel {
                     key: Set(format!("c{number}")),
                     corporate_number: Set(Some(number.to_owned())),
