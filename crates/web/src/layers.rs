@@ -2,7 +2,7 @@
 //! `/metrics`.
 
 use axum::extract::{Request, State};
-use axum::http::{HeaderValue, header};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
@@ -99,6 +99,27 @@ pub async fn japanese_rejections(request: Request, next: Next) -> Response {
     )
     .into_response();
     *page.status_mut() = status;
+    page
+}
+
+/// The most a request body may hold.
+pub const MAX_BODY_BYTES: usize = 2 * 1024 * 1024;
+
+/// A body over [`MAX_BODY_BYTES`], refused by the limit before any handler saw it: a
+/// Japanese page that says what to do (or problem+json under `/api/`) instead of the
+/// limit's bare English text. Sits outside the limit, inside the security headers.
+pub async fn too_large(request: Request, next: Next) -> Response {
+    let is_api = request.uri().path().starts_with("/api/");
+    let response = next.run(request).await;
+    if response.status() != StatusCode::PAYLOAD_TOO_LARGE {
+        return response;
+    }
+    let message = "送信された内容が大きすぎます（2MBまで）。ファイルを分けて送るか、大きな法人番号データはサーバーで renkei import nta を使ってください。";
+    if is_api {
+        return crate::api::problem(StatusCode::PAYLOAD_TOO_LARGE, "Payload Too Large", message);
+    }
+    let mut page = crate::WebError::BadRequest(message.into()).into_response();
+    *page.status_mut() = StatusCode::PAYLOAD_TOO_LARGE;
     page
 }
 

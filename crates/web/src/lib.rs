@@ -90,10 +90,11 @@ pub async fn app(store: Store, options: WebOptions) -> Result<Router, WebError> 
             state.clone(),
             layers::observe,
         ))
-        .layer(axum::middleware::from_fn(layers::security_headers))
         .layer(tower_http::limit::RequestBodyLimitLayer::new(
-            2 * 1024 * 1024,
+            layers::MAX_BODY_BYTES,
         ))
+        .layer(axum::middleware::from_fn(layers::too_large))
+        .layer(axum::middleware::from_fn(layers::security_headers))
         .with_state(state);
     Ok(router)
 }

@@ -555,6 +555,11 @@ async fn a_hub_uploads_csv_in_shift_jis_and_fjs_files_and_a_bad_file_imports_not
         let huge = vec![b'a'; 3 * 1024 * 1024];
         let response = upload(&app, &hub, &csv_fields, "huge.csv", huge).await;
         assert_eq!(response.status(), StatusCode::PAYLOAD_TOO_LARGE);
+        let page = response.text().await.unwrap();
+        assert!(
+            page.contains("送信された内容が大きすぎます（2MBまで）"),
+            "a Japanese page: {page}"
+        );
 
         // Without the token in the URL nothing is imported.
         let form = reqwest::multipart::Form::new().text("hub", "ota-05").part(
