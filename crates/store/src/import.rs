@@ -81,12 +81,16 @@ fn amend(active: &mut company::ActiveModel, record: &NtaCompany, now: chrono::Da
     active.updated_at = Set(now);
 }
 
-/// Whether a later NTA row changes what an earlier one said.
-fn differs(earlier: &NtaCompany, later: &NtaCompany) -> bool {
-    earlier.name != later.name
-        || earlier.address != later.address
-        || earlier.closed_on != later.closed_on
-        || (!later.kana.is_empty() && earlier.kana != later.kana)
+/// Whether an NTA row changes a company known by these fields (a stored row, or an
+/// earlier row of the same batch): an empty reading never replaces a known one.
+fn changes(
+    (name, address, closed_on, kana): (&str, &str, Option<&str>, &str),
+    record: &NtaCompany,
+) -> bool {
+    name != record.name
+        || address != record.address
+        || closed_on != record.closed_on.as_deref()
+        || (!record.kana.is_empty() && kana != record.kana)
 }
 
 /// Upserts one batch of NTA rows in one transaction (the importer streams batches).
@@ -127,7 +131,13 @@ pub async fn upsert_nta(
         let number = record.corporate_number.as_str();
         if let Some(&at) = fresh_at.get(number) {
             let last = fresh_from[at];
-            if record.updated_on > last.updated_on && differs(last, record) {
+            let known = (
+                last.name.as_str(),
+                last.address.as_str(),
+                last.closed_on.as_deref(),
+                last.kana.as_str(),
+            );
+            if record.updated_on > last.updated_on && changes(known, record) {
                 amend(&mut fresh[at], record, now);
                 fresh_from[at] = record;
                 stats.updated += 1;
@@ -142,11 +152,13 @@ pub async fn upsert_nta(
                     .nta_updated_on
                     .as_deref()
                     .is_none_or(|stored| record.updated_on.as_str() > stored);
-                let differs = row.name != record.name
-                    || row.address != record.address
-                    || row.closed_on != record.closed_on
-                    || (!record.kana.is_empty() && row.kana != record.kana);
-                if !newer || !differs {
+                let known = (
+                    row.name.as_str(),
+                    row.address.as_str(),
+                    row.closed_on.as_deref(),
+                    row.kana.as_str(),
+                );
+                if !newer || !changes(known, record) {
                     stats.unchanged += 1;
                     continue;
                 }

@@ -86,18 +86,25 @@ pub async fn japanese_rejections(request: Request, next: Next) -> Response {
         .await
         .map(|bytes| String::from_utf8_lossy(&bytes).into_owned())
         .unwrap_or_default();
+    refusal(
+        is_api,
+        status,
+        &format!("リクエストの形式が正しくありません: {body}"),
+        "アドレスまたは送信内容の形式が正しくありません。リンクを確かめるか、前のページからやり直してください。",
+    )
+}
+
+/// A refused request with `status`: problem+json carrying `detail` for API clients, a
+/// Japanese page saying `message` for people.
+fn refusal(is_api: bool, status: StatusCode, detail: &str, message: &str) -> Response {
     if is_api {
         return crate::api::problem(
             status,
             status.canonical_reason().unwrap_or("Bad Request"),
-            &format!("リクエストの形式が正しくありません: {body}"),
+            detail,
         );
     }
-    let mut page = crate::WebError::BadRequest(
-        "アドレスまたは送信内容の形式が正しくありません。リンクを確かめるか、前のページからやり直してください。"
-            .into(),
-    )
-    .into_response();
+    let mut page = crate::WebError::BadRequest(message.into()).into_response();
     *page.status_mut() = status;
     page
 }
@@ -115,12 +122,7 @@ pub async fn too_large(request: Request, next: Next) -> Response {
         return response;
     }
     let message = "送信された内容が大きすぎます（2MBまで）。ファイルを分けて送るか、大きな法人番号データはサーバーで renkei import nta を使ってください。";
-    if is_api {
-        return crate::api::problem(StatusCode::PAYLOAD_TOO_LARGE, "Payload Too Large", message);
-    }
-    let mut page = crate::WebError::BadRequest(message.into()).into_response();
-    *page.status_mut() = StatusCode::PAYLOAD_TOO_LARGE;
-    page
+    refusal(is_api, StatusCode::PAYLOAD_TOO_LARGE, message, message)
 }
 
 /// Unknown addresses: a Japanese 404 page, or problem+json under `/api/`.

@@ -148,12 +148,9 @@ pub async fn search(args: &SearchArgs) -> anyhow::Result<()> {
     let (latencies, mean_total) = data::time_requests(&index, &requests)
         .map_err(|e| anyhow::anyhow!("search failed: {e}"))?;
     println!(
-        "tantivy: {} queries (facets, highlights, 20 hits): p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms, {:.0} matches on average",
+        "tantivy: {} queries (facets, highlights, 20 hits): {}, {mean_total:.0} matches on average",
         requests.len(),
-        data::percentile(&latencies, 50),
-        data::percentile(&latencies, 99),
-        latencies.last().copied().unwrap_or(0.0),
-        mean_total
+        spread(&latencies),
     );
 
     let mut fts5_counts = None;
@@ -175,11 +172,9 @@ pub async fn search(args: &SearchArgs) -> anyhow::Result<()> {
         }
         latencies.sort_by(f64::total_cmp);
         println!(
-            "fts5: {} queries (count + 20 hits by bm25): p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms, {:.0} matches on average",
+            "fts5: {} queries (count + 20 hits by bm25): {}, {:.0} matches on average",
             requests.len(),
-            data::percentile(&latencies, 50),
-            data::percentile(&latencies, 99),
-            latencies.last().copied().unwrap_or(0.0),
+            spread(&latencies),
             totals as f64 / requests.len().max(1) as f64
         );
         let mut counts = Vec::new();
@@ -215,6 +210,16 @@ pub async fn search(args: &SearchArgs) -> anyhow::Result<()> {
         started.elapsed().as_secs_f64()
     );
     Ok(())
+}
+
+/// "p50 … ms, p99 … ms, max … ms" of sorted latencies in milliseconds.
+fn spread(sorted: &[f64]) -> String {
+    format!(
+        "p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
+        data::percentile(sorted, 50),
+        data::percentile(sorted, 99),
+        sorted.last().copied().unwrap_or(0.0),
+    )
 }
 
 fn display_dir(dir: &Option<PathBuf>) -> String {
@@ -395,12 +400,10 @@ fn matching_through_index(index: &Index, profiles: &Profiles, needs: usize) -> a
     }
     latencies.sort_by(f64::total_cmp);
     println!(
-        "matching: {} needs, top {TOP} with reasons from ≈{:.0} candidates each: p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms (best score {best:.1})",
+        "matching: {} needs, top {TOP} with reasons from ≈{:.0} candidates each: {} (best score {best:.1})",
         needs.len(),
         pool_sizes as f64 / needs.len().max(1) as f64,
-        data::percentile(&latencies, 50),
-        data::percentile(&latencies, 99),
-        latencies.last().copied().unwrap_or(0.0),
+        spread(&latencies),
     );
     Ok(())
 }
