@@ -423,6 +423,35 @@ async fn event_id(db: &impl ConnectionTrait, key: Option<&str>) -> Result<Option
     Ok(Some(row.id))
 }
 
+/// A new fair's row, not yet scheduled.
+fn new_fair(
+    key: &str,
+    owner_id: i64,
+    event_id: Option<i64>,
+    draft: &FairDraft,
+    now: chrono::DateTime<Utc>,
+) -> fair::ActiveModel {
+    fair::ActiveModel {
+        key: Set(key.to_owned()),
+        organisation_id: Set(owner_id),
+        event_id: Set(event_id),
+        name: Set(draft.name.clone()),
+        on_date: Set(draft.date.to_string()),
+        start_time: Set(draft.start_time.format("%H:%M").to_string()),
+        slot_count: Set(i32::from(draft.slot_count)),
+        slot_minutes: Set(i32::from(draft.slot_minutes)),
+        table_count: Set(i32::from(draft.table_count)),
+        request_deadline: Set(draft.request_deadline.to_string()),
+        request_cap: Set(i32::from(draft.request_cap)),
+        scheduled_at: Set(None),
+        schedule_weight: Set(None),
+        schedule_bound: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+}
+
 /// Creates a fair owned by `organisation` (key or name); its staff and the
 /// secretariat may.
 pub async fn create(
@@ -444,27 +473,9 @@ pub async fn create(
     let event_id = event_id(&txn, draft.event_key.as_deref()).await?;
     let key = format!("f{:08x}", rand::random::<u32>());
     let now = Utc::now();
-    fair::ActiveModel {
-        key: Set(key.clone()),
-        organisation_id: Set(owner.id),
-        event_id: Set(event_id),
-        name: Set(draft.name.clone()),
-        on_date: Set(draft.date.to_string()),
-        start_time: Set(draft.start_time.format("%H:%M").to_string()),
-        slot_count: Set(i32::from(draft.slot_count)),
-        slot_minutes: Set(i32::from(draft.slot_minutes)),
-        table_count: Set(i32::from(draft.table_count)),
-        request_deadline: Set(draft.request_deadline.to_string()),
-        request_cap: Set(i32::from(draft.request_cap)),
-        scheduled_at: Set(None),
-        schedule_weight: Set(None),
-        schedule_bound: Set(None),
-        created_at: Set(now),
-        updated_at: Set(now),
-        ..Default::default()
-    }
-    .insert(&txn)
-    .await?;
+    new_fair(&key, owner.id, event_id, draft, now)
+        .insert(&txn)
+        .await?;
     let created = get_in(&txn, &key).await?;
     audit::record(
         &txn,
@@ -1427,27 +1438,9 @@ pub async fn load_seed_if_empty(store: &Store) -> Result<usize, StoreError> {
         let txn = store.db.begin().await?;
         let key = format!("f{:08x}", rand::random::<u32>());
         let now = Utc::now();
-        let row = fair::ActiveModel {
-            key: Set(key.clone()),
-            organisation_id: Set(owner.id),
-            event_id: Set(None),
-            name: Set(draft.name.clone()),
-            on_date: Set(draft.date.to_string()),
-            start_time: Set(draft.start_time.format("%H:%M").to_string()),
-            slot_count: Set(i32::from(draft.slot_count)),
-            slot_minutes: Set(i32::from(draft.slot_minutes)),
-            table_count: Set(i32::from(draft.table_count)),
-            request_deadline: Set(draft.request_deadline.to_string()),
-            request_cap: Set(i32::from(draft.request_cap)),
-            scheduled_at: Set(None),
-            schedule_weight: Set(None),
-            schedule_bound: Set(None),
-            created_at: Set(now),
-            updated_at: Set(now),
-            ..Default::default()
-        }
-        .insert(&txn)
-        .await?;
+        let row = new_fair(&key, owner.id, None, &draft, now)
+            .insert(&txn)
+            .await?;
         let mut participant_ids: HashMap<&str, i64> = HashMap::new();
         for p in &seed.participant {
             let role = FairRole::parse(&p.role).map_err(|e| broken_seed(e.reason))?;

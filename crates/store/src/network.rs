@@ -892,6 +892,28 @@ pub async fn create_job(
     job(store, actor, &key).await
 }
 
+/// Enters checked jobs for a hub in one transaction (all or none); their keys.
+async fn insert_jobs(
+    store: &Store,
+    actor: &Actor,
+    hub_key: &str,
+    drafts: &[JobDraft],
+) -> Result<Vec<String>, StoreError> {
+    let txn = store.db.begin().await?;
+    let hub = company_by_key(&txn, hub_key).await?;
+    if !may_enter_jobs_for(actor, &hub) {
+        return Err(StoreError::forbidden(
+            "案件を登録できるのは、取りまとめ企業の担当者と市区の職員です。",
+        ));
+    }
+    let mut keys = Vec::new();
+    for draft in drafts {
+        keys.push(insert_job(&txn, actor, &hub, draft).await?);
+    }
+    txn.commit().await?;
+    Ok(keys)
+}
+
 /// The network's machines in the order `.fjs` files number them (1 = the first).
 async fn fjs_machines(store: &Store) -> Result<Vec<Machine>, StoreError> {
     let mut machines = machines(store).await?;
@@ -994,19 +1016,7 @@ pub async fn import_fjs(
         }
         check_against(draft, &machines)?;
     }
-    let txn = store.db.begin().await?;
-    let hub = company_by_key(&txn, hub_key).await?;
-    if !may_enter_jobs_for(actor, &hub) {
-        return Err(StoreError::forbidden(
-            "案件を登録できるのは、取りまとめ企業の担当者と市区の職員です。",
-        ));
-    }
-    let mut keys = Vec::new();
-    for draft in &drafts {
-        keys.push(insert_job(&txn, actor, &hub, draft).await?);
-    }
-    txn.commit().await?;
-    Ok(keys)
+    insert_jobs(store, actor, hub_key, &drafts).await
 }
 
 /// The jobs the actor sees, as `.fjs` text (machines numbered as [`import_fjs`] reads
@@ -1868,19 +1878,7 @@ pub async fn import_csv(
         check_against(&draft, &machines)?;
         drafts.push(draft);
     }
-    let txn = store.db.begin().await?;
-    let hub = company_by_key(&txn, hub_key).await?;
-    if !may_enter_jobs_for(actor, &hub) {
-        return Err(StoreError::forbidden(
-            "案件を登録できるのは、取りまとめ企業の担当者と市区の職員です。",
-        ));
-    }
-    let mut keys = Vec::new();
-    for draft in &drafts {
-        keys.push(insert_job(&txn, actor, &hub, draft).await?);
-    }
-    txn.commit().await?;
-    Ok(keys)
+    insert_jobs(store, actor, hub_key, &drafts).await
 }
 
 /// The job set as CSV rows (one per operation), for `web::export`.
