@@ -4,7 +4,6 @@
 
 use std::collections::HashMap;
 use std::error::Error;
-use std::time::Duration;
 
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -392,10 +391,13 @@ fn the_benchmark_small_instance_is_solved_to_its_proven_optimum() -> TestResult 
         return Ok(());
     };
     let fair = Fair::from_json(&text)?;
+    // A move limit and no clock: the same schedule on a fast machine and on a
+    // loaded CI runner (with a clock, a slow run ended the search at 644). Every
+    // seed from 1 to 4 reaches 646 within this limit (about 20 million moves).
     let options = ScheduleOptions {
         seed: 1,
-        time_budget: Some(Duration::from_secs(20)),
-        iteration_limit: Some(2_000_000),
+        time_budget: None,
+        iteration_limit: Some(50_000_000),
         ..ScheduleOptions::default()
     };
     let plan = schedule(&fair, &options)?;
