@@ -44,6 +44,9 @@ enum Command {
         /// rebuilt from the database at start).
         #[arg(long, env = "RENKEI_INDEX_DIR")]
         index_dir: Option<PathBuf>,
+        /// Requests served at once; more are answered 503 with Retry-After at once.
+        #[arg(long, env = "RENKEI_MAX_IN_FLIGHT", default_value_t = web::layers::DEFAULT_MAX_IN_FLIGHT)]
+        max_in_flight: usize,
     },
     /// Apply pending database migrations and load the council's data if empty.
     Migrate,
@@ -72,11 +75,33 @@ enum Command {
         #[command(subcommand)]
         command: IndexCommand,
     },
+    /// Take a consistent copy of the whole database while the platform keeps running
+    /// (SQLite: VACUUM INTO; PostgreSQL: pg_dump). PATH must not exist.
+    Backup { path: PathBuf },
+    /// Bring a backup back as the database (stop `renkei serve` first for SQLite).
+    Restore {
+        path: PathBuf,
+        /// Confirm that the current database is replaced.
+        #[arg(long)]
+        yes: bool,
+    },
+    /// Personal data: delete survey answers past their form's retention period
+    /// (run daily from cron; every deletion is in the audit log).
+    Privacy {
+        #[command(subcommand)]
+        command: PrivacyCommand,
+    },
     /// Run a benchmark (solvers against published instances).
     Bench {
         #[command(subcommand)]
         command: bench::BenchCommand,
     },
+}
+
+#[derive(Debug, Subcommand)]
+enum PrivacyCommand {
+    /// Delete answers older than their form's retention period.
+    Purge,
 }
 
 #[derive(Debug, Subcommand)]
@@ -192,6 +217,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             addr,
             insecure_cookies,
             index_dir,
+            max_in_flight,
         } => {
             let store = open(&cli.database_url).await?;
             if let Some((email, password)) = store::accounts::ensure_first_admin(&store).await? {
@@ -202,11 +228,24 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 println!("初回ログイン時にパスワードの変更を求められます。");
                 println!("──────────────────────────────────────────────");
             }
+            // Answers past their form's retention period go once a day.
+            let purging = store.clone();
+            tokio::spawn(async move {
+                loop {
+                    match store::privacy::purge_expired(&purging, chrono::Utc::now()).await {
+                        Ok(0) => {}
+                        Ok(n) => tracing::info!(purged = n, "retention: answers deleted"),
+                        Err(error) => tracing::warn!(%error, "retention purge failed"),
+                    }
+                    tokio::time::sleep(std::time::Duration::from_secs(24 * 3600)).await;
+                }
+            });
             let app = web::app(
                 store,
                 web::WebOptions {
                     secure_cookies: !insecure_cookies,
                     index_dir,
+                    max_in_flight,
                 },
             )
             .await
@@ -259,6 +298,34 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Migrate => {
             open(&cli.database_url).await?;
             println!("マイグレーションは最新です。");
+        }
+        Command::Backup { path } => {
+            let store = Store::connect(&cli.database_url)
+                .await
+                .with_context(|| format!("データベースに接続できません: {}", cli.database_url))?;
+            let report = store::backup::backup(&store, &cli.database_url, &path).await?;
+            println!(
+                "バックアップを作成しました: {}（{} バイト）",
+                report.path.display(),
+                report.bytes
+            );
+        }
+        Command::Restore { path, yes } => {
+            if !yes {
+                anyhow::bail!(
+                    "復元すると現在のデータベースは {} の内容に置き換わります。よろしければ --yes を付けて実行してください。",
+                    path.display()
+                );
+            }
+            store::backup::restore(&cli.database_url, &path).await?;
+            println!("{} から復元しました。", path.display());
+        }
+        Command::Privacy {
+            command: PrivacyCommand::Purge,
+        } => {
+            let store = open(&cli.database_url).await?;
+            let purged = store::privacy::purge_expired(&store, chrono::Utc::now()).await?;
+            println!("保存期間を過ぎた回答を{purged}件削除しました。");
         }
         Command::User {
             command:

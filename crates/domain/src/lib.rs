@@ -5,6 +5,7 @@
 //! validation of what people type into the catalogue.
 
 pub mod access;
+pub mod applications;
 pub mod catalogue;
 pub mod codes;
 pub mod directory;

@@ -9,7 +9,6 @@ use domain::{Actor, Invalid, Role};
 use rand::Rng;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set,
-    TransactionTrait,
 };
 use serde_json::json;
 
@@ -242,7 +241,7 @@ pub async fn create_user(
         .into());
     }
     let password = one_time_password();
-    let txn = store.db.begin().await?;
+    let txn = store.begin().await?;
     if user::Entity::find()
         .filter(user::Column::Email.eq(&email))
         .one(&txn)
@@ -408,7 +407,7 @@ pub async fn change_password(
     if new == current {
         return Err(Invalid::new("new_password", "現在と異なるパスワードにしてください。").into());
     }
-    let txn = store.db.begin().await?;
+    let txn = store.begin().await?;
     user::ActiveModel {
         id: Set(row.id),
         password_hash: Set(hash(new)?),

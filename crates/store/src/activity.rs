@@ -1,7 +1,8 @@
 //! The council's public activity, newest first: every public event (one item each,
 //! dated by its last change, so a feed reader sees an edit or a cancellation as an
 //! update of the same entry) and the changes to initiatives and their fiscal-year
-//! results from the audit log. What the Atom feed shows.
+//! results from the audit log, and the entries of the public registry (approved
+//! certifications and awards). What the Atom feed shows.
 //!
 //! Only what is public leaves here: members-only events, deletions and account
 //! changes never do.
@@ -23,7 +24,7 @@ pub struct ActivityItem {
     /// Stable per record (`event-{key}`) or per change (`change-{audit id}`).
     pub id: String,
     pub at: DateTime<Utc>,
-    /// `event` or `initiative`.
+    /// `event`, `initiative` or `registry`.
     pub kind: &'static str,
     /// `create`, `update`, `cancel`.
     pub action: String,
@@ -31,7 +32,7 @@ pub struct ActivityItem {
     pub title: String,
     /// The audit log's one-line Japanese summary.
     pub summary: String,
-    /// Where the record is: `/events/{key}` or `/initiatives/{key}`.
+    /// Where the record is: `/events/{key}`, `/initiatives/{key}` or `/registry/{slug}`.
     pub path: String,
     pub city: Option<String>,
     pub organisation: String,
@@ -139,6 +140,29 @@ pub async fn recent(
                 path: format!("/initiatives/{}", initiative.key),
                 city: city.map(|c| c.name.clone()),
                 organisation: initiative.organisation.name.clone(),
+            });
+        }
+    }
+    if filter.event_type.is_none() && filter.pillar.is_none() {
+        // Approved certifications and awards of the public registry.
+        let registry_filter = crate::applications::RegistryFilter {
+            kind: None,
+            city: filter.city.clone(),
+        };
+        for entry in crate::applications::registry(store, &registry_filter).await? {
+            items.push(ActivityItem {
+                id: format!("registry-{}", entry.slug),
+                at: entry.approved_at,
+                kind: "registry",
+                action: "create".into(),
+                title: format!("{}（{}）", entry.title, entry.company_name),
+                summary: format!(
+                    "{}｜{}年 {}「{}」",
+                    entry.category, entry.year, entry.organisation_name, entry.call_title
+                ),
+                path: format!("/registry/{}", entry.slug),
+                city: entry.city_name.clone(),
+                organisation: entry.organisation_name.clone(),
             });
         }
     }

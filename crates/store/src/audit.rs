@@ -37,7 +37,8 @@ pub async fn record(
     let now = Utc::now();
     audit_entry::ActiveModel {
         at: Set(now),
-        user_id: Set(actor.map(|a| a.user_id)),
+        // The system actor (user 0: seed data) is no user of the table.
+        user_id: Set(actor.map(|a| a.user_id).filter(|id| *id > 0)),
         user_email: Set(actor
             .map(|a| a.email.clone())
             .unwrap_or_else(|| "system".into())),
@@ -57,6 +58,35 @@ pub async fn record(
         entity: Set(change.entity.to_owned()),
         entity_key: Set(change.entity_key),
         op: Set(change.action.to_owned()),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    Ok(())
+}
+
+/// Writes one audit entry for a read of private data (individual answers, a
+/// respondent's export): who read what, when. Reads change nothing, so no `changes`
+/// row is written.
+pub async fn record_read(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    entity: &str,
+    entity_key: String,
+    organisation_id: Option<i64>,
+    summary: String,
+) -> Result<(), StoreError> {
+    audit_entry::ActiveModel {
+        at: Set(Utc::now()),
+        user_id: Set(Some(actor.user_id)),
+        user_email: Set(actor.email.clone()),
+        action: Set("read".to_owned()),
+        entity: Set(entity.to_owned()),
+        entity_key: Set(entity_key),
+        organisation_id: Set(organisation_id),
+        summary: Set(summary),
+        before_json: Set(None),
+        after_json: Set(None),
         ..Default::default()
     }
     .insert(db)

@@ -13,7 +13,7 @@ use domain::{Actor, EntryStatus, FiscalYear, KpiValue, Pillar};
 use sea_orm::sea_query::{Expr, Query};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, EntityTrait,
-    QueryFilter, QueryOrder, Set, TransactionTrait,
+    QueryFilter, QueryOrder, Set,
 };
 use serde_json::json;
 
@@ -354,7 +354,7 @@ pub async fn create(
     organisation_key: &str,
     draft: &InitiativeDraft,
 ) -> Result<Initiative, StoreError> {
-    let txn = store.db.begin().await?;
+    let txn = store.begin().await?;
     let directory = organisations::directory_in(&txn).await?;
     let organisation = directory
         .organisation_by_key(organisation_key)
@@ -420,7 +420,7 @@ pub async fn update(
     key: &str,
     draft: &InitiativeDraft,
 ) -> Result<Initiative, StoreError> {
-    let txn = store.db.begin().await?;
+    let txn = store.begin().await?;
     let (directory, before) = editable(&txn, actor, key).await?;
     initiative::ActiveModel {
         id: Set(before.id),
@@ -458,7 +458,7 @@ pub async fn update(
 
 /// Deletes an initiative with its years and KPIs.
 pub async fn delete(store: &Store, actor: &Actor, key: &str) -> Result<(), StoreError> {
-    let txn = store.db.begin().await?;
+    let txn = store.begin().await?;
     let (_, before) = editable(&txn, actor, key).await?;
     initiative::Entity::delete_by_id(before.id)
         .exec(&txn)
@@ -494,7 +494,7 @@ pub async fn save_entry(
     editing: Option<FiscalYear>,
     draft: &EntryDraft,
 ) -> Result<Initiative, StoreError> {
-    let txn = store.db.begin().await?;
+    let txn = store.begin().await?;
     let (directory, before) = editable(&txn, actor, key).await?;
     if let Some(original) = editing
         && before.entry(original).is_none()
@@ -595,7 +595,7 @@ pub async fn delete_entry(
     key: &str,
     fy: FiscalYear,
 ) -> Result<Initiative, StoreError> {
-    let txn = store.db.begin().await?;
+    let txn = store.begin().await?;
     let (directory, before) = editable(&txn, actor, key).await?;
     let deleted = fiscal_entry::Entity::delete_many()
         .filter(fiscal_entry::Column::InitiativeId.eq(before.id))
@@ -622,4 +622,72 @@ pub async fn delete_entry(
     .await?;
     txn.commit().await?;
     Ok(after)
+}
+
+/// A figure counted from a programme's records, written into an initiative's KPIs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct KpiFigure {
+    pub label: String,
+    pub value: f64,
+    pub unit: String,
+}
+
+/// Writes figures counted from records (negotiations, certifications, diagnoses) into
+/// the KPIs of an initiative's fiscal-year entry (created as a result if missing): a
+/// KPI with the same label is updated, others are kept, a zero figure is not added.
+/// The note says where the figure came from and when. Goes through
+/// [`save_entry`], so the change is authorised and audited like a typed one.
+pub async fn feed_kpis(
+    store: &Store,
+    actor: &Actor,
+    initiative_key: &str,
+    fy: FiscalYear,
+    figures: &[KpiFigure],
+    source: &str,
+) -> Result<(), StoreError> {
+    use domain::catalogue::KpiDraft;
+
+    let initiative = get(store, initiative_key).await?;
+    let today = domain::forms::japan_day(Utc::now());
+    let note = format!("{source}から集計（{today}）");
+    let current = initiative.entry(fy).cloned();
+    let mut kpis: Vec<KpiDraft> = current
+        .as_ref()
+        .map(|e| {
+            e.kpis
+                .iter()
+                .map(|k| KpiDraft {
+                    label: k.label.clone(),
+                    value: k.value,
+                    unit: k.unit.clone(),
+                    note: k.note.clone(),
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    for figure in figures {
+        let value = KpiValue::new(figure.value)?;
+        match kpis.iter_mut().find(|k| k.label == figure.label) {
+            Some(kpi) => {
+                kpi.value = value;
+                kpi.note = note.clone();
+            }
+            None if value.get() > 0.0 => kpis.push(KpiDraft {
+                label: figure.label.clone(),
+                value,
+                unit: figure.unit.clone(),
+                note: note.clone(),
+            }),
+            None => {}
+        }
+    }
+    let draft = EntryDraft {
+        fy,
+        status: current.as_ref().map_or(EntryStatus::Done, |e| e.status),
+        summary: current.map(|e| e.summary).unwrap_or_default(),
+        kpis,
+    };
+    let editing = initiative.entry(fy).map(|e| e.fy);
+    save_entry(store, actor, initiative_key, editing, &draft).await?;
+    Ok(())
 }

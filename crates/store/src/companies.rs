@@ -15,7 +15,7 @@ use domain::{Actor, CorporateNumber, Invalid};
 use sea_orm::sea_query::{Expr, Query};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect, Set, TransactionTrait,
+    QueryFilter, QueryOrder, QuerySelect, Set,
 };
 use serde_json::json;
 
@@ -390,7 +390,7 @@ pub async fn create(
     draft: &CompanyDraft,
     source: &str,
 ) -> Result<Company, StoreError> {
-    let txn = store.db.begin().await?;
+    let txn = store.begin().await?;
     let directory = organisations::directory_in(&txn).await?;
     let owner = owner_for(&directory, draft.city.as_deref())?.clone();
     if !actor.may_edit_catalogue_of(owner.id) {
@@ -430,7 +430,7 @@ pub async fn update(
     key: &str,
     draft: &CompanyDraft,
 ) -> Result<Company, StoreError> {
-    let txn = store.db.begin().await?;
+    let txn = store.begin().await?;
     let directory = organisations::directory_in(&txn).await?;
     let row = company::Entity::find()
         .filter(company::Column::Key.eq(key))

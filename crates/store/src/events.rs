@@ -15,7 +15,7 @@ use domain::{Actor, Invalid, Pillar};
 use sea_orm::sea_query::{Expr, Query};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, EntityTrait,
-    QueryFilter, QueryOrder, Set, TransactionTrait,
+    QueryFilter, QueryOrder, Set,
 };
 use serde_json::json;
 
@@ -419,7 +419,7 @@ pub async fn create(
     today: NaiveDate,
 ) -> Result<Event, StoreError> {
     draft.check_not_past(today)?;
-    let txn = store.db.begin().await?;
+    let txn = store.begin().await?;
     let directory = organisations::directory_in(&txn).await?;
     let organisation = directory
         .organisation_by_key(organisation_key)
@@ -517,7 +517,7 @@ pub async fn update(
     key: &str,
     draft: &EventDraft,
 ) -> Result<Event, StoreError> {
-    let txn = store.db.begin().await?;
+    let txn = store.begin().await?;
     let (directory, before) = editable(&txn, actor, key).await?;
     let (city_id, initiative_id) = references(&txn, &directory, draft).await?;
     event::ActiveModel {
@@ -574,7 +574,7 @@ pub async fn cancel(
     reason: &str,
 ) -> Result<Event, StoreError> {
     let reason = domain::text::optional_text("reason", reason, domain::events::NOTE_MAX)?;
-    let txn = store.db.begin().await?;
+    let txn = store.begin().await?;
     let (directory, before) = editable(&txn, actor, key).await?;
     if before.is_cancelled() {
         return Err(StoreError::Conflict(format!(
@@ -630,7 +630,7 @@ pub(crate) async fn insert_seed(
     store: &Store,
     events: &[(String, String, EventDraft)],
 ) -> Result<usize, StoreError> {
-    let txn = store.db.begin().await?;
+    let txn = store.begin().await?;
     let directory = organisations::directory_in(&txn).await?;
     for (key, organisation_key, draft) in events {
         let organisation = directory

@@ -19,7 +19,6 @@ use domain::fairs::{
 use domain::{Actor, Invalid};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
-    TransactionTrait,
 };
 use serde_json::json;
 use solve::fair as engine;
@@ -469,7 +468,7 @@ pub async fn create(
             "商談会は主催団体の職員のみが作成できます。",
         ));
     }
-    let txn = store.db.begin().await?;
+    let txn = store.begin().await?;
     let event_id = event_id(&txn, draft.event_key.as_deref()).await?;
     let key = format!("f{:08x}", rand::random::<u32>());
     let now = Utc::now();
@@ -522,7 +521,7 @@ pub async fn update(
         )
         .into());
     }
-    let txn = store.db.begin().await?;
+    let txn = store.begin().await?;
     let event_id = event_id(&txn, draft.event_key.as_deref()).await?;
     fair::ActiveModel {
         id: Set(before.id),
@@ -578,7 +577,7 @@ pub async fn save_participant(
     if available.iter().any(|&s| s >= found.slot_count) {
         return Err(Invalid::new("available", "参加できる枠が商談会の枠の外にあります。").into());
     }
-    let txn = store.db.begin().await?;
+    let txn = store.begin().await?;
     let company = company::Entity::find()
         .filter(company::Column::Key.eq(company_key.trim()))
         .one(&txn)
@@ -704,7 +703,7 @@ pub async fn request_meeting(
         )
         .into());
     }
-    let txn = store.db.begin().await?;
+    let txn = store.begin().await?;
     let now = Utc::now();
     let row = fair_request::ActiveModel {
         fair_id: Set(found.id),
@@ -791,7 +790,7 @@ pub async fn answer(
     } else {
         RequestStatus::Declined
     };
-    let txn = store.db.begin().await?;
+    let txn = store.begin().await?;
     let mut row = fair_request::ActiveModel {
         id: Set(request.id),
         status: Set(status.code().to_owned()),
@@ -850,7 +849,7 @@ pub async fn set_locked(
             "枠に配置されていない面談は固定できません。".into(),
         ));
     }
-    let txn = store.db.begin().await?;
+    let txn = store.begin().await?;
     fair_request::ActiveModel {
         id: Set(request.id),
         locked: Set(locked),
@@ -1071,7 +1070,7 @@ async fn store_schedule(
         .map(|u| (accepted[u.request].id, unplaced_code(u.reason)))
         .collect();
     debug_assert!(engine::verify(&instance, &plan).is_ok());
-    let txn = store.db.begin().await?;
+    let txn = store.begin().await?;
     for r in &accepted {
         let (slot, table, locked) = match place.get(&r.id) {
             Some(&(s, t, l)) => (Some(i32::from(s)), Some(i32::from(t)), l),
@@ -1161,7 +1160,7 @@ pub async fn expire_unanswered(
     if pending.is_empty() {
         return Ok(0);
     }
-    let txn = store.db.begin().await?;
+    let txn = store.begin().await?;
     fair_request::Entity::update_many()
         .col_expr(
             fair_request::Column::Status,
@@ -1320,7 +1319,7 @@ pub async fn record_outcome(
         steps,
         amount,
     };
-    let txn = store.db.begin().await?;
+    let txn = store.begin().await?;
     negotiations::open(&txn, actor, &opening).await?;
     audit::record(
         &txn,
@@ -1435,7 +1434,7 @@ pub async fn load_seed_if_empty(store: &Store) -> Result<usize, StoreError> {
         let owner = directory
             .organisation_by_key(&seed.organisation)
             .ok_or_else(|| broken_seed(format!("団体「{}」がありません", seed.organisation)))?;
-        let txn = store.db.begin().await?;
+        let txn = store.begin().await?;
         let key = format!("f{:08x}", rand::random::<u32>());
         let now = Utc::now();
         let row = new_fair(&key, owner.id, None, &draft, now)

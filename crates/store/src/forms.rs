@@ -15,17 +15,18 @@ use chrono::{DateTime, Utc};
 use domain::directory::SizeBand;
 use domain::forms::aggregate::{CrossRow, QuestionSummary};
 use domain::forms::{
-    Answers, Applicant, Eligibility, FormDefinition, FormPurpose, FormVersion, RawAnswers,
+    Answers, Applicant, Eligibility, FileMeta, FormDefinition, FormPurpose, FormVersion, Period,
+    QuestionKind, RawAnswers, japan_day,
 };
 use domain::{Actor, Invalid};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, Set, TransactionTrait,
+    QueryOrder, QuerySelect, Set,
 };
 use serde_json::json;
 
 use crate::audit::{self, Change};
-use crate::entity::{company, form, form_response, form_version};
+use crate::entity::{company, form, form_file, form_response, form_version};
 use crate::organisations::{self, Organisation};
 use crate::{Store, StoreError};
 
@@ -40,6 +41,8 @@ pub struct FormDraft {
     pub definition: FormDefinition,
     pub eligibility: Eligibility,
     pub award_year: Option<i32>,
+    /// When answers are accepted (a call's 受付期間, a survey's deadline).
+    pub period: Period,
 }
 
 /// A form with its latest version.
@@ -53,6 +56,7 @@ pub struct Form {
     pub description: String,
     pub eligibility: Eligibility,
     pub award_year: Option<i32>,
+    pub period: Period,
     pub latest: FormVersion,
     pub updated_at: DateTime<Utc>,
 }
@@ -100,6 +104,8 @@ pub struct Response {
     pub raw: RawAnswers,
     /// The accepted answers, once submitted.
     pub answers: Option<Answers>,
+    /// When the company began answering (applied, for a diagnostic).
+    pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub submitted_at: Option<DateTime<Utc>>,
 }
@@ -113,6 +119,30 @@ pub enum GroupBy {
     Size,
 }
 
+impl GroupBy {
+    pub const ALL: [GroupBy; 3] = [GroupBy::City, GroupBy::Industry, GroupBy::Size];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            GroupBy::City => "city",
+            GroupBy::Industry => "industry",
+            GroupBy::Size => "size",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            GroupBy::City => "市区",
+            GroupBy::Industry => "業種",
+            GroupBy::Size => "規模",
+        }
+    }
+
+    pub fn parse(code: &str) -> Option<GroupBy> {
+        Self::ALL.into_iter().find(|g| g.code() == code)
+    }
+}
+
 fn valid_key(key: &str) -> bool {
     !key.is_empty()
         && key.len() <= 60
@@ -121,12 +151,15 @@ fn valid_key(key: &str) -> bool {
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
 }
 
-fn to_json<T: serde::Serialize>(value: &T) -> Result<String, StoreError> {
+pub(crate) fn to_json<T: serde::Serialize>(value: &T) -> Result<String, StoreError> {
     serde_json::to_string(value)
         .map_err(|e| StoreError::Config(format!("フォームをJSONにできません: {e}")))
 }
 
-fn from_json<T: serde::de::DeserializeOwned>(text: &str, what: &str) -> Result<T, StoreError> {
+pub(crate) fn from_json<T: serde::de::DeserializeOwned>(
+    text: &str,
+    what: &str,
+) -> Result<T, StoreError> {
     serde_json::from_str(text)
         .map_err(|e| StoreError::Config(format!("保存された{what}が読めません: {e}")))
 }
@@ -147,6 +180,9 @@ fn check_draft(draft: &FormDraft) -> Result<(), StoreError> {
     }
     if let Err(more) = draft.eligibility.validate() {
         errors.extend(more);
+    }
+    if let Err(wrong) = draft.period.validate() {
+        errors.push(wrong);
     }
     if !draft.eligibility.rules.is_empty() && draft.award_year.is_none() {
         errors.push(Invalid::new(
@@ -169,7 +205,7 @@ pub async fn create(
     draft: &FormDraft,
 ) -> Result<Form, StoreError> {
     check_draft(draft)?;
-    let txn = store.db.begin().await?;
+    let txn = store.begin().await?;
     let directory = organisations::directory_in(&txn).await?;
     let owner = directory
         .organisation_by_key(owner)
@@ -190,6 +226,8 @@ pub async fn create(
         description: Set(draft.description.trim().into()),
         eligibility: Set(eligibility_json(&draft.eligibility)?),
         award_year: Set(draft.award_year),
+        opens_on: Set(draft.period.opens_on.map(|d| d.to_string())),
+        closes_on: Set(draft.period.closes_on.map(|d| d.to_string())),
         created_at: Set(now),
         updated_at: Set(now),
         ..Default::default()
@@ -244,7 +282,7 @@ pub async fn edit_definition(
     definition: &FormDefinition,
 ) -> Result<Form, StoreError> {
     definition.check()?;
-    let txn = store.db.begin().await?;
+    let txn = store.begin().await?;
     let before = load(&txn, key).await?;
     if !actor.may_edit_catalogue_of(before.owner.id) {
         return Err(StoreError::forbidden(format!(
@@ -352,7 +390,7 @@ async fn to_version(
     })
 }
 
-async fn load(db: &impl ConnectionTrait, key: &str) -> Result<Form, StoreError> {
+pub(crate) async fn load(db: &impl ConnectionTrait, key: &str) -> Result<Form, StoreError> {
     let row = form::Entity::find()
         .filter(form::Column::Key.eq(key))
         .one(db)
@@ -377,6 +415,10 @@ async fn load(db: &impl ConnectionTrait, key: &str) -> Result<Form, StoreError> 
             from_json(&row.eligibility, "応募資格")?
         },
         award_year: row.award_year,
+        period: Period {
+            opens_on: row.opens_on.as_deref().and_then(|d| d.parse().ok()),
+            closes_on: row.closes_on.as_deref().and_then(|d| d.parse().ok()),
+        },
         latest,
         updated_at: row.updated_at,
     })
@@ -398,7 +440,10 @@ pub async fn list(store: &Store) -> Result<Vec<Form>, StoreError> {
     Ok(forms)
 }
 
-async fn company_row(db: &impl ConnectionTrait, key: &str) -> Result<company::Model, StoreError> {
+pub(crate) async fn company_row(
+    db: &impl ConnectionTrait,
+    key: &str,
+) -> Result<company::Model, StoreError> {
     company::Entity::find()
         .filter(company::Column::Key.eq(key))
         .one(db)
@@ -412,7 +457,7 @@ fn may_answer_for(actor: &Actor, company: &company::Model) -> bool {
     actor.may_edit_company(company.id, company.owner_organisation_id)
 }
 
-async fn response_row(
+pub(crate) async fn response_row(
     db: &impl ConnectionTrait,
     form_id: i64,
     company_id: i64,
@@ -474,15 +519,38 @@ pub async fn save_draft(
     company_key: &str,
     raw: &RawAnswers,
 ) -> Result<Response, StoreError> {
-    let txn = store.db.begin().await?;
+    save_draft_for(store, form_key, company_key, raw, signed_in(actor)).await
+}
+
+/// Autosave for a respondent already authorised by `authorise` (a signed-in member
+/// or staff, or a survey's answer link for its one company).
+pub(crate) async fn save_draft_for(
+    store: &Store,
+    form_key: &str,
+    company_key: &str,
+    raw: &RawAnswers,
+    authorise: impl FnOnce(&company::Model) -> Result<(), StoreError>,
+) -> Result<Response, StoreError> {
+    let txn = store.begin().await?;
     let form = load(&txn, form_key).await?;
     let company = company_row(&txn, company_key).await?;
-    if !may_answer_for(actor, &company) {
-        return Err(refuse_answering(&company));
-    }
+    authorise(&company)?;
     let row = write_draft(&txn, &form, &company, raw).await?;
     txn.commit().await?;
-    to_response(&store.db, &form, &company, row).await
+    let version = version_number(&store.db, row.version_id).await?;
+    to_response(&form, &company, row, version)
+}
+
+/// The authorisation of a signed-in respondent: a member of the company, or staff
+/// of the organisation that looks after it.
+fn signed_in(actor: &Actor) -> impl FnOnce(&company::Model) -> Result<(), StoreError> + '_ {
+    move |company| {
+        if may_answer_for(actor, company) {
+            Ok(())
+        } else {
+            Err(refuse_answering(company))
+        }
+    }
 }
 
 fn refuse_answering(company: &company::Model) -> StoreError {
@@ -514,12 +582,31 @@ pub async fn submit(
     company_key: &str,
     raw: &RawAnswers,
 ) -> Result<Response, StoreError> {
-    let txn = store.db.begin().await?;
+    submit_for(
+        store,
+        Some(actor),
+        form_key,
+        company_key,
+        raw,
+        signed_in(actor),
+    )
+    .await
+}
+
+/// A submission by a respondent already authorised by `authorise`; `actor` is
+/// `None` for a survey's answer link (the audit entry then says so).
+pub(crate) async fn submit_for(
+    store: &Store,
+    actor: Option<&Actor>,
+    form_key: &str,
+    company_key: &str,
+    raw: &RawAnswers,
+    authorise: impl FnOnce(&company::Model) -> Result<(), StoreError>,
+) -> Result<Response, StoreError> {
+    let txn = store.begin().await?;
     let form = load(&txn, form_key).await?;
     let company = company_row(&txn, company_key).await?;
-    if !may_answer_for(actor, &company) {
-        return Err(refuse_answering(&company));
-    }
+    authorise(&company)?;
     let row = write_draft(&txn, &form, &company, raw).await?;
     let version = form_version::Entity::find_by_id(row.version_id)
         .one(&txn)
@@ -527,6 +614,9 @@ pub async fn submit(
         .ok_or_else(|| StoreError::Config("回答の版がありません。".into()))?;
     let definition: FormDefinition = from_json(&version.definition, "フォーム定義")?;
     let mut errors = Vec::new();
+    if let Err(outside) = form.period.accepts_on(japan_day(Utc::now())) {
+        errors.push(outside);
+    }
     if let Some(year) = form
         .award_year
         .filter(|_| !form.eligibility.rules.is_empty())
@@ -559,16 +649,25 @@ pub async fn submit(
     active.updated_at = Set(now);
     active.submitted_at = Set(Some(now));
     let row = active.update(&txn).await?;
+    // A submission to a call is an application (or a resubmission after a return).
+    crate::applications::on_submit(&txn, actor, &form, &company, row.id).await?;
     audit::record(
         &txn,
-        Some(actor),
+        actor,
         Change {
             action: "submit",
             entity: "form_response",
             entity_key: row.id.to_string(),
             organisation_id: Some(form.owner.id),
             // No answers in the log: it is read more widely than the answers may be.
-            summary: format!("{}が「{}」に回答を提出", company.name, form.title),
+            summary: if actor.is_some() {
+                format!("{}が「{}」に回答を提出", company.name, form.title)
+            } else {
+                format!(
+                    "{}が「{}」に回答を提出（回答リンクから）",
+                    company.name, form.title
+                )
+            },
             before: None,
             after: Some(json!({"form": form.key, "company": company.key,
                 "version": version.number})),
@@ -576,19 +675,37 @@ pub async fn submit(
     )
     .await?;
     txn.commit().await?;
-    to_response(&store.db, &form, &company, row).await
+    to_response(&form, &company, row, version.number.try_into().unwrap_or(0))
 }
 
-async fn to_response(
+/// The number of a stored version (0 if it has gone).
+async fn version_number(db: &impl ConnectionTrait, version_id: i64) -> Result<u32, StoreError> {
+    Ok(form_version::Entity::find_by_id(version_id)
+        .one(db)
+        .await?
+        .map_or(0, |v| u32::try_from(v.number).unwrap_or(0)))
+}
+
+/// Every version's number of a form by id: one query for any number of responses.
+async fn version_numbers(
     db: &impl ConnectionTrait,
+    form_id: i64,
+) -> Result<HashMap<i64, u32>, StoreError> {
+    Ok(form_version::Entity::find()
+        .filter(form_version::Column::FormId.eq(form_id))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|v| (v.id, u32::try_from(v.number).unwrap_or(0)))
+        .collect())
+}
+
+pub(crate) fn to_response(
     form: &Form,
     company: &company::Model,
     row: form_response::Model,
+    version: u32,
 ) -> Result<Response, StoreError> {
-    let version = form_version::Entity::find_by_id(row.version_id)
-        .one(db)
-        .await?
-        .map_or(0, |v| u32::try_from(v.number).unwrap_or(0));
     Ok(Response {
         id: row.id,
         form_key: form.key.clone(),
@@ -602,6 +719,7 @@ async fn to_response(
             .as_deref()
             .map(|text| from_json(text, "回答"))
             .transpose()?,
+        created_at: row.created_at,
         updated_at: row.updated_at,
         submitted_at: row.submitted_at,
     })
@@ -623,7 +741,19 @@ pub async fn response(
     let row = response_row(&store.db, form.id, company.id)
         .await?
         .ok_or_else(|| StoreError::not_found("回答"))?;
-    to_response(&store.db, &form, &company, row).await
+    if actor.company_id != Some(company.id) {
+        audit::record_read(
+            &store.db,
+            actor,
+            "form_response",
+            row.id.to_string(),
+            Some(form.owner.id),
+            format!("「{}」の{}の回答を閲覧", form.title, company.name),
+        )
+        .await?;
+    }
+    let version = version_number(&store.db, row.version_id).await?;
+    to_response(&form, &company, row, version)
 }
 
 /// Every response (drafts too: response tracking), for the owning organisation's
@@ -645,17 +775,29 @@ pub async fn responses(
         .order_by_asc(form_response::Column::Id)
         .all(&store.db)
         .await?;
+    audit::record_read(
+        &store.db,
+        actor,
+        "form",
+        form.key.clone(),
+        Some(form.owner.id),
+        format!("「{}」の個々の回答（{}件）を閲覧", form.title, rows.len()),
+    )
+    .await?;
     let companies = companies_by_id(&store.db, rows.iter().map(|r| r.company_id)).await?;
+    let versions = version_numbers(&store.db, form.id).await?;
     let mut out = Vec::with_capacity(rows.len());
     for row in rows {
         if let Some(company) = companies.get(&row.company_id) {
-            out.push(to_response(&store.db, &form, company, row).await?);
+            let version = versions.get(&row.version_id).copied().unwrap_or(0);
+            out.push(to_response(&form, company, row, version)?);
         }
     }
     Ok(out)
 }
 
-async fn companies_by_id(
+/// Companies by id, read in chunks (for lists of responses or applications).
+pub(crate) async fn companies_by_id(
     db: &impl ConnectionTrait,
     ids: impl Iterator<Item = i64>,
 ) -> Result<HashMap<i64, company::Model>, StoreError> {
@@ -740,7 +882,10 @@ pub async fn cross_tab(
                 .city_id
                 .and_then(|id| directory.cities.iter().find(|c| c.id == id))
                 .map_or_else(unknown, |c| c.name.clone()),
-            GroupBy::Industry => company.industry.clone().unwrap_or_else(unknown),
+            GroupBy::Industry => company.industry.as_deref().map_or_else(unknown, |code| {
+                domain::directory::jsic_label(code)
+                    .map_or_else(|| code.to_owned(), |name| format!("{code} {name}"))
+            }),
             GroupBy::Size => company
                 .employees
                 .and_then(|e| u32::try_from(e).ok())
@@ -752,4 +897,233 @@ pub async fn cross_tab(
         .definition
         .cross_tab(question, grouped)
         .ok_or_else(|| StoreError::not_found(format!("質問「{question}」")))
+}
+
+/// A file uploaded as an answer, without its bytes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredFile {
+    pub id: i64,
+    pub form_key: String,
+    pub company_key: String,
+    pub question_id: String,
+    pub name: String,
+    pub content_type: String,
+    pub size_bytes: u64,
+    pub sha256: String,
+}
+
+/// Keeps a file uploaded for a file question of the company's response and returns
+/// what the answer records of it. The file is judged by its content and by the
+/// question's types and size (a wrong or oversized file is refused with the reason,
+/// under the question's id, before anything is kept).
+pub async fn store_file(
+    store: &Store,
+    actor: &Actor,
+    form_key: &str,
+    company_key: &str,
+    question_id: &str,
+    name: &str,
+    bytes: &[u8],
+) -> Result<FileMeta, StoreError> {
+    use sha2::{Digest, Sha256};
+
+    let form = load(&store.db, form_key).await?;
+    let company = company_row(&store.db, company_key).await?;
+    if !may_answer_for(actor, &company) {
+        return Err(refuse_answering(&company));
+    }
+    let refuse = |reason: String| StoreError::Invalid(vec![Invalid::new(question_id, reason)]);
+    let Some(QuestionKind::File {
+        allowed_types,
+        max_bytes,
+    }) = form
+        .latest
+        .definition
+        .question(question_id)
+        .map(|q| &q.kind)
+    else {
+        return Err(StoreError::not_found(format!(
+            "ファイルの質問「{question_id}」"
+        )));
+    };
+    let name = name.rsplit(['/', '\\']).next().unwrap_or(name).trim();
+    let meta = FileMeta {
+        name: name.to_owned(),
+        bytes: bytes.len() as u64,
+        file_id: None,
+    };
+    let extension = meta.extension().unwrap_or_default();
+    if !allowed_types.is_empty() && !allowed_types.contains(&extension) {
+        return Err(refuse(format!(
+            "ファイルの形式は {} にしてください（「{name}」）。",
+            allowed_types.join("・")
+        )));
+    }
+    if meta.bytes > *max_bytes {
+        return Err(refuse(format!(
+            "ファイルは{}KB以下にしてください（「{name}」は{}KBあります）。",
+            max_bytes / 1024,
+            meta.bytes.div_ceil(1024)
+        )));
+    }
+    let content_type = domain::forms::upload::check_content(name, bytes).map_err(refuse)?;
+    let row = form_file::ActiveModel {
+        form_id: Set(form.id),
+        company_id: Set(company.id),
+        question_id: Set(question_id.to_owned()),
+        name: Set(name.to_owned()),
+        content_type: Set(content_type.to_owned()),
+        size_bytes: Set(i64::try_from(bytes.len()).unwrap_or(i64::MAX)),
+        sha256: Set(format!("{:x}", Sha256::digest(bytes))),
+        content: Set(bytes.to_vec()),
+        created_at: Set(Utc::now()),
+        ..Default::default()
+    }
+    .insert(&store.db)
+    .await?;
+    Ok(FileMeta {
+        file_id: Some(row.id),
+        ..meta
+    })
+}
+
+/// A stored file with its bytes, for those who may see the company's answers.
+pub async fn file(
+    store: &Store,
+    actor: &Actor,
+    id: i64,
+) -> Result<(StoredFile, Vec<u8>), StoreError> {
+    let row = form_file::Entity::find_by_id(id)
+        .one(&store.db)
+        .await?
+        .ok_or_else(|| StoreError::not_found("ファイル"))?;
+    let form_row = form::Entity::find_by_id(row.form_id)
+        .one(&store.db)
+        .await?
+        .ok_or_else(|| StoreError::not_found("ファイル"))?;
+    if !actor.may_see_answers(form_row.owner_organisation_id, row.company_id) {
+        return Err(StoreError::not_found("ファイル"));
+    }
+    let company = company::Entity::find_by_id(row.company_id)
+        .one(&store.db)
+        .await?
+        .ok_or_else(|| StoreError::not_found("ファイル"))?;
+    Ok((
+        StoredFile {
+            id: row.id,
+            form_key: form_row.key,
+            company_key: company.key,
+            question_id: row.question_id,
+            name: row.name,
+            content_type: row.content_type,
+            size_bytes: u64::try_from(row.size_bytes).unwrap_or(0),
+            sha256: row.sha256,
+        },
+        row.content,
+    ))
+}
+
+/// The companies `actor` may answer for, by name: a member's own company; the
+/// companies a staff member's organisation looks after (for entering a paper
+/// questionnaire on their behalf), the first `limit` by フリガナ.
+pub async fn answerable(
+    store: &Store,
+    actor: &Actor,
+    limit: u64,
+) -> Result<Vec<(String, String)>, StoreError> {
+    let query = match (actor.company_id, actor.organisation_id) {
+        (Some(company), _) => company::Entity::find().filter(company::Column::Id.eq(company)),
+        (None, Some(organisation)) if actor.role == domain::Role::Staff => company::Entity::find()
+            .filter(company::Column::OwnerOrganisationId.eq(organisation))
+            .filter(company::Column::ClosedOn.is_null()),
+        _ => return Ok(Vec::new()),
+    };
+    Ok(query
+        .order_by_asc(company::Column::Kana)
+        .limit(limit)
+        .all(&store.db)
+        .await?
+        .into_iter()
+        .map(|c| (c.key, c.name))
+        .collect())
+}
+
+/// What staff change about a form besides its questions.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FormSettings {
+    pub title: String,
+    pub description: String,
+    pub period: Period,
+    pub eligibility: Eligibility,
+    pub award_year: Option<i32>,
+}
+
+/// Saves a form's title, description, answering period and eligibility rules.
+pub async fn edit_settings(
+    store: &Store,
+    actor: &Actor,
+    key: &str,
+    settings: &FormSettings,
+) -> Result<Form, StoreError> {
+    let mut errors = Vec::new();
+    if settings.title.trim().is_empty() {
+        errors.push(Invalid::new("title", "フォームの名称を入力してください。"));
+    }
+    if let Err(wrong) = settings.period.validate() {
+        errors.push(wrong);
+    }
+    if let Err(more) = settings.eligibility.validate() {
+        errors.extend(more);
+    }
+    if !settings.eligibility.rules.is_empty() && settings.award_year.is_none() {
+        errors.push(Invalid::new(
+            "award_year",
+            "応募資格を判定する年度（表彰年）を入力してください。",
+        ));
+    }
+    if !errors.is_empty() {
+        return Err(StoreError::Invalid(errors));
+    }
+    let txn = store.begin().await?;
+    let before = load(&txn, key).await?;
+    if !actor.may_edit_catalogue_of(before.owner.id) {
+        return Err(StoreError::forbidden(format!(
+            "「{}」は{}のフォームのため編集できません。",
+            before.title, before.owner.name
+        )));
+    }
+    form::ActiveModel {
+        id: Set(before.id),
+        title: Set(settings.title.trim().into()),
+        description: Set(settings.description.trim().into()),
+        eligibility: Set(eligibility_json(&settings.eligibility)?),
+        award_year: Set(settings.award_year),
+        opens_on: Set(settings.period.opens_on.map(|d| d.to_string())),
+        closes_on: Set(settings.period.closes_on.map(|d| d.to_string())),
+        updated_at: Set(Utc::now()),
+        ..Default::default()
+    }
+    .update(&txn)
+    .await?;
+    audit::record(
+        &txn,
+        Some(actor),
+        Change {
+            action: "update",
+            entity: "form",
+            entity_key: key.into(),
+            organisation_id: Some(before.owner.id),
+            summary: format!("「{}」の設定を変更", settings.title.trim()),
+            before: Some(
+                json!({"title": before.title, "period": before.period.label(),
+                "award_year": before.award_year}),
+            ),
+            after: Some(json!({"title": settings.title.trim(),
+                "period": settings.period.label(), "award_year": settings.award_year})),
+        },
+    )
+    .await?;
+    let form = load(&txn, key).await?;
+    txn.commit().await?;
+    Ok(form)
 }

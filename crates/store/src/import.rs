@@ -12,7 +12,7 @@ use std::collections::HashMap;
 use chrono::Utc;
 use domain::directory::{CompanyDraft, CompanyInput};
 use domain::{Actor, CorporateNumber};
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set, TransactionTrait};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 use serde_json::json;
 
 use crate::audit::{self, Change};
@@ -101,7 +101,7 @@ pub async fn upsert_nta(
 ) -> Result<ImportStats, StoreError> {
     let directory = organisations::directory(store).await?;
     let mut stats = ImportStats::default();
-    let txn = store.db.begin().await?;
+    let txn = store.begin().await?;
     let numbers: Vec<&str> = batch.iter().map(|r| r.corporate_number.as_str()).collect();
     // Rows written in this batch join the map: a file may carry a company and, further
     // down, a later row for the same number (a 差分 update).
@@ -240,9 +240,20 @@ pub async fn upsert_list(
     actor: &Actor,
     rows: &[ListCompany],
 ) -> Result<ImportStats, StoreError> {
+    Ok(upsert_list_keys(store, actor, rows).await?.0)
+}
+
+/// [`upsert_list`], also giving the key of every company of the list (created or
+/// updated), in the list's order: the establishments a survey is then sent to.
+pub async fn upsert_list_keys(
+    store: &Store,
+    actor: &Actor,
+    rows: &[ListCompany],
+) -> Result<(ImportStats, Vec<String>), StoreError> {
+    let mut keys = Vec::with_capacity(rows.len());
     let directory = organisations::directory(store).await?;
     let mut stats = ImportStats::default();
-    let txn = store.db.begin().await?;
+    let txn = store.begin().await?;
     for row in rows {
         let owner = crate::companies::owner_of(&directory, row.draft.city.as_deref())?.clone();
         if !actor.may_edit_catalogue_of(owner.id) {
@@ -281,12 +292,14 @@ pub async fn upsert_list(
                 }
                 crate::companies::update_in(&txn, &directory, &current, &merged).await?;
                 stats.updated += 1;
+                keys.push(current.key.clone());
             }
             None => {
                 let key = crate::companies::new_key(&row.draft);
                 crate::companies::insert(&txn, &directory, &owner, &key, &row.draft, "list")
                     .await?;
                 stats.inserted += 1;
+                keys.push(key);
             }
         }
     }
@@ -308,7 +321,7 @@ pub async fn upsert_list(
     )
     .await?;
     txn.commit().await?;
-    Ok(stats)
+    Ok((stats, keys))
 }
 
 /// A list row over a stored company: what the list gives wins, what it leaves
@@ -432,6 +445,8 @@ pub fn from_list(
         products: row.products.join("、"),
         capabilities: known,
         public: row.public.as_ref().and_then(|p| p.value).unwrap_or(true),
+        contact_name: row.contact_name.clone().unwrap_or_default(),
+        contact_email: row.contact_email.clone().unwrap_or_default(),
         ..CompanyInput::default()
     };
     (input, unknown)

@@ -31,17 +31,43 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "network_cancel",
         include_str!("../migrations/0008_network_cancel.sql"),
     ),
+    (
+        9,
+        "form_periods",
+        include_str!("../migrations/0009_form_periods.sql"),
+    ),
+    (
+        10,
+        "surveys",
+        include_str!("../migrations/0010_surveys.sql"),
+    ),
+    (
+        11,
+        "applications",
+        include_str!("../migrations/0011_applications.sql"),
+    ),
+    (
+        12,
+        "diagnostics_offices",
+        include_str!("../migrations/0012_diagnostics_offices.sql"),
+    ),
 ];
 
 /// Fills the type placeholders for the backend.
 fn render(sql: &str, backend: DatabaseBackend) -> String {
-    let (id, ts, real) = match backend {
-        DatabaseBackend::Postgres => ("BIGSERIAL PRIMARY KEY", "TIMESTAMPTZ", "DOUBLE PRECISION"),
-        _ => ("INTEGER PRIMARY KEY AUTOINCREMENT", "TEXT", "REAL"),
+    let (id, ts, real, blob) = match backend {
+        DatabaseBackend::Postgres => (
+            "BIGSERIAL PRIMARY KEY",
+            "TIMESTAMPTZ",
+            "DOUBLE PRECISION",
+            "BYTEA",
+        ),
+        _ => ("INTEGER PRIMARY KEY AUTOINCREMENT", "TEXT", "REAL", "BLOB"),
     };
     sql.replace("{id}", id)
         .replace("{ts}", ts)
         .replace("{real}", real)
+        .replace("{blob}", blob)
 }
 
 /// Splits a migration into statements; comments are dropped first so that a `;`

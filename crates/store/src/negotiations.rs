@@ -10,7 +10,6 @@ use domain::text::optional_text;
 use domain::{Actor, FiscalYear, Invalid};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
-    TransactionTrait,
 };
 use serde_json::json;
 
@@ -240,7 +239,7 @@ pub async fn propose(
             "このニーズの商談は、掲載した企業か担当団体の職員のみが提案できます。",
         ));
     }
-    let txn = store.db.begin().await?;
+    let txn = store.begin().await?;
     let (supplier_company_id, supplier_person_id, supplier_name) = match supplier {
         Supplier::Company(key) => {
             let row = company::Entity::find()
@@ -446,7 +445,7 @@ pub async fn advance(
     if amount.is_some_and(|a| !(0.0..1e13).contains(&a) || a.is_nan()) {
         return Err(Invalid::new("amount", "金額は0以上の数値で入力してください。").into());
     }
-    let txn = store.db.begin().await?;
+    let txn = store.begin().await?;
     negotiation::ActiveModel {
         id: Set(before.id),
         stage: Set(stage.code().to_owned()),
@@ -574,9 +573,6 @@ pub async fn feed_kpis(
     initiative_key: &str,
     fy: FiscalYear,
 ) -> Result<Figures, StoreError> {
-    use domain::catalogue::{EntryDraft, KpiDraft};
-    use domain::{EntryStatus, KpiValue};
-
     let initiative = crate::catalogue::get(store, initiative_key).await?;
     if !actor.may_edit_catalogue_of(initiative.organisation.id) {
         return Err(StoreError::forbidden(format!(
@@ -596,46 +592,23 @@ pub async fn feed_kpis(
         figures.prototypes,
         figures.orders,
     ];
-    let today = chrono::Utc::now().date_naive();
-    let note = format!("商談記録から集計（{today}）");
-    let current = initiative.entry(fy).cloned();
-    let mut kpis: Vec<KpiDraft> = current
-        .as_ref()
-        .map(|e| {
-            e.kpis
-                .iter()
-                .map(|k| KpiDraft {
-                    label: k.label.clone(),
-                    value: k.value,
-                    unit: k.unit.clone(),
-                    note: k.note.clone(),
-                })
-                .collect()
+    let figures_written: Vec<crate::catalogue::KpiFigure> = KPI_LABELS
+        .iter()
+        .zip(values)
+        .map(|(label, value)| crate::catalogue::KpiFigure {
+            label: (*label).to_owned(),
+            value: value as f64,
+            unit: "件".into(),
         })
-        .unwrap_or_default();
-    for (label, value) in KPI_LABELS.iter().zip(values) {
-        let value = KpiValue::new(value as f64)?;
-        match kpis.iter_mut().find(|k| k.label == *label) {
-            Some(kpi) => {
-                kpi.value = value;
-                kpi.note = note.clone();
-            }
-            None if value.get() > 0.0 => kpis.push(KpiDraft {
-                label: (*label).to_owned(),
-                value,
-                unit: "件".into(),
-                note: note.clone(),
-            }),
-            None => {}
-        }
-    }
-    let draft = EntryDraft {
+        .collect();
+    crate::catalogue::feed_kpis(
+        store,
+        actor,
+        initiative_key,
         fy,
-        status: current.as_ref().map_or(EntryStatus::Done, |e| e.status),
-        summary: current.map(|e| e.summary).unwrap_or_default(),
-        kpis,
-    };
-    let editing = initiative.entry(fy).map(|e| e.fy);
-    crate::catalogue::save_entry(store, actor, initiative_key, editing, &draft).await?;
+        &figures_written,
+        "商談記録",
+    )
+    .await?;
     Ok(figures)
 }

@@ -15,7 +15,7 @@ use domain::network::{
 use domain::{Actor, Invalid, Role};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, Set, TransactionTrait,
+    QueryOrder, Set,
 };
 use serde::Deserialize;
 use serde_json::json;
@@ -420,7 +420,7 @@ pub async fn add_machine(
     company_key: &str,
     input: &MachineInput,
 ) -> Result<Machine, StoreError> {
-    let txn = store.db.begin().await?;
+    let txn = store.begin().await?;
     let company = company_by_key(&txn, company_key).await?;
     if !actor.may_edit_company(company.id, company.owner_organisation_id) {
         return Err(StoreError::forbidden(
@@ -479,7 +479,7 @@ pub async fn update_machine(
     id: i64,
     input: &MachineInput,
 ) -> Result<Machine, StoreError> {
-    let txn = store.db.begin().await?;
+    let txn = store.begin().await?;
     let row = network_machine::Entity::find_by_id(id)
         .one(&txn)
         .await?
@@ -879,7 +879,7 @@ pub async fn create_job(
 ) -> Result<Job, StoreError> {
     let draft = JobDraft::parse(input)?;
     let machines = machines(store).await?;
-    let txn = store.db.begin().await?;
+    let txn = store.begin().await?;
     let hub = company_by_key(&txn, hub_key).await?;
     if !may_enter_jobs_for(actor, &hub) {
         return Err(StoreError::forbidden(
@@ -899,7 +899,7 @@ async fn insert_jobs(
     hub_key: &str,
     drafts: &[JobDraft],
 ) -> Result<Vec<String>, StoreError> {
-    let txn = store.db.begin().await?;
+    let txn = store.begin().await?;
     let hub = company_by_key(&txn, hub_key).await?;
     if !may_enter_jobs_for(actor, &hub) {
         return Err(StoreError::forbidden(
@@ -1327,7 +1327,7 @@ async fn replan(
         .await
         .map_err(|e| StoreError::Config(format!("router task failed: {e}")))?
         .map_err(|e| route_error(&e, &built.problem))?;
-    let txn = store.db.begin().await?;
+    let txn = store.begin().await?;
     for a in &plan.assignments {
         let Some(&id) = built.ids.get(&(a.job, a.operation)) else {
             continue;
@@ -1465,7 +1465,7 @@ pub async fn report(
     kind: EventKind,
     at: i64,
 ) -> Result<Reported, StoreError> {
-    let txn = store.db.begin().await?;
+    let txn = store.begin().await?;
     let row = network_operation::Entity::find_by_id(operation_id)
         .one(&txn)
         .await?
@@ -1642,7 +1642,7 @@ pub async fn cancel_job(
     actor: &Actor,
     key: &str,
 ) -> Result<Option<Replan>, StoreError> {
-    let txn = store.db.begin().await?;
+    let txn = store.begin().await?;
     let mut jobs = load_jobs(&txn, Some(key)).await?;
     let job = jobs.pop().ok_or_else(|| StoreError::not_found("案件"))?;
     if !actor.may_edit_company(job.hub_company_id, job.hub_owner_organisation_id) {
@@ -1705,7 +1705,7 @@ pub async fn machine_down(
     until: Option<i64>,
     note: &str,
 ) -> Result<Reported, StoreError> {
-    let txn = store.db.begin().await?;
+    let txn = store.begin().await?;
     let machine = network_machine::Entity::find_by_id(machine_id)
         .one(&txn)
         .await?
@@ -1959,7 +1959,7 @@ pub async fn load_demo_if_empty(store: &Store) -> Result<(), StoreError> {
     }
     let file: SeedFile = toml::from_str(NETWORK_TOML)
         .map_err(|e| StoreError::Config(format!("data/council/network.toml: {e}")))?;
-    let txn = store.db.begin().await?;
+    let txn = store.begin().await?;
     let now = Utc::now();
     for m in &file.machine {
         let Some(company) = company::Entity::find()

@@ -13,7 +13,6 @@ use domain::text::{optional_text, required_line};
 use domain::{Actor, Invalid};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, Set,
-    TransactionTrait,
 };
 use serde_json::json;
 
@@ -173,7 +172,7 @@ pub async fn create(
     };
     let key = format!("p{:08x}", rand::random::<u32>());
     let now = Utc::now();
-    let txn = store.db.begin().await?;
+    let txn = store.begin().await?;
     let row = person::ActiveModel {
         key: Set(key.clone()),
         kind: Set(kind.code().to_owned()),

@@ -12,7 +12,7 @@ use domain::directory::{PostingDraft, PostingKind, Side, SizeBand};
 use domain::{Actor, Invalid};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
-    QueryOrder, Set, TransactionTrait,
+    QueryOrder, Set,
 };
 use serde_json::json;
 
@@ -250,7 +250,7 @@ pub async fn create(
     poster: &Poster,
     draft: &PostingDraft,
 ) -> Result<Posting, StoreError> {
-    let txn = store.db.begin().await?;
+    let txn = store.begin().await?;
     let directory = organisations::directory_in(&txn).await?;
     let (company_id, owner_id, poster_city) = match poster {
         Poster::Company(key) => {
@@ -361,7 +361,7 @@ pub async fn set_open(
             "このニーズ・シーズは変更できません。",
         ));
     }
-    let txn = store.db.begin().await?;
+    let txn = store.begin().await?;
     posting::ActiveModel {
         id: Set(before.id),
         status: Set(if open { "open" } else { "closed" }.into()),

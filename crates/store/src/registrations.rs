@@ -11,7 +11,7 @@ use domain::Actor;
 use domain::events::{RegistrationDraft, RegistrationStatus};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter,
-    QueryOrder, Set, TransactionTrait,
+    QueryOrder, Set,
 };
 
 use crate::audit::{self, Change};
@@ -139,7 +139,7 @@ pub async fn register(
             event.title
         )));
     }
-    let txn = store.db.begin().await?;
+    let txn = store.begin().await?;
     lock_event(&txn, &event).await?;
     let existing = rows_of(&txn, event.id).await?;
     if existing
@@ -290,7 +290,7 @@ async fn withdraw(
             "この申込は既に取り消されています。".into(),
         ));
     }
-    let txn = store.db.begin().await?;
+    let txn = store.begin().await?;
     lock_event(&txn, event).await?;
     registration::ActiveModel {
         id: Set(row.id),
@@ -381,7 +381,7 @@ pub async fn mark_attendance(
             "参加確定の申込のみ出席を記録できます。".into(),
         ));
     }
-    let txn = store.db.begin().await?;
+    let txn = store.begin().await?;
     registration::ActiveModel {
         id: Set(row.id),
         attended: Set(attended),

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 
 use chrono::Utc;
 use domain::{EntryStatus, FiscalYear, KpiValue, LocalGovCode, Pillar};
-use sea_orm::{ActiveModelTrait, EntityTrait, PaginatorTrait, Set, TransactionTrait};
+use sea_orm::{ActiveModelTrait, EntityTrait, PaginatorTrait, Set};
 use serde::Deserialize;
 
 use crate::audit::{self, Change};
@@ -345,7 +345,7 @@ async fn load(store: &Store) -> Result<(), StoreError> {
         }
     }
     let now = Utc::now();
-    let txn = store.db.begin().await?;
+    let txn = store.begin().await?;
 
     let mut city_ids = HashMap::new();
     for record in cities.city {

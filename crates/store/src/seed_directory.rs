@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use chrono::{NaiveDate, Utc};
 use domain::directory::{CompanyDraft, CompanyInput, PostingDraft, PostingInput, Stage};
-use sea_orm::{ActiveModelTrait, EntityTrait, PaginatorTrait, Set, TransactionTrait};
+use sea_orm::{ActiveModelTrait, EntityTrait, PaginatorTrait, Set};
 use serde::Deserialize;
 
 use crate::entity::{
@@ -142,7 +142,7 @@ pub async fn load_if_empty(store: &Store) -> Result<usize, StoreError> {
     let directory = organisations::directory(store).await?;
     let city_keys: Vec<&str> = directory.cities.iter().map(|c| c.key.as_str()).collect();
     let drafts = companies(&city_keys)?;
-    let txn = store.db.begin().await?;
+    let txn = store.begin().await?;
     let mut company_ids: HashMap<String, (i64, i64, Option<i64>)> = HashMap::new();
     for (key, draft) in &drafts {
         let owner = crate::companies::owner_of(&directory, draft.city.as_deref())?;

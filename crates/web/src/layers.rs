@@ -139,3 +139,29 @@ pub async fn not_found(uri: axum::http::Uri) -> Response {
     }
     crate::WebError::NotFound("ページ".into()).into_response()
 }
+
+/// How many requests are served at once before new ones are turned away
+/// (`renkei serve --max-in-flight`). Beyond it a request gets 503 with `Retry-After`
+/// at once, instead of queueing for a database connection until everything times
+/// out: under overload some people are asked to retry, and the rest are served.
+pub const DEFAULT_MAX_IN_FLIGHT: usize = 512;
+
+/// Admits a request while fewer than the limit are being served; otherwise a
+/// Japanese 503 page (problem+json under `/api/`) that asks to retry shortly.
+pub async fn admit(
+    axum::extract::State(permits): axum::extract::State<std::sync::Arc<tokio::sync::Semaphore>>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let Ok(_permit) = permits.try_acquire_owned() else {
+        let is_api = request.uri().path().starts_with("/api/");
+        let message = "ただいま混み合っています。数秒おいてから、もう一度お試しください。";
+        let mut response = refusal(is_api, StatusCode::SERVICE_UNAVAILABLE, message, message);
+        response.headers_mut().insert(
+            axum::http::header::RETRY_AFTER,
+            axum::http::HeaderValue::from_static("2"),
+        );
+        return response;
+    };
+    next.run(request).await
+}

@@ -46,6 +46,8 @@ pub struct WebOptions {
     pub secure_cookies: bool,
     /// Keep the search index in this directory instead of in memory.
     pub index_dir: Option<std::path::PathBuf>,
+    /// Requests served at once; more get 503 with Retry-After (see `layers::admit`).
+    pub max_in_flight: usize,
 }
 
 impl Default for WebOptions {
@@ -53,6 +55,7 @@ impl Default for WebOptions {
         WebOptions {
             secure_cookies: true,
             index_dir: None,
+            max_in_flight: layers::DEFAULT_MAX_IN_FLIGHT,
         }
     }
 }
@@ -94,6 +97,10 @@ pub async fn app(store: Store, options: WebOptions) -> Result<Router, WebError> 
             layers::MAX_BODY_BYTES,
         ))
         .layer(axum::middleware::from_fn(layers::too_large))
+        .layer(axum::middleware::from_fn_with_state(
+            Arc::new(tokio::sync::Semaphore::new(options.max_in_flight.max(1))),
+            layers::admit,
+        ))
         .layer(axum::middleware::from_fn(layers::security_headers))
         .with_state(state);
     Ok(router)

@@ -6,6 +6,7 @@
 use std::path::PathBuf;
 use std::process::{Command, Output};
 
+mod crash;
 mod directory;
 
 struct Workdir(PathBuf);
@@ -182,4 +183,34 @@ fn a_bad_database_url_is_a_clear_error_not_a_panic() {
     let err = stderr(&output);
     assert!(err.contains("sqlite://PATH または postgres://"), "{err}");
     assert!(!err.contains("panicked"));
+}
+
+#[test]
+fn a_backup_brings_the_database_back_to_how_it_was() {
+    let dir = Workdir::new("backup");
+    assert!(dir.renkei(&["migrate"]).status.success());
+    let backup = dir.renkei(&["backup", "before.db"]);
+    assert!(backup.status.success(), "{}", stderr(&backup));
+    assert!(stdout(&backup).contains("バックアップを作成しました"));
+    let again = dir.renkei(&["backup", "before.db"]);
+    assert!(
+        !again.status.success(),
+        "an existing file is not overwritten"
+    );
+
+    let add =
+        |email: &str| dir.renkei(&["user", "add", "--org", "大田区", "--role", "staff", email]);
+    assert!(add("after@city.ota.example.jp").status.success());
+    let unconfirmed = dir.renkei(&["restore", "before.db"]);
+    assert!(!unconfirmed.status.success());
+    assert!(
+        stderr(&unconfirmed).contains("--yes"),
+        "{}",
+        stderr(&unconfirmed)
+    );
+    let restored = dir.renkei(&["restore", "before.db", "--yes"]);
+    assert!(restored.status.success(), "{}", stderr(&restored));
+    // The account made after the backup is gone: it can be added again.
+    let added = add("after@city.ota.example.jp");
+    assert!(added.status.success(), "{}", stderr(&added));
 }

@@ -24,6 +24,9 @@ pub struct FileMeta {
     /// The name the person's computer gave it (`決算書.pdf`).
     pub name: String,
     pub bytes: u64,
+    /// The stored file (`form_files`), once uploaded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file_id: Option<i64>,
 }
 
 impl FileMeta {
@@ -444,6 +447,7 @@ mod tests {
             RawAnswer::File(FileMeta {
                 name: "計画書.PDF".into(),
                 bytes: 20_000,
+                file_id: None,
             }),
         );
         raw.set(
@@ -472,6 +476,7 @@ mod tests {
                     FileMeta {
                         name: "計画書.PDF",
                         bytes: 20000,
+                        file_id: None,
                     },
                 ),
                 "planned_on": Date(
@@ -514,6 +519,7 @@ mod tests {
             RawAnswer::File(FileMeta {
                 name: "plan.exe".into(),
                 bytes: 3 * 1024 * 1024,
+                file_id: None,
             }),
         );
         expect_test::expect![[r#"
@@ -582,6 +588,7 @@ mod tests {
             RawAnswer::File(FileMeta {
                 name: "plan.pdf".into(),
                 bytes: 2 * 1024 * 1024,
+                file_id: None,
             }),
         );
         assert_eq!(

@@ -17,8 +17,10 @@
 
 pub mod aggregate;
 pub mod answers;
+pub mod builder;
 pub mod eligibility;
 pub mod scoring;
+pub mod upload;
 
 use std::collections::BTreeSet;
 
@@ -182,6 +184,10 @@ fn default_text_max() -> u32 {
 fn default_long_text_max() -> u32 {
     4000
 }
+
+/// The largest file a file question may accept: what one submission can carry
+/// (the web layer refuses bodies over 2 MB) with room for the other answers.
+pub const MAX_FILE_BYTES: u64 = 1900 * 1024;
 
 /// The points of a 1–5 scale.
 pub const SCALE_POINTS: u8 = 5;
@@ -391,6 +397,12 @@ fn check_kind(kind: &QuestionKind, refuse: &mut impl FnMut(String)) {
         } => {
             if *max_bytes == 0 {
                 refuse("ファイルの上限サイズを指定してください。".into());
+            }
+            if *max_bytes > MAX_FILE_BYTES {
+                refuse(format!(
+                    "ファイルの上限は{}KBまでにしてください（送信できる大きさの上限です）。",
+                    MAX_FILE_BYTES / 1024
+                ));
             }
             if allowed_types
                 .iter()
@@ -684,5 +696,126 @@ pub(crate) mod tests {
         assert!(json.contains(r#""type":"single_choice""#), "{json}");
         let back: FormDefinition = serde_json::from_str(&json).expect("parses");
         assert_eq!(back, form);
+    }
+}
+
+/// When answers are accepted: from `opens_on` to `closes_on`, both inclusive, in
+/// Japan time; either end may be open. A call for applications and a survey with a
+/// deadline have one.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Period {
+    pub opens_on: Option<chrono::NaiveDate>,
+    pub closes_on: Option<chrono::NaiveDate>,
+}
+
+/// Whether a period accepts answers on a day.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PeriodState {
+    NotYetOpen,
+    Open,
+    Closed,
+}
+
+impl Period {
+    /// Checks the period as staff typed it.
+    pub fn validate(&self) -> Result<(), Invalid> {
+        match (self.opens_on, self.closes_on) {
+            (Some(open), Some(close)) if close < open => Err(Invalid::new(
+                "closes_on",
+                "締切日は受付開始日より後の日付にしてください。",
+            )),
+            _ => Ok(()),
+        }
+    }
+
+    pub fn state_on(&self, day: chrono::NaiveDate) -> PeriodState {
+        if self.opens_on.is_some_and(|open| day < open) {
+            PeriodState::NotYetOpen
+        } else if self.closes_on.is_some_and(|close| day > close) {
+            PeriodState::Closed
+        } else {
+            PeriodState::Open
+        }
+    }
+
+    /// Refuses an answer on `day` outside the period, saying why in Japanese.
+    pub fn accepts_on(&self, day: chrono::NaiveDate) -> Result<(), Invalid> {
+        let date = |d: chrono::NaiveDate| d.format("%Y年%-m月%-d日").to_string();
+        match (self.state_on(day), self.opens_on, self.closes_on) {
+            (PeriodState::NotYetOpen, Some(open), _) => Err(Invalid::new(
+                "period",
+                format!("受付開始前です。{}から受け付けます。", date(open)),
+            )),
+            (PeriodState::Closed, _, Some(close)) => Err(Invalid::new(
+                "period",
+                format!(
+                    "受付は{}で締め切りました。入力内容は下書きとして保存されています。",
+                    date(close)
+                ),
+            )),
+            _ => Ok(()),
+        }
+    }
+
+    /// 「2016年4月1日〜2016年6月30日」, for pages.
+    pub fn label(&self) -> String {
+        let date = |d: chrono::NaiveDate| d.format("%Y年%-m月%-d日").to_string();
+        match (self.opens_on, self.closes_on) {
+            (None, None) => "随時".to_owned(),
+            (Some(open), None) => format!("{}〜", date(open)),
+            (None, Some(close)) => format!("〜{}", date(close)),
+            (Some(open), Some(close)) => format!("{}〜{}", date(open), date(close)),
+        }
+    }
+}
+
+/// Today's date in Japan (UTC+9, no daylight saving time) at `now`.
+pub fn japan_day(now: chrono::DateTime<chrono::Utc>) -> chrono::NaiveDate {
+    (now + chrono::Duration::hours(9)).date_naive()
+}
+
+#[cfg(test)]
+mod period_tests {
+    use super::*;
+    use chrono::NaiveDate;
+
+    fn day(y: i32, m: u32, d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, d).unwrap()
+    }
+
+    #[test]
+    fn a_call_accepts_on_its_first_and_last_day_and_refuses_after() {
+        let period = Period {
+            opens_on: Some(day(2016, 4, 1)),
+            closes_on: Some(day(2016, 6, 30)),
+        };
+        assert!(period.accepts_on(day(2016, 4, 1)).is_ok());
+        assert!(period.accepts_on(day(2016, 6, 30)).is_ok());
+        let late = period.accepts_on(day(2016, 7, 1)).unwrap_err();
+        assert!(
+            late.reason.contains("2016年6月30日で締め切りました"),
+            "{late:?}"
+        );
+        let early = period.accepts_on(day(2016, 3, 31)).unwrap_err();
+        assert!(early.reason.contains("受付開始前"), "{early:?}");
+        assert_eq!(period.label(), "2016年4月1日〜2016年6月30日");
+    }
+
+    #[test]
+    fn a_close_before_the_opening_is_refused_and_japan_day_turns_at_15_utc() {
+        let wrong = Period {
+            opens_on: Some(day(2016, 6, 1)),
+            closes_on: Some(day(2016, 5, 1)),
+        };
+        assert_eq!(wrong.validate().unwrap_err().field, "closes_on");
+        let at = |h| {
+            chrono::NaiveDate::from_ymd_opt(2026, 11, 24)
+                .unwrap()
+                .and_hms_opt(h, 0, 0)
+                .unwrap()
+                .and_utc()
+        };
+        assert_eq!(japan_day(at(14)), day(2026, 11, 24));
+        assert_eq!(japan_day(at(15)), day(2026, 11, 25));
     }
 }

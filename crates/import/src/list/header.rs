@@ -24,11 +24,13 @@ pub enum Column {
     Certifications,
     Products,
     Public,
+    ContactName,
+    ContactEmail,
 }
 
 impl Column {
     /// Every column, in the template's order.
-    pub const ALL: [Column; 16] = [
+    pub const ALL: [Column; 18] = [
         Column::CorporateNumber,
         Column::Name,
         Column::Furigana,
@@ -45,6 +47,8 @@ impl Column {
         Column::Certifications,
         Column::Products,
         Column::Public,
+        Column::ContactName,
+        Column::ContactEmail,
     ];
 
     /// The canonical header, as in the template.
@@ -66,6 +70,8 @@ impl Column {
             Column::Certifications => "認証",
             Column::Products => "製品",
             Column::Public => "公開",
+            Column::ContactName => "担当者",
+            Column::ContactEmail => "メールアドレス",
         }
     }
 
@@ -154,6 +160,17 @@ impl Column {
             Column::Certifications => &["認証", "資格", "認証・資格", "認証資格", "取得認証"],
             Column::Products => &["製品", "主要製品", "主な製品", "製品名"],
             Column::Public => &["公開", "公開可否", "公開設定", "掲載可否"],
+            Column::ContactName => &["担当者", "担当者名", "ご担当者", "連絡先担当者"],
+            Column::ContactEmail => &[
+                "メールアドレス",
+                "メール",
+                "e-mail",
+                "email",
+                "mail",
+                "電子メール",
+                "担当者メールアドレス",
+                "連絡先メールアドレス",
+            ],
         }
     }
 
@@ -183,7 +200,7 @@ impl Column {
 
 /// The headers of the import template, in order: a list with exactly these imports
 /// without any unknown-column notice.
-pub const TEMPLATE_HEADERS: [&str; 16] = [
+pub const TEMPLATE_HEADERS: [&str; 18] = [
     "法人番号",
     "会社名",
     "フリガナ",
@@ -200,6 +217,8 @@ pub const TEMPLATE_HEADERS: [&str; 16] = [
     "認証",
     "製品",
     "公開",
+    "担当者",
+    "メールアドレス",
 ];
 
 fn lookup(normalised: &str) -> Option<Column> {
@@ -311,9 +330,9 @@ mod tests {
 
     #[test]
     fn unknown_and_duplicate_headers_are_listed_not_fatal() {
-        let header = Header::parse(&["会社名", "備考", "企業名", "", "担当者"]);
+        let header = Header::parse(&["会社名", "備考", "企業名", "", "FAX番号"]);
         assert_eq!(header.columns[0], Some(Column::Name));
-        assert_eq!(header.unknown, ["備考", "担当者"]);
+        assert_eq!(header.unknown, ["備考", "FAX番号"]);
         assert_eq!(header.duplicates, ["企業名"]);
         assert_eq!(header.position(Column::Name), Some(0));
     }

@@ -89,6 +89,9 @@ pub struct CompanyRow {
     pub certifications: Vec<String>,
     pub products: Vec<String>,
     pub public: Option<Parsed<bool>>,
+    /// 担当者 and their e-mail (for a survey's mail merge).
+    pub contact_name: Option<String>,
+    pub contact_email: Option<String>,
     pub warnings: Vec<FieldWarning>,
 }
 
@@ -387,6 +390,8 @@ fn company_row(line: u64, cells: &Cells) -> Result<CompanyRow, RowErrorKind> {
         certifications: values::items(cells.get(Column::Certifications)),
         products: values::items(cells.get(Column::Products)),
         public: parsed(cells, Column::Public, values::yes_no, &mut warnings),
+        contact_name: cells.optional(Column::ContactName),
+        contact_email: cells.optional(Column::ContactEmail),
         warnings,
     })
 }

@@ -14,6 +14,12 @@ pub struct Model {
     pub description: String,
     pub eligibility: String,
     pub award_year: Option<i32>,
+    /// First day answers are accepted (YYYY-MM-DD, Japan time).
+    pub opens_on: Option<String>,
+    /// Last day answers are accepted.
+    pub closes_on: Option<String>,
+    /// Days submitted answers are kept (survey retention); None keeps them.
+    pub retention_days: Option<i32>,
     pub created_at: ChronoDateTimeUtc,
     pub updated_at: ChronoDateTimeUtc,
 }

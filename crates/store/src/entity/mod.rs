@@ -1,11 +1,17 @@
 //! sea-orm entities, one per table of the migrations. Rows, not domain types: the
 //! store's functions turn them into the views the rest of the platform reads.
 
+pub mod application;
+pub mod application_review;
+pub mod application_transition;
 pub mod audit_entry;
+pub mod call;
+pub mod call_reviewer;
 pub mod change;
 pub mod city;
 pub mod company;
 pub mod company_capability;
+pub mod diagnosis_followup;
 pub mod event;
 pub mod event_pillar;
 pub mod facility;
@@ -14,6 +20,7 @@ pub mod fair_participant;
 pub mod fair_request;
 pub mod fiscal_entry;
 pub mod form;
+pub mod form_file;
 pub mod form_response;
 pub mod form_version;
 pub mod initiative;
@@ -30,6 +37,7 @@ pub mod network_machine;
 pub mod network_operation;
 pub mod network_outage;
 pub mod network_route;
+pub mod notification;
 pub mod organisation;
 pub mod partner;
 pub mod person;
@@ -37,4 +45,9 @@ pub mod person_capability;
 pub mod posting;
 pub mod posting_capability;
 pub mod registration;
+pub mod registry_entry;
+pub mod share_office;
+pub mod share_office_member;
+pub mod share_office_visit;
+pub mod survey_invitation;
 pub mod user;

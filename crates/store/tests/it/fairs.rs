@@ -12,18 +12,7 @@ use domain::fairs::{
 use store::fairs::{self, Fair};
 use store::{Store, StoreError};
 
-use super::{each_backend, new_user, staff_of};
-
-async fn member_of(store: &Store, company: &str, email: &str) -> domain::Actor {
-    let new = store::accounts::NewUser {
-        company: company.into(),
-        ..new_user(email, "company", "")
-    };
-    let (user, _) = store::accounts::create_user(store, None, &new)
-        .await
-        .expect("company member created");
-    user.actor()
-}
+use super::{each_backend, member_of, staff_of};
 
 fn draft(slots: &str, tables: &str) -> FairDraft {
     FairDraft::parse(&FairInput {

@@ -4,24 +4,13 @@
 
 use domain::forms::eligibility::CityRef;
 use domain::forms::{
-    Choice, Eligibility, EligibilityRule, FormDefinition, FormPurpose, Question, QuestionKind,
-    RawAnswers, Section,
+    Choice, Eligibility, EligibilityRule, FormDefinition, FormPurpose, Period, Question,
+    QuestionKind, RawAnswers, Section,
 };
+use store::StoreError;
 use store::forms::{self, FormDraft, GroupBy, ResponseStatus};
-use store::{Store, StoreError};
 
-use super::{each_backend, new_user, staff_of};
-
-async fn member_of(store: &Store, company: &str, email: &str) -> domain::Actor {
-    let new = store::accounts::NewUser {
-        company: company.into(),
-        ..new_user(email, "company", "")
-    };
-    let (user, _) = store::accounts::create_user(store, None, &new)
-        .await
-        .expect("company member created");
-    user.actor()
-}
+use super::{each_backend, member_of, new_user, staff_of};
 
 fn survey() -> FormDefinition {
     let choice = |value: &str, label: &str| Choice {
@@ -74,6 +63,7 @@ fn draft(key: &str) -> FormDraft {
         definition: survey(),
         eligibility: Eligibility::default(),
         award_year: None,
+        period: Period::default(),
     }
 }
 
@@ -343,4 +333,240 @@ async fn an_award_call_refuses_a_company_too_young_by_its_eligibility_rule() {
         ));
     })
     .await;
+}
+
+#[tokio::test]
+async fn a_closed_call_refuses_a_submission_and_keeps_what_was_typed() {
+    each_backend(|store, backend| async move {
+        let amagasaki = staff_of(&store, "amagasaki", "staff@city.amagasaki.example.jp").await;
+        let closed = FormDraft {
+            purpose: FormPurpose::Application,
+            period: Period {
+                opens_on: chrono::NaiveDate::from_ymd_opt(2016, 4, 1),
+                closes_on: chrono::NaiveDate::from_ymd_opt(2016, 6, 30),
+            },
+            ..draft("closed-call")
+        };
+        forms::create(&store, &amagasaki, "amagasaki", &closed)
+            .await
+            .unwrap();
+        let answer = RawAnswers::default().with("successor", "yes");
+        let Err(StoreError::Invalid(errors)) =
+            forms::submit(&store, &amagasaki, "closed-call", "amagasaki-02", &answer).await
+        else {
+            panic!("{backend:?}: a call closed in 2016 refuses");
+        };
+        assert!(errors[0].reason.contains("2016年6月30日で締め切りました"));
+        let kept = forms::response(&store, &amagasaki, "closed-call", "amagasaki-02")
+            .await
+            .unwrap();
+        assert_eq!(kept.status, ResponseStatus::Draft);
+        assert_eq!(kept.raw, answer);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_respondent_is_exported_and_deleted_on_request_and_old_answers_expire() {
+    each_backend(|store, backend| async move {
+        let kawaguchi = staff_of(&store, "kawaguchi", "staff@city.kawaguchi.example.jp").await;
+        let sumida = staff_of(&store, "sumida", "staff@city.sumida.example.jp").await;
+        forms::create(&store, &kawaguchi, "kawaguchi", &draft("kawaguchi-privacy"))
+            .await
+            .unwrap();
+        let member = member_of(&store, "kawaguchi-01", "ceo@kawaguchi-01.example.jp").await;
+        let answer = RawAnswers::default()
+            .with("successor", "no")
+            .with("employees", "45");
+        forms::submit(
+            &store,
+            &member,
+            "kawaguchi-privacy",
+            "kawaguchi-01",
+            &answer,
+        )
+        .await
+        .unwrap();
+
+        // The company exports its own answers; another city's staff get none of them.
+        let own = store::privacy::export_company(&store, &member, "kawaguchi-01")
+            .await
+            .unwrap();
+        assert!(
+            own.responses.iter().any(|r| r.form == "kawaguchi-privacy"),
+            "{backend:?}"
+        );
+        let other = store::privacy::export_company(&store, &sumida, "kawaguchi-01")
+            .await
+            .unwrap();
+        assert!(
+            other
+                .responses
+                .iter()
+                .all(|r| r.form != "kawaguchi-privacy")
+        );
+
+        // Deleting on request: the owner's staff only, with a reason, into the audit log.
+        assert!(matches!(
+            store::privacy::delete_response(
+                &store,
+                &sumida,
+                "kawaguchi-privacy",
+                "kawaguchi-01",
+                "依頼"
+            )
+            .await,
+            Err(StoreError::Forbidden { .. })
+        ));
+        assert!(matches!(
+            store::privacy::delete_response(
+                &store,
+                &kawaguchi,
+                "kawaguchi-privacy",
+                "kawaguchi-01",
+                " "
+            )
+            .await,
+            Err(StoreError::Invalid(_))
+        ));
+        store::privacy::delete_response(
+            &store,
+            &kawaguchi,
+            "kawaguchi-privacy",
+            "kawaguchi-01",
+            "2026-11-20 社長より電話で依頼",
+        )
+        .await
+        .unwrap();
+        assert!(matches!(
+            forms::response(&store, &kawaguchi, "kawaguchi-privacy", "kawaguchi-01").await,
+            Err(StoreError::NotFound { .. })
+        ));
+        let (secretariat, _) = store::accounts::create_user(
+            &store,
+            None,
+            &new_user("office@council.example.jp", "secretariat", "council"),
+        )
+        .await
+        .unwrap();
+        let secretariat = secretariat.actor();
+        let (log, _) =
+            store::audit::list(&store, &secretariat, &store::audit::AuditFilter::default())
+                .await
+                .unwrap();
+        assert!(log.iter().any(|e| e.action == "delete"
+            && e.summary.contains("社長より電話で依頼")
+            && !e.summary.contains("45")));
+
+        // Retention: answers older than the period go; newer ones stay.
+        store::privacy::set_retention(&store, &kawaguchi, "kawaguchi-privacy", Some(365))
+            .await
+            .unwrap();
+        forms::submit(
+            &store,
+            &member,
+            "kawaguchi-privacy",
+            "kawaguchi-01",
+            &answer,
+        )
+        .await
+        .unwrap();
+        let now = chrono::Utc::now();
+        assert_eq!(store::privacy::purge_expired(&store, now).await.unwrap(), 0);
+        let later = now + chrono::Duration::days(366);
+        assert_eq!(
+            store::privacy::purge_expired(&store, later).await.unwrap(),
+            1
+        );
+        assert_eq!(
+            forms::counts(&store, "kawaguchi-privacy").await.unwrap(),
+            (0, 0)
+        );
+    })
+    .await;
+}
+
+/// A backup taken while another task keeps writing holds every write acknowledged
+/// before the backup began; restored into a new database, it opens and reads.
+#[tokio::test]
+async fn a_backup_taken_while_writes_continue_holds_every_write_acknowledged_before_it() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    for backend in store::testing::backends() {
+        let database = store::testing::TestDatabase::create(backend).await.unwrap();
+        let store = database.store().await.unwrap();
+        let staff = staff_of(&store, "kawaguchi", "staff@city.kawaguchi.example.jp").await;
+        let acknowledged = Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+        let stop = Arc::new(AtomicBool::new(false));
+        let writer = {
+            let (store, staff) = (store.clone(), staff.clone());
+            let (acknowledged, stop) = (acknowledged.clone(), stop.clone());
+            tokio::spawn(async move {
+                let mut n = 0;
+                while !stop.load(Ordering::SeqCst) {
+                    let key = format!("write-{n:04}");
+                    forms::create(&store, &staff, "kawaguchi", &draft(&key))
+                        .await
+                        .unwrap();
+                    acknowledged.lock().unwrap().push(key);
+                    n += 1;
+                }
+            })
+        };
+        while acknowledged.lock().unwrap().len() < 30 {
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+        let before: Vec<String> = acknowledged.lock().unwrap().clone();
+        let dir = std::env::temp_dir().join(format!(
+            "renkei-backup-{}-{:08x}",
+            std::process::id(),
+            rand::random::<u32>()
+        ));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("renkei.backup");
+        let report = store::backup::backup(&store, &database.url, &path)
+            .await
+            .unwrap();
+        assert!(report.bytes > 0);
+        // Writes went on during the backup; then stop.
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        stop.store(true, Ordering::SeqCst);
+        writer.await.unwrap();
+        let total = acknowledged.lock().unwrap().len();
+        assert!(total > before.len(), "{backend:?}: writes continued");
+        // A second backup to the same path is refused rather than overwriting.
+        assert!(
+            store::backup::backup(&store, &database.url, &path)
+                .await
+                .is_err()
+        );
+
+        let target = store::testing::TestDatabase::create(backend).await.unwrap();
+        store::backup::restore(&target.url, &path).await.unwrap();
+        let restored = store::Store::connect(&target.url).await.unwrap();
+        let keys: Vec<String> = forms::list(&restored)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|f| f.key)
+            .collect();
+        for key in &before {
+            assert!(
+                keys.contains(key),
+                "{backend:?}: {key} acknowledged before the backup"
+            );
+        }
+        eprintln!(
+            "{backend:?}: {} writes acknowledged before the backup, {total} in all; restored copy holds {} forms ({} bytes)",
+            before.len(),
+            keys.len(),
+            report.bytes
+        );
+        // The wrong kind of file is refused with a reason.
+        let wrong = dir.join("wrong.txt");
+        std::fs::write(&wrong, "not a backup").unwrap();
+        assert!(store::backup::restore(&target.url, &wrong).await.is_err());
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }

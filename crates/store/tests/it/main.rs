@@ -10,11 +10,14 @@ use store::catalogue::{self, Filter};
 use store::testing::{TestDatabase, backends};
 use store::{Backend, Store, StoreError};
 
+mod applications;
 mod directory;
 mod events;
 mod fairs;
 mod forms;
 mod network;
+mod sql;
+mod surveys;
 
 async fn each_backend<F, Fut>(test: F)
 where
@@ -26,6 +29,18 @@ where
         let store = database.store().await.expect("migrated store");
         test(store, backend).await;
     }
+}
+
+/// A member of a company of the directory, as an actor.
+async fn member_of(store: &Store, company: &str, email: &str) -> Actor {
+    let new = NewUser {
+        company: company.into(),
+        ..new_user(email, "company", "")
+    };
+    let (user, _) = accounts::create_user(store, None, &new)
+        .await
+        .expect("company member created");
+    user.actor()
 }
 
 fn new_user(email: &str, role: &str, organisation: &str) -> NewUser {

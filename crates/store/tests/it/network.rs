@@ -6,18 +6,7 @@ use domain::network::{JobInput, parse_time};
 use store::network::{self, EventKind, MachineInput};
 use store::{Store, StoreError};
 
-use super::{each_backend, new_user, staff_of};
-
-async fn member_of(store: &Store, company: &str, email: &str) -> domain::Actor {
-    let new = store::accounts::NewUser {
-        company: company.into(),
-        ..new_user(email, "company", "")
-    };
-    let (user, _) = store::accounts::create_user(store, None, &new)
-        .await
-        .expect("company member created");
-    user.actor()
-}
+use super::{each_backend, member_of, staff_of};
 
 /// The id of the demo machine of `company` called `name`.
 async fn machine(store: &Store, company: &str, name: &str) -> i64 {

@@ -347,7 +347,9 @@ pub struct RegistrationReceipt {
 #[utoipa::path(
     post, path = "/api/v1/events/{key}/registrations", tag = "events", request_body = RegistrationBody,
     params(("key" = String, Path, description = "イベントキー")),
-    responses((status = 201, body = RegistrationReceipt), (status = 404, body = Problem, content_type = "application/problem+json"),
+    responses((status = 201, body = RegistrationReceipt),
+              (status = 403, description = "no CSRF token (X-CSRF-Token from GET /api/v1/session)", body = Problem, content_type = "application/problem+json"),
+              (status = 404, body = Problem, content_type = "application/problem+json"),
               (status = 409, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json"))
 )]
 async fn register(

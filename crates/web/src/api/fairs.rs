@@ -62,8 +62,10 @@ pub struct FairSummaryDto {
     pub request_deadline: String,
     /// 1社あたりの申込の上限
     pub request_cap: u16,
-    pub participants: usize,
-    pub requests: usize,
+    /// 参加企業の数（詳細では participants に一覧）
+    pub participant_count: usize,
+    /// 面談の申込の数（詳細では requests に一覧）
+    pub request_count: usize,
     /// 割り当てを実行した日時（未実行なら null）
     pub scheduled_at: Option<String>,
     /// 呼び出した人が設定・割り当てを行えるか
@@ -128,8 +130,8 @@ fn summary(fair: &Fair, viewer: Option<&domain::Actor>) -> FairSummaryDto {
         table_count: fair.table_count,
         request_deadline: fair.request_deadline.to_string(),
         request_cap: fair.request_cap,
-        participants: fair.participants.len(),
-        requests: fair.requests.len(),
+        participant_count: fair.participants.len(),
+        request_count: fair.requests.len(),
         scheduled_at: fair.scheduled_at.map(|t| t.to_rfc3339()),
         editable: fair.editable_by(viewer),
     }

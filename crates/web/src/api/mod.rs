@@ -7,6 +7,8 @@ mod directory;
 mod events;
 mod fairs;
 mod network;
+mod registry;
+mod surveys;
 
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{FromRequest, Request};
@@ -29,7 +31,7 @@ use crate::{AppState, WebError};
         description = "中小企業都市連絡協議会 連携プラットフォームのAPI。変更系の呼び出しには、ログイン済みのセッションCookieと、GET /api/v1/session で得た csrf_token を X-CSRF-Token ヘッダーで送ってください。",
         version = "1"
     ),
-    tags((name = "catalogue", description = "施策カタログ（施策・年度の記録・KPI）"), (name = "reference", description = "都市・団体・柱"), (name = "session", description = "セッション"), (name = "events", description = "イベントカレンダーと参加申込"), (name = "directory", description = "企業ディレクトリと共通分類（加工・材料・設備・認証）"), (name = "matching", description = "ニーズ・シーズ、マッチング候補、商談と実績"), (name = "network", description = "仲間まわし: 工場の設備、案件、計画、進捗の報告（設備・タブレットからのイベント）"), (name = "fairs", description = "商談会：面談の申込・回答、割り当て、各社の予定、開催後の結果"))
+    tags((name = "catalogue", description = "施策カタログ（施策・年度の記録・KPI）"), (name = "reference", description = "都市・団体・柱"), (name = "session", description = "セッション"), (name = "events", description = "イベントカレンダーと参加申込"), (name = "directory", description = "企業ディレクトリと共通分類（加工・材料・設備・認証）"), (name = "matching", description = "ニーズ・シーズ、マッチング候補、商談と実績"), (name = "network", description = "仲間まわし: 工場の設備、案件、計画、進捗の報告（設備・タブレットからのイベント）"), (name = "fairs", description = "商談会：面談の申込・回答、割り当て、各社の予定、開催後の結果"), (name = "forms", description = "フォーム（調査・診断・申請）の集計結果"), (name = "registry", description = "認定・表彰の公開名簿（i-mono・i-waza・100年企業）"))
 )]
 struct ApiDoc;
 
@@ -41,11 +43,73 @@ pub fn openapi_router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(directory::router())
         .merge(network::router())
         .merge(fairs::router())
+        .merge(surveys::router())
+        .merge(registry::router())
         .split_for_parts()
 }
 
+/// Declares on every operation the refusals every operation can give, as problem+json:
+/// 400 (a body or parameter that cannot be read), 404, 422 and 503 (over the
+/// admission limit) everywhere; on operations that change something also 401 (not
+/// signed in), 403 (no CSRF token, or not allowed) and 409. Handlers declare their
+/// own success responses and any refusal they describe more precisely.
+fn declare_refusals(openapi: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::response::ResponseBuilder;
+    use utoipa::openapi::{ContentBuilder, Ref, RefOr};
+
+    let problem = |description: &str| {
+        RefOr::T(
+            ResponseBuilder::new()
+                .description(description)
+                .content(
+                    "application/problem+json",
+                    ContentBuilder::new()
+                        .schema(Some(Ref::from_schema_name("Problem")))
+                        .build(),
+                )
+                .build(),
+        )
+    };
+    let everywhere = [
+        ("400", "読み取れないリクエスト"),
+        ("404", "見つかりません"),
+        ("422", "入力内容の誤り"),
+        ("503", "混雑中（Retry-After 秒後に再試行）"),
+    ];
+    let on_changes = [
+        ("401", "ログインが必要です"),
+        ("403", "CSRFトークンがない、または権限がありません"),
+        ("409", "現在の状態と矛盾します"),
+    ];
+    for item in openapi.paths.paths.values_mut() {
+        let operations = [
+            (&mut item.get, false),
+            (&mut item.post, true),
+            (&mut item.put, true),
+            (&mut item.delete, true),
+            (&mut item.patch, true),
+        ];
+        for (operation, changes) in operations {
+            let Some(operation) = operation.as_mut() else {
+                continue;
+            };
+            let codes = everywhere
+                .iter()
+                .chain(on_changes.iter().filter(|_| changes));
+            for (code, description) in codes {
+                operation
+                    .responses
+                    .responses
+                    .entry((*code).to_owned())
+                    .or_insert_with(|| problem(description));
+            }
+        }
+    }
+}
+
 pub fn router() -> Router<AppState> {
-    let (router, openapi) = openapi_router();
+    let (router, mut openapi) = openapi_router();
+    declare_refusals(&mut openapi);
     let json = openapi.clone();
     router
         .route("/openapi.json", get(move || async move { Json(json) }))

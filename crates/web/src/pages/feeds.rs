@@ -333,10 +333,10 @@ async fn activity_feed(
                 .iter()
                 .map(|item| {
                     let mut entry = Entry::default();
-                    let kind = if item.kind == "event" {
-                        "イベント"
-                    } else {
-                        "施策"
+                    let kind = match item.kind {
+                        "event" => "イベント",
+                        "registry" => "認定・表彰",
+                        _ => "施策",
                     };
                     entry.set_title(Text::plain(format!("【{kind}】{}", item.title)));
                     entry.set_id(format!("tag:renkei,2016:{}", item.id));

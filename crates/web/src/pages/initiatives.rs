@@ -391,7 +391,7 @@ struct InitiativeForm {
 }
 
 /// Organisations this actor may create initiatives for.
-fn own_organisations(directory: &Directory, actor: &Actor) -> Vec<(String, String)> {
+pub(crate) fn own_organisations(directory: &Directory, actor: &Actor) -> Vec<(String, String)> {
     directory
         .organisations
         .iter()

@@ -2,16 +2,19 @@
 
 mod account;
 mod admin;
+pub(crate) mod applications;
 pub(crate) mod companies;
 mod company_import;
 pub(crate) mod events;
 pub(crate) mod fairs;
 pub(crate) mod feeds;
+pub(crate) mod forms;
 mod home;
 pub(crate) mod initiatives;
 mod needs;
 mod negotiations;
 mod network;
+mod offices;
 mod people;
 mod publishing;
 mod registrations;
@@ -19,6 +22,7 @@ mod registrations;
 pub use initiatives::export_table as initiatives_table;
 pub(crate) use initiatives::parse_filter as initiatives_filter;
 mod reports;
+mod surveys;
 mod system;
 
 use axum::Router;
@@ -38,6 +42,8 @@ pub fn router() -> Router<AppState> {
         .merge(negotiations::router())
         .merge(network::router())
         .merge(fairs::router())
+        .merge(forms::router())
+        .merge(offices::router())
         .merge(people::router())
         .merge(events::router())
         .merge(feeds::router())
@@ -45,6 +51,8 @@ pub fn router() -> Router<AppState> {
         .merge(publishing::router())
         .merge(reports::router())
         .merge(admin::router())
+        .merge(surveys::router())
+        .merge(applications::router())
 }
 
 /// Parses a query string into ordered pairs (repeated `fy=` and friends kept).

@@ -13,6 +13,7 @@ pub fn router() -> Router<AppState> {
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics))
         .route("/static/app.css", get(stylesheet))
+        .route("/static/forms.js", get(forms_script))
 }
 
 /// 200 when the database answers, 503 when it does not.
@@ -59,6 +60,21 @@ async fn stylesheet() -> Response {
     headers.insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static("text/css; charset=utf-8"),
+    );
+    headers.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=3600"),
+    );
+    response
+}
+
+/// The forms' script: conditional questions and autosave.
+async fn forms_script() -> Response {
+    let mut response = include_str!("../../static/forms.js").into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/javascript; charset=utf-8"),
     );
     headers.insert(
         header::CACHE_CONTROL,

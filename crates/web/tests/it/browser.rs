@@ -102,6 +102,23 @@ async fn violations(browser: &Client, axe: &str) -> Vec<String> {
     serde_json::from_value(result).expect("axe returns a list of violations")
 }
 
+/// axe-core and a started browser; `None` (the test skips, saying why) where they are
+/// missing — except in CI, which must run every browser test.
+async fn browser_or_skip() -> Option<(String, Driver, Client)> {
+    let in_ci = std::env::var("CI").is_ok_and(|v| v == "true");
+    let (Some(axe), Some((driver, browser))) = (axe_source(), start_browser().await) else {
+        assert!(
+            !in_ci,
+            "CI must run the browser test: install chromium, chromium-driver and `npm ci` for axe-core"
+        );
+        eprintln!(
+            "browser test skipped: needs {CHROMEDRIVER}, {CHROMIUM} and node_modules/axe-core (npm ci)"
+        );
+        return None;
+    };
+    Some((axe, driver, browser))
+}
+
 /// Runs axe-core on the current page and fails with every violation found.
 async fn assert_accessible(browser: &Client, axe: &str, page: &str) {
     let found = violations(browser, axe).await;
@@ -152,15 +169,7 @@ async fn submit(browser: &Client, css: &str) {
 #[tokio::test]
 async fn a_clerk_signs_in_edits_a_kpi_and_finds_it_in_the_report_with_no_accessibility_violations()
 {
-    let in_ci = std::env::var("CI").is_ok_and(|v| v == "true");
-    let (Some(axe), Some((_driver, browser))) = (axe_source(), start_browser().await) else {
-        assert!(
-            !in_ci,
-            "CI must run the browser test: install chromium, chromium-driver and `npm ci` for axe-core"
-        );
-        eprintln!(
-            "browser test skipped: needs {CHROMEDRIVER}, {CHROMIUM} and node_modules/axe-core (npm ci)"
-        );
+    let Some((axe, _driver, browser)) = browser_or_skip().await else {
         return;
     };
     let app = TestApp::spawn_with(store::Backend::Sqlite, web::WebOptions::default()).await;
@@ -314,15 +323,7 @@ async fn a_clerk_signs_in_edits_a_kpi_and_finds_it_in_the_report_with_no_accessi
 
 #[tokio::test]
 async fn the_directory_needs_and_negotiations_pages_have_no_accessibility_violations() {
-    let in_ci = std::env::var("CI").is_ok_and(|v| v == "true");
-    let (Some(axe), Some((_driver, browser))) = (axe_source(), start_browser().await) else {
-        assert!(
-            !in_ci,
-            "CI must run the browser test: install chromium, chromium-driver and `npm ci` for axe-core"
-        );
-        eprintln!(
-            "browser test skipped: needs {CHROMEDRIVER}, {CHROMIUM} and node_modules/axe-core (npm ci)"
-        );
+    let Some((axe, _driver, browser)) = browser_or_skip().await else {
         return;
     };
     let app = TestApp::spawn_with(store::Backend::Sqlite, web::WebOptions::default()).await;
@@ -394,15 +395,7 @@ async fn the_directory_needs_and_negotiations_pages_have_no_accessibility_violat
 #[tokio::test]
 async fn a_hub_plans_a_job_reports_a_delay_and_sees_the_gantt_chart_with_no_accessibility_violations()
  {
-    let in_ci = std::env::var("CI").is_ok_and(|v| v == "true");
-    let (Some(axe), Some((_driver, browser))) = (axe_source(), start_browser().await) else {
-        assert!(
-            !in_ci,
-            "CI must run the browser test: install chromium, chromium-driver and `npm ci` for axe-core"
-        );
-        eprintln!(
-            "browser test skipped: needs {CHROMEDRIVER}, {CHROMIUM} and node_modules/axe-core (npm ci)"
-        );
+    let Some((axe, _driver, browser)) = browser_or_skip().await else {
         return;
     };
     let app = TestApp::spawn_with(store::Backend::Sqlite, web::WebOptions::default()).await;
@@ -547,15 +540,7 @@ async fn api(
 /// fetched. axe-core checks every page on the way.
 #[tokio::test]
 async fn a_fair_of_sixty_companies_is_requested_accepted_scheduled_and_downloaded_in_the_browser() {
-    let in_ci = std::env::var("CI").is_ok_and(|v| v == "true");
-    let (Some(axe), Some((_driver, browser))) = (axe_source(), start_browser().await) else {
-        assert!(
-            !in_ci,
-            "CI must run the browser test: install chromium, chromium-driver and `npm ci` for axe-core"
-        );
-        eprintln!(
-            "browser test skipped: needs {CHROMEDRIVER}, {CHROMIUM} and node_modules/axe-core (npm ci)"
-        );
+    let Some((axe, _driver, browser)) = browser_or_skip().await else {
         return;
     };
     // Accounts, the extra companies and most requests come over HTTP from the
@@ -592,8 +577,9 @@ async fn a_fair_of_sixty_companies_is_requested_accepted_scheduled_and_downloade
     }
     assert_eq!(companies.len(), 60);
     let supplier_member =
-        crate::directory_api::member(&app, &admin, "sales@sumida-01.example.jp", "sumida-01").await;
-    let buyer_member = crate::directory_api::member(
+        crate::harness::company_member(&app, &admin, "sales@sumida-01.example.jp", "sumida-01")
+            .await;
+    let buyer_member = crate::harness::company_member(
         &app,
         &admin,
         "buyer@kawaguchi-01.example.jp",
@@ -859,4 +845,284 @@ async fn a_fair_of_sixty_companies_is_requested_accepted_scheduled_and_downloade
 
 fn between_text(text: &str, start: &str, end: &str) -> String {
     crate::harness::between(text, start, end).unwrap_or_default()
+}
+
+/// A company answers a survey through its link, without signing in: types, the
+/// page's script autosaves, a reload shows what was typed, it submits; staff read
+/// the results with the chart and the tracking — every page without violations.
+#[tokio::test]
+async fn a_company_answers_a_survey_by_its_link_with_autosave_and_staff_read_the_chart_with_no_accessibility_violations()
+ {
+    let Some((axe, _driver, browser)) = browser_or_skip().await else {
+        return;
+    };
+    let app = TestApp::spawn(store::Backend::Sqlite).await;
+    let admin = app.admin().await;
+    let staff_email = "chosa@city.kawaguchi.example.jp";
+    let staff = app.staff(&admin, staff_email, "kawaguchi").await;
+    let key = crate::surveys::KEY;
+    crate::surveys::create_survey(&app, &staff).await;
+    let sent = app
+        .post_form(
+            &staff,
+            &format!("/forms/{key}/survey/send"),
+            &[("city", "kawaguchi"), ("industry", ""), ("size", "")],
+        )
+        .await;
+    assert_eq!(sent.status(), reqwest::StatusCode::SEE_OTHER);
+    let csv = app
+        .text(&staff, &format!("/forms/{key}/survey/unanswered.csv"))
+        .await;
+    let link = csv
+        .lines()
+        .find(|line| line.contains("株式会社栄町精機"))
+        .and_then(|line| line.split("/s/").nth(1))
+        .and_then(|rest| rest.split(',').next())
+        .expect("a link for 栄町精機")
+        .to_owned();
+
+    // The respondent: no account, only the link.
+    visit(&browser, &axe, &app, &format!("/s/{link}")).await;
+    fill(&browser, "#f-contact", "総務部長 栄町").await;
+    submit(&browser, "input[name='q1'][value='o2']").await;
+    fill(&browser, "#f-q2", "鋳造の技能者の応募がない").await;
+    // The script saves in the background (every 15 s): wait for it to say so.
+    let mut autosaved = false;
+    for _ in 0..300 {
+        if browser
+            .source()
+            .await
+            .unwrap_or_default()
+            .contains("自動保存しました")
+        {
+            autosaved = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(autosaved, "the script saved within 30 s");
+    browser.refresh().await.unwrap();
+    let page = page_showing(&browser, "鋳造の技能者の応募がない").await;
+    assert!(
+        page.contains("総務部長 栄町"),
+        "the reload shows what was typed"
+    );
+    assert_accessible(&browser, &axe, "the answer page after a reload").await;
+    submit(&browser, "button[value='submit']").await;
+    page_showing(&browser, "ご回答ありがとうございました").await;
+    assert_accessible(&browser, &axe, "the submitted answer").await;
+
+    // Staff read the results and the tracking.
+    sign_in(&browser, &app, staff_email, "staff-password-2026").await;
+    visit(
+        &browser,
+        &axe,
+        &app,
+        &format!("/forms/{key}/results?q=q1&by=industry"),
+    )
+    .await;
+    let results = browser.source().await.unwrap();
+    assert!(results.contains("<svg") && results.contains("24 金属製品製造業"));
+    visit(&browser, &axe, &app, &format!("/forms/{key}/survey")).await;
+    visit(
+        &browser,
+        &axe,
+        &app,
+        "/forms/kawaguchi-succession-hiring-2016/results?q=successor&by=size",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn staff_build_a_form_preview_it_and_read_a_health_check_with_no_accessibility_violations() {
+    let Some((axe, _driver, browser)) = browser_or_skip().await else {
+        return;
+    };
+    let app = TestApp::spawn_with(store::Backend::Sqlite, web::WebOptions::default()).await;
+    let admin = app.admin().await;
+    app.create_staff(&admin, "hc@sumida.tokyo-cci.example.jp", "tokyo-cci-sumida")
+        .await;
+    let one_time = app
+        .create_staff(
+            &admin,
+            "hc2@sumida.tokyo-cci.example.jp",
+            "tokyo-cci-sumida",
+        )
+        .await;
+    app.sign_in_first_time(
+        "hc2@sumida.tokyo-cci.example.jp",
+        &one_time,
+        "staff-password-2026",
+    )
+    .await;
+    sign_in(
+        &browser,
+        &app,
+        "hc2@sumida.tokyo-cci.example.jp",
+        "staff-password-2026",
+    )
+    .await;
+
+    // The builder: a new form, a question added through the editor, the preview.
+    visit(&browser, &axe, &app, "/forms").await;
+    visit(&browser, &axe, &app, "/forms/new").await;
+    fill(&browser, "#title", "診断後アンケート").await;
+    fill(&browser, "#key", "sumida-after-check").await;
+    submit(&browser, "form[action='/forms/new'] button[type=submit]").await;
+    page_showing(&browser, "フォームを作成しました").await;
+    assert_accessible(&browser, &axe, "the builder").await;
+    fill(&browser, "#q-label", "診断は役に立ちましたか").await;
+    fill(&browser, "#q-options", "役に立った\n役に立たなかった").await;
+    submit(&browser, "form.question-editor button[type=submit]").await;
+    page_showing(&browser, "質問を保存しました").await;
+    assert_accessible(&browser, &axe, "the builder with two questions").await;
+    visit(&browser, &axe, &app, "/forms/sumida-after-check/preview").await;
+    submit(&browser, "form.answer-form button[type=submit]").await;
+    page_showing(&browser, "提出時には次の点が指摘されます").await;
+    assert_accessible(&browser, &axe, "the preview with errors").await;
+
+    // The health check: the list, a result with its chart, the report, follow-ups.
+    visit(&browser, &axe, &app, "/forms/sumida-health-check-2016").await;
+    visit(
+        &browser,
+        &axe,
+        &app,
+        "/forms/sumida-health-check-2016/diagnoses",
+    )
+    .await;
+    visit(
+        &browser,
+        &axe,
+        &app,
+        "/forms/sumida-health-check-2016/result?company=sumida-01",
+    )
+    .await;
+    let page = browser.source().await.unwrap();
+    assert!(page.contains("<svg") && page.contains("総合判定"));
+    visit(
+        &browser,
+        &axe,
+        &app,
+        "/forms/sumida-health-check-2016/result?company=sumida-01&print=1",
+    )
+    .await;
+    visit(
+        &browser,
+        &axe,
+        &app,
+        "/forms/sumida-health-check-2016/followups?company=sumida-01",
+    )
+    .await;
+    visit(
+        &browser,
+        &axe,
+        &app,
+        "/forms/sumida-health-check-2016/answer?company=sumida-01",
+    )
+    .await;
+    visit(&browser, &axe, &app, "/offices").await;
+}
+
+/// The review of an application and the public registry in the browser: a 尼崎市
+/// reviewer opens the queue and the application, scores it (a score out of range
+/// refused and kept), approves it, and the winner is on the registry and its entry
+/// page; the call pages, notifications and the demo registry are visited too, each
+/// with axe-core finding no violation.
+#[tokio::test]
+async fn a_reviewer_scores_and_approves_an_application_and_finds_it_in_the_registry_with_no_accessibility_violations()
+ {
+    let Some((axe, _driver, browser)) = browser_or_skip().await else {
+        return;
+    };
+    let app = TestApp::spawn_with(store::Backend::Sqlite, web::WebOptions::default()).await;
+    let admin = app.admin().await;
+    let staff = app
+        .staff(&admin, "award@city.amagasaki.example.jp", "amagasaki")
+        .await;
+    crate::applications::open_award_call(&app, &staff, "amagasaki-100nen-browser", "2099-03-31")
+        .await;
+    let member =
+        crate::harness::company_member(&app, &admin, "m@amagasaki-13.example.jp", "amagasaki-13")
+            .await;
+    let submitted = crate::applications::submit(
+        &app,
+        &member,
+        "amagasaki-100nen-browser",
+        "amagasaki-13",
+        "明治43年創業。",
+    )
+    .await;
+    assert_eq!(submitted.status(), reqwest::StatusCode::SEE_OTHER);
+    let mine = app.text(&member, "/applications").await;
+    let id = between(&mine, "href=\"/applications/", "\"").expect("the application");
+
+    for path in [
+        "/calls",
+        "/calls/amagasaki-100nen-browser",
+        "/calls/kawaguchi-imono-iwaza-2016",
+        "/registry",
+        "/registry?kind=product&city=kawaguchi",
+        "/registry/kawaguchi-imono-iwaza-2016-kawaguchi-01",
+    ] {
+        visit(&browser, &axe, &app, path).await;
+    }
+
+    sign_in(
+        &browser,
+        &app,
+        "award@city.amagasaki.example.jp",
+        "staff-password-2026",
+    )
+    .await;
+    visit(&browser, &axe, &app, "/notifications").await;
+    visit(&browser, &axe, &app, "/applications").await;
+    visit(
+        &browser,
+        &axe,
+        &app,
+        "/calls/amagasaki-100nen-browser/applications",
+    )
+    .await;
+    visit(
+        &browser,
+        &axe,
+        &app,
+        "/calls/amagasaki-100nen-browser/settings",
+    )
+    .await;
+    visit(&browser, &axe, &app, &format!("/applications/{id}")).await;
+
+    // A score out of range is refused with what was typed kept.
+    fill(&browser, "#score", "150").await;
+    browser
+        .execute(
+            "document.getElementById('score').removeAttribute('max'); return true;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    fill(&browser, "#comment", "沿革資料が充実").await;
+    submit(&browser, "form[action$='/review'] button[type=submit]").await;
+    let page = page_showing(&browser, "評点は0〜100の整数").await;
+    assert!(page.contains("沿革資料が充実"));
+    assert_accessible(&browser, &axe, "review form with errors").await;
+    fill(&browser, "#score", "85").await;
+    submit(&browser, "form[action$='/review'] button[type=submit]").await;
+    page_showing(&browser, "評価を保存しました").await;
+    assert_accessible(&browser, &axe, "application after review").await;
+
+    submit(&browser, "button[name=action][value=approve]").await;
+    page_showing(&browser, "申請を「承認」にしました").await;
+    assert_accessible(&browser, &axe, "application approved").await;
+
+    visit(&browser, &axe, &app, "/registry?kind=award&city=amagasaki").await;
+    assert!(browser.source().await.unwrap().contains("開明製鋼株式会社"));
+    visit(
+        &browser,
+        &axe,
+        &app,
+        "/registry/amagasaki-100nen-browser-amagasaki-13",
+    )
+    .await;
+    assert!(browser.source().await.unwrap().contains("1910年"));
 }

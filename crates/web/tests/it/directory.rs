@@ -8,34 +8,7 @@
 use reqwest::StatusCode;
 use reqwest::multipart::{Form, Part};
 
-use crate::harness::{TestApp, between, meta_csrf, on_each_backend};
-
-async fn company_member(
-    app: &TestApp,
-    admin: &reqwest::Client,
-    email: &str,
-    company: &str,
-) -> reqwest::Client {
-    let response = app
-        .post_form(
-            admin,
-            "/admin/users",
-            &[
-                ("email", email),
-                ("display_name", ""),
-                ("organisation", ""),
-                ("role", "company"),
-                ("company", company),
-            ],
-        )
-        .await;
-    assert_eq!(response.status(), StatusCode::OK);
-    let page = response.text().await.unwrap();
-    let one_time =
-        between(&page, "<p class=\"password\"><code>", "</code>").expect("password shown");
-    app.sign_in_first_time(email, &one_time, "member-password-2026")
-        .await
-}
+use crate::harness::{between, company_member, meta_csrf, on_each_backend};
 
 #[tokio::test]
 async fn the_public_searches_the_directory_in_japanese_without_seeing_private_fields() {

@@ -7,7 +7,7 @@
 use reqwest::{Client, Method, Response, StatusCode};
 use serde_json::{Value, json};
 
-use crate::harness::{TestApp, between, on_each_backend};
+use crate::harness::{TestApp, company_member as member, on_each_backend};
 
 /// The CSRF token of a client's session, as API clients get it.
 pub(crate) async fn api_token(app: &TestApp, client: &Client) -> String {
@@ -50,29 +50,6 @@ pub(crate) fn assert_problem(response: &Response, status: StatusCode, what: &str
         "application/problem+json",
         "{what}"
     );
-}
-
-/// A company member's account, created by the secretariat, signed in.
-pub(crate) async fn member(app: &TestApp, admin: &Client, email: &str, company: &str) -> Client {
-    let response = app
-        .post_form(
-            admin,
-            "/admin/users",
-            &[
-                ("email", email),
-                ("display_name", ""),
-                ("organisation", ""),
-                ("role", "company"),
-                ("company", company),
-            ],
-        )
-        .await;
-    assert_eq!(response.status(), StatusCode::OK);
-    let page = response.text().await.unwrap();
-    let one_time = between(&page, "<p class=\"password\"><code>", "</code>")
-        .expect("one-time password shown once");
-    app.sign_in_first_time(email, &one_time, "member-password-2026")
-        .await
 }
 
 /// The body a PUT sends back: the company as read, with changes.

@@ -7,7 +7,8 @@
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::directory_api::{api_token, assert_problem, get_json, member, send};
+use crate::directory_api::{api_token, assert_problem, get_json, send};
+use crate::harness::company_member as member;
 use crate::harness::{TestApp, between, on_each_backend};
 
 /// The fair form's fields for a fair on `date` with requests until `deadline`.

@@ -18,7 +18,7 @@ impl TestApp {
             backend,
             web::WebOptions {
                 secure_cookies: false,
-                index_dir: None,
+                ..web::WebOptions::default()
             },
         )
         .await
@@ -181,6 +181,30 @@ impl TestApp {
             .unwrap();
         list.into_iter().next().expect("an initiative")
     }
+}
+
+/// A company member's account, created by the secretariat, signed in with the
+/// password "member-password-2026".
+pub async fn company_member(app: &TestApp, admin: &Client, email: &str, company: &str) -> Client {
+    let response = app
+        .post_form(
+            admin,
+            "/admin/users",
+            &[
+                ("email", email),
+                ("display_name", ""),
+                ("organisation", ""),
+                ("role", "company"),
+                ("company", company),
+            ],
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let page = response.text().await.unwrap();
+    let one_time = between(&page, "<p class=\"password\"><code>", "</code>")
+        .expect("one-time password shown once");
+    app.sign_in_first_time(email, &one_time, "member-password-2026")
+        .await
 }
 
 pub fn meta_csrf(page: &str) -> String {

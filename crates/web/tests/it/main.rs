@@ -3,13 +3,17 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // Tests fail loudly by design.
 
+mod applications;
 mod browser;
 mod directory;
 mod directory_api;
 mod events;
 mod fairs;
 mod flows;
+mod forms;
 mod harness;
+mod matrix;
 mod network;
 mod public;
 mod security;
+mod surveys;

@@ -7,29 +7,7 @@
 use reqwest::{Client, StatusCode};
 use serde_json::{Value, json};
 
-use crate::harness::{TestApp, between, on_each_backend};
-
-pub async fn company_member(app: &TestApp, admin: &Client, email: &str, company: &str) -> Client {
-    let response = app
-        .post_form(
-            admin,
-            "/admin/users",
-            &[
-                ("email", email),
-                ("display_name", ""),
-                ("organisation", ""),
-                ("role", "company"),
-                ("company", company),
-            ],
-        )
-        .await;
-    assert_eq!(response.status(), StatusCode::OK);
-    let page = response.text().await.unwrap();
-    let one_time =
-        between(&page, "<p class=\"password\"><code>", "</code>").expect("password shown");
-    app.sign_in_first_time(email, &one_time, "member-password-2026")
-        .await
-}
+use crate::harness::{TestApp, between, company_member, on_each_backend};
 
 pub async fn machine_id(app: &TestApp, company: &str, name: &str) -> i64 {
     let machines: Vec<Value> = app

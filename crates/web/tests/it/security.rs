@@ -230,3 +230,43 @@ async fn five_wrong_passwords_lock_the_login_with_a_japanese_message() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn beyond_its_limit_the_server_answers_503_with_retry_after_and_serves_the_rest() {
+    let app = crate::harness::TestApp::spawn_with(
+        store::Backend::Sqlite,
+        web::WebOptions {
+            secure_cookies: false,
+            max_in_flight: 2,
+            ..web::WebOptions::default()
+        },
+    )
+    .await;
+    let client = app.client();
+    let requests = (0..60).map(|i| {
+        let client = client.clone();
+        let url = app.url(if i % 2 == 0 {
+            "/initiatives"
+        } else {
+            "/api/v1/initiatives"
+        });
+        async move { client.get(url).send().await.unwrap() }
+    });
+    let responses = futures::future::join_all(requests).await;
+    let mut served = 0;
+    let mut shed = 0;
+    for response in responses {
+        match response.status() {
+            StatusCode::OK => served += 1,
+            StatusCode::SERVICE_UNAVAILABLE => {
+                shed += 1;
+                assert_eq!(response.headers()["retry-after"], "2");
+                assert!(response.headers().contains_key("content-security-policy"));
+                let body = response.text().await.unwrap();
+                assert!(body.contains("混み合っています"), "{body}");
+            }
+            other => panic!("only 200 or 503 under overload, got {other}"),
+        }
+    }
+    assert!(served >= 2 && shed >= 1, "served {served}, shed {shed}");
+}
