@@ -262,8 +262,17 @@ async fn settings_page(
     viewer: Viewer,
     Path(key): Path<String>,
 ) -> Result<SettingsPage, WebError> {
-    viewer.actor()?;
+    let actor = viewer.actor()?;
     let call = applications::call(&state.store, &key).await?;
+    // The settings name the reviewers (their e-mail addresses): only those who may
+    // change them see them.
+    if !actor.may_edit_catalogue_of(call.form.owner.id) {
+        return Err(store::StoreError::forbidden(format!(
+            "「{}」の設定は{}の職員のみ閲覧できます。",
+            call.form.title, call.form.owner.name
+        ))
+        .into());
+    }
     let mut input = call
         .settings
         .as_ref()

@@ -799,10 +799,14 @@ fn input_of(event: &Event) -> EventInput {
 async fn new_form(State(state): State<AppState>, viewer: Viewer) -> Result<EventForm, WebError> {
     let actor = viewer.actor()?;
     let directory = organisations::directory(&state.store).await?;
-    let organisation = own_organisations(&directory, &actor)
+    // Only staff register for an organisation: a company member gets a refusal,
+    // not a form it could never send.
+    let Some(organisation) = own_organisations(&directory, &actor)
         .first()
         .map(|o| o.0.clone())
-        .unwrap_or_default();
+    else {
+        return Err(StoreError::forbidden("イベントの登録は団体の職員のみできます。").into());
+    };
     // The organiser's own city is the likely venue.
     let city = directory
         .organisation_by_key(&organisation)

@@ -507,10 +507,14 @@ async fn new_form(
 ) -> Result<InitiativeForm, WebError> {
     let actor = viewer.actor()?;
     let directory = organisations::directory(&state.store).await?;
-    let organisation = own_organisations(&directory, &actor)
+    // Only staff register for an organisation: a company member gets a refusal,
+    // not a form it could never send.
+    let Some(organisation) = own_organisations(&directory, &actor)
         .first()
         .map(|o| o.0.clone())
-        .unwrap_or_default();
+    else {
+        return Err(StoreError::forbidden("施策の登録は団体の職員のみできます。").into());
+    };
     initiative_form(
         &viewer,
         &directory,

@@ -27,12 +27,27 @@ impl TestApp {
     /// Starts with the given options (the browser test keeps the production default
     /// of Secure cookies, which browsers accept from 127.0.0.1).
     pub async fn spawn_with(backend: Backend, options: web::WebOptions) -> TestApp {
+        Self::spawn_prepared(backend, options, |_| async {}).await
+    }
+
+    /// Starts after `prepare` has changed the seeded database (the first admin
+    /// already in it), before the platform reads anything of it.
+    pub async fn spawn_prepared<F, Fut>(
+        backend: Backend,
+        options: web::WebOptions,
+        prepare: F,
+    ) -> TestApp
+    where
+        F: FnOnce(store::Store) -> Fut,
+        Fut: std::future::Future<Output = ()>,
+    {
         let database = TestDatabase::create(backend).await.expect("test database");
         let store = database.store().await.expect("store");
         let (_, admin_password) = store::accounts::ensure_first_admin(&store)
             .await
             .unwrap()
             .expect("first admin");
+        prepare(store.clone()).await;
         let app = web::app(store, options).await.expect("app");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());

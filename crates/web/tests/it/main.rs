@@ -7,6 +7,7 @@ mod applications;
 mod browser;
 mod directory;
 mod directory_api;
+mod escaping;
 mod events;
 mod fairs;
 mod flows;

@@ -36,7 +36,12 @@ async fn api_token(app: &TestApp, client: &Client) -> String {
     session["csrf_token"].as_str().unwrap().to_owned()
 }
 
-async fn post_json(app: &TestApp, client: &Client, path: &str, body: Value) -> reqwest::Response {
+pub async fn post_json(
+    app: &TestApp,
+    client: &Client,
+    path: &str,
+    body: Value,
+) -> reqwest::Response {
     let token = api_token(app, client).await;
     client
         .post(app.url(path))
