@@ -93,19 +93,8 @@ const NOT_ON_ANY_PAGE: &[(&str, &str)] = &[
         "no demonstration answer carries a file; forms::staff_build_and_preview_… uploads one",
     ),
     (
-        "application_reviews.comment",
-        "no demonstration review; applications::amagasaki_awards_… writes some",
-    ),
-    ("notifications.message", "no demonstration notification"),
-    (
         "form_responses.answers",
         "the accepted answers feed the results' figures and the exports; pages read back form_responses.raw",
-    ),
-    ("diagnosis_followups.partner", "no demonstration follow-up"),
-    ("diagnosis_followups.note", "no demonstration follow-up"),
-    (
-        "diagnosis_followups.next_action",
-        "no demonstration follow-up",
     ),
 ];
 
@@ -372,9 +361,11 @@ async fn crawl(
     }
 }
 
-/// An event registration (a visitor's name and company), and a 仲間まわし job with
-/// a machine breakdown and its history.
-async fn add_records_the_demo_lacks(app: &TestApp, admin: &Client) {
+/// An event registration (a visitor's name and company), a 仲間まわし job with a
+/// machine breakdown and its history, a review and a return with its reason (and the
+/// applicant's notification), and a health check's follow-up.
+/// Returns the reviewed application's page and the applicant's member.
+async fn add_records_the_demo_lacks(app: &TestApp, admin: &Client) -> (String, Client) {
     let staff = app
         .staff(
             admin,
@@ -431,6 +422,74 @@ async fn add_records_the_demo_lacks(app: &TestApp, admin: &Client) {
     )
     .await;
     assert_eq!(outage.status(), StatusCode::CREATED);
+
+    // 川口市 reviews an application in review and returns it to the applicant with a
+    // reason, which notifies the applicant's member.
+    let applicant =
+        company_member(app, admin, "escape@kawaguchi-07.example.jp", "kawaguchi-07").await;
+    let queue = app
+        .text(&staff, "/calls/kawaguchi-ginou-kentei-2017/applications")
+        .await;
+    let mut reviewed = None;
+    for piece in queue.split("href=\"/applications/").skip(1) {
+        let id: String = piece.chars().take_while(char::is_ascii_digit).collect();
+        let path = format!("/applications/{id}");
+        let review = app
+            .post_form(
+                &staff,
+                &format!("{path}/review"),
+                &[("score", "70"), ("comment", "実績の記載が具体的")],
+            )
+            .await;
+        if review.status() != StatusCode::SEE_OTHER {
+            continue;
+        }
+        let returned = app
+            .post_form(
+                &staff,
+                &format!("{path}/step"),
+                &[
+                    ("action", "return"),
+                    ("step_comment", "受検者名簿を添付してください"),
+                    ("amount", ""),
+                ],
+            )
+            .await;
+        assert_eq!(returned.status(), StatusCode::SEE_OTHER, "{path} returned");
+        reviewed = Some(path);
+        break;
+    }
+    let reviewed = reviewed.expect("an application of 川口市 in review");
+
+    // 東商墨田 records a follow-up of a health check.
+    let sumida = app
+        .staff(
+            admin,
+            "escape-followup@sumida.tokyo-cci.example.jp",
+            "tokyo-cci-sumida",
+        )
+        .await;
+    let path = "/forms/sumida-health-check-2016/followups?company=sumida-01";
+    let followed = app
+        .post_form(
+            &sumida,
+            path,
+            &[
+                ("happened_on", "2017-02-01"),
+                ("kind", "面談"),
+                ("partner", "城北信用金庫"),
+                ("note", "事業承継計画の作成を支援"),
+                ("next_action", "計画書の確認"),
+                ("next_on", "2017-03-01"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        followed.status(),
+        StatusCode::SEE_OTHER,
+        "follow-up recorded"
+    );
+    (reviewed, applicant)
 }
 
 #[tokio::test]
@@ -458,7 +517,7 @@ async fn markup_in_every_text_field_is_escaped_on_every_page_for_every_role() {
         let admin = app.admin().await;
         // Records the demonstration data has none of, made as people make them,
         // then given the markup like the rest (a second coat on the others).
-        add_records_the_demo_lacks(&app, &admin).await;
+        let (reviewed, applicant) = add_records_the_demo_lacks(&app, &admin).await;
         let store = kept.lock().unwrap().clone().expect("the store");
         poison(store, &[]).await;
         let roles = [
@@ -492,6 +551,7 @@ async fn markup_in_every_text_field_is_escaped_on_every_page_for_every_role() {
                 )
                 .await,
             ),
+            ("applicant's member", applicant),
             ("secretariat", admin),
         ];
         let start = [
@@ -513,6 +573,8 @@ async fn markup_in_every_text_field_is_escaped_on_every_page_for_every_role() {
             "/feeds/activity.atom",
             // A company's submitted answers, read back to it and to the owner's staff.
             "/forms/kawaguchi-succession-hiring-2016/answer?company=kawaguchi-01",
+            "/forms/sumida-health-check-2016/followups?company=sumida-01",
+            reviewed.as_str(),
         ];
         let mut findings = Findings::default();
         for (role, client) in &roles {
