@@ -386,15 +386,8 @@ async fn observe(backend: store::Backend, routes: &[(String, String)]) -> Vec<[S
     observed
 }
 
-async fn demo_fair(app: &TestApp, admin: &Client) -> String {
-    let fairs: serde_json::Value = admin
-        .get(app.url("/api/v1/fairs"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+async fn demo_fair(app: &TestApp, client: &Client) -> String {
+    let (_, fairs) = crate::directory_api::get_json(app, client, "/api/v1/fairs").await;
     fairs[0]["key"]
         .as_str()
         .unwrap_or("nothing-here")
@@ -532,18 +525,7 @@ async fn staff_of_another_organisation_change_nothing_of_others_records() {
         let kaga = app
             .staff(&admin, "matrix@city.kaga.example.jp", "kaga")
             .await;
-        let fairs: serde_json::Value = kaga
-            .get(app.url("/api/v1/fairs"))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        let fair = fairs[0]["key"]
-            .as_str()
-            .unwrap_or("nothing-here")
-            .to_owned();
+        let fair = demo_fair(&app, &kaga).await;
         let before = audit_total(&app, &admin).await;
         let token = meta_csrf(&app.text(&kaga, "/forms").await);
         let mut sent = 0;
@@ -602,14 +584,9 @@ async fn private_data_reaches_only_the_roles_that_may_read_it() {
             ("secretariat", admin, true),
         ];
         for (role, client, may) in &roles {
-            let api: serde_json::Value = client
-                .get(app.url("/api/v1/companies/kawaguchi-01"))
-                .send()
-                .await
-                .unwrap()
-                .json()
-                .await
-                .unwrap();
+            let (_, api) =
+                crate::directory_api::get_json(&app, client, "/api/v1/companies/kawaguchi-01")
+                    .await;
             assert_eq!(
                 api.get("private").is_some_and(|p| !p.is_null()),
                 *may,
