@@ -1,5 +1,5 @@
-//! Readers for the company lists the council imports, and nothing else: no database,
-//! no HTTP. Two sources:
+//! Readers for the files the council imports, and nothing else: no database, no HTTP.
+//! Two company sources:
 //!
 //! - [`nta`]: the National Tax Agency's corporate-number bulk files (法人番号公表サイト
 //!   基本3情報ダウンロード, 全件データ and 差分データ), in Shift_JIS or Unicode, plain CSV or
@@ -12,11 +12,15 @@
 //! comes back as either a typed record or a [`RowError`] that says in Japanese, with the
 //! line number and a stable machine code, why it was refused, for the rejected-rows
 //! report. No input makes these readers panic; each reader has a constructor that takes
-//! `&[u8]` so that a fuzz target can call it.
+//! `&[u8]` so that a fuzz target can call it (`fuzz/` at the repository root).
+//!
+//! Beside them, for the 仲間まわし network's uploads: [`text`] decodes a small text file,
+//! and [`network`] reads the job CSV into one job input per job.
 
 pub mod bench;
 mod error;
 pub mod list;
+pub mod network;
 pub mod nta;
 mod source;
 pub mod text;

@@ -1809,61 +1809,17 @@ pub async fn machine_down(
     })
 }
 
-/// Imports jobs from CSV text in the layout [`csv_rows`] writes (UTF-8, a BOM is
-/// fine): one row per operation, rows of one job share the 案件 column, and the
-/// columns 案件名, 投入, 納期, 工程 and 設備:分 are read (the plan's columns are not).
-/// Every row is checked before anything is saved. Returns the new jobs' keys.
+/// Imports jobs from CSV text in the layout [`csv_rows`] writes (read by
+/// [`import::network::job_inputs`]): one row per operation, rows of one job share the
+/// 案件 column. Every row is checked before anything is saved. Returns the new jobs' keys.
 pub async fn import_csv(
     store: &Store,
     actor: &Actor,
     hub_key: &str,
     text: &str,
 ) -> Result<Vec<String>, StoreError> {
-    let text = text.trim_start_matches('\u{feff}');
-    let invalid = |reason: String| StoreError::Invalid(vec![Invalid::new("file", reason)]);
-    let mut reader = csv::ReaderBuilder::new()
-        .flexible(true)
-        .from_reader(text.as_bytes());
-    let headers = reader
-        .headers()
-        .map_err(|e| invalid(format!("CSVを読めません: {e}")))?
-        .clone();
-    let column = |name: &str| {
-        headers
-            .iter()
-            .position(|h| h.trim() == name)
-            .ok_or_else(|| invalid(format!("CSVに「{name}」の列がありません。")))
-    };
-    let (c_key, c_name, c_release, c_due, c_process, c_machines) = (
-        column("案件")?,
-        column("案件名")?,
-        column("投入")?,
-        column("納期")?,
-        column("工程")?,
-        column("設備:分")?,
-    );
-    let mut inputs: Vec<(String, JobInput)> = Vec::new();
-    for (n, record) in reader.records().enumerate() {
-        let record = record.map_err(|e| invalid(format!("{}行目を読めません: {e}", n + 2)))?;
-        let cell = |i: usize| record.get(i).unwrap_or("").trim().to_owned();
-        let key = cell(c_key);
-        let line = format!("{} {}\n", cell(c_process), cell(c_machines));
-        match inputs.iter_mut().find(|(k, _)| *k == key) {
-            Some((_, input)) => input.operations.push_str(&line),
-            None => inputs.push((
-                key,
-                JobInput {
-                    name: cell(c_name),
-                    release: cell(c_release),
-                    due: cell(c_due),
-                    operations: line,
-                },
-            )),
-        }
-    }
-    if inputs.is_empty() {
-        return Err(invalid("CSVに案件の行がありません。".into()));
-    }
+    let inputs =
+        import::network::job_inputs(text).map_err(|error| StoreError::Invalid(vec![error]))?;
     let machines = machines(store).await?;
     let mut drafts = Vec::new();
     for (key, input) in &inputs {
