@@ -6,8 +6,17 @@
 //! machines numbered from 1. Tabs or spaces separate numbers; blank lines are ignored.
 //! The format knows one factory whose machines always work, so calendars, transport,
 //! releases and due dates are not written out.
+//!
+//! The counts in a file are not trusted for memory: nothing is reserved from them, the
+//! machine count is limited to [`MAX_MACHINES`] (the problem holds one record per
+//! machine) and durations to [`MAX_DURATION`], so a small upload cannot make the
+//! server allocate without bound or the router overflow its clock.
 
-use super::model::{Alternative, Job, Operation, Problem};
+use super::model::{Alternative, Job, MAX_DURATION, Operation, Problem};
+
+/// The most machines a `.fjs` header may announce: far beyond the benchmarks (tens) and
+/// a council's network (hundreds).
+pub const MAX_MACHINES: usize = 10_000;
 use thiserror::Error;
 
 /// Why a `.fjs` text could not be read. Lines are 1-based as in an editor; jobs,
@@ -23,6 +32,19 @@ pub enum ParseError {
         line: usize,
         job: usize,
         token: String,
+    },
+    #[error(
+        "line {line}: the header announces {machines} machines; at most {MAX_MACHINES} are read"
+    )]
+    TooManyMachines { line: usize, machines: usize },
+    #[error(
+        "line {line}: job {job}, operation {operation} lasts {duration}; durations run up to {MAX_DURATION}"
+    )]
+    DurationOutOfRange {
+        line: usize,
+        job: usize,
+        operation: usize,
+        duration: usize,
     },
     #[error("line {line}: job {job} has no operations")]
     EmptyJob { line: usize, job: usize },
@@ -95,8 +117,15 @@ pub fn parse(text: &str) -> Result<Problem, ParseError> {
     if machine_count == 0 || (fields.len() == 3 && fields[2].parse::<f64>().is_err()) {
         return Err(bad_header());
     }
+    if machine_count > MAX_MACHINES {
+        return Err(ParseError::TooManyMachines {
+            line: header_line,
+            machines: machine_count,
+        });
+    }
 
-    let mut jobs = Vec::with_capacity(job_count);
+    // Counts are read from the file, so vectors grow with what is actually there.
+    let mut jobs = Vec::new();
     for job_number in 1..=job_count {
         let Some((line, text)) = lines.next() else {
             return Err(ParseError::MissingJobs {
@@ -130,7 +159,7 @@ fn parse_job(line: usize, job: usize, text: &str, machines: usize) -> Result<Job
     if operation_count == 0 {
         return Err(ParseError::EmptyJob { line, job });
     }
-    let mut operations = Vec::with_capacity(operation_count);
+    let mut operations = Vec::new();
     for operation in 1..=operation_count {
         let alternative_count = next("the number of alternatives of an operation")?;
         if alternative_count == 0 {
@@ -140,7 +169,7 @@ fn parse_job(line: usize, job: usize, text: &str, machines: usize) -> Result<Job
                 operation,
             });
         }
-        let mut alternatives = Vec::with_capacity(alternative_count);
+        let mut alternatives = Vec::new();
         for _ in 0..alternative_count {
             let machine = next("a machine number")?;
             let duration = next("a duration")?;
@@ -153,6 +182,14 @@ fn parse_job(line: usize, job: usize, text: &str, machines: usize) -> Result<Job
                     machines,
                 });
             }
+            let Some(duration) = i64::try_from(duration).ok().filter(|d| *d <= MAX_DURATION) else {
+                return Err(ParseError::DurationOutOfRange {
+                    line,
+                    job,
+                    operation,
+                    duration,
+                });
+            };
             if alternatives
                 .iter()
                 .any(|a: &Alternative| a.machine == machine - 1)
@@ -166,7 +203,7 @@ fn parse_job(line: usize, job: usize, text: &str, machines: usize) -> Result<Job
             }
             alternatives.push(Alternative {
                 machine: machine - 1,
-                duration: duration as i64,
+                duration,
             });
         }
         operations.push(Operation { alternatives });
@@ -241,6 +278,59 @@ mod tests {
         );
         let again = parse(&write(&problem)).unwrap();
         assert_eq!(again, problem);
+    }
+
+    /// Found by `fuzz/` (target `fjs`): counts were trusted for `Vec::with_capacity`,
+    /// so the fuzzer's 58 bytes below asked for 355 GB and aborted the process; a
+    /// machine count reserved one record per machine; a duration beyond `i64` wrapped
+    /// to a negative one.
+    #[test]
+    fn huge_counts_and_durations_are_refused_without_reserving_memory() {
+        let found = "22 2 1.5\n2 22222222223 1 222222222222 7 1 1 \x01\x00\x0012 4 3 1 86";
+        assert_eq!(
+            parse(found),
+            Err(ParseError::DurationOutOfRange {
+                line: 2,
+                job: 1,
+                operation: 1,
+                duration: 222222222222
+            })
+        );
+        let operations = parse("1 2\n2222222222222 1 1 5\n");
+        assert!(
+            matches!(operations, Err(ParseError::Truncated { line: 2, .. })),
+            "{operations:?}"
+        );
+        let alternatives = parse("1 2\n1 999999999999999 1 5\n");
+        assert!(
+            matches!(alternatives, Err(ParseError::Truncated { line: 2, .. })),
+            "{alternatives:?}"
+        );
+        assert_eq!(
+            parse("99999999999999999 2\n1 1 1 5\n"),
+            Err(ParseError::MissingJobs {
+                expected: 99999999999999999,
+                found: 1
+            })
+        );
+        assert_eq!(
+            parse("1 999999999999\n1 1 1 5\n"),
+            Err(ParseError::TooManyMachines {
+                line: 1,
+                machines: 999999999999
+            })
+        );
+        assert_eq!(
+            parse("1 2\n1 1 1 18446744073709551615\n"),
+            Err(ParseError::DurationOutOfRange {
+                line: 2,
+                job: 1,
+                operation: 1,
+                duration: usize::MAX
+            })
+        );
+        let longest = parse(&format!("1 2\n1 1 1 {MAX_DURATION}\n")).unwrap();
+        assert_eq!(parse(&write(&longest)), Ok(longest));
     }
 
     #[test]

@@ -29,10 +29,10 @@ mod schedule;
 mod tabu;
 
 pub use check::{Violation, check};
-pub use fjs::{ParseError, parse, write};
+pub use fjs::{MAX_MACHINES, ParseError, parse, write};
 pub use model::{
-    Alternative, Calendar, FOREVER, Factory, FrozenOperation, Job, Machine, Operation, Outage,
-    Problem, ProblemError, Time, Window,
+    Alternative, Calendar, FOREVER, Factory, FrozenOperation, Job, MAX_DURATION, Machine,
+    Operation, Outage, Problem, ProblemError, Time, Window,
 };
 pub use plan::{Assignment, JobOutcome, Makespan, Plan, SearchStats};
 pub use router::{Budget, Delay, RouteError, route};

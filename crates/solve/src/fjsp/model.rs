@@ -15,6 +15,11 @@ pub type Time = i64;
 /// The end of a calendar window that never closes.
 pub const FOREVER: Time = i64::MAX / 8;
 
+/// The longest operation, in minutes (about 1,900 years): far beyond any real job, and
+/// small enough that the sums of durations the router forms stay well below
+/// [`FOREVER`] and cannot overflow.
+pub const MAX_DURATION: Time = 1_000_000_000;
+
 /// A factory (工場) of the 仲間まわし network; machines belong to exactly one.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Factory {
@@ -164,8 +169,10 @@ pub enum ProblemError {
         operation: usize,
         machine: usize,
     },
-    #[error("job {job}, operation {operation}: negative duration {duration}")]
-    NegativeDuration {
+    #[error(
+        "job {job}, operation {operation}: duration {duration} is negative or over {MAX_DURATION}"
+    )]
+    DurationOutOfRange {
         job: usize,
         operation: usize,
         duration: Time,
@@ -328,8 +335,8 @@ impl Problem {
                             machines,
                         });
                     }
-                    if alternative.duration < 0 {
-                        return Err(ProblemError::NegativeDuration {
+                    if !(0..=MAX_DURATION).contains(&alternative.duration) {
+                        return Err(ProblemError::DurationOutOfRange {
                             job: j,
                             operation: o,
                             duration: alternative.duration,
