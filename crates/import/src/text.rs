@@ -31,13 +31,19 @@ pub fn decode(bytes: &[u8]) -> Result<String, TextError> {
     {
         return Err(TextError::Binary);
     }
-    if let Ok(text) = std::str::from_utf8(bytes) {
-        return Ok(text.to_owned());
+    let text = match std::str::from_utf8(bytes) {
+        Ok(text) => text.to_owned(),
+        Err(_) => encoding_rs::SHIFT_JIS
+            .decode_without_bom_handling_and_without_replacement(bytes)
+            .map(|text| text.into_owned())
+            .ok_or(TextError::Encoding)?,
+    };
+    // Blank in Unicode's sense too: a file of full-width spaces (U+3000, as a Japanese
+    // keyboard types them) is as empty as one of ASCII spaces.
+    if text.trim().is_empty() {
+        return Err(TextError::Empty);
     }
-    encoding_rs::SHIFT_JIS
-        .decode_without_bom_handling_and_without_replacement(bytes)
-        .map(|text| text.into_owned())
-        .ok_or(TextError::Encoding)
+    Ok(text)
 }
 
 #[cfg(test)]
@@ -53,6 +59,21 @@ mod tests {
     #[test]
     fn utf8_with_a_bom_loses_the_bom() {
         assert_eq!(decode("\u{feff}案件".as_bytes()).unwrap(), "案件");
+    }
+
+    /// Found by `fuzz/` (target `list_csv`): the two bytes `81 40`, a full-width space
+    /// in Shift_JIS, were returned as text although the file is blank.
+    #[test]
+    fn a_file_of_full_width_spaces_is_empty_in_either_encoding() {
+        assert_eq!(decode(b"\x81\x40"), Err(TextError::Empty));
+        assert_eq!(
+            decode("\u{3000}\r\n\u{3000}".as_bytes()),
+            Err(TextError::Empty)
+        );
+        assert_eq!(
+            decode("\u{feff} \u{3000}".as_bytes()),
+            Err(TextError::Empty)
+        );
     }
 
     #[test]
