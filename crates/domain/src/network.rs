@@ -366,6 +366,10 @@ impl JobDraft {
     }
 }
 
+/// The longest operation a job may name: a year of minutes. Longer is a typo (and
+/// the planner refuses durations beyond its own bound).
+pub const MAX_OPERATION_MINUTES: i64 = 60 * 24 * 366;
+
 /// Reads the operation lines of a job (see [`JobInput::operations`]).
 pub fn parse_operations(text: &str) -> Result<Vec<OperationDraft>, Vec<Invalid>> {
     let mut errors = Vec::new();
@@ -397,6 +401,15 @@ pub fn parse_operations(text: &str) -> Result<Vec<OperationDraft>, Vec<Invalid>>
                 Some((m.trim().parse::<i64>().ok()?, t.trim().parse::<i64>().ok()?))
             });
             match pair {
+                Some((machine, minutes)) if minutes > MAX_OPERATION_MINUTES && machine > 0 => {
+                    errors.push(Invalid::new(
+                        &field,
+                        format!(
+                            "{}行目: 「{word}」の分が長すぎます。1工程は1年（{MAX_OPERATION_MINUTES}分）までにしてください。",
+                            n + 1
+                        ),
+                    ));
+                }
                 Some((machine, minutes)) if minutes > 0 && machine > 0 => {
                     if alternatives.iter().any(|a| a.0 == machine) {
                         errors.push(Invalid::new(&field, format!("{}行目: 設備 {machine} が二度あります。", n + 1)));
@@ -523,6 +536,16 @@ mod tests {
         assert!(
             parse_operations("鋳物 1:30").is_err() || parse_operations("ステンレス 1:30").is_err()
         );
+    }
+
+    #[test]
+    fn an_operation_longer_than_a_year_is_refused_before_planning() {
+        assert!(parse_operations(&format!("切削 1:{MAX_OPERATION_MINUTES}")).is_ok());
+        let errors = parse_operations("切削 1:9223372036854775807").unwrap_err();
+        assert!(errors[0].reason.contains("長すぎます"), "{errors:?}");
+        let errors =
+            parse_operations(&format!("切削 1:{}", MAX_OPERATION_MINUTES + 1)).unwrap_err();
+        assert!(errors[0].reason.contains("1年"), "{errors:?}");
     }
 
     #[test]
