@@ -90,7 +90,7 @@ const NOT_ON_ANY_PAGE: &[(&str, &str)] = &[
     ),
     (
         "form_files.name",
-        "no demonstration answer carries a file; forms::staff_build_and_preview_… uploads one",
+        "only in the download's Content-Disposition (percent-encoded, checked below); pages show the name kept in form_responses.raw",
     ),
     (
         "form_responses.answers",
@@ -218,7 +218,7 @@ async fn poison(store: store::Store, later: &[&str]) -> Vec<String> {
         &store,
         "form_responses",
         "raw",
-        &["text", "table"],
+        &["text", "table", "name"],
         "form_responses.raw",
     )
     .await;
@@ -489,8 +489,63 @@ async fn add_records_the_demo_lacks(app: &TestApp, admin: &Client) -> (String, C
         StatusCode::SEE_OTHER,
         "follow-up recorded"
     );
+
+    // 東商墨田 asks for a document; 墨田-01 sends one, whose name the answer keeps.
+    let created = app
+        .post_form(
+            &sumida,
+            "/forms/new",
+            &[
+                ("organisation", "tokyo-cci-sumida"),
+                ("title", "計画書の提出"),
+                ("key", "escape-files"),
+                ("purpose", "application"),
+                ("closes_on", "2099-03-31"),
+            ],
+        )
+        .await;
+    assert_eq!(created.status(), StatusCode::SEE_OTHER, "form created");
+    let question = app
+        .post_form(
+            &sumida,
+            "/forms/escape-files/questions",
+            &[
+                ("section", "0"),
+                ("label", "計画書"),
+                ("kind", "file"),
+                ("allowed_types", "pdf"),
+                ("max_kb", "200"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        question.status(),
+        StatusCode::SEE_OTHER,
+        "file question added"
+    );
+    let member = company_member(app, admin, "escape@sumida-01.example.jp", "sumida-01").await;
+    let page = app.text(&member, FILE_ANSWER).await;
+    let token = crate::harness::meta_csrf(&page);
+    let pdf: &[u8] = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n";
+    let form = reqwest::multipart::Form::new()
+        .text("intent", "submit")
+        .text("contact", "墨田 花子（総務）")
+        .part(
+            "q1",
+            reqwest::multipart::Part::bytes(pdf.to_vec()).file_name("計画書.pdf"),
+        );
+    let sent = member
+        .post(app.url(&format!("{FILE_ANSWER}&csrf_token={token}")))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(sent.status(), StatusCode::SEE_OTHER, "document sent");
     (reviewed, applicant)
 }
+
+/// The answer with a document, as its company and the owner's staff see it.
+const FILE_ANSWER: &str = "/forms/escape-files/answer?company=sumida-01";
 
 #[tokio::test]
 async fn markup_in_every_text_field_is_escaped_on_every_page_for_every_role() {
@@ -575,6 +630,7 @@ async fn markup_in_every_text_field_is_escaped_on_every_page_for_every_role() {
             "/forms/kawaguchi-succession-hiring-2016/answer?company=kawaguchi-01",
             "/forms/sumida-health-check-2016/followups?company=sumida-01",
             reviewed.as_str(),
+            FILE_ANSWER,
         ];
         let mut findings = Findings::default();
         for (role, client) in &roles {
@@ -602,6 +658,17 @@ async fn markup_in_every_text_field_is_escaped_on_every_page_for_every_role() {
             findings.pages
         );
         assert!(findings.pages > 200, "{} pages crawled", findings.pages);
+        // The document's download names it percent-encoded, never as raw markup.
+        let (_, sumida) = &roles[2];
+        let page = app.text(sumida, FILE_ANSWER).await;
+        let file = crate::harness::between(&page, "/forms/files/", "\"").expect("a file link");
+        let download = app.get(sumida, &format!("/forms/files/{file}")).await;
+        assert_eq!(download.status(), StatusCode::OK);
+        let disposition = download.headers()["content-disposition"].to_str().unwrap();
+        assert!(
+            disposition.contains("filename*=UTF-8''") && !disposition.contains('<'),
+            "{disposition}"
+        );
         println!(
             "{backend:?}: {} pages crawled as {} roles, {} columns shown escaped",
             findings.pages,
