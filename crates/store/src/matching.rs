@@ -44,7 +44,7 @@ impl CandidateRef {
     pub fn href(&self) -> String {
         match self {
             CandidateRef::Company(k) => format!("/companies/{k}"),
-            CandidateRef::Person(_) => "/people".into(),
+            CandidateRef::Person(k) => format!("/people/{k}"),
             CandidateRef::Offer(k) => format!("/needs/{k}"),
         }
     }

@@ -7,17 +7,19 @@
 
 use std::collections::HashMap;
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use domain::directory::{PersonKind, parse_email, parse_kana};
 use domain::text::{optional_text, required_line};
 use domain::{Actor, Invalid};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, Set,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
+    QueryOrder, Set,
 };
+use serde::Serialize;
 use serde_json::json;
 
 use crate::audit::{self, Change};
-use crate::entity::{facility, person, person_capability};
+use crate::entity::{facility, negotiation, person, person_capability, posting};
 use crate::organisations::{self, City, Organisation};
 use crate::{Store, StoreError};
 
@@ -69,7 +71,6 @@ pub async fn list(
     viewer: Option<&Actor>,
     kinds: &[PersonKind],
 ) -> Result<Vec<Person>, StoreError> {
-    let directory = organisations::directory(store).await?;
     let mut query = person::Entity::find().filter(visible(viewer));
     if !kinds.is_empty() {
         query = query.filter(person::Column::Kind.is_in(kinds.iter().map(|k| k.code())));
@@ -78,6 +79,31 @@ pub async fn list(
         .order_by_asc(person::Column::Kana)
         .all(&store.db)
         .await?;
+    people_of(store, viewer, rows).await
+}
+
+/// One person the viewer may see (not found for everyone else).
+pub async fn get(store: &Store, viewer: Option<&Actor>, key: &str) -> Result<Person, StoreError> {
+    let row = person::Entity::find()
+        .filter(visible(viewer))
+        .filter(person::Column::Key.eq(key))
+        .one(&store.db)
+        .await?
+        .ok_or_else(|| StoreError::not_found("人材"))?;
+    people_of(store, viewer, vec![row])
+        .await?
+        .pop()
+        .ok_or_else(|| StoreError::not_found("人材"))
+}
+
+/// Rows as the viewer sees them: capabilities, city and owner resolved, contact
+/// details only for those who keep the record.
+async fn people_of(
+    store: &Store,
+    viewer: Option<&Actor>,
+    rows: Vec<person::Model>,
+) -> Result<Vec<Person>, StoreError> {
+    let directory = organisations::directory(store).await?;
     let mut capabilities: HashMap<i64, Vec<String>> = HashMap::new();
     for row in person_capability::Entity::find()
         .filter(person_capability::Column::PersonId.is_in(rows.iter().map(|r| r.id)))
@@ -120,19 +146,23 @@ pub async fn list(
         .collect())
 }
 
-/// Registers a person in the actor's organisation.
-pub async fn create(
-    store: &Store,
-    actor: &Actor,
+/// A person's fields as typed, checked: every error at once, in Japanese.
+struct CheckedPerson {
+    kind: PersonKind,
+    name: String,
+    kana: String,
+    affiliation: String,
+    city_id: Option<i64>,
+    profile: String,
+    email: String,
+    phone: String,
+    capabilities: Vec<&'static str>,
+}
+
+fn check(
+    directory: &organisations::Directory,
     input: &PersonInput,
-) -> Result<Person, StoreError> {
-    let directory = organisations::directory(store).await?;
-    let owner = actor
-        .organisation_id
-        .and_then(|id| directory.organisation(id))
-        .filter(|o| actor.may_edit_catalogue_of(o.id))
-        .ok_or_else(|| StoreError::forbidden("人材の登録は団体の職員のみができます。"))?
-        .clone();
+) -> Result<CheckedPerson, StoreError> {
     let mut errors = Vec::new();
     let mut keep = |r: Result<String, Invalid>| {
         r.unwrap_or_else(|e| {
@@ -160,30 +190,80 @@ pub async fn create(
             city
         }
     };
-    let (codes, unknown) = domain::directory::parse_capabilities(&input.capabilities.join("、"));
+    let (capabilities, unknown) =
+        domain::directory::parse_capabilities(&input.capabilities.join("、"));
     if let Some(item) = unknown.first() {
         errors.push(Invalid::new(
             "capabilities",
             format!("「{item}」は分類にありません。"),
         ));
     }
-    let Some(kind) = kind.filter(|_| errors.is_empty()) else {
-        return Err(StoreError::Invalid(errors));
-    };
+    match kind.filter(|_| errors.is_empty()) {
+        Some(kind) => Ok(CheckedPerson {
+            kind,
+            name,
+            kana,
+            affiliation,
+            city_id: city.map(|c| c.id),
+            profile,
+            email,
+            phone,
+            capabilities,
+        }),
+        None => Err(StoreError::Invalid(errors)),
+    }
+}
+
+async fn replace_capabilities(
+    txn: &impl ConnectionTrait,
+    person_id: i64,
+    codes: &[&str],
+) -> Result<(), StoreError> {
+    person_capability::Entity::delete_many()
+        .filter(person_capability::Column::PersonId.eq(person_id))
+        .exec(txn)
+        .await?;
+    if !codes.is_empty() {
+        person_capability::Entity::insert_many(codes.iter().map(|code| {
+            person_capability::ActiveModel {
+                person_id: Set(person_id),
+                code: Set((*code).to_owned()),
+            }
+        }))
+        .exec(txn)
+        .await?;
+    }
+    Ok(())
+}
+
+/// Registers a person in the actor's organisation.
+pub async fn create(
+    store: &Store,
+    actor: &Actor,
+    input: &PersonInput,
+) -> Result<Person, StoreError> {
+    let directory = organisations::directory(store).await?;
+    let owner = actor
+        .organisation_id
+        .and_then(|id| directory.organisation(id))
+        .filter(|o| actor.may_edit_catalogue_of(o.id))
+        .ok_or_else(|| StoreError::forbidden("人材の登録は団体の職員のみができます。"))?
+        .clone();
+    let checked = check(&directory, input)?;
     let key = format!("p{:08x}", rand::random::<u32>());
     let now = Utc::now();
     let txn = store.begin().await?;
     let row = person::ActiveModel {
         key: Set(key.clone()),
-        kind: Set(kind.code().to_owned()),
-        name: Set(name.clone()),
-        kana: Set(kana),
-        affiliation: Set(affiliation),
-        city_id: Set(city.map(|c| c.id)),
+        kind: Set(checked.kind.code().to_owned()),
+        name: Set(checked.name),
+        kana: Set(checked.kana),
+        affiliation: Set(checked.affiliation),
+        city_id: Set(checked.city_id),
         owner_organisation_id: Set(owner.id),
-        profile: Set(profile),
-        email: Set(email),
-        phone: Set(phone),
+        profile: Set(checked.profile),
+        email: Set(checked.email),
+        phone: Set(checked.phone),
         public: Set(input.public),
         created_at: Set(now),
         updated_at: Set(now),
@@ -191,16 +271,7 @@ pub async fn create(
     }
     .insert(&txn)
     .await?;
-    if !codes.is_empty() {
-        person_capability::Entity::insert_many(codes.iter().map(|code| {
-            person_capability::ActiveModel {
-                person_id: Set(row.id),
-                code: Set((*code).to_owned()),
-            }
-        }))
-        .exec(&txn)
-        .await?;
-    }
+    replace_capabilities(&txn, row.id, &checked.capabilities).await?;
     audit::record(
         &txn,
         Some(actor),
@@ -209,19 +280,342 @@ pub async fn create(
             entity: "person",
             entity_key: key.clone(),
             organisation_id: Some(owner.id),
-            summary: format!("{}「{}」を登録", kind.label(), name),
+            // Personal data stays out of the log, which outlives a deletion on
+            // request: the key and kind say what happened.
+            summary: format!("{}（{key}）を登録", checked.kind.label()),
             before: None,
-            // Personal data stays out of the log: the key and kind say what happened.
-            after: Some(json!({"key": key, "kind": kind.code(), "public": input.public})),
+            after: Some(json!({"key": key, "kind": checked.kind.code(), "public": input.public})),
         },
     )
     .await?;
     txn.commit().await?;
-    list(store, Some(actor), &[kind])
+    get(store, Some(actor), &key).await
+}
+
+/// The row of a person the actor keeps (its organisation's staff, the secretariat);
+/// not found for everyone else, as the record's existence is itself personal.
+async fn kept(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    key: &str,
+) -> Result<person::Model, StoreError> {
+    person::Entity::find()
+        .filter(person::Column::Key.eq(key))
+        .one(db)
+        .await?
+        .filter(|row| actor.may_see_person_of(row.owner_organisation_id))
+        .ok_or_else(|| StoreError::not_found("人材"))
+}
+
+/// Corrects a person's record (its organisation's staff, the secretariat). The
+/// audit entry names the fields that changed, not their values.
+pub async fn update(
+    store: &Store,
+    actor: &Actor,
+    key: &str,
+    input: &PersonInput,
+) -> Result<Person, StoreError> {
+    let directory = organisations::directory(store).await?;
+    let txn = store.begin().await?;
+    // Who may correct is decided before what was typed is checked.
+    let row = kept(&txn, actor, key).await?;
+    let checked = check(&directory, input)?;
+    let old_capabilities: Vec<String> = person_capability::Entity::find()
+        .filter(person_capability::Column::PersonId.eq(row.id))
+        .order_by_asc(person_capability::Column::Code)
+        .all(&txn)
         .await?
         .into_iter()
-        .find(|p| p.id == row.id)
-        .ok_or_else(|| StoreError::not_found("人材"))
+        .map(|c| c.code)
+        .collect();
+    let mut new_capabilities: Vec<String> = checked
+        .capabilities
+        .iter()
+        .map(|c| (*c).to_owned())
+        .collect();
+    new_capabilities.sort();
+    let changed: Vec<&str> = [
+        ("kind", row.kind != checked.kind.code()),
+        ("name", row.name != checked.name),
+        ("kana", row.kana != checked.kana),
+        ("affiliation", row.affiliation != checked.affiliation),
+        ("city", row.city_id != checked.city_id),
+        ("profile", row.profile != checked.profile),
+        ("email", row.email != checked.email),
+        ("phone", row.phone != checked.phone),
+        ("public", row.public != input.public),
+        ("capabilities", old_capabilities != new_capabilities),
+    ]
+    .into_iter()
+    .filter_map(|(field, differs)| differs.then_some(field))
+    .collect();
+    let mut active: person::ActiveModel = row.clone().into();
+    active.kind = Set(checked.kind.code().to_owned());
+    active.name = Set(checked.name);
+    active.kana = Set(checked.kana);
+    active.affiliation = Set(checked.affiliation);
+    active.city_id = Set(checked.city_id);
+    active.profile = Set(checked.profile);
+    active.email = Set(checked.email);
+    active.phone = Set(checked.phone);
+    active.public = Set(input.public);
+    active.updated_at = Set(Utc::now());
+    active.update(&txn).await?;
+    replace_capabilities(&txn, row.id, &checked.capabilities).await?;
+    audit::record(
+        &txn,
+        Some(actor),
+        Change {
+            action: "update",
+            entity: "person",
+            entity_key: row.key.clone(),
+            organisation_id: Some(row.owner_organisation_id),
+            summary: format!("{}（{}）の登録内容を訂正", checked.kind.label(), row.key),
+            before: Some(json!({"public": row.public})),
+            after: Some(json!({"public": input.public, "changed": changed})),
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    get(store, Some(actor), key).await
+}
+
+/// A need or offer posted for a person, in their export.
+#[derive(Debug, Clone, Serialize)]
+pub struct PersonPosting {
+    pub key: String,
+    pub side: String,
+    pub kind: String,
+    pub title: String,
+    pub body: String,
+    pub status: String,
+    pub created_at: DateTime<Utc>,
+}
+
+/// A negotiation in which a person is the offering side, in their export.
+#[derive(Debug, Clone, Serialize)]
+pub struct PersonNegotiation {
+    pub key: String,
+    pub title: String,
+    pub buyer: String,
+    pub stage: String,
+    pub started_on: String,
+    pub updated_on: String,
+}
+
+/// Everything the platform holds of one person, for the person on request.
+#[derive(Debug, Clone, Serialize)]
+pub struct PersonExport {
+    pub key: String,
+    pub kind: String,
+    pub name: String,
+    pub kana: String,
+    pub affiliation: String,
+    pub city: Option<String>,
+    pub registered_by: String,
+    pub profile: String,
+    pub capabilities: Vec<String>,
+    pub email: String,
+    pub phone: String,
+    pub public: bool,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub postings: Vec<PersonPosting>,
+    pub negotiations: Vec<PersonNegotiation>,
+    pub exported_at: DateTime<Utc>,
+    pub exported_by: String,
+}
+
+/// A person's postings and the negotiations they are the offering side of.
+async fn linked(
+    db: &impl ConnectionTrait,
+    person_id: i64,
+) -> Result<(Vec<posting::Model>, Vec<negotiation::Model>), StoreError> {
+    let postings = posting::Entity::find()
+        .filter(posting::Column::PersonId.eq(person_id))
+        .order_by_asc(posting::Column::Id)
+        .all(db)
+        .await?;
+    let negotiations = negotiation::Entity::find()
+        .filter(negotiation::Column::SupplierPersonId.eq(person_id))
+        .order_by_asc(negotiation::Column::Id)
+        .all(db)
+        .await?;
+    Ok((postings, negotiations))
+}
+
+/// How many of a kept person's own postings and of others' negotiations a deletion
+/// would touch: (postings, negotiations).
+pub async fn links(store: &Store, actor: &Actor, key: &str) -> Result<(usize, usize), StoreError> {
+    let row = kept(&store.db, actor, key).await?;
+    let (postings, negotiations) = linked(&store.db, row.id).await?;
+    Ok((postings.len(), negotiations.len()))
+}
+
+/// A person's whole record for the person, on request: for the staff who keep it.
+/// The export is logged as a read (without the data).
+pub async fn export(store: &Store, actor: &Actor, key: &str) -> Result<PersonExport, StoreError> {
+    let row = kept(&store.db, actor, key).await?;
+    let person = get(store, Some(actor), key).await?;
+    let (postings, negotiations) = linked(&store.db, row.id).await?;
+    audit::record_read(
+        &store.db,
+        actor,
+        "person",
+        row.key.clone(),
+        Some(row.owner_organisation_id),
+        format!(
+            "{}（{}）の登録データを書き出し",
+            person.kind.label(),
+            row.key
+        ),
+    )
+    .await?;
+    Ok(PersonExport {
+        key: row.key,
+        kind: person.kind.label().to_owned(),
+        name: row.name,
+        kana: row.kana,
+        affiliation: row.affiliation,
+        city: person.city.map(|c| c.name),
+        registered_by: person.owner.name,
+        profile: row.profile,
+        capabilities: person
+            .capabilities
+            .iter()
+            .map(|c| domain::directory::Capability::label_of(c))
+            .collect(),
+        email: row.email,
+        phone: row.phone,
+        public: row.public,
+        created_at: row.created_at,
+        updated_at: row.updated_at,
+        postings: postings
+            .into_iter()
+            .map(|p| PersonPosting {
+                key: p.key,
+                side: p.side,
+                kind: p.kind,
+                title: p.title,
+                body: p.body,
+                status: p.status,
+                created_at: p.created_at,
+            })
+            .collect(),
+        negotiations: negotiations
+            .into_iter()
+            .map(|n| PersonNegotiation {
+                key: n.key,
+                title: n.title,
+                buyer: n.buyer_name,
+                stage: n.stage,
+                started_on: n.started_on,
+                updated_on: n.updated_on,
+            })
+            .collect(),
+        exported_at: Utc::now(),
+        exported_by: actor.email.clone(),
+    })
+}
+
+/// What stands in for a deleted person where a record of others keeps its place.
+pub const DELETED_PERSON: &str = "（本人の依頼により削除された人材）";
+
+/// What a deletion on request took with it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Deleted {
+    pub kind: PersonKind,
+    /// The person's own needs and offers, closed and emptied.
+    pub postings: u64,
+    /// Negotiations of others that named the person, kept without the name.
+    pub negotiations: u64,
+}
+
+/// Deletes a person's record on their request (its organisation's staff, the
+/// secretariat), with the reason. Their capabilities go with it; their own needs and
+/// offers are closed and emptied of what they said; negotiations of companies that
+/// named them keep their place in the figures with the name replaced. The audit log
+/// keeps the deletion and its reason, never the person's data.
+pub async fn delete(
+    store: &Store,
+    actor: &Actor,
+    key: &str,
+    reason: &str,
+) -> Result<Deleted, StoreError> {
+    let txn = store.begin().await?;
+    // Who may delete is decided before what was typed is checked.
+    let row = kept(&txn, actor, key).await?;
+    if reason.trim().is_empty() {
+        return Err(StoreError::Invalid(vec![Invalid::new(
+            "reason",
+            "削除の理由（依頼の日付・依頼者など）を入力してください。",
+        )]));
+    }
+    let reason = optional_text("reason", reason, 500)?;
+    let kind = PersonKind::parse(&row.kind).unwrap_or(PersonKind::Expert);
+    let (postings, negotiations) = linked(&txn, row.id).await?;
+    let now = Utc::now();
+    for posting in &postings {
+        let mut active: posting::ActiveModel = posting.clone().into();
+        active.person_id = Set(None);
+        active.poster_name = Set(DELETED_PERSON.to_owned());
+        active.body = Set(String::new());
+        active.status = Set("closed".to_owned());
+        active.public = Set(false);
+        active.updated_at = Set(now);
+        active.update(&txn).await?;
+        // The index follows `changes`: the posting leaves every search.
+        audit::record(
+            &txn,
+            Some(actor),
+            Change {
+                action: "update",
+                entity: "posting",
+                entity_key: posting.key.clone(),
+                organisation_id: Some(posting.owner_organisation_id),
+                summary: format!(
+                    "「{}」を締め切り、掲載者の情報を削除（人材の削除に伴う）",
+                    posting.title
+                ),
+                before: Some(json!({"status": posting.status, "public": posting.public})),
+                after: Some(json!({"status": "closed", "public": false})),
+            },
+        )
+        .await?;
+    }
+    for negotiation in &negotiations {
+        let mut active: negotiation::ActiveModel = negotiation.clone().into();
+        active.supplier_person_id = Set(None);
+        active.supplier_name = Set(DELETED_PERSON.to_owned());
+        active.updated_at = Set(now);
+        active.update(&txn).await?;
+    }
+    person::Entity::delete_by_id(row.id).exec(&txn).await?;
+    audit::record(
+        &txn,
+        Some(actor),
+        Change {
+            action: "delete",
+            entity: "person",
+            entity_key: row.key.clone(),
+            organisation_id: Some(row.owner_organisation_id),
+            summary: format!(
+                "依頼により{}（{}）の登録を削除（理由：{reason}）",
+                kind.label(),
+                row.key
+            ),
+            before: Some(json!({"kind": kind.code(), "postings": postings.len(),
+                "negotiations": negotiations.len()})),
+            after: None,
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(Deleted {
+        kind,
+        postings: postings.len() as u64,
+        negotiations: negotiations.len() as u64,
+    })
 }
 
 /// A facility: a 拠点, a share office, a shared lab.

@@ -82,12 +82,19 @@ pub async fn app(store: Store, options: WebOptions) -> Result<Router, WebError> 
             None => store::index::SearchIndex::in_memory(&store).await?,
         },
     };
+    let (api_router, api_operations) = api::router();
     let router = Router::new()
         .merge(pages::router())
-        .merge(api::router())
+        .merge(api_router)
+        // The CSRF guard runs where a route matched (an unknown path is a 404 for
+        // everyone) and, in the API, only for a declared operation: a method a path
+        // does not take is answered 405 with `Allow` before a token is asked for.
+        .route_layer(axum::middleware::from_fn_with_state(
+            Arc::new(api_operations),
+            auth::csrf_guard,
+        ))
         .fallback(layers::not_found)
         .layer(axum::middleware::from_fn(layers::japanese_rejections))
-        .layer(axum::middleware::from_fn(auth::csrf_guard))
         .layer(session_layer)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

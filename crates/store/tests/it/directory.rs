@@ -1221,3 +1221,155 @@ async fn a_search_counts_exactly_what_the_viewer_may_see() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_person_is_exported_corrected_and_deleted_on_request_by_the_staff_who_keep_the_record() {
+    use store::people::{self, PersonInput};
+    each_backend(|store, backend| async move {
+        let sumida = staff_of(&store, "sumida", "people@sumida.example.jp").await;
+        let kaga = staff_of(&store, "kaga", "people@kaga.example.jp").await;
+        let member = member_of(&store, "sumida-01", "people@sumida-01.example.jp").await;
+
+        // Nobody but the keepers learns more than the public profile.
+        for outsider in [&kaga, &member] {
+            for refused in [
+                people::export(&store, outsider, "designer-1").await.err(),
+                people::delete(&store, outsider, "designer-1", "依頼")
+                    .await
+                    .err(),
+                people::links(&store, outsider, "designer-1").await.err(),
+            ] {
+                assert!(
+                    matches!(refused, Some(StoreError::NotFound { .. })),
+                    "{backend:?}: {refused:?}"
+                );
+            }
+            let public = people::get(&store, Some(outsider), "designer-1")
+                .await
+                .unwrap();
+            assert_eq!(public.contact, None, "{backend:?}: no contact details");
+        }
+        assert!(matches!(
+            people::get(&store, Some(&kaga), "student-1").await,
+            Err(StoreError::NotFound { .. })
+        ));
+
+        // The export holds the record and the negotiations that name the person,
+        // and is logged as a read without the data.
+        let export = people::export(&store, &sumida, "designer-1").await.unwrap();
+        assert_eq!(export.name, "森田 彩");
+        assert_eq!(export.registered_by, "墨田区");
+        assert_eq!(export.negotiations.len(), 6, "{backend:?}");
+        assert!(
+            export
+                .negotiations
+                .iter()
+                .all(|n| n.key.starts_with("seed-"))
+        );
+        let (log, _) = store::audit::list(&store, &secretariat(), &Default::default())
+            .await
+            .unwrap();
+        assert_eq!(
+            (
+                log[0].action.as_str(),
+                log[0].entity.as_str(),
+                log[0].entity_key.as_str()
+            ),
+            ("read", "person", "designer-1")
+        );
+        assert!(!log[0].summary.contains("森田"), "{}", log[0].summary);
+
+        // A correction: the audit names the field, not its value.
+        let mut input = PersonInput {
+            kind: "designer".into(),
+            name: export.name.clone(),
+            kana: export.kana.clone(),
+            affiliation: export.affiliation.clone(),
+            city: "sumida".into(),
+            profile: export.profile.clone(),
+            capabilities: vec!["design".into(), "leather_material".into()],
+            email: "mori@example.jp".into(),
+            phone: "03-0000-0000".into(),
+            public: true,
+        };
+        let corrected = people::update(&store, &sumida, "designer-1", &input)
+            .await
+            .unwrap();
+        assert_eq!(
+            corrected.contact,
+            Some(("mori@example.jp".into(), "03-0000-0000".into()))
+        );
+        assert_eq!(corrected.capabilities.len(), 2);
+        let (log, _) = store::audit::list(&store, &secretariat(), &Default::default())
+            .await
+            .unwrap();
+        let after = log[0].after_json.clone().unwrap_or_default();
+        assert!(
+            after.contains("email") && after.contains("phone"),
+            "{after}"
+        );
+        assert!(!after.contains("mori@example.jp") && !log[0].summary.contains("森田"));
+        input.email = "not an address".into();
+        input.name = String::new();
+        let Err(StoreError::Invalid(errors)) =
+            people::update(&store, &sumida, "designer-1", &input).await
+        else {
+            panic!("{backend:?}: a bad correction is refused");
+        };
+        let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(fields, ["name", "email"]);
+
+        // Deleting needs a reason; then the person is gone, the companies'
+        // negotiations stay (and the figures with them) without the name.
+        let (_, before) = negotiations::figures(&store, None).await.unwrap();
+        assert!(matches!(
+            people::delete(&store, &sumida, "designer-1", "  ").await,
+            Err(StoreError::Invalid(_))
+        ));
+        let deleted = people::delete(
+            &store,
+            &sumida,
+            "designer-1",
+            "2026-12-01 本人から電話で依頼",
+        )
+        .await
+        .unwrap();
+        assert_eq!((deleted.postings, deleted.negotiations), (0, 6));
+        assert!(matches!(
+            people::get(&store, Some(&secretariat()), "designer-1").await,
+            Err(StoreError::NotFound { .. })
+        ));
+        let named: Vec<_> = negotiations::list(&store, &sumida)
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|n| export.negotiations.iter().any(|e| e.key == n.key))
+            .collect();
+        assert_eq!(named.len(), 6);
+        assert!(
+            named
+                .iter()
+                .all(|n| n.supplier_name == people::DELETED_PERSON)
+        );
+        let (_, after) = negotiations::figures(&store, None).await.unwrap();
+        assert_eq!(after, before, "{backend:?}: the council's figures stand");
+        let (log, _) = store::audit::list(&store, &secretariat(), &Default::default())
+            .await
+            .unwrap();
+        assert_eq!(
+            (log[0].action.as_str(), log[0].entity.as_str()),
+            ("delete", "person")
+        );
+        assert!(log[0].summary.contains("本人から電話で依頼"));
+        let whole_log = format!("{log:?}");
+        assert!(
+            !whole_log.contains("森田") && !whole_log.contains("mori@example.jp"),
+            "{backend:?}: no personal data left in the audit log"
+        );
+        assert!(matches!(
+            people::delete(&store, &sumida, "designer-1", "二度目").await,
+            Err(StoreError::NotFound { .. })
+        ));
+    })
+    .await;
+}

@@ -107,13 +107,45 @@ fn declare_refusals(openapi: &mut utoipa::openapi::OpenApi) {
     }
 }
 
-pub fn router() -> Router<AppState> {
+/// The operations the API declares, `(METHOD, path template)` as in `/openapi.json`
+/// (`POST /api/v1/initiatives/{key}`): a method a path does not declare is answered
+/// 405 by the router, before the CSRF guard asks for a token.
+#[derive(Debug, Default)]
+pub struct Operations(std::collections::HashSet<(String, String)>);
+
+impl Operations {
+    fn of(openapi: &utoipa::openapi::OpenApi) -> Operations {
+        let document = serde_json::to_value(openapi).unwrap_or_default();
+        let paths = document["paths"].as_object().cloned().unwrap_or_default();
+        Operations(
+            paths
+                .into_iter()
+                .flat_map(|(path, item)| {
+                    let methods: Vec<String> = item
+                        .as_object()
+                        .map(|o| o.keys().map(|m| m.to_uppercase()).collect())
+                        .unwrap_or_default();
+                    methods.into_iter().map(move |m| (m, path.clone()))
+                })
+                .collect(),
+        )
+    }
+
+    pub fn declares(&self, method: &str, path: &str) -> bool {
+        self.0.contains(&(method.to_owned(), path.to_owned()))
+    }
+}
+
+/// The API's routes with `/openapi.json` and `/api/docs`, and the operations they declare.
+pub fn router() -> (Router<AppState>, Operations) {
     let (router, mut openapi) = openapi_router();
     declare_refusals(&mut openapi);
+    let operations = Operations::of(&openapi);
     let json = openapi.clone();
-    router
+    let router = router
         .route("/openapi.json", get(move || async move { Json(json) }))
-        .merge(Scalar::with_url("/api/docs", openapi))
+        .merge(Scalar::with_url("/api/docs", openapi));
+    (router, operations)
 }
 
 /// One field that was wrong.

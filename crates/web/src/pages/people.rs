@@ -7,7 +7,8 @@
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::Router;
-use axum::extract::{RawQuery, State};
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use domain::Role;
@@ -26,10 +27,15 @@ use crate::{AppState, WebError};
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/people", get(list).post(create))
+        .route("/people/{key}", get(show))
+        .route("/people/{key}/edit", get(edit).post(save))
+        .route("/people/{key}/export", get(export))
+        .route("/people/{key}/delete", get(confirm).post(delete))
         .route("/facilities", get(facilities))
 }
 
 pub struct Row {
+    key: String,
     kind: &'static str,
     name: String,
     affiliation: String,
@@ -42,6 +48,7 @@ pub struct Row {
 
 fn row(p: &Person) -> Row {
     Row {
+        key: p.key.clone(),
         kind: p.kind.label(),
         name: p.name.clone(),
         affiliation: p.affiliation.clone(),
@@ -122,13 +129,9 @@ async fn list(
     .await
 }
 
-async fn create(
-    State(state): State<AppState>,
-    viewer: Viewer,
-    form: FormData,
-) -> Result<Response, WebError> {
-    let actor = viewer.actor()?;
-    let input = PersonInput {
+/// What staff typed in a person's form.
+fn person_input(form: &FormData) -> PersonInput {
+    PersonInput {
         kind: form.get("kind").to_owned(),
         name: form.get("name").to_owned(),
         kana: form.get("kana").to_owned(),
@@ -139,34 +142,245 @@ async fn create(
         email: form.get("email").to_owned(),
         phone: form.get("phone").to_owned(),
         public: form.get("public") == "1",
+    }
+}
+
+/// A refusal of a person's form as the page's messages (or the error to show).
+fn refusal(error: StoreError) -> Result<(axum::http::StatusCode, Vec<String>), WebError> {
+    let label = |field: &str| match field {
+        "kind" => "種類",
+        "name" => "氏名・名称",
+        "kana" => "フリガナ",
+        "affiliation" => "所属",
+        "city" => "市区",
+        "profile" => "紹介",
+        "email" => "メール",
+        "phone" => "電話",
+        "capabilities" => "分野",
+        "reason" => "削除の理由",
+        _ => "入力",
     };
+    super::form_errors(error, label)
+}
+
+async fn create(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    form: FormData,
+) -> Result<Response, WebError> {
+    let actor = viewer.actor()?;
+    let input = person_input(&form);
     match people::create(&state.store, &actor, &input).await {
         Ok(_) => Ok(Redirect::to("/people?done=created").into_response()),
-        Err(
-            error @ (StoreError::Invalid(_)
-            | StoreError::Forbidden { .. }
-            | StoreError::Conflict(_)),
-        ) => {
-            let label = |field: &str| match field {
-                "kind" => "種類",
-                "name" => "氏名・名称",
-                "kana" => "フリガナ",
-                "affiliation" => "所属",
-                "city" => "市区",
-                "profile" => "紹介",
-                "email" => "メール",
-                "phone" => "電話",
-                "capabilities" => "分野",
-                _ => "入力",
-            };
-            let (status, errors) = super::form_errors(error, label)?;
+        Err(error) => {
+            let (status, errors) = refusal(error)?;
             Ok((
                 status,
                 page(&state, &viewer, None, input, errors, None).await?,
             )
                 .into_response())
         }
-        Err(other) => Err(other.into()),
+    }
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "people/show.html")]
+struct ShowPage {
+    layout: Layout,
+    capabilities: Vec<String>,
+    keeps: bool,
+    person: Person,
+}
+
+/// `/people/{key}`: a public profile for everyone; the whole record, with what the
+/// person may ask of it, for the staff who keep it.
+async fn show(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(key): Path<String>,
+    RawQuery(raw): RawQuery,
+) -> Result<ShowPage, WebError> {
+    let actor = viewer.user.as_ref().map(|u| u.actor());
+    let person = people::get(&state.store, actor.as_ref(), &key).await?;
+    let query = query_pairs(raw.as_deref());
+    Ok(ShowPage {
+        layout: Layout::for_viewer(&person.name, &viewer)
+            .with_notice(view::notice(Some(query.get("done")))),
+        capabilities: row(&person).capabilities,
+        keeps: person.contact.is_some(),
+        person,
+    })
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "people/edit.html")]
+struct EditPage {
+    layout: Layout,
+    key: String,
+    name: String,
+    kinds: Vec<(&'static str, &'static str)>,
+    input: PersonInput,
+    cities: Vec<(String, String)>,
+    groups: Vec<CapabilityChoices>,
+    errors: Vec<String>,
+}
+
+async fn edit_page(
+    state: &AppState,
+    viewer: &Viewer,
+    key: &str,
+    input: Option<PersonInput>,
+    errors: Vec<String>,
+) -> Result<EditPage, WebError> {
+    let actor = viewer.actor()?;
+    let person = people::get(&state.store, Some(&actor), key).await?;
+    let Some((email, phone)) = person.contact.clone() else {
+        return Err(StoreError::forbidden(
+            "登録内容の訂正は、登録した団体の職員と事務局が行います。",
+        )
+        .into());
+    };
+    let input = input.unwrap_or_else(|| PersonInput {
+        kind: person.kind.code().to_owned(),
+        name: person.name.clone(),
+        kana: person.kana.clone(),
+        affiliation: person.affiliation.clone(),
+        city: person
+            .city
+            .as_ref()
+            .map(|c| c.key.clone())
+            .unwrap_or_default(),
+        profile: person.profile.clone(),
+        capabilities: person.capabilities.clone(),
+        email,
+        phone,
+        public: person.public,
+    });
+    let directory = organisations::directory(&state.store).await?;
+    Ok(EditPage {
+        layout: Layout::for_viewer("人材の登録内容の訂正", viewer),
+        key: person.key,
+        name: person.name,
+        kinds: PersonKind::ALL
+            .iter()
+            .map(|k| (k.code(), k.label()))
+            .collect(),
+        groups: capability_choices(&input.capabilities),
+        input,
+        cities: directory
+            .cities
+            .iter()
+            .map(|c| (c.key.clone(), c.name.clone()))
+            .collect(),
+        errors,
+    })
+}
+
+async fn edit(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(key): Path<String>,
+) -> Result<EditPage, WebError> {
+    edit_page(&state, &viewer, &key, None, Vec::new()).await
+}
+
+async fn save(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(key): Path<String>,
+    form: FormData,
+) -> Result<Response, WebError> {
+    let actor = viewer.actor()?;
+    let input = person_input(&form);
+    match people::update(&state.store, &actor, &key, &input).await {
+        Ok(_) => Ok(Redirect::to(&format!("/people/{key}?done=saved")).into_response()),
+        Err(error) => {
+            let (status, errors) = refusal(error)?;
+            let page = edit_page(&state, &viewer, &key, Some(input), errors).await?;
+            Ok((status, page).into_response())
+        }
+    }
+}
+
+/// `/people/{key}/export`: everything held of the person, as JSON (logged).
+async fn export(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(key): Path<String>,
+) -> Result<Response, WebError> {
+    let actor = viewer.actor()?;
+    let data = people::export(&state.store, &actor, &key).await?;
+    let body =
+        serde_json::to_vec_pretty(&data).map_err(|e| WebError::Internal(format!("export: {e}")))?;
+    let mut response = body.into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json; charset=utf-8"),
+    );
+    if let Ok(value) = HeaderValue::from_str(&format!(
+        "attachment; filename=\"person-{}.json\"",
+        data.key
+    )) {
+        headers.insert(header::CONTENT_DISPOSITION, value);
+    }
+    Ok(response)
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "people/delete.html")]
+struct DeletePage {
+    layout: Layout,
+    person: Person,
+    postings: usize,
+    negotiations: usize,
+    reason: String,
+    errors: Vec<String>,
+}
+
+async fn delete_page(
+    state: &AppState,
+    viewer: &Viewer,
+    key: &str,
+    reason: String,
+    errors: Vec<String>,
+) -> Result<DeletePage, WebError> {
+    let actor = viewer.actor()?;
+    // Only those who keep the record reach the confirmation.
+    let (postings, negotiations) = people::links(&state.store, &actor, key).await?;
+    Ok(DeletePage {
+        layout: Layout::for_viewer("人材の登録の削除（依頼への対応）", viewer),
+        person: people::get(&state.store, Some(&actor), key).await?,
+        postings,
+        negotiations,
+        reason,
+        errors,
+    })
+}
+
+async fn confirm(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(key): Path<String>,
+) -> Result<DeletePage, WebError> {
+    delete_page(&state, &viewer, &key, String::new(), Vec::new()).await
+}
+
+async fn delete(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(key): Path<String>,
+    form: FormData,
+) -> Result<Response, WebError> {
+    let actor = viewer.actor()?;
+    let reason = form.get("reason");
+    match people::delete(&state.store, &actor, &key, reason).await {
+        Ok(_) => Ok(Redirect::to("/people?done=deleted").into_response()),
+        Err(error) => {
+            let (status, errors) = refusal(error)?;
+            let page = delete_page(&state, &viewer, &key, reason.to_owned(), errors).await?;
+            Ok((status, page).into_response())
+        }
     }
 }
 

@@ -335,6 +335,7 @@ async fn the_directory_needs_and_negotiations_pages_have_no_accessibility_violat
         "/needs/need-1",
         "/negotiations/dashboard?fy=2016",
         "/people",
+        "/people/designer-1",
         "/facilities",
     ] {
         visit(&browser, &axe, &app, path).await;
@@ -363,9 +364,27 @@ async fn the_directory_needs_and_negotiations_pages_have_no_accessibility_violat
         "/negotiations",
         "/negotiations/seed-001",
         "/people?kind=successor",
+        "/people/successor-1",
+        "/people/successor-1/edit",
+        "/people/successor-1/delete",
     ] {
         visit(&browser, &axe, &app, path).await;
     }
+
+    // A successor candidate's deletion on request: without a reason it is refused
+    // (and stays accessible), with one the record is gone.
+    visit(&browser, &axe, &app, "/people/successor-2/delete").await;
+    submit(&browser, "form.stack button[type=submit]").await;
+    page_showing(
+        &browser,
+        "削除の理由（依頼の日付・依頼者など）を入力してください",
+    )
+    .await;
+    assert_accessible(&browser, &axe, "a deletion without its reason").await;
+    fill(&browser, "#reason", "本人から電話で依頼（12月6日）").await;
+    submit(&browser, "form.stack button[type=submit]").await;
+    let page = page_showing(&browser, "削除しました").await;
+    assert!(!page.contains("後継者候補 B"));
 
     // The secretariat sees ranked candidates with their reasons, and proposes one.
     visit(&browser, &axe, &app, "/needs/need-1").await;

@@ -458,6 +458,117 @@ async fn people_are_personal_data_and_facilities_are_public() {
     .await;
 }
 
+#[tokio::test]
+async fn a_successor_candidate_asks_for_their_data_and_its_deletion_and_kaga_staff_do_both() {
+    on_each_backend(|app| async move {
+        let admin = app.admin().await;
+        let kaga = app
+            .staff(&admin, "privacy@city.kaga.example.jp", "kaga")
+            .await;
+        let ota = app
+            .staff(&admin, "privacy@city.ota.example.jp", "ota")
+            .await;
+
+        // The candidate's page: the whole record for 加賀市 staff, nothing for others.
+        let page = app.text(&kaga, "/people/successor-1").await;
+        assert!(page.contains("後継者候補 A") && page.contains("登録データを書き出す"));
+        for outsider in [&ota, &app.client()] {
+            for path in [
+                "/people/successor-1",
+                "/people/successor-1/export",
+                "/people/successor-1/delete",
+                "/people/successor-1/edit",
+            ] {
+                let status = app.get(outsider, path).await.status();
+                assert!(
+                    status == StatusCode::NOT_FOUND || status == StatusCode::SEE_OTHER,
+                    "{path}: {status}"
+                );
+            }
+        }
+        let public = app.text(&app.client(), "/people/designer-1").await;
+        assert!(public.contains("森田 彩") && !public.contains("登録データを書き出す"));
+
+        // A correction keeps what was typed when refused, then saves.
+        let refused = app
+            .post_form(
+                &kaga,
+                "/people/successor-1/edit",
+                &[
+                    ("kind", "successor"),
+                    ("name", "後継者候補 A（訂正）"),
+                    ("email", "a@@"),
+                ],
+            )
+            .await;
+        assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let text = refused.text().await.unwrap();
+        assert!(text.contains("後継者候補 A（訂正）") && text.contains("メール"));
+        let saved = app
+            .post_form(
+                &kaga,
+                "/people/successor-1/edit",
+                &[
+                    ("kind", "successor"),
+                    ("name", "後継者候補 A（訂正）"),
+                    ("city", "kaga"),
+                    ("email", "a@example.jp"),
+                ],
+            )
+            .await;
+        assert_eq!(saved.status(), StatusCode::SEE_OTHER);
+        assert!(
+            app.text(&kaga, "/people/successor-1")
+                .await
+                .contains("a@example.jp")
+        );
+
+        // The export: everything held, as a JSON download.
+        let export = app.get(&kaga, "/people/successor-1/export").await;
+        assert_eq!(export.status(), StatusCode::OK);
+        assert!(
+            export.headers()["content-disposition"]
+                .to_str()
+                .unwrap()
+                .contains("person-successor-1.json")
+        );
+        let data: serde_json::Value = export.json().await.unwrap();
+        assert_eq!(data["name"], "後継者候補 A（訂正）");
+        assert_eq!(data["email"], "a@example.jp");
+        assert_eq!(data["exported_by"], "privacy@city.kaga.example.jp");
+
+        // The deletion: a reason is asked for, then the record is gone for all.
+        let confirm = app.text(&kaga, "/people/successor-1/delete").await;
+        assert!(confirm.contains("削除の理由"));
+        let no_reason = app
+            .post_form(&kaga, "/people/successor-1/delete", &[("reason", "")])
+            .await;
+        assert_eq!(no_reason.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let deleted = app
+            .post_form(
+                &kaga,
+                "/people/successor-1/delete",
+                &[("reason", "12月1日 本人から窓口で依頼")],
+            )
+            .await;
+        assert_eq!(deleted.status(), StatusCode::SEE_OTHER);
+        assert_eq!(
+            app.get(&kaga, "/people/successor-1").await.status(),
+            StatusCode::NOT_FOUND
+        );
+        let list = app.text(&kaga, "/people?kind=successor").await;
+        assert!(!list.contains("後継者候補 A") && list.contains("後継者候補 B"));
+
+        // The audit log keeps the read, the correction and the deletion with its
+        // reason, and nothing of the person.
+        let log = app.text(&admin, "/admin/audit?entity=person").await;
+        assert!(log.contains("12月1日 本人から窓口で依頼"), "{log}");
+        assert!(log.contains("登録データを書き出し") && log.contains("登録内容を訂正"));
+        assert!(!log.contains("後継者候補 A") && !log.contains("a@example.jp"));
+    })
+    .await;
+}
+
 /// One NTA row (30 columns, as the 法人番号公表サイト publishes them) with a valid
 /// check digit for `base` (12 digits).
 fn nta_row(

@@ -77,10 +77,6 @@ const NOT_ON_ANY_PAGE: &[(&str, &str)] = &[
         "the council's own notes on partners; no page shows them",
     ),
     (
-        "people.kana",
-        "used to sort and search; the people list shows the name",
-    ),
-    (
         "share_offices.address",
         "the office pages show the city, not the street",
     ),
