@@ -69,13 +69,35 @@ fn row(p: &Person) -> Row {
 struct ListPage {
     layout: Layout,
     kind: String,
-    kinds: Vec<(&'static str, &'static str)>,
     rows: Vec<Row>,
     can_create: bool,
     input: PersonInput,
+    choices: Choices,
+    errors: Vec<String>,
+}
+
+/// The choices of a person's form (and the list's filter): kinds, cities, and the
+/// capability groups with `selected` ticked.
+pub struct Choices {
+    kinds: Vec<(&'static str, &'static str)>,
     cities: Vec<(String, String)>,
     groups: Vec<CapabilityChoices>,
-    errors: Vec<String>,
+}
+
+async fn choices(state: &AppState, selected: &[String]) -> Result<Choices, WebError> {
+    let directory = organisations::directory(&state.store).await?;
+    Ok(Choices {
+        kinds: PersonKind::ALL
+            .iter()
+            .map(|k| (k.code(), k.label()))
+            .collect(),
+        cities: directory
+            .cities
+            .iter()
+            .map(|c| (c.key.clone(), c.name.clone()))
+            .collect(),
+        groups: capability_choices(selected),
+    })
 }
 
 async fn page(
@@ -89,24 +111,14 @@ async fn page(
     let actor = viewer.user.as_ref().map(|u| u.actor());
     let kinds: Vec<PersonKind> = kind.into_iter().collect();
     let listed = people::list(&state.store, actor.as_ref(), &kinds).await?;
-    let directory = organisations::directory(&state.store).await?;
     Ok(ListPage {
         layout: Layout::for_viewer("人材（デザイナー・研究者・後継者候補・学生）", viewer)
             .with_notice(notice),
         kind: kind.map(|k| k.code().to_owned()).unwrap_or_default(),
-        kinds: PersonKind::ALL
-            .iter()
-            .map(|k| (k.code(), k.label()))
-            .collect(),
         rows: listed.iter().map(row).collect(),
         can_create: viewer.actor().is_ok_and(|a| a.role != Role::Company),
-        groups: capability_choices(&input.capabilities),
+        choices: choices(state, &input.capabilities).await?,
         input,
-        cities: directory
-            .cities
-            .iter()
-            .map(|c| (c.key.clone(), c.name.clone()))
-            .collect(),
         errors,
     })
 }
@@ -218,10 +230,8 @@ struct EditPage {
     layout: Layout,
     key: String,
     name: String,
-    kinds: Vec<(&'static str, &'static str)>,
     input: PersonInput,
-    cities: Vec<(String, String)>,
-    groups: Vec<CapabilityChoices>,
+    choices: Choices,
     errors: Vec<String>,
 }
 
@@ -256,22 +266,12 @@ async fn edit_page(
         phone,
         public: person.public,
     });
-    let directory = organisations::directory(&state.store).await?;
     Ok(EditPage {
         layout: Layout::for_viewer("人材の登録内容の訂正", viewer),
         key: person.key,
         name: person.name,
-        kinds: PersonKind::ALL
-            .iter()
-            .map(|k| (k.code(), k.label()))
-            .collect(),
-        groups: capability_choices(&input.capabilities),
+        choices: choices(state, &input.capabilities).await?,
         input,
-        cities: directory
-            .cities
-            .iter()
-            .map(|c| (c.key.clone(), c.name.clone()))
-            .collect(),
         errors,
     })
 }
