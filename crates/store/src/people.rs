@@ -403,7 +403,9 @@ pub struct PersonNegotiation {
     pub updated_on: String,
 }
 
-/// Everything the platform holds of one person, for the person on request.
+/// A person's record with their own postings and the negotiations that name them,
+/// for the person on request. (Event registrations are the registrant's own, kept
+/// under their registration page, not tied to this record.)
 #[derive(Debug, Clone, Serialize)]
 pub struct PersonExport {
     pub key: String,

@@ -302,7 +302,7 @@ async fn save(
     }
 }
 
-/// `/people/{key}/export`: everything held of the person, as JSON (logged).
+/// `/people/{key}/export`: the record, postings and negotiations, as JSON (logged).
 async fn export(
     State(state): State<AppState>,
     viewer: Viewer,
