@@ -82,7 +82,7 @@ pub async fn app(store: Store, options: WebOptions) -> Result<Router, WebError> 
             None => store::index::SearchIndex::in_memory(&store).await?,
         },
     };
-    let (api_router, api_operations) = api::router();
+    let (api_router, api_operations) = api::router(&store::organisations::directory(&store).await?);
     let router = Router::new()
         .merge(pages::router())
         .merge(api_router)

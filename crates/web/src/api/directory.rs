@@ -53,10 +53,10 @@ pub fn router() -> OpenApiRouter<AppState> {
 
 /// Results per page of the company search when `limit` is not given, and the most.
 const DEFAULT_LIMIT: usize = 20;
-const MAX_LIMIT: usize = 100;
+pub(crate) const MAX_LIMIT: usize = 100;
 /// Candidates of a need when `limit` is not given, and the most.
 const DEFAULT_MATCHES: usize = 20;
-const MAX_MATCHES: usize = 100;
+pub(crate) const MAX_MATCHES: usize = 100;
 
 // ---------------------------------------------------------------------------
 // Companies

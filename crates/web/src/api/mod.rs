@@ -18,6 +18,7 @@ use axum::routing::get;
 use axum::{Json, Router};
 use serde::Serialize;
 use store::StoreError;
+use store::organisations::Directory;
 use utoipa::{OpenApi, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_scalar::{Scalar, Servable};
@@ -114,8 +115,7 @@ fn declare_refusals(openapi: &mut utoipa::openapi::OpenApi) {
 pub struct Operations(std::collections::HashSet<(String, String)>);
 
 impl Operations {
-    fn of(openapi: &utoipa::openapi::OpenApi) -> Operations {
-        let document = serde_json::to_value(openapi).unwrap_or_default();
+    fn of(document: &serde_json::Value) -> Operations {
         let paths = document["paths"].as_object().cloned().unwrap_or_default();
         Operations(
             paths
@@ -136,15 +136,140 @@ impl Operations {
     }
 }
 
+/// The schema of a query parameter narrowed to the values its handler accepts, from
+/// the domain's own lists, so that whatever the document allows the API takes: the
+/// cities (keys and 全国地方公共団体コード), organisations, pillars, fiscal years,
+/// taxonomy codes, JSIC groups, sizes, event types, posting and registry kinds.
+fn parameter_schema(path: &str, name: &str, council: &Directory) -> Option<serde_json::Value> {
+    use domain::applications::RegistryKind;
+    use domain::directory::{CapabilityGroup, JSIC, PostingKind, SizeBand, TAXONOMY};
+    use domain::events::EventType;
+    use serde_json::json;
+    let one_of = |values: Vec<String>| json!({"type": "string", "enum": values});
+    let codes = |group: CapabilityGroup| {
+        one_of(
+            TAXONOMY
+                .iter()
+                .filter(|c| c.group == group)
+                .map(|c| c.code.to_owned())
+                .collect(),
+        )
+    };
+    Some(match (path, name) {
+        (_, "city") => one_of(
+            council
+                .cities
+                .iter()
+                .flat_map(|c| [c.key.clone(), c.local_gov_code.clone()])
+                .collect(),
+        ),
+        (_, "organisation") => one_of(
+            council
+                .organisations
+                .iter()
+                .map(|o| o.key.clone())
+                .collect(),
+        ),
+        (_, "pillar") => json!({"type": "integer", "minimum": 1, "maximum": 3}),
+        (_, "fy") => json!({
+            "type": "string",
+            "pattern": format!(
+                "^({})$",
+                (domain::FiscalYear::FIRST..=domain::FiscalYear::LAST)
+                    .map(|y| y.to_string())
+                    .collect::<Vec<_>>()
+                    .join("|")
+            ),
+        }),
+        ("/api/v1/initiatives", "status") => one_of(
+            domain::EntryStatus::ALL
+                .iter()
+                .map(|s| s.code().to_owned())
+                .collect(),
+        ),
+        ("/api/v1/events", "type") => {
+            one_of(EventType::ALL.iter().map(|t| t.code().to_owned()).collect())
+        }
+        ("/api/v1/events", "from" | "to") => json!({"type": "string", "format": "date"}),
+        ("/api/v1/companies", "limit") => {
+            json!({"type": "integer", "minimum": 1, "maximum": directory::MAX_LIMIT})
+        }
+        (_, "limit") => json!({"type": "integer", "minimum": 1, "maximum": directory::MAX_MATCHES}),
+        ("/api/v1/companies", "offset") => {
+            json!({"type": "integer", "minimum": 0, "maximum": search::MAX_OFFSET})
+        }
+        ("/api/v1/companies", "process") => codes(CapabilityGroup::Process),
+        ("/api/v1/companies", "material") => codes(CapabilityGroup::Material),
+        ("/api/v1/companies", "certification") => codes(CapabilityGroup::Certification),
+        ("/api/v1/companies", "size") => {
+            one_of(SizeBand::ALL.iter().map(|s| s.code().to_owned()).collect())
+        }
+        ("/api/v1/companies", "industry") => {
+            one_of(JSIC.iter().map(|(code, _)| (*code).to_owned()).collect())
+        }
+        ("/api/v1/needs", "side") => one_of(vec!["need".into(), "offer".into()]),
+        ("/api/v1/needs", "kind") => one_of(
+            PostingKind::ALL
+                .iter()
+                .map(|k| k.code().to_owned())
+                .collect(),
+        ),
+        ("/api/v1/registry", "kind") => one_of(
+            RegistryKind::ALL
+                .iter()
+                .map(|k| k.code().to_owned())
+                .collect(),
+        ),
+        _ => return None,
+    })
+}
+
+/// Narrows every query parameter [`parameter_schema`] knows, in the document.
+fn constrain_parameters(document: &mut serde_json::Value, directory: &Directory) {
+    // `get_mut`, not indexing: indexing a JSON object for writing adds the key.
+    let Some(paths) = document.get_mut("paths").and_then(|p| p.as_object_mut()) else {
+        return;
+    };
+    for (path, item) in paths.iter_mut() {
+        for operation in item
+            .as_object_mut()
+            .into_iter()
+            .flat_map(|o| o.values_mut())
+        {
+            let parameters = operation
+                .get_mut("parameters")
+                .and_then(|p| p.as_array_mut());
+            for parameter in parameters.into_iter().flatten() {
+                if parameter.get("in").and_then(|v| v.as_str()) != Some("query") {
+                    continue;
+                }
+                let name = parameter
+                    .get("name")
+                    .and_then(|v| v.as_str())
+                    .unwrap_or_default()
+                    .to_owned();
+                if let (Some(schema), Some(fields)) = (
+                    parameter_schema(path, &name, directory),
+                    parameter.as_object_mut(),
+                ) {
+                    fields.insert("schema".into(), schema);
+                }
+            }
+        }
+    }
+}
+
 /// The API's routes with `/openapi.json` and `/api/docs`, and the operations they declare.
-pub fn router() -> (Router<AppState>, Operations) {
+pub fn router(directory: &Directory) -> (Router<AppState>, Operations) {
     let (router, mut openapi) = openapi_router();
     declare_refusals(&mut openapi);
-    let operations = Operations::of(&openapi);
-    let json = openapi.clone();
+    let mut document = serde_json::to_value(&openapi).unwrap_or_default();
+    constrain_parameters(&mut document, directory);
+    let operations = Operations::of(&document);
+    let json = document.clone();
     let router = router
         .route("/openapi.json", get(move || async move { Json(json) }))
-        .merge(Scalar::with_url("/api/docs", openapi));
+        .merge(Scalar::with_url("/api/docs", document));
     (router, operations)
 }
 

@@ -79,12 +79,13 @@ pub fn parse_filter(query: &FormData, directory: &Directory) -> (FilterInput, Fi
         }
         parse(text).map_err(|e| errors.push(e.reason)).ok()
     }
-    if !input.city.is_empty() && directory.city_by_key(&input.city).is_none() {
-        errors.push(format!(
-            "都市「{}」は協議会の都市ではありません。",
-            input.city
-        ));
-    }
+    // A city by its key, 全国地方公共団体コード or name, as for the calendar.
+    let city = match input.city.trim() {
+        "" => None,
+        given => super::events::city_key(directory, given)
+            .map_err(|e| errors.push(e.reason))
+            .ok(),
+    };
     if !input.organisation.is_empty()
         && directory.organisation_by_key(&input.organisation).is_none()
     {
@@ -94,7 +95,7 @@ pub fn parse_filter(query: &FormData, directory: &Directory) -> (FilterInput, Fi
         ));
     }
     let filter = Filter {
-        city: Some(input.city.clone()).filter(|s| !s.is_empty()),
+        city,
         organisation: Some(input.organisation.clone()).filter(|s| !s.is_empty()),
         pillar: keep(&input.pillar, Pillar::parse, &mut errors),
         fy: keep(&input.fy, FiscalYear::parse, &mut errors),

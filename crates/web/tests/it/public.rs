@@ -162,6 +162,54 @@ async fn health_metrics_and_the_openapi_document_answer() {
             .unwrap();
         assert_eq!(cities.len(), 7);
         assert_eq!(cities[2]["local_gov_code"], "131113");
+
+        // The document names the values each public filter takes, from the council's
+        // own lists, and the API takes every one of them.
+        let parameter = |path: &str, name: &str| {
+            openapi["paths"][path]["get"]["parameters"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|p| p["name"] == name)
+                .unwrap()["schema"]
+                .clone()
+        };
+        let city = parameter("/api/v1/initiatives", "city");
+        let cities: Vec<&str> = city["enum"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_str().unwrap())
+            .collect();
+        assert!(
+            cities.contains(&"amagasaki") && cities.contains(&"282022"),
+            "{cities:?}"
+        );
+        assert_eq!(parameter("/api/v1/events", "pillar")["maximum"], 3);
+        assert!(
+            parameter("/api/v1/companies", "process")["enum"]
+                .as_array()
+                .unwrap()
+                .contains(&serde_json::json!("cutting"))
+        );
+        for value in cities {
+            let url = app.url(&format!("/api/v1/initiatives?city={value}"));
+            let found: Vec<serde_json::Value> =
+                client.get(url).send().await.unwrap().json().await.unwrap();
+            assert!(!found.is_empty(), "city={value}");
+        }
+        let amagasaki: Vec<serde_json::Value> = client
+            .get(app.url("/api/v1/initiatives?city=282022"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert!(
+            amagasaki.iter().all(|i| i["city"] == "amagasaki"),
+            "{amagasaki:?}"
+        );
     })
     .await;
 }
