@@ -88,15 +88,33 @@ impl Table {
                 "xlsx",
             ),
         };
-        let disposition = format!("attachment; filename=\"{filename}.{extension}\"");
-        let mut response = bytes.into_response();
-        let headers = response.headers_mut();
-        headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
-        if let Ok(value) = HeaderValue::from_str(&disposition) {
-            headers.insert(header::CONTENT_DISPOSITION, value);
-        }
-        Ok(response)
+        Ok(attachment(
+            bytes,
+            content_type,
+            &format!("{filename}.{extension}"),
+        ))
     }
+}
+
+/// A download of `bytes` saved as `file_name` (ASCII: keys, not titles).
+fn attachment(bytes: Vec<u8>, content_type: &'static str, file_name: &str) -> Response {
+    let mut response = bytes.into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    if let Ok(value) = HeaderValue::from_str(&format!("attachment; filename=\"{file_name}\"")) {
+        headers.insert(header::CONTENT_DISPOSITION, value);
+    }
+    response
+}
+
+/// Personal data exported on request, as an indented JSON download `{filename}.json`.
+pub fn json_download(data: &impl serde::Serialize, filename: &str) -> Result<Response, WebError> {
+    let bytes = serde_json::to_vec_pretty(data).map_err(internal)?;
+    Ok(attachment(
+        bytes,
+        "application/json; charset=utf-8",
+        &format!("{filename}.json"),
+    ))
 }
 
 fn col_index(col: usize) -> u16 {

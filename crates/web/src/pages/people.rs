@@ -8,7 +8,6 @@ use askama::Template;
 use askama_web::WebTemplate;
 use axum::Router;
 use axum::extract::{Path, RawQuery, State};
-use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use domain::Role;
@@ -310,21 +309,7 @@ async fn export(
 ) -> Result<Response, WebError> {
     let actor = viewer.actor()?;
     let data = people::export(&state.store, &actor, &key).await?;
-    let body =
-        serde_json::to_vec_pretty(&data).map_err(|e| WebError::Internal(format!("export: {e}")))?;
-    let mut response = body.into_response();
-    let headers = response.headers_mut();
-    headers.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json; charset=utf-8"),
-    );
-    if let Ok(value) = HeaderValue::from_str(&format!(
-        "attachment; filename=\"person-{}.json\"",
-        data.key
-    )) {
-        headers.insert(header::CONTENT_DISPOSITION, value);
-    }
-    Ok(response)
+    crate::export::json_download(&data, &format!("person-{}", data.key))
 }
 
 #[derive(Template, WebTemplate)]

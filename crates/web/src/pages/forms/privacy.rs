@@ -7,7 +7,6 @@ use askama::Template;
 use askama_web::WebTemplate;
 use axum::Router;
 use axum::extract::{Path, RawQuery, State};
-use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use store::forms::Form;
@@ -36,20 +35,7 @@ async fn export(
     let query = query_pairs(query.as_deref());
     let company = query.get("company");
     let data = privacy::export_company(&state.store, &actor, company).await?;
-    let body =
-        serde_json::to_vec_pretty(&data).map_err(|e| WebError::Internal(format!("export: {e}")))?;
-    let mut response = body.into_response();
-    let headers = response.headers_mut();
-    headers.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json; charset=utf-8"),
-    );
-    if let Ok(value) =
-        HeaderValue::from_str(&format!("attachment; filename=\"{company}-answers.json\""))
-    {
-        headers.insert(header::CONTENT_DISPOSITION, value);
-    }
-    Ok(response)
+    crate::export::json_download(&data, &format!("{company}-answers"))
 }
 
 #[derive(Template, WebTemplate)]
