@@ -40,7 +40,10 @@ pub fn router() -> Router<AppState> {
         .route("/network/jobs", post(create_job))
         .route("/network/jobs/{key}", get(job_page))
         .route("/network/jobs/{key}/events", post(report))
-        .route("/network/jobs/{key}/cancel", post(cancel))
+        .route(
+            "/network/jobs/{key}/cancel",
+            get(confirm_cancel).post(cancel),
+        )
         .route("/network/factories/{company}", get(factory_page))
 }
 
@@ -815,6 +818,42 @@ async fn report(
 }
 
 /// The hub (its city's staff, the secretariat) cancels a job; the rest is re-planned.
+#[derive(Template, WebTemplate)]
+#[template(path = "network/cancel.html")]
+struct CancelPage {
+    layout: Layout,
+    key: String,
+    name: String,
+    hub: String,
+}
+
+/// `/network/jobs/{key}/cancel`: what cancelling does, asked once more before it is
+/// done (it cannot be undone), for those who may cancel.
+async fn confirm_cancel(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(key): Path<String>,
+) -> Result<Response, WebError> {
+    let actor = viewer.actor()?;
+    let job = network::job(&state.store, &actor, &key).await?;
+    if job.is_cancelled() {
+        return Ok(Redirect::to(&format!("/network/jobs/{}", urlencoding(&key))).into_response());
+    }
+    if !job.may_be_cancelled_by(&actor) {
+        return Err(store::StoreError::forbidden(
+            "案件を取り消せるのは、取りまとめ企業の担当者と市区の職員です。",
+        )
+        .into());
+    }
+    Ok(CancelPage {
+        layout: Layout::for_viewer("案件の取消", &viewer),
+        key: job.key,
+        name: job.name,
+        hub: job.hub_name,
+    }
+    .into_response())
+}
+
 async fn cancel(
     State(state): State<AppState>,
     viewer: Viewer,

@@ -501,6 +501,20 @@ async fn a_hub_plans_a_job_reports_a_delay_and_sees_the_gantt_chart_with_no_acce
     assert!(page.contains("遅延による再計画"));
     assert_accessible(&browser, &axe, "the job after a delay").await;
 
+    // Cancelling asks once more, on a page of its own.
+    browser
+        .find(Locator::Css("a.button.danger"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    page_showing(&browser, "元に戻せません").await;
+    assert_accessible(&browser, &axe, "cancelling a job").await;
+    submit(&browser, "form.stack button[type=submit]").await;
+    page_showing(&browser, "案件を取り消しました").await;
+    assert_accessible(&browser, &axe, "a cancelled job").await;
+
     for path in [
         "/network",
         "/network/factories/ota-01",

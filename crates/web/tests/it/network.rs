@@ -590,7 +590,18 @@ async fn a_cancelled_job_leaves_the_plan_stays_in_history_and_refuses_progress()
             .await;
         assert!(!page.contains("案件を取り消す"));
 
-        // The hub cancels it on the job page.
+        // The hub cancels it from the job page, after a page that says what it does
+        // (which the others never reach).
+        let confirm = app
+            .text(&hub, &format!("/network/jobs/{cancelled}/cancel"))
+            .await;
+        assert!(confirm.contains("元に戻せません") && confirm.contains("取り消す</button>"));
+        assert_eq!(
+            app.get(&cutter, &format!("/network/jobs/{cancelled}/cancel"))
+                .await
+                .status(),
+            StatusCode::FORBIDDEN
+        );
         let response = app
             .post_form(&hub, &format!("/network/jobs/{cancelled}/cancel"), &[])
             .await;
@@ -610,6 +621,10 @@ async fn a_cancelled_job_leaves_the_plan_stays_in_history_and_refuses_progress()
             "in the history"
         );
         assert!(!page.contains("案件を取り消す"), "no second cancel button");
+        let again = app
+            .get(&hub, &format!("/network/jobs/{cancelled}/cancel"))
+            .await;
+        assert_eq!(again.status(), StatusCode::SEE_OTHER, "back to the job");
         let board = app.text(&hub, "/network").await;
         assert!(board.contains("取消"));
         let job_json = job(&app, &hub, &cancelled).await;
