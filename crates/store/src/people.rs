@@ -458,7 +458,11 @@ pub async fn links(store: &Store, actor: &Actor, key: &str) -> Result<(usize, us
 /// The export is logged as a read (without the data).
 pub async fn export(store: &Store, actor: &Actor, key: &str) -> Result<PersonExport, StoreError> {
     let row = kept(&store.db, actor, key).await?;
-    let person = get(store, Some(actor), key).await?;
+    // The row as the keeper sees it (city, owner, capabilities), without reading it again.
+    let person = people_of(store, Some(actor), vec![row.clone()])
+        .await?
+        .pop()
+        .ok_or_else(|| StoreError::not_found("人材"))?;
     let (postings, negotiations) = linked(&store.db, row.id).await?;
     audit::record_read(
         &store.db,
