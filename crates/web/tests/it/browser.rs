@@ -28,12 +28,70 @@ fn axe_source() -> Option<String> {
     std::fs::read_to_string(path).ok()
 }
 
-struct Driver(Child);
+/// chromedriver and everything it started. chromedriver runs in a process group of
+/// its own and Chromium (with its renderer, GPU and zygote processes) joins it, so
+/// ending the group ends the whole browser: killing chromedriver alone left about
+/// twelve Chromium processes per test running after the suite. `Drop` runs on success
+/// and when a test fails, so no browser outlives its test.
+struct Driver {
+    child: Child,
+    port: u16,
+    /// The WebDriver session, once one is open, closed politely before the kill.
+    session: Option<String>,
+    profile: std::path::PathBuf,
+}
+
+impl Driver {
+    /// Ends the WebDriver session over chromedriver's own HTTP API. Drop cannot await
+    /// the fantoccini client (its connection runs on the test's runtime, which Drop
+    /// blocks), so this is one blocking HTTP request with a short timeout.
+    fn close_session(&self) {
+        use std::io::{Read, Write};
+        let Some(session) = &self.session else {
+            return;
+        };
+        let Ok(mut stream) = std::net::TcpStream::connect_timeout(
+            &std::net::SocketAddr::from(([127, 0, 0, 1], self.port)),
+            Duration::from_secs(1),
+        ) else {
+            return;
+        };
+        let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
+        let _ = write!(
+            stream,
+            "DELETE /session/{session} HTTP/1.1\r\nHost: 127.0.0.1:{}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
+            self.port
+        );
+        let mut answer = Vec::new();
+        let _ = stream.read_to_end(&mut answer);
+    }
+
+    /// Signals every process of chromedriver's group.
+    fn signal_group(&self, signal: &str) {
+        let _ = Command::new("kill")
+            .args([signal, "--", &format!("-{}", self.child.id())])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status();
+    }
+}
 
 impl Drop for Driver {
     fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
+        self.close_session();
+        self.signal_group("-TERM");
+        for _ in 0..20 {
+            if matches!(self.child.try_wait(), Ok(Some(_))) {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        // Whatever ignored the polite signal (or was orphaned by chromedriver's exit)
+        // is still in the group.
+        self.signal_group("-KILL");
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.profile);
     }
 }
 
@@ -46,22 +104,27 @@ fn free_port() -> u16 {
 }
 
 async fn start_browser() -> Option<(Driver, Client)> {
+    use std::os::unix::process::CommandExt;
     if !std::path::Path::new(CHROMEDRIVER).exists() {
         return None;
     }
     // Two TLS back-ends are in the test binary's dependency tree; pick one.
     let _ = rustls::crypto::ring::default_provider().install_default();
     let port = free_port();
-    let driver = Driver(
-        Command::new(CHROMEDRIVER)
+    let profile =
+        std::env::temp_dir().join(format!("renkei-chromium-{}-{port}", std::process::id()));
+    let mut driver = Driver {
+        child: Command::new(CHROMEDRIVER)
             .arg(format!("--port={port}"))
+            .process_group(0)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
             .ok()?,
-    );
-    let profile =
-        std::env::temp_dir().join(format!("renkei-chromium-{}-{port}", std::process::id()));
+        port,
+        session: None,
+        profile: profile.clone(),
+    };
     let mut capabilities = serde_json::Map::new();
     capabilities.insert(
         "goog:chromeOptions".into(),
@@ -76,6 +139,7 @@ async fn start_browser() -> Option<(Driver, Client)> {
         let mut builder = ClientBuilder::rustls().ok()?;
         builder.capabilities(capabilities.clone());
         if let Ok(client) = builder.connect(&format!("http://127.0.0.1:{port}")).await {
+            driver.session = client.session_id().await.ok().flatten();
             return Some((driver, client));
         }
         tokio::time::sleep(Duration::from_millis(200)).await;
