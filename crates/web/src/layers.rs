@@ -108,13 +108,13 @@ pub async fn japanese_rejections(request: Request, next: Next) -> Response {
 /// (the categories are the stable prefixes of axum's own messages).
 fn rejection_detail(english: &str) -> &'static str {
     if english.starts_with("Invalid URL") || english.starts_with("Wrong number of path") {
-        "アドレスの一部（番号やキー）を読み取れません。番号は整数で、アドレスはリンクのとおりに指定してください。"
+        "アドレスの形式が正しくありません。番号やキーを読み取れません。番号は整数で、アドレスはリンクのとおりに指定してください。"
     } else if english.starts_with("Failed to deserialize query string") {
-        "アドレスの ? 以降（検索条件など）の値を読み取れません。番号は整数で、項目は定められた形で指定してください。"
+        "アドレスの ? 以降（検索条件など）の形式が正しくありません。番号は整数で、項目は定められた形で指定してください。"
     } else if english.starts_with("Failed to deserialize form") {
-        "送信された内容を読み取れません。前のページからやり直してください。"
+        "送信された内容の形式が正しくありません。前のページからやり直してください。"
     } else if english.contains("Content-Type") {
-        "送信内容の種類（Content-Type）が正しくありません。"
+        "送信内容の形式（Content-Type）が正しくありません。"
     } else {
         "アドレスまたは送信内容の形式が正しくありません。リンクを確かめるか、前のページからやり直してください。"
     }
