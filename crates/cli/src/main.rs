@@ -47,6 +47,18 @@ enum Command {
         /// Requests served at once; more are answered 503 with Retry-After at once.
         #[arg(long, env = "RENKEI_MAX_IN_FLIGHT", default_value_t = web::layers::DEFAULT_MAX_IN_FLIGHT)]
         max_in_flight: usize,
+        /// Serve `/metrics` without sign-in on this separate address, for Prometheus
+        /// (e.g. 127.0.0.1:9100; keep it private). On --addr only the secretariat
+        /// reads `/metrics`.
+        #[arg(long, env = "RENKEI_METRICS_ADDR")]
+        metrics_addr: Option<SocketAddr>,
+        /// Seconds a GET may run before it is answered 503 with Retry-After.
+        #[arg(long, env = "RENKEI_READ_TIMEOUT", default_value_t = 30)]
+        read_timeout: u64,
+        /// Seconds a change (POST and the like: imports, schedules) may run before it
+        /// is answered 503 and rolled back.
+        #[arg(long, env = "RENKEI_WRITE_TIMEOUT", default_value_t = 120)]
+        write_timeout: u64,
     },
     /// Apply pending database migrations and load the council's data if empty.
     Migrate,
@@ -218,6 +230,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             insecure_cookies,
             index_dir,
             max_in_flight,
+            metrics_addr,
+            read_timeout,
+            write_timeout,
         } => {
             let store = open(&cli.database_url).await?;
             if let Some((email, password)) = store::accounts::ensure_first_admin(&store).await? {
@@ -240,16 +255,36 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     tokio::time::sleep(std::time::Duration::from_secs(24 * 3600)).await;
                 }
             });
-            let app = web::app(
+            let (app, metrics) = web::apps(
                 store,
                 web::WebOptions {
                     secure_cookies: !insecure_cookies,
                     index_dir,
                     max_in_flight,
+                    time_budget: web::layers::TimeBudget {
+                        reads: std::time::Duration::from_secs(read_timeout.max(1)),
+                        changes: std::time::Duration::from_secs(write_timeout.max(1)),
+                    },
                 },
             )
             .await
             .map_err(|e| anyhow::anyhow!("{e}"))?;
+            if let Some(metrics_addr) = metrics_addr {
+                let listener = tokio::net::TcpListener::bind(metrics_addr)
+                    .await
+                    .with_context(|| {
+                        format!("--metrics-addr {metrics_addr} で待ち受けできません")
+                    })?;
+                println!(
+                    "指標（/metrics、ログイン不要）: http://{}/metrics",
+                    listener.local_addr()?
+                );
+                tokio::spawn(async move {
+                    if let Err(error) = web::serve(listener, metrics).await {
+                        tracing::error!(%error, "the metrics listener stopped");
+                    }
+                });
+            }
             let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| {
                 format!(
                     "{addr} で待ち受けできません（使用中の可能性があります。--addr で変更できます）"

@@ -118,6 +118,11 @@ pub struct AuditFilter {
 
 pub const AUDIT_PAGE_SIZE: u64 = 100;
 
+/// The last page that may be asked for: ten million entries back. A page number
+/// from an address is clamped to it, so that the offset (`page × size`) always fits
+/// the databases' signed 64-bit OFFSET.
+pub const AUDIT_LAST_PAGE: u64 = 100_000;
+
 /// The newest entries first; only the secretariat reads the log.
 pub async fn list(
     store: &Store,
@@ -139,7 +144,7 @@ pub async fn list(
     let total = query.clone().count(&store.db).await?;
     let rows = query
         .order_by_desc(audit_entry::Column::Id)
-        .offset(filter.page * AUDIT_PAGE_SIZE)
+        .offset(filter.page.min(AUDIT_LAST_PAGE) * AUDIT_PAGE_SIZE)
         .limit(AUDIT_PAGE_SIZE)
         .all(&store.db)
         .await?;

@@ -210,7 +210,12 @@ pub async fn list(
         } else {
             i64::MAX.unsigned_abs()
         };
-        query = query.limit(limit).offset(filter.offset);
+        // Both within i64: the databases take a signed OFFSET and LIMIT, and a larger
+        // u64 makes the query builder panic.
+        let largest = i64::MAX.unsigned_abs();
+        query = query
+            .limit(limit.min(largest))
+            .offset(filter.offset.min(largest));
     }
     let rows = query.all(&store.db).await?;
     let mut companies = assemble(&store.db, &directory, viewer, rows).await?;

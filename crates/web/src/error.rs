@@ -24,6 +24,9 @@ pub enum WebError {
     BadRequest(String),
     #[error("internal: {0}")]
     Internal(String),
+    /// A body over `layers::MAX_BODY_BYTES`, found while reading it.
+    #[error("{}", crate::layers::TOO_LARGE_MESSAGE)]
+    TooLarge,
 }
 
 impl WebError {
@@ -61,6 +64,7 @@ impl WebError {
             WebError::NotFound(_) => (StatusCode::NOT_FOUND, self.to_string()),
             WebError::BadRequest(_) => (StatusCode::BAD_REQUEST, self.to_string()),
             WebError::Internal(_) => internal(self),
+            WebError::TooLarge => (StatusCode::PAYLOAD_TOO_LARGE, self.to_string()),
         }
     }
 }
@@ -90,20 +94,28 @@ impl IntoResponse for WebError {
             return Redirect::to("/account/password").into_response();
         }
         let (status, message) = self.status_and_message();
-        let title = match status {
-            StatusCode::NOT_FOUND => "ページが見つかりません",
-            StatusCode::FORBIDDEN => "この操作は許可されていません",
-            StatusCode::TOO_MANY_REQUESTS => "しばらくお待ちください",
-            StatusCode::INTERNAL_SERVER_ERROR => "エラーが発生しました",
-            _ => "リクエストを処理できませんでした",
-        };
-        let page = ErrorPage {
-            layout: Layout::new(title),
-            status: status.as_u16(),
-            message,
-        };
-        let mut response = page.into_response();
-        *response.status_mut() = status;
-        response
+        error_page(status, message)
     }
+}
+
+/// The Japanese error page with `status`, titled by what the status means to a
+/// person, saying `message`: for `WebError`s and for the refusals of the layers
+/// (over a budget, a panic) alike.
+pub(crate) fn error_page(status: StatusCode, message: String) -> Response {
+    let title = match status {
+        StatusCode::NOT_FOUND => "ページが見つかりません",
+        StatusCode::FORBIDDEN => "この操作は許可されていません",
+        StatusCode::TOO_MANY_REQUESTS => "しばらくお待ちください",
+        StatusCode::SERVICE_UNAVAILABLE => "ただいま混み合っています",
+        StatusCode::INTERNAL_SERVER_ERROR => "エラーが発生しました",
+        _ => "リクエストを処理できませんでした",
+    };
+    let page = ErrorPage {
+        layout: Layout::new(title),
+        status: status.as_u16(),
+        message,
+    };
+    let mut response = page.into_response();
+    *response.status_mut() = status;
+    response
 }

@@ -33,9 +33,20 @@ impl<S: Send + Sync> FromRequest<S> for FormData {
     type Rejection = WebError;
 
     async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
-        let bytes = Bytes::from_request(request, state)
-            .await
-            .map_err(|_| WebError::BadRequest("送信内容を読み取れませんでした。".into()))?;
+        let bytes = match Bytes::from_request(request, state).await {
+            Ok(bytes) => bytes,
+            // A body cut off by the size limit is a 413 with its Japanese page.
+            Err(rejection)
+                if crate::layers::over_body_limit(rejection.status(), &rejection.body_text()) =>
+            {
+                return Err(WebError::TooLarge);
+            }
+            Err(_) => {
+                return Err(WebError::BadRequest(
+                    "送信内容を読み取れませんでした。".into(),
+                ));
+            }
+        };
         Ok(FormData(
             form_urlencoded::parse(&bytes).into_owned().collect(),
         ))

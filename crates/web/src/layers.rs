@@ -1,5 +1,7 @@
-//! Layers around every response: security headers, and request counting for
-//! `/metrics`.
+//! Layers around every response: security headers, request counting for
+//! `/metrics`, and the budgets every request is held to — the size of its address
+//! and query, its time, the requests in flight — with a Japanese answer (problem+json
+//! under `/api/`) for a request over one of them and for a handler that panicked.
 
 use axum::extract::{Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
@@ -17,7 +19,6 @@ pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; img-src 'self' da
 pub const EMBED_CONTENT_SECURITY_POLICY: &str = "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors *";
 
 pub async fn security_headers(request: Request, next: Next) -> Response {
-    let is_api_docs = request.uri().path().starts_with("/api/docs");
     let is_embed = matches!(request.uri().path(), "/embed/events" | "/embed/events.html");
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
@@ -26,8 +27,9 @@ pub async fn security_headers(request: Request, next: Next) -> Response {
             header::CONTENT_SECURITY_POLICY,
             HeaderValue::from_static(EMBED_CONTENT_SECURITY_POLICY),
         );
-    } else if !is_api_docs {
-        // The Scalar API reference page loads its own inline script.
+    } else {
+        // Every answer, the API reference included (`api::reference`): no page goes
+        // without a policy.
         headers.insert(
             header::CONTENT_SECURITY_POLICY,
             HeaderValue::from_static(CONTENT_SECURITY_POLICY),
@@ -68,8 +70,11 @@ pub async fn observe(State(state): State<AppState>, request: Request, next: Next
     response
 }
 
-/// axum answers paths, queries and bodies it cannot parse with English plain text;
-/// people get a Japanese page instead, API clients problem+json with the detail.
+/// axum answers paths, queries and bodies it cannot parse with English plain text
+/// (`Cannot parse \`1e5\` to a \`i64\``, `Failed to deserialize query string: …`);
+/// people get a Japanese page instead, API clients problem+json with a Japanese
+/// detail saying which part of the request to correct. The English text is logged
+/// at debug level, never shown. A body cut off by the size limit is a 413.
 pub async fn japanese_rejections(request: Request, next: Next) -> Response {
     let is_api = request.uri().path().starts_with("/api/");
     let response = next.run(request).await;
@@ -86,17 +91,45 @@ pub async fn japanese_rejections(request: Request, next: Next) -> Response {
         .await
         .map(|bytes| String::from_utf8_lossy(&bytes).into_owned())
         .unwrap_or_default();
-    refusal(
-        is_api,
-        status,
-        &format!("リクエストの形式が正しくありません: {body}"),
-        "アドレスまたは送信内容の形式が正しくありません。リンクを確かめるか、前のページからやり直してください。",
-    )
+    tracing::debug!(%status, rejection = %body, "request refused by an extractor");
+    if over_body_limit(status, &body) {
+        return refusal(
+            is_api,
+            StatusCode::PAYLOAD_TOO_LARGE,
+            TOO_LARGE_MESSAGE,
+            TOO_LARGE_MESSAGE,
+        );
+    }
+    let detail = rejection_detail(&body);
+    refusal(is_api, status, detail, detail)
+}
+
+/// What to correct, in Japanese, for the English text of one of axum's rejections
+/// (the categories are the stable prefixes of axum's own messages).
+fn rejection_detail(english: &str) -> &'static str {
+    if english.starts_with("Invalid URL") || english.starts_with("Wrong number of path") {
+        "アドレスの形式が正しくありません。番号やキーを読み取れません。番号は整数で、アドレスはリンクのとおりに指定してください。"
+    } else if english.starts_with("Failed to deserialize query string") {
+        "アドレスの ? 以降（検索条件など）の形式が正しくありません。番号は整数で、項目は定められた形で指定してください。"
+    } else if english.starts_with("Failed to deserialize form") {
+        "送信された内容の形式が正しくありません。前のページからやり直してください。"
+    } else if english.contains("Content-Type") {
+        "送信内容の形式（Content-Type）が正しくありません。"
+    } else {
+        "アドレスまたは送信内容の形式が正しくありません。リンクを確かめるか、前のページからやり直してください。"
+    }
+}
+
+/// Whether a refusal means the body was over [`MAX_BODY_BYTES`]: the limit's 413, or
+/// the 400 an extractor gives when the limited body stops mid-way (axum does not
+/// always recognise the limit's error as a length limit behind tower-http's wrapper).
+pub(crate) fn over_body_limit(status: StatusCode, text: &str) -> bool {
+    status == StatusCode::PAYLOAD_TOO_LARGE || text.contains("length limit exceeded")
 }
 
 /// A refused request with `status`: problem+json carrying `detail` for API clients, a
 /// Japanese page saying `message` for people.
-fn refusal(is_api: bool, status: StatusCode, detail: &str, message: &str) -> Response {
+pub(crate) fn refusal(is_api: bool, status: StatusCode, detail: &str, message: &str) -> Response {
     if is_api {
         return crate::api::problem(
             status,
@@ -104,9 +137,7 @@ fn refusal(is_api: bool, status: StatusCode, detail: &str, message: &str) -> Res
             detail,
         );
     }
-    let mut page = crate::WebError::BadRequest(message.into()).into_response();
-    *page.status_mut() = status;
-    page
+    crate::error::error_page(status, message.to_owned())
 }
 
 /// The most a request body may hold.
@@ -121,9 +152,16 @@ pub async fn too_large(request: Request, next: Next) -> Response {
     if response.status() != StatusCode::PAYLOAD_TOO_LARGE {
         return response;
     }
-    let message = "送信された内容が大きすぎます（2MBまで）。ファイルを分けて送るか、大きな法人番号データはサーバーで renkei import nta を使ってください。";
-    refusal(is_api, StatusCode::PAYLOAD_TOO_LARGE, message, message)
+    refusal(
+        is_api,
+        StatusCode::PAYLOAD_TOO_LARGE,
+        TOO_LARGE_MESSAGE,
+        TOO_LARGE_MESSAGE,
+    )
 }
+
+/// What a body over [`MAX_BODY_BYTES`] is told.
+pub(crate) const TOO_LARGE_MESSAGE: &str = "送信された内容が大きすぎます（2MBまで）。ファイルを分けて送るか、大きな法人番号データはサーバーで renkei import nta を使ってください。";
 
 /// Unknown addresses: a Japanese 404 page, or problem+json under `/api/`.
 pub async fn not_found(uri: axum::http::Uri) -> Response {
@@ -164,4 +202,214 @@ pub async fn admit(
         return response;
     };
     next.run(request).await
+}
+
+/// The longest request target (path and query) served, in bytes. nginx's default
+/// (`large_client_header_buffers 8k`) answers the same; the longest address a page
+/// links to — a directory search with every facet of every group selected and a
+/// 200-character query — is under 4 KiB. Beyond about 64 KiB hyper itself answers
+/// 414 with an empty body before any layer runs (see `RELIABILITY.md`).
+pub const MAX_URI_BYTES: usize = 8 * 1024;
+
+/// The most parameters one query string may carry. The directory search, the page
+/// with the most, has at most 7 cities + 21 processes + 13 materials + 7
+/// certifications + 3 sizes + `q`, `closed` and `page`: 56.
+pub const MAX_QUERY_PARAMETERS: usize = 100;
+
+/// The most times one parameter name may appear. A facet group lists at most 25
+/// values to click (`pages::companies`), the largest taxonomy group has 21 and the
+/// annual report takes at most 20 years: nobody clicking gets past 25.
+pub const MAX_QUERY_REPEATS: usize = 25;
+
+/// Refuses, before anything else reads it, a request whose address is longer than
+/// [`MAX_URI_BYTES`] (414) or whose query has more than [`MAX_QUERY_PARAMETERS`]
+/// parameters or one name more than [`MAX_QUERY_REPEATS`] times (400), with a Japanese
+/// page (problem+json under `/api/`) naming the limit. Pages echo their query into
+/// every link, so without this a few thousand repeats cost memory and time growing
+/// with the square of the count.
+pub async fn query_budget(request: Request, next: Next) -> Response {
+    let is_api = request.uri().path().starts_with("/api/");
+    let target_length = request
+        .uri()
+        .path_and_query()
+        .map_or(0, |target| target.as_str().len());
+    if target_length > MAX_URI_BYTES {
+        let message = format!(
+            "アドレスが長すぎます（{}KBまで）。検索条件を減らしてやり直してください。",
+            MAX_URI_BYTES / 1024
+        );
+        return refusal(is_api, StatusCode::URI_TOO_LONG, &message, &message);
+    }
+    if let Some(query) = request.uri().query()
+        && let Some(message) = over_query_budget(query)
+    {
+        return refusal(is_api, StatusCode::BAD_REQUEST, &message, &message);
+    }
+    next.run(request).await
+}
+
+/// The Japanese refusal of a query over the budget, or `None` within it.
+fn over_query_budget(query: &str) -> Option<String> {
+    let mut repeats: std::collections::HashMap<std::borrow::Cow<'_, str>, usize> =
+        std::collections::HashMap::new();
+    for (count, (name, _)) in form_urlencoded::parse(query.as_bytes()).enumerate() {
+        if count >= MAX_QUERY_PARAMETERS {
+            return Some(format!(
+                "検索条件（アドレスの ? 以降）が多すぎます（{MAX_QUERY_PARAMETERS}個まで）。条件を減らしてやり直してください。"
+            ));
+        }
+        let seen = repeats.entry(name.clone()).or_default();
+        *seen += 1;
+        if *seen > MAX_QUERY_REPEATS {
+            let name: String = name.chars().take(40).collect();
+            return Some(format!(
+                "検索条件「{name}」が多すぎます（同じ項目は{MAX_QUERY_REPEATS}個まで）。条件を減らしてやり直してください。"
+            ));
+        }
+    }
+    None
+}
+
+/// How long a request may take before it is answered 503: reads (GET, HEAD) and
+/// changes apart, since the slow legitimate work — an import of a 2 MB list, a fair's
+/// schedule, a network re-plan — is all posted.
+#[derive(Debug, Clone, Copy)]
+pub struct TimeBudget {
+    pub reads: std::time::Duration,
+    pub changes: std::time::Duration,
+}
+
+impl Default for TimeBudget {
+    fn default() -> Self {
+        TimeBudget {
+            reads: std::time::Duration::from_secs(30),
+            changes: std::time::Duration::from_secs(120),
+        }
+    }
+}
+
+/// Answers a request still running after its [`TimeBudget`] with a Japanese 503 page
+/// (problem+json under `/api/`) and `Retry-After`, and drops its work: a change cut
+/// off this way is rolled back with its transaction, never half-written.
+pub async fn deadline(State(budget): State<TimeBudget>, request: Request, next: Next) -> Response {
+    let is_api = request.uri().path().starts_with("/api/");
+    let reading = matches!(
+        *request.method(),
+        axum::http::Method::GET | axum::http::Method::HEAD
+    );
+    let limit = if reading {
+        budget.reads
+    } else {
+        budget.changes
+    };
+    let method = request.method().clone();
+    let path = request.uri().path().to_owned();
+    let request_id = request_id(&request);
+    match tokio::time::timeout(limit, next.run(request)).await {
+        Ok(response) => response,
+        Err(_) => {
+            tracing::warn!(%method, path, request_id, seconds = limit.as_secs(), "request over its time budget");
+            let message = "処理に時間がかかりすぎたため中断しました。少し時間をおいて、もう一度お試しください。";
+            let mut response = refusal(is_api, StatusCode::SERVICE_UNAVAILABLE, message, message);
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+            response
+        }
+    }
+}
+
+/// The request's id (`x-request-id`, set by the outermost layers), for logs.
+fn request_id(request: &Request) -> String {
+    request
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("-")
+        .chars()
+        .take(64)
+        .collect()
+}
+
+/// What a handler panicked with, carried from the panic to [`answer_panics`].
+#[derive(Debug, Clone)]
+struct Panicked(String);
+
+/// tower-http's `CatchPanic` calls this with what a handler panicked with: a bare
+/// 500 that carries the message for [`answer_panics`], which knows the request.
+fn panicked(payload: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    let message = payload
+        .downcast_ref::<String>()
+        .cloned()
+        .or_else(|| payload.downcast_ref::<&str>().map(|s| (*s).to_owned()))
+        .unwrap_or_else(|| "(no message)".to_owned());
+    let mut response = StatusCode::INTERNAL_SERVER_ERROR.into_response();
+    response.extensions_mut().insert(Panicked(message));
+    response
+}
+
+/// Turns a caught panic into the Japanese 500 page (problem+json under `/api/`) with
+/// the request id to quote, and logs the panic with that id, the method and path:
+/// the connection gets an answer and the process serves on.
+pub async fn answer_panics(request: Request, next: Next) -> Response {
+    let is_api = request.uri().path().starts_with("/api/");
+    let method = request.method().clone();
+    let path = request.uri().path().to_owned();
+    let request_id = request_id(&request);
+    let response = next.run(request).await;
+    let Some(Panicked(panic)) = response.extensions().get::<Panicked>() else {
+        return response;
+    };
+    tracing::error!(%method, path, request_id, panic, "a handler panicked");
+    let message = format!(
+        "システム内部で問題が発生しました。時間をおいて再度お試しください。問題が続く場合は、問い合わせ番号 {request_id} を添えて協議会事務局へご連絡ください。"
+    );
+    refusal(
+        is_api,
+        StatusCode::INTERNAL_SERVER_ERROR,
+        &message,
+        &message,
+    )
+}
+
+/// The layers every request passes before the application, outermost first:
+/// security headers → a request id ([`identify`]) → a panic answered as a Japanese 500 → the address and query budget
+/// → admission (`max_in_flight`) → the time budget. They need no state, so tests can
+/// put them around a small router.
+pub fn guarded(router: axum::Router, max_in_flight: usize, budget: TimeBudget) -> axum::Router {
+    router
+        .layer(axum::middleware::from_fn_with_state(budget, deadline))
+        .layer(axum::middleware::from_fn_with_state(
+            std::sync::Arc::new(tokio::sync::Semaphore::new(max_in_flight.max(1))),
+            admit,
+        ))
+        .layer(axum::middleware::from_fn(query_budget))
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(panicked))
+        .layer(axum::middleware::from_fn(answer_panics))
+        .layer(axum::middleware::from_fn(identify))
+        .layer(axum::middleware::from_fn(security_headers))
+}
+
+/// Gives the request an id for the logs and for a person to quote: the client's (or
+/// the load balancer's) `x-request-id` when it sent a short printable one, else 16
+/// random hex digits; the response carries it back in `x-request-id`.
+pub async fn identify(mut request: Request, next: Next) -> Response {
+    let sent = request
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .filter(|id| {
+            !id.is_empty()
+                && id.len() <= 64
+                && id
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+        })
+        .map(str::to_owned);
+    let id = sent.unwrap_or_else(|| format!("{:016x}", rand::random::<u64>()));
+    let value = HeaderValue::from_str(&id).unwrap_or(HeaderValue::from_static("-"));
+    request.headers_mut().insert("x-request-id", value.clone());
+    let mut response = next.run(request).await;
+    response.headers_mut().insert("x-request-id", value);
+    response
 }

@@ -48,6 +48,8 @@ pub struct WebOptions {
     pub index_dir: Option<std::path::PathBuf>,
     /// Requests served at once; more get 503 with Retry-After (see `layers::admit`).
     pub max_in_flight: usize,
+    /// How long a request may run before it is answered 503 (see `layers::deadline`).
+    pub time_budget: layers::TimeBudget,
 }
 
 impl Default for WebOptions {
@@ -56,6 +58,7 @@ impl Default for WebOptions {
             secure_cookies: true,
             index_dir: None,
             max_in_flight: layers::DEFAULT_MAX_IN_FLIGHT,
+            time_budget: layers::TimeBudget::default(),
         }
     }
 }
@@ -66,6 +69,14 @@ pub const SESSION_COOKIE: &str = "renkei_session";
 /// Builds the whole application: every route with its layers. Tests call this
 /// without a socket; `renkei serve` binds it.
 pub async fn app(store: Store, options: WebOptions) -> Result<Router, WebError> {
+    Ok(apps(store, options).await?.0)
+}
+
+/// The application and, beside it, the metrics alone without sign-in for a
+/// separate, private address (`renkei serve --metrics-addr`): on the application's
+/// address `/metrics` is the secretariat's, so that Prometheus scrapes the private
+/// one. Both count the same requests.
+pub async fn apps(store: Store, options: WebOptions) -> Result<(Router, Router), WebError> {
     let sessions = auth::DbSessionStore::for_store(&store).await?;
     let session_layer = SessionManagerLayer::new(sessions)
         .with_name(SESSION_COOKIE)
@@ -104,13 +115,14 @@ pub async fn app(store: Store, options: WebOptions) -> Result<Router, WebError> 
             layers::MAX_BODY_BYTES,
         ))
         .layer(axum::middleware::from_fn(layers::too_large))
-        .layer(axum::middleware::from_fn_with_state(
-            Arc::new(tokio::sync::Semaphore::new(options.max_in_flight.max(1))),
-            layers::admit,
-        ))
-        .layer(axum::middleware::from_fn(layers::security_headers))
+        .with_state(state.clone());
+    let metrics = Router::new()
+        .route("/metrics", axum::routing::get(pages::system::metrics_text))
         .with_state(state);
-    Ok(router)
+    Ok((
+        layers::guarded(router, options.max_in_flight, options.time_budget),
+        metrics,
+    ))
 }
 
 /// Serves the application on `listener` until Ctrl-C, with client addresses for

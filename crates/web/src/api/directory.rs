@@ -325,6 +325,8 @@ fn parse_company_search(
                 },
             };
             match parsed {
+                // `city=ota&city=131113` name one city: one filter.
+                Ok(value) if filters.contains(&(field, value.clone())) => {}
                 Ok(value) => filters.push((field, value)),
                 Err(message) => errors.push(message),
             }

@@ -1,5 +1,5 @@
-//! The JSON API under `/api/v1`, documented at `/openapi.json` and browsable at
-//! `/api/docs` (Scalar). Everything a page shows is here too. Errors are
+//! The JSON API under `/api/v1`, documented at `/openapi.json` and readable at
+//! `/api/docs` (`reference`). Everything a page shows is here too. Errors are
 //! problem+json (RFC 9457) with the fields that were wrong.
 
 mod catalogue;
@@ -7,10 +7,10 @@ mod directory;
 mod events;
 mod fairs;
 mod network;
+mod reference;
 mod registry;
 mod surveys;
 
-use axum::extract::rejection::JsonRejection;
 use axum::extract::{FromRequest, Request};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -21,7 +21,6 @@ use store::StoreError;
 use store::organisations::Directory;
 use utoipa::{OpenApi, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
-use utoipa_scalar::{Scalar, Servable};
 
 use crate::{AppState, WebError};
 
@@ -266,10 +265,16 @@ pub fn router(directory: &Directory) -> (Router<AppState>, Operations) {
     let mut document = serde_json::to_value(&openapi).unwrap_or_default();
     constrain_parameters(&mut document, directory);
     let operations = Operations::of(&document);
-    let json = document.clone();
-    let router = router
-        .route("/openapi.json", get(move || async move { Json(json) }))
-        .merge(Scalar::with_url("/api/docs", document));
+    let reference = std::sync::Arc::new(reference::Reference::of(&document));
+    let router =
+        router
+            .route("/openapi.json", get(move || async move { Json(document) }))
+            .route(
+                "/api/docs",
+                get(move |viewer: crate::auth::Viewer| async move {
+                    reference::page(&viewer, &reference)
+                }),
+            );
     (router, operations)
 }
 
@@ -352,24 +357,115 @@ impl IntoResponse for ApiError {
     }
 }
 
-/// JSON in, with malformed bodies answered as problem+json.
+/// JSON in, with a body that cannot be read answered as problem+json in Japanese:
+/// 400 naming the field and what it must be (the field's path, e.g. `kpis[0].value`,
+/// from `serde_path_to_error`), or the line and column where the JSON breaks; 413
+/// for a body over the limit. serde's and axum's English never reaches the client.
 pub struct ApiJson<T>(pub T);
 
 impl<S: Send + Sync, T: serde::de::DeserializeOwned> FromRequest<S> for ApiJson<T> {
-    type Rejection = ApiError;
+    type Rejection = Response;
 
     async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
-        match Json::<T>::from_request(request, state).await {
-            Ok(Json(value)) => Ok(ApiJson(value)),
-            Err(rejection) => {
-                let reason = match &rejection {
-                    JsonRejection::MissingJsonContentType(_) => {
-                        "Content-Type: application/json で送ってください。".to_owned()
-                    }
-                    other => format!("JSONとして読めません: {}", other.body_text()),
-                };
-                Err(ApiError(WebError::BadRequest(reason)))
-            }
+        let unreadable = |reason: String| {
+            problem(
+                StatusCode::BAD_REQUEST,
+                "Bad Request",
+                &format!("JSONとして読めません: {reason}"),
+            )
+        };
+        let is_json = request
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .map(|v| {
+                v.split(';')
+                    .next()
+                    .unwrap_or_default()
+                    .trim()
+                    .to_ascii_lowercase()
+            })
+            .is_some_and(|essence| essence == "application/json" || essence.ends_with("+json"));
+        if !is_json {
+            return Err(ApiError(WebError::BadRequest(
+                "Content-Type: application/json で送ってください。".to_owned(),
+            ))
+            .into_response());
         }
+        let bytes = match axum::body::Bytes::from_request(request, state).await {
+            Ok(bytes) => bytes,
+            Err(rejection)
+                if crate::layers::over_body_limit(rejection.status(), &rejection.body_text()) =>
+            {
+                let message = crate::layers::TOO_LARGE_MESSAGE;
+                return Err(problem(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "Payload Too Large",
+                    message,
+                ));
+            }
+            Err(_) => {
+                return Err(unreadable(
+                    "本文を最後まで受け取れませんでした。".to_owned(),
+                ));
+            }
+        };
+        let mut reader = serde_json::Deserializer::from_slice(&bytes);
+        let value = serde_path_to_error::deserialize(&mut reader).map_err(|error| {
+            let path = error.path().to_string();
+            unreadable(json_reason(&path, error.inner()))
+        })?;
+        // Nothing but white space may follow the value.
+        reader
+            .end()
+            .map_err(|error| unreadable(json_reason(".", &error)))?;
+        Ok(ApiJson(value))
+    }
+}
+
+/// Japanese for why a JSON body could not be read: where it breaks, or which field
+/// (`path`, as `serde_path_to_error` gives it, `.` for the whole body) is wrong and how.
+fn json_reason(path: &str, error: &serde_json::Error) -> String {
+    use serde_json::error::Category;
+    if !matches!(error.classify(), Category::Data) {
+        return format!(
+            "{}行{}列目で書式が崩れています。",
+            error.line(),
+            error.column()
+        );
+    }
+    let english = error.to_string();
+    // serde's messages name a missing or unknown field in backquotes.
+    let quoted = english.split('`').nth(1).unwrap_or_default();
+    if english.starts_with("missing field") {
+        return format!("必須の項目「{quoted}」がありません。");
+    }
+    if english.starts_with("unknown field") {
+        return format!("項目「{quoted}」は受け付けていません。");
+    }
+    let expected = |types: &[&str]| {
+        types
+            .iter()
+            .any(|t| english.contains(&format!("expected {t}")))
+    };
+    let what = if expected(&["i64", "u64", "i32", "u32", "i16", "u16", "u8", "usize"]) {
+        "整数（1e5 や 1.5 ではなく 100000 のような数）で指定してください"
+    } else if expected(&["f64", "f32"]) {
+        "数で指定してください"
+    } else if expected(&["a string"]) {
+        "文字列で指定してください"
+    } else if expected(&["a boolean"]) {
+        "true か false で指定してください"
+    } else if expected(&["a sequence"]) {
+        "配列（[...]）で指定してください"
+    } else if english.starts_with("unknown variant") {
+        "定められた値のいずれかで指定してください"
+    } else {
+        "型または値が正しくありません"
+    };
+    if path == "." {
+        format!("本文は{what}。")
+    } else {
+        format!("項目「{path}」は{what}。")
     }
 }

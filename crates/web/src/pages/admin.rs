@@ -253,7 +253,12 @@ fn audit_filter(raw: Option<&str>) -> (AuditFilter, String) {
     let filter = AuditFilter {
         entity: Some(query.get("entity").to_owned()),
         user_email: Some(query.get("user").to_owned()),
-        page: query.get("page").parse().unwrap_or(0),
+        // Clamped: `page=9223372036854775807` once overflowed the OFFSET and panicked.
+        page: query
+            .get("page")
+            .parse::<u64>()
+            .unwrap_or(0)
+            .min(audit::AUDIT_LAST_PAGE),
     };
     let kept = format!(
         "entity={}&user={}",

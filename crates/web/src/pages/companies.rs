@@ -133,8 +133,10 @@ fn parse_search(query: &FormData) -> Search {
     let mut filters = Vec::new();
     for (field, _) in FACETS {
         for value in query.all(field.code()) {
-            if !value.trim().is_empty() {
-                filters.push((field, value.trim().chars().take(40).collect()));
+            let value: String = value.trim().chars().take(40).collect();
+            // ` ota` and `ota` are one filter, and one link to remove it.
+            if !value.is_empty() && !filters.contains(&(field, value.clone())) {
+                filters.push((field, value));
             }
         }
     }

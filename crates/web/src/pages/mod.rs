@@ -23,7 +23,7 @@ pub use initiatives::export_table as initiatives_table;
 pub(crate) use initiatives::parse_filter as initiatives_filter;
 mod reports;
 mod surveys;
-mod system;
+pub(crate) mod system;
 
 use axum::Router;
 
@@ -55,11 +55,16 @@ pub fn router() -> Router<AppState> {
         .merge(applications::router())
 }
 
-/// Parses a query string into ordered pairs (repeated `fy=` and friends kept).
+/// Parses a query string into ordered pairs: repeated names (`fy=`, facets) are
+/// kept, a pair repeating an earlier one exactly is folded into it. Pages echo
+/// their query into every link, so `city=ota` sent a thousand times must count
+/// once (`layers::query_budget` caps what reaches this).
 pub(crate) fn query_pairs(query: Option<&str>) -> FormData {
+    let mut seen = std::collections::HashSet::new();
     FormData(
         form_urlencoded::parse(query.unwrap_or("").as_bytes())
-            .into_owned()
+            .filter(|pair| seen.insert(pair.clone()))
+            .map(|(name, value)| (name.into_owned(), value.into_owned()))
             .collect(),
     )
 }

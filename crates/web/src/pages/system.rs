@@ -1,4 +1,9 @@
 //! Operational endpoints: health, metrics and the stylesheet.
+//!
+//! `/metrics` tells how busy the platform is and how far its data has changed, which
+//! is nobody's business outside the council: on the application's address only the
+//! secretariat reads it; Prometheus scrapes it without sign-in on the private
+//! address of `renkei serve --metrics-addr` (see `crate::apps`).
 
 use axum::Router;
 use axum::extract::State;
@@ -27,7 +32,21 @@ async fn healthz(State(state): State<AppState>) -> Response {
     }
 }
 
-async fn metrics(State(state): State<AppState>) -> Response {
+/// `/metrics` on the application's address: the secretariat's only (others are
+/// sent to sign in, or refused).
+async fn metrics(State(state): State<AppState>, viewer: crate::auth::Viewer) -> Response {
+    match viewer.actor() {
+        Ok(actor) if actor.is_secretariat() => metrics_text(State(state)).await,
+        Ok(_) => crate::WebError::Store(store::StoreError::forbidden(
+            "稼働状況の指標は協議会事務局のみ閲覧できます。",
+        ))
+        .into_response(),
+        Err(error) => error.into_response(),
+    }
+}
+
+/// The Prometheus text of the metrics, for whoever reached it.
+pub(crate) async fn metrics_text(State(state): State<AppState>) -> Response {
     let database_up = if state.store.ping().await.is_ok() {
         1.0
     } else {

@@ -13,6 +13,7 @@ mod fairs;
 mod flows;
 mod forms;
 mod harness;
+mod hostile;
 mod matrix;
 mod network;
 mod public;

@@ -128,7 +128,8 @@ async fn health_metrics_and_the_openapi_document_answer() {
     on_each_backend(|app| async move {
         let client = app.client();
         assert_eq!(app.text(&client, "/healthz").await, "ok\n");
-        let metrics = app.text(&client, "/metrics").await;
+        // On the application's address the metrics are the secretariat's (issue 21).
+        let metrics = app.text(&app.admin().await, "/metrics").await;
         assert!(metrics.contains("renkei_http_requests_total{class=\"2xx\"}"));
         assert!(metrics.contains("renkei_database_up 1"));
         let openapi: serde_json::Value = client
