@@ -17,4 +17,5 @@ mod matrix;
 mod network;
 mod public;
 mod security;
+mod signin;
 mod surveys;
