@@ -578,11 +578,8 @@ pub async fn save_participant(
         return Err(Invalid::new("available", "参加できる枠が商談会の枠の外にあります。").into());
     }
     let txn = store.begin().await?;
-    // Participants are listed by name to everyone at the fair: a private company of
-    // another organisation answers as one that is not in the directory.
     let company = company::Entity::find()
         .filter(company::Column::Key.eq(company_key.trim()))
-        .filter(crate::companies::visible_condition(Some(actor)))
         .one(&txn)
         .await?
         .ok_or_else(|| {
