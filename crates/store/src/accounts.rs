@@ -8,20 +8,36 @@ use chrono::{Duration, Utc};
 use domain::{Actor, Invalid, Role};
 use rand::Rng;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, Set,
+    ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set,
 };
 use serde_json::json;
 
 use crate::audit::{self, Change};
-use crate::entity::{login_attempt, organisation, user};
+use crate::entity::{login_attempt, login_device, organisation, user};
 use crate::organisations;
 use crate::{Store, StoreError};
 
-/// Failed logins for one e-mail address within the window before it is locked.
+/// Failed logins for one account from unknown devices within the window before
+/// unknown devices are locked out of it. The owner's known devices are not: their
+/// failures count against each device alone (OWASP's "device cookies").
 pub const FAILURES_PER_EMAIL: u64 = 5;
-/// Failed logins from one client within the window before it is locked.
-pub const FAILURES_PER_CLIENT: u64 = 30;
+/// Failed logins from one known device within the window before that device is
+/// treated as unknown.
+pub const FAILURES_PER_DEVICE: u64 = 5;
+/// Failed logins from unknown devices at one address within the window before
+/// unknown devices at that address are refused. A city hall or a chamber signs in
+/// from behind one NAT: at five failures per account this is twenty people's
+/// locked accounts, not one person's typos; known devices are never refused by it.
+pub const FAILURES_PER_CLIENT: u64 = 100;
 pub const LOCK_WINDOW_MINUTES: i64 = 15;
+/// Failures from unknown devices at one address that cost nothing; each one after
+/// them doubles the wait before the next password is checked.
+pub const FREE_FAILURES_PER_CLIENT: u64 = 3;
+/// The longest wait before a password is checked, however many failures.
+pub const MAX_LOGIN_DELAY_MS: u64 = 3_000;
+/// How long a device stays known without a successful login from it.
+pub const DEVICE_DAYS: i64 = 180;
 pub const PASSWORD_MIN_CHARS: usize = 12;
 pub const FIRST_ADMIN_EMAIL: &str = "admin@renkei.local";
 
@@ -37,6 +53,8 @@ pub struct User {
     /// For company members: the company of the directory they speak for.
     pub company_id: Option<i64>,
     pub must_change_password: bool,
+    /// Sessions signed in with an older generation are over (see [`change_password`]).
+    pub session_generation: i64,
 }
 
 impl User {
@@ -143,6 +161,7 @@ fn user_of(row: user::Model, organisation_name: String) -> User {
         organisation_name,
         company_id: row.company_id,
         must_change_password: row.must_change_password,
+        session_generation: row.session_generation,
     }
 }
 
@@ -310,37 +329,94 @@ pub async fn ensure_first_admin(store: &Store) -> Result<Option<(String, String)
     Ok(Some((user.email, password)))
 }
 
-/// Checks e-mail and password, refusing after too many recent failures. Every
-/// attempt is recorded; the answer never tells whether the e-mail exists.
+/// Checks e-mail and password from an unknown device (the command line, tests of the
+/// store); see [`login_with_device`].
 pub async fn login(
     store: &Store,
     email: &str,
     password: &str,
     client: &str,
 ) -> Result<User, StoreError> {
+    login_with_device(store, email, password, client, None)
+        .await
+        .map(|login| login.user)
+}
+
+/// A successful login: the user, and the device token the browser keeps from now
+/// on (the one it sent, or a new one).
+#[derive(Debug, Clone)]
+pub struct Login {
+    pub user: User,
+    pub device_token: String,
+}
+
+/// Checks e-mail and password, refusing after too many recent failures. Every
+/// attempt is recorded; the answer never tells whether the e-mail exists.
+///
+/// `device` is the token of the browser's device cookie. A device on which this
+/// account signed in before is *known*: its correct password gets in even while
+/// unknown devices are locked out of the account or refused at its address, and
+/// its failures count only against itself. Attempts from unknown devices wait
+/// longer the more failures their address had recently (a `tokio` sleep: other
+/// requests go on), are refused after [`FAILURES_PER_EMAIL`] failures for the
+/// account or [`FAILURES_PER_CLIENT`] at the address, and are refused with the
+/// number of seconds until the oldest counted failure leaves the window.
+pub async fn login_with_device(
+    store: &Store,
+    email: &str,
+    password: &str,
+    client: &str,
+    device: Option<&str>,
+) -> Result<Login, StoreError> {
     let email = domain::text::narrow_ascii(email).trim().to_lowercase();
-    let since = Utc::now() - Duration::minutes(LOCK_WINDOW_MINUTES);
-    let failures_for_email = login_attempt::Entity::find()
-        .filter(login_attempt::Column::Email.eq(&email))
-        .filter(login_attempt::Column::Succeeded.eq(false))
-        .filter(login_attempt::Column::At.gt(since))
-        .count(&store.db)
-        .await?;
-    let failures_from_client = login_attempt::Entity::find()
-        .filter(login_attempt::Column::Client.eq(client))
-        .filter(login_attempt::Column::Succeeded.eq(false))
-        .filter(login_attempt::Column::At.gt(since))
-        .count(&store.db)
-        .await?;
-    if failures_for_email >= FAILURES_PER_EMAIL || failures_from_client >= FAILURES_PER_CLIENT {
-        return Err(StoreError::RateLimited {
-            retry_after_minutes: LOCK_WINDOW_MINUTES,
-        });
-    }
+    let now = Utc::now();
+    let since = now - Duration::minutes(LOCK_WINDOW_MINUTES);
+    let device = device.filter(|token| is_device_token(token));
     let found = user::Entity::find()
         .filter(user::Column::Email.eq(&email))
         .one(&store.db)
         .await?;
+    let known_device = match (&found, device) {
+        (Some(row), Some(token)) => known_device(store, row.id, token, now).await?,
+        _ => None,
+    };
+    // A known device that failed too often itself is treated as unknown.
+    let known_device = match known_device {
+        Some(id) => {
+            let failures = login_attempt::Entity::find()
+                .filter(login_attempt::Column::DeviceId.eq(id))
+                .filter(login_attempt::Column::Succeeded.eq(false))
+                .filter(login_attempt::Column::At.gt(since));
+            (locked_until(failures, FAILURES_PER_DEVICE, store).await?)
+                .is_none()
+                .then_some(id)
+        }
+        None => None,
+    };
+    if known_device.is_none() {
+        let unknown_failures = || {
+            login_attempt::Entity::find()
+                .filter(login_attempt::Column::DeviceId.is_null())
+                .filter(login_attempt::Column::Succeeded.eq(false))
+                .filter(login_attempt::Column::At.gt(since))
+        };
+        let for_email = unknown_failures().filter(login_attempt::Column::Email.eq(&email));
+        let from_client = unknown_failures().filter(login_attempt::Column::Client.eq(client));
+        let until = [
+            locked_until(for_email, FAILURES_PER_EMAIL, store).await?,
+            locked_until(from_client.clone(), FAILURES_PER_CLIENT, store).await?,
+        ]
+        .into_iter()
+        .flatten()
+        .max();
+        if let Some(until) = until {
+            return Err(StoreError::RateLimited {
+                retry_after_seconds: (until - now).num_seconds().max(1),
+            });
+        }
+        let recent = from_client.count(&store.db).await?;
+        tokio::time::sleep(delay_after(recent)).await;
+    }
     // Hash even for an unknown e-mail, so the answer takes as long either way.
     let ok = match &found {
         Some(row) => verify(password, &row.password_hash),
@@ -357,14 +433,134 @@ pub async fn login(
         client: Set(client.to_owned()),
         succeeded: Set(ok),
         at: Set(Utc::now()),
+        device_id: Set(known_device),
         ..Default::default()
     }
     .insert(&store.db)
     .await?;
     match found {
-        Some(row) if ok => to_user(store, row).await,
+        Some(row) if ok => {
+            let device_token = device.map_or_else(new_device_token, str::to_owned);
+            remember_device(store, row.id, &device_token, known_device).await?;
+            Ok(Login {
+                user: to_user(store, row).await?,
+                device_token,
+            })
+        }
         _ => Err(StoreError::BadCredentials),
     }
+}
+
+/// The wait before checking a password from an unknown device, after `failures`
+/// recent failures from unknown devices at the same address: nothing for the first
+/// few, then doubling from a quarter of a second up to [`MAX_LOGIN_DELAY_MS`].
+pub fn delay_after(failures: u64) -> std::time::Duration {
+    let beyond = failures.saturating_sub(FREE_FAILURES_PER_CLIENT);
+    if beyond == 0 {
+        return std::time::Duration::ZERO;
+    }
+    let millis = 250u64.saturating_mul(1 << (beyond - 1).min(16));
+    std::time::Duration::from_millis(millis.min(MAX_LOGIN_DELAY_MS))
+}
+
+/// When the lock of `failures` ends, if `limit` of them fall within the window: the
+/// `limit`-th most recent failure leaves the window then.
+async fn locked_until(
+    failures: sea_orm::Select<login_attempt::Entity>,
+    limit: u64,
+    store: &Store,
+) -> Result<Option<chrono::DateTime<Utc>>, StoreError> {
+    Ok(failures
+        .order_by_desc(login_attempt::Column::At)
+        .offset(limit.saturating_sub(1))
+        .limit(1)
+        .one(&store.db)
+        .await?
+        .map(|attempt| attempt.at + Duration::minutes(LOCK_WINDOW_MINUTES)))
+}
+
+/// A device token is 64 hexadecimal digits; anything else in the cookie is ignored.
+fn is_device_token(token: &str) -> bool {
+    token.len() == 64 && token.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+fn new_device_token() -> String {
+    let bytes: [u8; 32] = rand::rng().random();
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn device_digest(token: &str) -> String {
+    use sha2::{Digest, Sha256};
+    format!(
+        "{:x}",
+        Sha256::digest(token.to_ascii_lowercase().as_bytes())
+    )
+}
+
+/// The id of `user_id`'s device with this token, if it signed in from it within
+/// [`DEVICE_DAYS`].
+async fn known_device(
+    store: &Store,
+    user_id: i64,
+    token: &str,
+    now: chrono::DateTime<Utc>,
+) -> Result<Option<i64>, StoreError> {
+    Ok(login_device::Entity::find()
+        .filter(login_device::Column::UserId.eq(user_id))
+        .filter(login_device::Column::TokenSha256.eq(device_digest(token)))
+        .filter(login_device::Column::LastUsedAt.gt(now - Duration::days(DEVICE_DAYS)))
+        .one(&store.db)
+        .await?
+        .map(|device| device.id))
+}
+
+/// Records a successful login on a device: a known one is seen again, another one
+/// becomes known (an expired row for the same token is brought back).
+async fn remember_device(
+    store: &Store,
+    user_id: i64,
+    token: &str,
+    known: Option<i64>,
+) -> Result<(), StoreError> {
+    let now = Utc::now();
+    let digest = device_digest(token);
+    let id = match known {
+        Some(id) => Some(id),
+        None => login_device::Entity::find()
+            .filter(login_device::Column::UserId.eq(user_id))
+            .filter(login_device::Column::TokenSha256.eq(&digest))
+            .one(&store.db)
+            .await?
+            .map(|device| device.id),
+    };
+    match id {
+        Some(id) => {
+            login_device::ActiveModel {
+                id: Set(id),
+                last_used_at: Set(now),
+                ..Default::default()
+            }
+            .update(&store.db)
+            .await?;
+        }
+        None => {
+            let inserted = login_device::ActiveModel {
+                user_id: Set(user_id),
+                token_sha256: Set(digest),
+                created_at: Set(now),
+                last_used_at: Set(now),
+                ..Default::default()
+            }
+            .insert(&store.db)
+            .await;
+            match inserted.map_err(StoreError::from) {
+                // Two logins of one browser at once: the other one recorded it.
+                Ok(_) | Err(StoreError::Conflict(_)) => {}
+                Err(other) => return Err(other),
+            }
+        }
+    }
+    Ok(())
 }
 
 /// The user behind a session.
@@ -387,13 +583,16 @@ pub async fn user_by_id(store: &Store, id: i64) -> Result<Option<User>, StoreErr
     }
 }
 
-/// Changes one's own password, proving the current one.
+/// Changes one's own password, proving the current one. The account's session
+/// generation moves on, which ends every session signed in before (someone who
+/// knew the old password is out); the caller keeps its own session by recording
+/// the returned generation in it.
 pub async fn change_password(
     store: &Store,
     actor: &Actor,
     current: &str,
     new: &str,
-) -> Result<(), StoreError> {
+) -> Result<i64, StoreError> {
     let row = user::Entity::find_by_id(actor.user_id)
         .one(&store.db)
         .await?
@@ -408,10 +607,12 @@ pub async fn change_password(
         return Err(Invalid::new("new_password", "現在と異なるパスワードにしてください。").into());
     }
     let txn = store.begin().await?;
+    let generation = row.session_generation + 1;
     user::ActiveModel {
         id: Set(row.id),
         password_hash: Set(hash(new)?),
         must_change_password: Set(false),
+        session_generation: Set(generation),
         ..Default::default()
     }
     .update(&txn)
@@ -431,7 +632,7 @@ pub async fn change_password(
     )
     .await?;
     txn.commit().await?;
-    Ok(())
+    Ok(generation)
 }
 
 /// Every account; the secretariat manages them.
@@ -478,6 +679,40 @@ mod tests {
         assert!(verify("correct horse battery", &stored));
         assert!(!verify("wrong", &stored));
         assert!(!verify("anything", "not a hash"));
+    }
+
+    #[test]
+    fn the_login_delay_is_free_for_a_few_typos_then_doubles_up_to_a_cap() {
+        let ms = |failures| delay_after(failures).as_millis();
+        assert_eq!(
+            (0..=9).map(ms).collect::<Vec<_>>(),
+            [0, 0, 0, 0, 250, 500, 1000, 2000, 3000, 3000]
+        );
+        assert_eq!(ms(u64::MAX), 3000);
+    }
+
+    #[test]
+    fn device_tokens_are_64_hex_digits_and_stored_only_as_a_digest() {
+        let token = new_device_token();
+        assert!(is_device_token(&token));
+        assert!(!is_device_token("not-a-token"));
+        assert!(!is_device_token(&"g".repeat(64)));
+        assert_ne!(device_digest(&token), token);
+        assert_eq!(device_digest(&token).len(), 64);
+    }
+
+    #[test]
+    fn a_refused_login_says_how_many_minutes_rounded_up() {
+        let message = |seconds| {
+            StoreError::RateLimited {
+                retry_after_seconds: seconds,
+            }
+            .to_string()
+        };
+        assert!(message(1).contains("1分ほど"));
+        assert!(message(60).contains("1分ほど"));
+        assert!(message(61).contains("2分ほど"));
+        assert!(message(900).contains("15分ほど"));
     }
 
     #[test]

@@ -134,7 +134,7 @@ pub struct CompanyPage {
     pub total: u64,
 }
 
-fn visible_condition(viewer: Option<&Actor>) -> Condition {
+pub(crate) fn visible_condition(viewer: Option<&Actor>) -> Condition {
     match viewer {
         Some(actor) if actor.is_secretariat() => Condition::all(),
         Some(actor) => {
@@ -151,6 +151,23 @@ fn visible_condition(viewer: Option<&Actor>) -> Condition {
             Condition::all().add(any)
         }
         None => Condition::all().add(company::Column::Public.eq(true)),
+    }
+}
+
+/// Whether `viewer` may know that `row` exists: the rule of [`visible_condition`]
+/// for a row already read. Whatever names a company by a key the viewer typed (an
+/// export, a refusal) checks this first, so that a private company's name never
+/// reaches someone who may not see it, and its key answers as a missing one does.
+pub fn visible_to(viewer: Option<&Actor>, row: &company::Model) -> bool {
+    match viewer {
+        Some(actor) if actor.is_secretariat() => true,
+        Some(actor) => {
+            row.public
+                || (actor.role != domain::Role::Company
+                    && actor.organisation_id == Some(row.owner_organisation_id))
+                || actor.company_id == Some(row.id)
+        }
+        None => row.public,
     }
 }
 

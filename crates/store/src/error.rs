@@ -18,11 +18,12 @@ pub enum StoreError {
     /// The change collides with an existing record.
     #[error("{0}")]
     Conflict(String),
-    /// Too many failed logins; try again later.
+    /// Too many failed logins; try again after `retry_after_seconds`.
     #[error(
-        "ログインの失敗が続いたため、しばらくログインできません。{retry_after_minutes}分ほど待ってから再度お試しください。"
+        "ログインの失敗が続いたため、しばらくログインできません。{}分ほど待ってから再度お試しください。",
+        retry_after_minutes(.retry_after_seconds)
     )]
-    RateLimited { retry_after_minutes: i64 },
+    RateLimited { retry_after_seconds: i64 },
     /// A wrong e-mail or password (deliberately not saying which).
     #[error("メールアドレスまたはパスワードが正しくありません。")]
     BadCredentials,
@@ -31,6 +32,11 @@ pub enum StoreError {
     Config(String),
     #[error("database error: {0}")]
     Database(DbErr),
+}
+
+/// Whole minutes, rounded up, so that "after N minutes" is never too early.
+fn retry_after_minutes(seconds: &i64) -> i64 {
+    ((*seconds).max(1) + 59) / 60
 }
 
 impl From<DbErr> for StoreError {

@@ -548,12 +548,17 @@ fn signed_in(actor: &Actor) -> impl FnOnce(&company::Model) -> Result<(), StoreE
         if may_answer_for(actor, company) {
             Ok(())
         } else {
-            Err(refuse_answering(company))
+            Err(refuse_answering(actor, company))
         }
     }
 }
 
-fn refuse_answering(company: &company::Model) -> StoreError {
+/// The refusal to answer for a company: named only to those who may see it; a
+/// private company of another organisation answers as a key that does not exist.
+fn refuse_answering(actor: &Actor, company: &company::Model) -> StoreError {
+    if !crate::companies::visible_to(Some(actor), company) {
+        return StoreError::not_found("企業");
+    }
     StoreError::forbidden(format!(
         "「{}」として回答することはできません。自社、または所属団体が担当する企業のみ回答できます。",
         company.name
@@ -734,7 +739,12 @@ pub async fn response(
     company_key: &str,
 ) -> Result<Response, StoreError> {
     let form = load(&store.db, form_key).await?;
-    let company = company_row(&store.db, company_key).await?;
+    // A key without a company answers as one without an answer, so that the answer
+    // does not tell which keys exist.
+    let company = match company_row(&store.db, company_key).await {
+        Err(StoreError::NotFound { .. }) => return Err(StoreError::not_found("回答")),
+        found => found?,
+    };
     if !actor.may_see_answers(form.owner.id, company.id) {
         return Err(StoreError::not_found("回答"));
     }
@@ -930,7 +940,7 @@ pub async fn store_file(
     let form = load(&store.db, form_key).await?;
     let company = company_row(&store.db, company_key).await?;
     if !may_answer_for(actor, &company) {
-        return Err(refuse_answering(&company));
+        return Err(refuse_answering(actor, &company));
     }
     let refuse = |reason: String| StoreError::Invalid(vec![Invalid::new(question_id, reason)]);
     let Some(QuestionKind::File {

@@ -51,6 +51,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "diagnostics_offices",
         include_str!("../migrations/0012_diagnostics_offices.sql"),
     ),
+    (13, "signin", include_str!("../migrations/0013_signin.sql")),
 ];
 
 /// Fills the type placeholders for the backend.

@@ -240,10 +240,13 @@ pub async fn propose(
         ));
     }
     let txn = store.begin().await?;
+    // The supplier's name is copied into the negotiation, so a supplier the actor may
+    // not see answers as one that does not exist.
     let (supplier_company_id, supplier_person_id, supplier_name) = match supplier {
         Supplier::Company(key) => {
             let row = company::Entity::find()
                 .filter(company::Column::Key.eq(key.as_str()))
+                .filter(crate::companies::visible_condition(Some(actor)))
                 .one(&txn)
                 .await?
                 .ok_or_else(|| Invalid::new("supplier", "企業が見つかりません。"))?;
@@ -252,6 +255,7 @@ pub async fn propose(
         Supplier::Person(key) => {
             let row = person::Entity::find()
                 .filter(person::Column::Key.eq(key.as_str()))
+                .filter(crate::people::visible(Some(actor)))
                 .one(&txn)
                 .await?
                 .ok_or_else(|| Invalid::new("supplier", "人材が見つかりません。"))?;
@@ -260,6 +264,7 @@ pub async fn propose(
         Supplier::Offer(key) => {
             let row = posting::Entity::find()
                 .filter(posting::Column::Key.eq(key.as_str()))
+                .filter(crate::postings::visible_condition(Some(actor)))
                 .one(&txn)
                 .await?
                 .ok_or_else(|| Invalid::new("supplier", "シーズが見つかりません。"))?;

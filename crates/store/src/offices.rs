@@ -176,6 +176,9 @@ pub async fn book(
         .one(&store.db)
         .await?
         .ok_or_else(|| StoreError::not_found("企業"))?;
+    if !crate::companies::visible_to(Some(actor), &company) {
+        return Err(StoreError::not_found("企業"));
+    }
     if !actor.may_edit_company(company.id, company.owner_organisation_id) {
         return Err(StoreError::forbidden(format!(
             "{}として予約することはできません。",

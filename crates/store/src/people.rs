@@ -55,7 +55,7 @@ pub struct PersonInput {
     pub public: bool,
 }
 
-fn visible(viewer: Option<&Actor>) -> Condition {
+pub(crate) fn visible(viewer: Option<&Actor>) -> Condition {
     match viewer {
         Some(actor) if actor.is_secretariat() => Condition::all(),
         Some(actor) if actor.role == domain::Role::Staff => Condition::any()

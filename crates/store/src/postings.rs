@@ -82,7 +82,7 @@ pub struct PostingFilter {
     pub ids: Option<Vec<i64>>,
 }
 
-fn visible_condition(viewer: Option<&Actor>) -> Condition {
+pub(crate) fn visible_condition(viewer: Option<&Actor>) -> Condition {
     match viewer {
         Some(actor) if actor.is_secretariat() => Condition::all(),
         Some(actor) => {
@@ -259,6 +259,10 @@ pub async fn create(
                 .one(&txn)
                 .await?
                 .ok_or_else(|| Invalid::new("company", "企業が見つかりません。"))?;
+            // A private company of another organisation answers as a missing one.
+            if !crate::companies::visible_to(Some(actor), &row) {
+                return Err(Invalid::new("company", "企業が見つかりません。").into());
+            }
             if !actor.may_edit_company(row.id, row.owner_organisation_id) {
                 return Err(StoreError::forbidden(format!(
                     "「{}」の名前でニーズ・シーズを登録することはできません。",

@@ -50,6 +50,10 @@ async fn company_by_key(store: &Store, key: &str) -> Result<company::Model, Stor
 
 /// A company's answers, for its own members (all of them) and for the staff of a
 /// form's owner (that organisation's forms). The export is logged as a read.
+///
+/// The export names the company, so it is refused, as a key that does not exist
+/// is, to anyone who may neither see the company in the directory nor read any of
+/// its answers: a private company of another city stays unknown to its staff.
 pub async fn export_company(
     store: &Store,
     actor: &Actor,
@@ -102,6 +106,9 @@ pub async fn export_company(
             files,
         });
     }
+    if responses.is_empty() && !crate::companies::visible_to(Some(actor), &company) {
+        return Err(StoreError::not_found("企業"));
+    }
     audit::record_read(
         &store.db,
         actor,
@@ -139,7 +146,7 @@ pub async fn delete_response(
             "削除の理由（依頼の日付・依頼者など）を入力してください。",
         )]));
     }
-    let company = company_by_key(store, company_key).await?;
+    let company = company_by_key(store, company_key).await;
     let txn = store.begin().await?;
     let form = form::Entity::find()
         .filter(form::Column::Key.eq(form_key))
@@ -151,6 +158,12 @@ pub async fn delete_response(
             "回答の削除は、フォームを所管する団体の職員が行います。",
         ));
     }
+    // A key without a company answers as one without an answer to this form, so
+    // that the answer does not tell which keys exist.
+    let company = match company {
+        Err(StoreError::NotFound { .. }) => return Err(StoreError::not_found("回答")),
+        found => found?,
+    };
     let response = form_response::Entity::find()
         .filter(form_response::Column::FormId.eq(form.id))
         .filter(form_response::Column::CompanyId.eq(company.id))

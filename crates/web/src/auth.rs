@@ -28,6 +28,8 @@ use tower_sessions_sqlx_store::{PostgresStore, SqliteStore};
 use crate::{AppState, WebError};
 
 const USER_KEY: &str = "user_id";
+/// The user's session generation when this session signed in (absent: 0).
+const GENERATION_KEY: &str = "generation";
 const CSRF_KEY: &str = "csrf";
 /// The form field and the header that carry the CSRF token.
 pub const CSRF_FIELD: &str = "csrf_token";
@@ -91,6 +93,51 @@ impl SessionStore for DbSessionStore {
     }
 }
 
+/// The device cookie: a random token per browser, set at every successful login and
+/// kept for [`accounts::DEVICE_DAYS`], so that the login limit knows the browsers an
+/// account signed in from (OWASP Authentication Cheat Sheet, "device cookies").
+pub const DEVICE_COOKIE: &str = "renkei_device";
+
+/// The token of the request's device cookie, if it sent one.
+pub fn device_token(headers: &header::HeaderMap) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(tower_sessions::cookie::Cookie::split_parse)
+        .filter_map(Result::ok)
+        .find(|cookie| cookie.name() == DEVICE_COOKIE)
+        .map(|cookie| cookie.value().to_owned())
+}
+
+/// A device cookie to set, carried from the login handler to [`set_device_cookie`].
+#[derive(Debug, Clone)]
+pub struct DeviceCookie(pub header::HeaderValue);
+
+/// Sets the device cookie a login asked for. It runs outside the session layer, so
+/// the session cookie stays the first `Set-Cookie` of the answer and the device
+/// cookie follows it.
+pub async fn set_device_cookie(mut response: Response) -> Response {
+    if let Some(DeviceCookie(value)) = response.extensions_mut().remove::<DeviceCookie>() {
+        response.headers_mut().append(header::SET_COOKIE, value);
+    }
+    response
+}
+
+/// The `Set-Cookie` value that keeps `token` in the browser. Only the login form
+/// reads it, so it goes nowhere but to this site and never to scripts.
+pub fn device_cookie(token: &str, secure: bool) -> Option<header::HeaderValue> {
+    use tower_sessions::cookie::{Cookie, SameSite, time::Duration};
+    let cookie = Cookie::build((DEVICE_COOKIE, token.to_owned()))
+        .path("/login")
+        .http_only(true)
+        .secure(secure)
+        .same_site(SameSite::Strict)
+        .max_age(Duration::days(accounts::DEVICE_DAYS))
+        .build();
+    header::HeaderValue::from_str(&cookie.to_string()).ok()
+}
+
 fn new_token() -> String {
     let bytes: [u8; 32] = rand::rng().random();
     bytes.iter().map(|b| format!("{b:02x}")).collect()
@@ -145,10 +192,24 @@ impl Viewer {
             .await
             .map_err(WebError::session)?;
         self.session
+            .insert(GENERATION_KEY, user.session_generation)
+            .await
+            .map_err(WebError::session)?;
+        self.session
             .insert(CSRF_KEY, new_token())
             .await
             .map_err(WebError::session)?;
         Ok(())
+    }
+
+    /// After the user changed the password: this session stays signed in (with a
+    /// new id) at the new generation, while every other session of the user is over.
+    pub async fn keep_after_password_change(&self, generation: i64) -> Result<(), WebError> {
+        self.session.cycle_id().await.map_err(WebError::session)?;
+        self.session
+            .insert(GENERATION_KEY, generation)
+            .await
+            .map_err(WebError::session)
     }
 
     /// Makes sure the session has a CSRF token, for a page with a form for anonymous
@@ -177,7 +238,7 @@ impl FromRequestParts<AppState> for Viewer {
             .map_err(|(_, reason)| {
                 WebError::Internal(format!("session layer missing: {reason}"))
             })?;
-        let user = match session
+        let mut user = match session
             .get::<i64>(USER_KEY)
             .await
             .map_err(WebError::session)?
@@ -185,6 +246,19 @@ impl FromRequestParts<AppState> for Viewer {
             Some(id) => accounts::user_by_id(&state.store, id).await?,
             None => None,
         };
+        if let Some(signed_in) = &user {
+            let generation = session
+                .get::<i64>(GENERATION_KEY)
+                .await
+                .map_err(WebError::session)?
+                .unwrap_or(0);
+            // The password changed since this session signed in (elsewhere): the
+            // session is over, in whichever process serves it.
+            if generation != signed_in.session_generation {
+                session.flush().await.map_err(WebError::session)?;
+                user = None;
+            }
+        }
         // Anonymous visitors get a session (a database row) only when a page offers
         // them a form; reading public pages writes nothing.
         let csrf = if user.is_some() {

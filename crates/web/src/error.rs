@@ -4,7 +4,7 @@
 
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::http::StatusCode;
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use store::StoreError;
 
@@ -36,6 +36,26 @@ impl WebError {
 
     pub fn sessions(error: impl std::fmt::Display) -> Self {
         WebError::Internal(format!("session store: {error}"))
+    }
+
+    /// Seconds until a refused login may be tried again, for `Retry-After`.
+    pub fn retry_after_seconds(&self) -> Option<i64> {
+        match self {
+            WebError::Store(StoreError::RateLimited {
+                retry_after_seconds,
+            }) => Some(*retry_after_seconds),
+            _ => None,
+        }
+    }
+
+    /// Adds `Retry-After` (seconds) to the answer of a refused login, page or API.
+    pub fn add_retry_after(&self, response: &mut Response) {
+        if let Some(seconds) = self.retry_after_seconds() {
+            response.headers_mut().insert(
+                header::RETRY_AFTER,
+                header::HeaderValue::from(seconds.max(1)),
+            );
+        }
     }
 
     /// The status and the Japanese message the person sees.
@@ -94,7 +114,9 @@ impl IntoResponse for WebError {
             return Redirect::to("/account/password").into_response();
         }
         let (status, message) = self.status_and_message();
-        error_page(status, message)
+        let mut response = error_page(status, message);
+        self.add_retry_after(&mut response);
+        response
     }
 }
 

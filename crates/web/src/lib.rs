@@ -35,6 +35,9 @@ pub struct AppState {
     pub feeds: Arc<pages::feeds::FeedCache>,
     /// The directory's search index, following `changes`.
     pub search: store::index::SearchIndex,
+    /// Whether cookies set by handlers (the device cookie) are marked `Secure`,
+    /// as the session cookie is.
+    pub secure_cookies: bool,
 }
 
 /// How the web layer is set up.
@@ -92,6 +95,7 @@ pub async fn apps(store: Store, options: WebOptions) -> Result<(Router, Router),
             Some(dir) => store::index::SearchIndex::open(&store, dir).await?,
             None => store::index::SearchIndex::in_memory(&store).await?,
         },
+        secure_cookies: options.secure_cookies,
     };
     let (api_router, api_operations) = api::router(&store::organisations::directory(&store).await?);
     let router = Router::new()
@@ -107,6 +111,7 @@ pub async fn apps(store: Store, options: WebOptions) -> Result<(Router, Router),
         .fallback(layers::not_found)
         .layer(axum::middleware::from_fn(layers::japanese_rejections))
         .layer(session_layer)
+        .layer(axum::middleware::map_response(auth::set_device_cookie))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             layers::observe,

@@ -11,6 +11,8 @@ pub struct Model {
     pub client: String,
     pub succeeded: bool,
     pub at: ChronoDateTimeUtc,
+    /// The known device the attempt came from; `None` for an unknown one.
+    pub device_id: Option<i64>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

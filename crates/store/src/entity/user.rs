@@ -15,6 +15,8 @@ pub struct Model {
     pub must_change_password: bool,
     pub company_id: Option<i64>,
     pub created_at: ChronoDateTimeUtc,
+    /// Moves on at every password change; sessions of an older generation are over.
+    pub session_generation: i64,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

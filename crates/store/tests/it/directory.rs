@@ -1373,3 +1373,81 @@ async fn a_person_is_exported_corrected_and_deleted_on_request_by_the_staff_who_
     })
     .await;
 }
+
+/// Finding 7 of issue 21: a key typed by someone who may not see the company (a
+/// private company of another city) is answered as a key without a company, by every
+/// store function that would otherwise name it.
+#[tokio::test]
+async fn a_private_company_of_another_city_is_named_to_nobody_who_types_its_key() {
+    each_backend(|store, backend| async move {
+        const NAME: &str = "株式会社本町精工";
+        let ota = staff_of(&store, "ota", "staff@city.ota.example.jp").await;
+        let kawaguchi = staff_of(&store, "kawaguchi", "staff@city.kawaguchi.example.jp").await;
+        let named = |result: &dyn std::fmt::Debug| format!("{result:?}").contains(NAME);
+
+        let export = store::privacy::export_company(&store, &ota, "kawaguchi-10").await;
+        assert!(
+            matches!(export, Err(StoreError::NotFound { .. })),
+            "{backend:?}: {export:?}"
+        );
+        let missing = store::privacy::export_company(&store, &ota, "no-such-company").await;
+        assert_eq!(format!("{export:?}"), format!("{missing:?}"));
+        let own = store::privacy::export_company(&store, &kawaguchi, "kawaguchi-10")
+            .await
+            .unwrap();
+        assert_eq!(own.company_name, NAME);
+
+        let need = need(
+            "試作の相談",
+            "試作5個から。",
+            "大田区産業振興課",
+            &["cutting"],
+        );
+        let posted =
+            postings::create(&store, &ota, &Poster::Company("kawaguchi-10".into()), &need).await;
+        assert!(!named(&posted), "{posted:?}");
+        assert_eq!(invalid_fields(&posted), ["company"], "{backend:?}");
+
+        let visit = store::offices::book(
+            &store,
+            &ota,
+            &store::offices::VisitRequest {
+                office: "amagasaki-office".into(),
+                company: "kawaguchi-10".into(),
+                visit_on: Some(date(2030, 5, 1)),
+                days: "1".into(),
+                purpose: "見学".into(),
+            },
+        )
+        .await;
+        assert!(
+            matches!(visit, Err(StoreError::NotFound { .. })),
+            "{backend:?}: {visit:?}"
+        );
+
+        let ours = postings::create(&store, &ota, &Poster::Organisation("ota".into()), &need)
+            .await
+            .unwrap();
+        let proposed = negotiations::propose(
+            &store,
+            &ota,
+            &ours.key,
+            &Supplier::Company("kawaguchi-10".into()),
+            date(2030, 5, 1),
+            "",
+        )
+        .await;
+        assert_eq!(invalid_fields(&proposed), ["supplier"], "{backend:?}");
+        let missing_supplier = negotiations::propose(
+            &store,
+            &ota,
+            &ours.key,
+            &Supplier::Company("no-such-company".into()),
+            date(2030, 5, 1),
+            "",
+        )
+        .await;
+        assert_eq!(format!("{proposed:?}"), format!("{missing_supplier:?}"));
+    })
+    .await;
+}

@@ -353,7 +353,9 @@ impl IntoResponse for ApiError {
         } else {
             message
         };
-        problem_with(status, title, &detail, errors)
+        let mut response = problem_with(status, title, &detail, errors);
+        self.0.add_retry_after(&mut response);
+        response
     }
 }
 

@@ -4,14 +4,14 @@ use askama::Template;
 use askama_web::WebTemplate;
 use axum::Router;
 use axum::extract::{ConnectInfo, State};
-use axum::http::Extensions;
+use axum::http::{Extensions, HeaderMap};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use std::net::SocketAddr;
 use store::StoreError;
 use store::accounts;
 
-use crate::auth::Viewer;
+use crate::auth::{DeviceCookie, Viewer, device_cookie, device_token};
 use crate::form::FormData;
 use crate::view::Layout;
 use crate::{AppState, WebError};
@@ -55,34 +55,44 @@ async fn login(
     State(state): State<AppState>,
     viewer: Viewer,
     extensions: Extensions,
+    headers: HeaderMap,
     form: FormData,
 ) -> Result<Response, WebError> {
     let email = form.get("email").to_owned();
-    match accounts::login(
+    let device = device_token(&headers);
+    match accounts::login_with_device(
         &state.store,
         &email,
         form.get("password"),
         &client_of(&extensions),
+        device.as_deref(),
     )
     .await
     {
-        Ok(user) => {
-            viewer.sign_in(&user).await?;
-            let target = if user.must_change_password {
+        Ok(login) => {
+            viewer.sign_in(&login.user).await?;
+            let target = if login.user.must_change_password {
                 "/account/password"
             } else {
                 "/initiatives?done=signed-in"
             };
-            Ok(Redirect::to(target).into_response())
+            let mut response = Redirect::to(target).into_response();
+            if let Some(cookie) = device_cookie(&login.device_token, state.secure_cookies) {
+                response.extensions_mut().insert(DeviceCookie(cookie));
+            }
+            Ok(response)
         }
         Err(error @ (StoreError::BadCredentials | StoreError::RateLimited { .. })) => {
-            let status = WebError::from(error).status_and_message();
+            let error = WebError::from(error);
+            let (status, message) = error.status_and_message();
             let page = LoginPage {
                 layout: Layout::for_viewer("ログイン", &viewer),
                 email,
-                error: Some(status.1),
+                error: Some(message),
             };
-            Ok((status.0, page).into_response())
+            let mut response = (status, page).into_response();
+            error.add_retry_after(&mut response);
+            Ok(response)
         }
         Err(error) => Err(error.into()),
     }
@@ -124,7 +134,10 @@ async fn change_password(
     )
     .await
     {
-        Ok(()) => Ok(Redirect::to("/initiatives?done=password").into_response()),
+        Ok(generation) => {
+            viewer.keep_after_password_change(generation).await?;
+            Ok(Redirect::to("/initiatives?done=password").into_response())
+        }
         Err(StoreError::Invalid(errors)) => {
             let page = PasswordPage {
                 layout: Layout::for_viewer("パスワードの変更", &viewer),

@@ -704,3 +704,44 @@ async fn a_member_of_amagasakis_office_books_a_visit_to_ota_and_ota_approves_it(
     })
     .await;
 }
+
+#[tokio::test]
+async fn staff_of_another_city_learn_nothing_of_a_private_company_from_the_export() {
+    on_each_backend(|app| async move {
+        let admin = app.admin().await;
+        let ota = app
+            .staff(&admin, "privacy@city.ota.example.jp", "ota")
+            .await;
+        let kawaguchi = app
+            .staff(&admin, "privacy@city.kawaguchi.example.jp", "kawaguchi")
+            .await;
+        const PRIVATE_NAME: &str = "株式会社本町精工";
+
+        // 川口市's private company: 大田区's staff get what a key without a company gets.
+        let hidden = app.get(&ota, "/forms/export?company=kawaguchi-10").await;
+        let hidden_status = hidden.status();
+        let hidden_page = hidden.text().await.unwrap();
+        let missing = app.get(&ota, "/forms/export?company=no-such-company").await;
+        assert_eq!(hidden_status, StatusCode::NOT_FOUND);
+        assert_eq!(missing.status(), hidden_status, "existence not revealed");
+        assert!(!hidden_page.contains(PRIVATE_NAME), "{hidden_page}");
+        assert!(!hidden_page.contains("kawaguchi-10.example.jp"));
+        assert!(hidden_page.contains("企業が見つかりません"));
+        assert!(
+            missing
+                .text()
+                .await
+                .unwrap()
+                .contains("企業が見つかりません")
+        );
+
+        // 川口市's staff, who look after it, export it by name.
+        let own = app
+            .get(&kawaguchi, "/forms/export?company=kawaguchi-10")
+            .await;
+        assert_eq!(own.status(), StatusCode::OK);
+        let data: serde_json::Value = own.json().await.unwrap();
+        assert_eq!(data["company_name"], PRIVATE_NAME);
+    })
+    .await;
+}

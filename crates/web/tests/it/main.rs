@@ -18,4 +18,5 @@ mod matrix;
 mod network;
 mod public;
 mod security;
+mod signin;
 mod surveys;
