@@ -87,9 +87,14 @@ fn spinner(what: &str) -> ProgressBar {
     bar
 }
 
+/// Refused rows kept for `--report`: more than a page shows, since the report is
+/// where staff go to fix a file, but bounded (about 30 MB of reasons), so that a file
+/// refused row by row for millions of rows does not hold them all.
+const REPORT_ROWS_KEPT: usize = 100_000;
+
 /// Refused rows, written as CSV with a BOM so that Excel opens them.
 struct Rejected {
-    rows: Vec<store::import::RejectedRow>,
+    rows: store::import::RefusedRows,
 }
 
 impl Rejected {
@@ -101,8 +106,13 @@ impl Rejected {
         out.write_all(&[0xEF, 0xBB, 0xBF])?;
         let mut writer = csv::Writer::from_writer(out);
         writer.write_record(["行", "理由コード", "理由"])?;
-        for row in &self.rows {
+        for row in &self.rows.rows {
             writer.write_record([row.line.to_string(), row.code.clone(), row.reason.clone()])?;
+        }
+        // The last line says when rows were left out, where whoever reads the file will
+        // look for the end of the list.
+        if let Some(note) = self.rows.omitted_note() {
+            writer.write_record(["", "omitted", note.as_str()])?;
         }
         writer.flush()?;
         eprintln!("取り込めなかった行を {} に書き出しました。", path.display());
@@ -113,9 +123,12 @@ impl Rejected {
         if self.rows.is_empty() {
             return;
         }
-        eprintln!("取り込めなかった行: {}行（先頭の5行）", self.rows.len());
-        for row in self.rows.iter().take(5) {
+        eprintln!("取り込めなかった行: {}行（先頭の5行）", self.rows.total);
+        for row in self.rows.rows.iter().take(5) {
             eprintln!("  {}行目: {}", row.line, row.reason);
+        }
+        if let Some(note) = self.rows.omitted_note() {
+            eprintln!("{note}（--report のファイル）");
         }
     }
 }
@@ -141,17 +154,32 @@ pub async fn run(store: &Store, command: &ImportCommand) -> anyhow::Result<()> {
             report,
         } => {
             let started = Instant::now();
-            let reader = import::nta::Reader::open(file, encoding.encoding())
-                .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+            let reader = import::nta::Reader::open(
+                file,
+                encoding.encoding(),
+                &import::Budget::COMMAND_LINE_NTA,
+            )
+            .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
             let bar = spinner("法人番号データを取込中");
-            let (stats, rows) =
-                store::import::run_nta(store, reader, *all_cities, |read| bar.set_position(read))
-                    .await?;
+            let mut rows = store::import::RefusedRows::keeping(REPORT_ROWS_KEPT);
+            let stats = store::import::run_nta(store, reader, *all_cities, &mut rows, |read| {
+                bar.set_position(read)
+            })
+            .await?;
             let rejected = Rejected { rows };
             bar.finish_and_clear();
             print_stats(&stats, started.elapsed().as_secs_f64());
             rejected.summary();
             rejected.write(report.as_ref())?;
+            // The batches before a broken part are in (the import is idempotent: fix the
+            // file and run it again); the exit status says the file was not read whole.
+            if let Some(fatal) = &rejected.rows.fatal {
+                bail!(
+                    "{}: ファイルを最後まで読めませんでした。{}（それまでの行は取り込み済みです）",
+                    file.display(),
+                    fatal.reason
+                );
+            }
         }
         ImportCommand::Companies { file, user, report } => {
             let started = Instant::now();
@@ -162,12 +190,23 @@ pub async fn run(store: &Store, command: &ImportCommand) -> anyhow::Result<()> {
                 })?
                 .actor();
             let directory = store::organisations::directory(store).await?;
-            let reader = import::list::open(file, import::list::ListFormat::Auto)
-                .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+            let reader = import::list::open(
+                file,
+                import::list::ListFormat::Auto,
+                &import::Budget::COMMAND_LINE_LIST,
+            )
+            .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
             if !reader.unknown_headers().is_empty() {
                 eprintln!("使われない列: {}", reader.unknown_headers().join("、"));
             }
             let (rows, rejected) = store::import::prepare_list(reader, &directory, 2100);
+            if let Some(fatal) = &rejected.fatal {
+                bail!(
+                    "{}: ファイルを最後まで読めませんでした。{} 取り込みは行いませんでした。",
+                    file.display(),
+                    fatal.reason
+                );
+            }
             let rejected = Rejected { rows: rejected };
             let stats = store::import::upsert_list(store, &actor, &rows).await?;
             print_stats(&stats, started.elapsed().as_secs_f64());

@@ -56,7 +56,7 @@ pub fn bench(
 
     let started = Instant::now();
     let (mut accepted, mut refused) = (0u64, 0u64);
-    for row in nta::Reader::open(&path, None)? {
+    for row in nta::Reader::open(&path, None, &crate::Budget::COMMAND_LINE_NTA)? {
         match row {
             Ok(_) => accepted += 1,
             Err(_) => refused += 1,

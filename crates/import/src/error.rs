@@ -40,6 +40,44 @@ pub enum OpenError {
         "見出し行に会社名の列がありません。「会社名」「企業名」「名称」のどれかの見出しを付けてください。"
     )]
     NoNameColumn,
+    #[error("ZIPファイルの中のファイルが多すぎます（{found}個。{limit}個までです）。")]
+    TooManyEntries { found: usize, limit: usize },
+    #[error(
+        "展開すると大きすぎます（展開後{}までです）。圧縮を解いた中身が大きすぎるファイルは取り込みません。",
+        size_label(*limit)
+    )]
+    TooLarge { limit: u64 },
+    #[error(
+        "ZIPファイルの中にさらにZIPファイルがあります。中のCSVファイルを取り出してから取り込んでください。"
+    )]
+    NestedZip,
+    #[error(
+        "Excelファイルの共有文字列が多すぎます（{limit}個までです）。ファイルを分けて取り込んでください。"
+    )]
+    TooManySharedStrings { limit: u64 },
+    #[error(
+        "Excelファイルの共有文字列の数の宣言（{declared}個）がファイルの大きさに合わず、壊れています。Excelで開いて保存し直してください。"
+    )]
+    SharedStringCount { declared: u64 },
+    #[error("1つのセルの文字が多すぎます（Excelの上限の32,767文字までです）。")]
+    CellTooLong,
+    #[error(
+        "Excelファイルに文書型定義（DOCTYPE）が含まれています。Excelが保存するファイルにはないもので、読みません。"
+    )]
+    Doctype,
+}
+
+/// A byte count for a message: "32MB", "16GB".
+pub(crate) fn size_label(bytes: u64) -> String {
+    const MIB: u64 = 1 << 20;
+    const GIB: u64 = 1 << 30;
+    if bytes >= GIB && bytes.is_multiple_of(GIB) {
+        format!("{}GB", bytes / GIB)
+    } else if bytes >= MIB {
+        format!("{}MB", bytes / MIB)
+    } else {
+        format!("{}KB", bytes.div_ceil(1024))
+    }
 }
 
 impl OpenError {
@@ -55,6 +93,13 @@ impl OpenError {
             OpenError::NoHeader => "no_header",
             OpenError::HeaderEncoding(_) => "header_encoding",
             OpenError::NoNameColumn => "no_name_column",
+            OpenError::TooManyEntries { .. } => "too_many_entries",
+            OpenError::TooLarge { .. } => "too_large",
+            OpenError::NestedZip => "nested_zip",
+            OpenError::TooManySharedStrings { .. } => "too_many_shared_strings",
+            OpenError::SharedStringCount { .. } => "shared_string_count",
+            OpenError::CellTooLong => "cell_too_long",
+            OpenError::Doctype => "doctype",
         }
     }
 }

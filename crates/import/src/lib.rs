@@ -17,7 +17,10 @@
 //! Beside them, for the 仲間まわし network's uploads: [`text`] decodes a small text file,
 //! and [`network`] reads the job CSV into one job input per job.
 
+mod archive;
 pub mod bench;
+pub mod bombs;
+pub mod budget;
 mod error;
 pub mod list;
 pub mod network;
@@ -25,5 +28,6 @@ pub mod nta;
 mod source;
 pub mod text;
 
+pub use budget::Budget;
 pub use error::{OpenError, RowError, RowErrorKind};
 pub use source::Encoding;

@@ -16,7 +16,8 @@ use std::io::{self, Chain, Cursor, Read, Seek, SeekFrom};
 use flate2::read::DeflateDecoder;
 use zip::{CompressionMethod, ZipArchive};
 
-use crate::error::OpenError;
+use crate::budget::Budget;
+use crate::error::{OpenError, size_label};
 
 /// The two encodings the NTA publishes, and what staff lists come in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -79,9 +80,15 @@ impl<R: Read> Read for Stream<R> {
 /// Opens `inner` as a ZIP (when its first bytes say so) or as a plain file.
 ///
 /// From a ZIP it takes the first entry whose name ends in `.csv`, or else the first
-/// file. The entry is streamed straight from the archive: its position and size come
-/// from the central directory, and its CRC and length are checked at the end.
-pub(crate) fn open_stream<R: Read + Seek>(mut inner: R) -> Result<Stream<R>, OpenError> {
+/// file. The directory is checked against the budget first (entries, declared sizes);
+/// the entry is streamed straight from the archive: its position and size come from
+/// the central directory, it stops with an error past its declared size (which the
+/// budget has passed), and its CRC and length are checked at the end. An entry that
+/// is itself a ZIP is refused by the readers when they see its first bytes.
+pub(crate) fn open_stream<R: Read + Seek>(
+    mut inner: R,
+    budget: &Budget,
+) -> Result<Stream<R>, OpenError> {
     let start = inner.stream_position()?;
     let mut magic = [0u8; 4];
     let read = read_up_to(&mut inner, &mut magic)?;
@@ -90,6 +97,7 @@ pub(crate) fn open_stream<R: Read + Seek>(mut inner: R) -> Result<Stream<R>, Ope
         return Ok(Stream::Plain(inner));
     }
     let mut archive = ZipArchive::new(inner)?;
+    crate::archive::check_directory(&mut archive, budget)?;
     let index = csv_entry(&archive).ok_or(OpenError::NoCsvInZip)?;
     let (data_start, compressed_size, size, crc, method) = {
         let entry = archive.by_index_raw(index)?;
@@ -187,20 +195,29 @@ impl<R: Read> Read for Checked<R> {
     }
 }
 
+impl<R: Read> Stream<R> {
+    /// Whether the bytes come out of a ZIP entry.
+    pub(crate) fn is_unzipped(&self) -> bool {
+        !matches!(self, Stream::Plain(_))
+    }
+}
+
 /// A stream whose UTF-8 byte-order mark, if any, has been taken off.
 pub(crate) type BomStripped<R> = Chain<Cursor<Vec<u8>>, R>;
 
-/// Takes a UTF-8 BOM off the front of `inner`; says whether there was one.
-pub(crate) fn strip_bom<R: Read>(mut inner: R) -> io::Result<(bool, BomStripped<R>)> {
-    let mut head = [0u8; 3];
+/// Takes a UTF-8 BOM off the front of `inner`; says whether there was one, and whether
+/// the stream starts like a ZIP (which a CSV never does: a ZIP inside a ZIP).
+pub(crate) fn strip_bom<R: Read>(mut inner: R) -> io::Result<(bool, bool, BomStripped<R>)> {
+    let mut head = [0u8; 4];
     let read = read_up_to(&mut inner, &mut head)?;
-    let had_bom = head[..read] == UTF8_BOM;
+    let had_bom = head[..read.min(3)] == UTF8_BOM;
+    let looks_like_zip = is_zip(&head[..read]);
     let kept = if had_bom {
-        Vec::new()
+        head[3..read].to_vec()
     } else {
         head[..read].to_vec()
     };
-    Ok((had_bom, Cursor::new(kept).chain(inner)))
+    Ok((had_bom, looks_like_zip, Cursor::new(kept).chain(inner)))
 }
 
 /// Turns the raw bytes of CSV fields into text, deciding the encoding on the way.
@@ -250,15 +267,42 @@ impl TextDecoder {
     }
 }
 
+/// The CSV reader's buffer: large enough that big files are read in few calls.
+const CSV_BUFFER: usize = 1 << 16;
+
 /// The CSV reader both readers use: no header handling (each reader knows its own),
-/// any number of fields per record (the readers check the count and say so), and a
-/// buffer large enough that big files are read in few calls.
-pub(crate) fn csv_reader<R: Read>(inner: R) -> csv::Reader<LineCounter<R>> {
+/// any number of fields per record (the readers check the count and say so), and at
+/// most `budget.max_record_bytes` in one record (see [`LineCounter`]). Records must be
+/// read with [`read_record`], which tells the counter where each one ends.
+pub(crate) fn csv_reader<R: Read>(inner: R, budget: &Budget) -> csv::Reader<LineCounter<R>> {
     csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
-        .buffer_capacity(1 << 16)
-        .from_reader(LineCounter::new(inner))
+        .buffer_capacity(CSV_BUFFER)
+        .from_reader(LineCounter::new(inner, budget.max_record_bytes))
+}
+
+/// Reads the next record and marks where it ended, so that the next one is measured
+/// from there.
+pub(crate) fn read_record<R: Read>(
+    csv: &mut csv::Reader<LineCounter<R>>,
+    record: &mut csv::ByteRecord,
+) -> csv::Result<bool> {
+    let read = csv.read_byte_record(record)?;
+    let end = csv.position().byte();
+    csv.get_mut().record_start = end;
+    Ok(read)
+}
+
+/// Why the CSV reader stopped: one record (a line, with the lines of its quoted
+/// fields and any blank lines before it) is longer than the budget.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "1行が長すぎます（1行{}までです。改行のないファイルや、閉じられていない引用符がないか確かめてください）",
+    size_label(*limit)
+)]
+pub(crate) struct RecordTooLong {
+    limit: u64,
 }
 
 /// Remembers where the line ends are in the bytes the CSV reader has taken but not yet
@@ -267,20 +311,29 @@ pub(crate) fn csv_reader<R: Read>(inner: R) -> csv::Reader<LineCounter<R>> {
 /// The csv crate's own record positions are where it started looking for the record,
 /// which is the previous record's line in CRLF files (it stops between `\r` and `\n`)
 /// and before any blank lines it skipped; a rejected-rows report needs the real line.
+///
+/// It also bounds the record being read: the csv crate grows its record buffer until
+/// the record ends, so a file of one 500 MB line would be held whole. The counter knows
+/// where the last record ended ([`read_record`] tells it) and refuses to hand the
+/// reader more than `max_record_bytes` beyond it (plus one buffer of read-ahead).
 pub(crate) struct LineCounter<R> {
     inner: R,
     offset: u64,
     pending: VecDeque<u64>,
     passed: u64,
+    record_start: u64,
+    max_record_bytes: u64,
 }
 
 impl<R> LineCounter<R> {
-    fn new(inner: R) -> Self {
+    fn new(inner: R, max_record_bytes: u64) -> Self {
         LineCounter {
             inner,
             offset: 0,
             pending: VecDeque::new(),
             passed: 0,
+            record_start: 0,
+            max_record_bytes,
         }
     }
 
@@ -300,6 +353,16 @@ impl<R> LineCounter<R> {
 
 impl<R: Read> Read for LineCounter<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if self.offset - self.record_start.min(self.offset)
+            > self.max_record_bytes + CSV_BUFFER as u64
+        {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                RecordTooLong {
+                    limit: self.max_record_bytes,
+                },
+            ));
+        }
         let n = self.inner.read(buf)?;
         let start = self.offset;
         self.pending.extend(
@@ -366,7 +429,7 @@ mod tests {
     fn a_bom_decides_utf8_and_is_taken_off() {
         let mut bytes = UTF8_BOM.to_vec();
         bytes.extend_from_slice(b"a,b");
-        let (had_bom, mut rest) = strip_bom(&bytes[..]).unwrap();
+        let (had_bom, _, mut rest) = strip_bom(&bytes[..]).unwrap();
         assert!(had_bom);
         let mut text = String::new();
         rest.read_to_string(&mut text).unwrap();
@@ -380,7 +443,7 @@ mod tests {
     #[test]
     fn short_inputs_without_a_bom_are_kept_whole() {
         for input in [&b""[..], b"a", b"ab", b"abc", b"\xEF\xBB"] {
-            let (had_bom, mut rest) = strip_bom(input).unwrap();
+            let (had_bom, _, mut rest) = strip_bom(input).unwrap();
             assert!(!had_bom);
             let mut kept = Vec::new();
             rest.read_to_end(&mut kept).unwrap();
@@ -396,10 +459,10 @@ mod tests {
     }
 
     fn lines_of(input: &str) -> Vec<(u64, String)> {
-        let mut csv = csv_reader(input.as_bytes());
+        let mut csv = csv_reader(input.as_bytes(), &Budget::UPLOAD);
         let mut record = csv::ByteRecord::new();
         let mut lines = Vec::new();
-        while csv.read_byte_record(&mut record).unwrap() {
+        while read_record(&mut csv, &mut record).unwrap() {
             let first = String::from_utf8(record[0].to_vec()).unwrap();
             lines.push((record_line(&mut csv, &record), first));
         }
@@ -438,7 +501,74 @@ mod tests {
     fn garbage_that_looks_like_a_zip_is_an_open_error_not_a_panic() {
         let mut bytes = b"PK\x03\x04".to_vec();
         bytes.extend(std::iter::repeat_n(0xAB, 100));
-        let error = open_stream(Cursor::new(bytes)).err().unwrap();
+        let error = open_stream(Cursor::new(bytes), &Budget::UPLOAD)
+            .err()
+            .unwrap();
         assert_eq!(error.code(), "zip");
+    }
+
+    #[test]
+    fn a_record_longer_than_the_budget_stops_the_reader_with_a_japanese_reason() {
+        let budget = Budget {
+            max_record_bytes: 100_000,
+            ..Budget::UPLOAD
+        };
+        let mut input = b"a,b\n".to_vec();
+        input.extend(std::iter::repeat_n(b'x', 1_000_000));
+        let mut csv = csv_reader(&input[..], &budget);
+        let mut record = csv::ByteRecord::new();
+        assert!(read_record(&mut csv, &mut record).unwrap());
+        let error = read_record(&mut csv, &mut record).unwrap_err();
+        let csv::ErrorKind::Io(io) = error.into_kind() else {
+            panic!("an I/O error");
+        };
+        assert!(
+            io.to_string().starts_with("1行が長すぎます（1行98KBまで"),
+            "{io}"
+        );
+    }
+
+    #[test]
+    fn many_records_each_within_the_budget_read_to_the_end() {
+        let budget = Budget {
+            max_record_bytes: 100_000,
+            ..Budget::UPLOAD
+        };
+        let line = format!("{}\n", "y".repeat(90_000));
+        let input = line.repeat(30);
+        let mut csv = csv_reader(input.as_bytes(), &budget);
+        let mut record = csv::ByteRecord::new();
+        let mut count = 0;
+        while read_record(&mut csv, &mut record).unwrap() {
+            count += 1;
+        }
+        assert_eq!(count, 30);
+    }
+
+    #[test]
+    fn a_zip_whose_entries_declare_more_than_the_budget_is_refused_before_reading() {
+        let mut bytes = Vec::new();
+        {
+            let mut zip = zip::ZipWriter::new(Cursor::new(&mut bytes));
+            let options = zip::write::SimpleFileOptions::default()
+                .compression_method(CompressionMethod::Deflated);
+            zip.start_file("zeros.csv", options).unwrap();
+            let zeros = vec![0u8; 1 << 20];
+            for _ in 0..40 {
+                std::io::Write::write_all(&mut zip, &zeros).unwrap();
+            }
+            zip.finish().unwrap();
+        }
+        let error = open_stream(Cursor::new(&bytes[..]), &Budget::UPLOAD)
+            .err()
+            .unwrap();
+        assert_eq!(error.code(), "too_large");
+        assert!(error.to_string().contains("展開後32MBまで"), "{error}");
+        let many = Budget {
+            max_entries: 0,
+            ..Budget::UPLOAD
+        };
+        let error = open_stream(Cursor::new(&bytes[..]), &many).err().unwrap();
+        assert_eq!(error.code(), "too_many_entries");
     }
 }

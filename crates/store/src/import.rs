@@ -462,21 +462,90 @@ pub struct RejectedRow {
     pub reason: String,
 }
 
+/// Refused rows kept for the report; the rest are counted. A file of garbage can
+/// refuse every one of millions of rows (a ZIP of 20 MiB of garbage once made the NTA
+/// import hold 2.8 GB of refusals), and nobody reads past the first thousand: they
+/// show what is wrong with the file.
+pub const REFUSED_ROWS_KEPT: usize = 1000;
+
+/// The refused rows of an import: every one counted, the first `kept` of them kept.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RefusedRows {
+    /// The first rows refused, in file order.
+    pub rows: Vec<RejectedRow>,
+    /// All rows refused, kept or not.
+    pub total: u64,
+    /// The error that stopped the reading (a broken or over-budget file), if one did:
+    /// kept even when it comes after the rows kept.
+    pub fatal: Option<RejectedRow>,
+    kept: usize,
+}
+
+impl Default for RefusedRows {
+    fn default() -> Self {
+        RefusedRows::keeping(REFUSED_ROWS_KEPT)
+    }
+}
+
+impl RefusedRows {
+    /// Keeps the first `kept` rows (at most [`REFUSED_ROWS_KEPT`] make sense for a page).
+    pub fn keeping(kept: usize) -> Self {
+        RefusedRows {
+            rows: Vec::new(),
+            total: 0,
+            fatal: None,
+            kept,
+        }
+    }
+
+    pub fn push(&mut self, row: RejectedRow) {
+        self.total += 1;
+        if row.code == "unreadable" {
+            self.fatal = Some(row.clone());
+        }
+        if self.rows.len() < self.kept {
+            self.rows.push(row);
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.total == 0
+    }
+
+    /// Rows refused but not kept.
+    pub fn omitted(&self) -> u64 {
+        self.total - self.rows.len() as u64
+    }
+
+    /// A Japanese note for a report when not every refused row is listed.
+    pub fn omitted_note(&self) -> Option<String> {
+        (self.omitted() > 0).then(|| {
+            format!(
+                "取り込めなかった行は全部で{}件です。ここには先頭の{}件だけを載せています。",
+                self.total,
+                self.rows.len()
+            )
+        })
+    }
+}
+
 /// Rows per transaction of an NTA import.
 pub const NTA_BATCH: usize = 1000;
 
-/// Reads up to `max` rows of an NTA file: the companies to upsert, the refused rows,
-/// and whether the file is finished (its end, or an error nothing can follow).
+/// Reads rows of an NTA file until `max` companies are gathered: the companies to
+/// upsert, how many rows were read, and whether the file is finished (its end, or an
+/// error nothing can follow). Refused rows go to `rejected`, which keeps the first and
+/// counts the rest.
 pub fn read_nta_chunk<R: std::io::Read + std::io::Seek>(
     reader: &mut import::nta::Reader<R>,
     max: usize,
-) -> (Vec<NtaCompany>, Vec<RejectedRow>, u64, bool) {
+    rejected: &mut RefusedRows,
+) -> (Vec<NtaCompany>, u64, bool) {
     let mut companies = Vec::new();
-    let mut rejected = Vec::new();
     let mut read = 0u64;
     while companies.len() < max {
         let Some(row) = reader.next() else {
-            return (companies, rejected, read, true);
+            return (companies, read, true);
         };
         read += 1;
         match row {
@@ -489,49 +558,51 @@ pub fn read_nta_chunk<R: std::io::Read + std::io::Seek>(
                     reason: error.to_string(),
                 });
                 if fatal {
-                    return (companies, rejected, read, true);
+                    return (companies, read, true);
                 }
             }
         }
     }
-    (companies, rejected, read, false)
+    (companies, read, false)
 }
 
 /// Streams an NTA file into the directory in batches of [`NTA_BATCH`], calling
-/// `progress(rows_read)` after each. A fatal read error stops after what was read.
+/// `progress(rows_read)` after each; refused rows go to `rejected`. A fatal read
+/// error stops after what was read. Memory stays at one batch, one CSV record and
+/// the refused rows `rejected` keeps, whatever the file's size.
 pub async fn run_nta<R: std::io::Read + std::io::Seek>(
     store: &Store,
     mut reader: import::nta::Reader<R>,
     all_cities: bool,
+    rejected: &mut RefusedRows,
     progress: impl Fn(u64),
-) -> Result<(ImportStats, Vec<RejectedRow>), StoreError> {
+) -> Result<ImportStats, StoreError> {
     let mut stats = ImportStats::default();
-    let mut rejected = Vec::new();
     let mut read = 0;
     loop {
-        let (batch, refused, rows, done) = read_nta_chunk(&mut reader, NTA_BATCH);
+        let (batch, rows, done) = read_nta_chunk(&mut reader, NTA_BATCH, rejected);
         read += rows;
-        rejected.extend(refused);
         if !batch.is_empty() {
             stats.add(&upsert_nta(store, &batch, all_cities).await?);
         }
         progress(read);
         if done {
-            return Ok((stats, rejected));
+            return Ok(stats);
         }
     }
 }
 
 /// Reads a staff list into drafts the domain accepts, and the rows it refused (or
-/// imported without an unknown capability) with reasons.
+/// imported without an unknown capability) with reasons: the first
+/// [`REFUSED_ROWS_KEPT`] kept, all counted.
 pub fn prepare_list(
     reader: import::list::Reader<'_>,
     directory: &Directory,
     this_year: i32,
-) -> (Vec<ListCompany>, Vec<RejectedRow>) {
+) -> (Vec<ListCompany>, RefusedRows) {
     let keys: Vec<&str> = directory.cities.iter().map(|c| c.key.as_str()).collect();
     let mut rows = Vec::new();
-    let mut rejected = Vec::new();
+    let mut rejected = RefusedRows::default();
     for row in reader {
         match row {
             Ok(row) => {

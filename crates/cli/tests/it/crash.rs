@@ -28,26 +28,26 @@ use store::{Backend, Store};
 const ROUNDS: usize = 10;
 /// Concurrent writers (separate sessions of the first administrator).
 const CLIENTS: usize = 6;
-const ADMIN: &str = "admin@renkei.local";
+pub(crate) const ADMIN: &str = "admin@renkei.local";
 const PASSWORD: &str = "crash-test-password-2026";
 /// How long a server may take to start (the first start migrates and seeds).
 const START_TIMEOUT: Duration = Duration::from_secs(90);
 
 /// A running `renkei serve`, killed with SIGKILL when dropped.
-struct Server {
-    child: Child,
+pub(crate) struct Server {
+    pub(crate) child: Child,
     base: String,
     log: std::path::PathBuf,
 }
 
 /// What a start printed besides the address: the one-time password on a first start.
-struct Started {
-    server: Server,
-    one_time_password: Option<String>,
+pub(crate) struct Started {
+    pub(crate) server: Server,
+    pub(crate) one_time_password: Option<String>,
 }
 
 impl Server {
-    fn start(url: &str, log: &std::path::Path) -> Started {
+    pub(crate) fn start(url: &str, log: &std::path::Path) -> Started {
         let stderr = std::fs::OpenOptions::new()
             .create(true)
             .append(true)
@@ -98,11 +98,11 @@ impl Server {
         let _ = self.child.wait();
     }
 
-    fn url(&self, path: &str) -> String {
+    pub(crate) fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }
 
-    fn log_tail(&self) -> String {
+    pub(crate) fn log_tail(&self) -> String {
         let log = std::fs::read_to_string(&self.log).unwrap_or_default();
         let lines: Vec<&str> = log.lines().collect();
         lines[lines.len().saturating_sub(30)..].join("\n")
@@ -129,7 +129,7 @@ fn read_lines(stdout: std::process::ChildStdout) -> Receiver<String> {
     receiver
 }
 
-fn client() -> Client {
+pub(crate) fn client() -> Client {
     Client::builder()
         .cookie_store(true)
         .redirect(Policy::none())
@@ -138,7 +138,7 @@ fn client() -> Client {
         .unwrap()
 }
 
-fn meta_csrf(page: &str) -> String {
+pub(crate) fn meta_csrf(page: &str) -> String {
     let start = "<meta name=\"csrf-token\" content=\"";
     let from = page.find(start).expect("csrf meta tag") + start.len();
     let to = page[from..].find('"').unwrap() + from;
@@ -151,7 +151,12 @@ async fn csrf(server: &Server, client: &Client, path: &str) -> String {
     meta_csrf(&response.text().await.unwrap())
 }
 
-async fn post(server: &Server, client: &Client, path: &str, fields: &[(&str, &str)]) -> StatusCode {
+pub(crate) async fn post(
+    server: &Server,
+    client: &Client,
+    path: &str,
+    fields: &[(&str, &str)],
+) -> StatusCode {
     let token = csrf(server, client, "/login").await;
     let mut body = vec![("csrf_token", token.as_str())];
     body.extend_from_slice(fields);

@@ -23,6 +23,7 @@ use domain::CorporateNumber;
 
 pub use header::{Column, Header, TEMPLATE_HEADERS};
 
+use crate::budget::Budget;
 use crate::error::{OpenError, RowError, RowErrorKind, corporate_number, excerpt};
 use crate::source::{self, Encoding, LineCounter, TextDecoder};
 use xlsx::{Message, XlsxRows};
@@ -111,8 +112,13 @@ pub struct Reader<'a> {
     done: bool,
 }
 
-/// Opens a list file.
-pub fn open(path: impl AsRef<Path>, format: ListFormat) -> Result<Reader<'static>, OpenError> {
+/// Opens a list file; `budget` bounds what an XLSX may unpack and one CSV record
+/// ([`Budget::COMMAND_LINE_LIST`] for a file on the server).
+pub fn open(
+    path: impl AsRef<Path>,
+    format: ListFormat,
+    budget: &Budget,
+) -> Result<Reader<'static>, OpenError> {
     let mut file = BufReader::new(File::open(path)?);
     let format = match format {
         ListFormat::Auto => {
@@ -128,15 +134,19 @@ pub fn open(path: impl AsRef<Path>, format: ListFormat) -> Result<Reader<'static
         other => other,
     };
     match format {
-        ListFormat::Xlsx => Reader::xlsx(file),
-        ListFormat::Csv(encoding) => Reader::csv(Box::new(file), encoding),
-        ListFormat::Auto => Reader::csv(Box::new(file), None),
+        ListFormat::Xlsx => Reader::xlsx(file, budget),
+        ListFormat::Csv(encoding) => Reader::csv(Box::new(file), encoding, budget),
+        ListFormat::Auto => Reader::csv(Box::new(file), None, budget),
     }
 }
 
 /// Reads a list from any reader. An XLSX is a ZIP and needs random access, so it is
 /// read into memory first (staff workbooks are small); CSV streams.
-pub fn read<'a, R: Read + 'a>(mut reader: R, format: ListFormat) -> Result<Reader<'a>, OpenError> {
+pub fn read<'a, R: Read + 'a>(
+    mut reader: R,
+    format: ListFormat,
+    budget: &Budget,
+) -> Result<Reader<'a>, OpenError> {
     let mut magic = [0u8; 4];
     let read = source::read_up_to(&mut reader, &mut magic)?;
     let head = magic[..read].to_vec();
@@ -150,19 +160,19 @@ pub fn read<'a, R: Read + 'a>(mut reader: R, format: ListFormat) -> Result<Reade
         let mut bytes = Vec::new();
         let mut whole = whole;
         whole.read_to_end(&mut bytes)?;
-        Reader::xlsx(Cursor::new(bytes))
+        Reader::xlsx(Cursor::new(bytes), budget)
     } else {
         let encoding = match format {
             ListFormat::Csv(encoding) => encoding,
             _ => None,
         };
-        Reader::csv(Box::new(whole), encoding)
+        Reader::csv(Box::new(whole), encoding, budget)
     }
 }
 
-/// Reads a list held in memory; for uploads and fuzzing.
+/// Reads a list held in memory under the upload budget; for uploads and fuzzing.
 pub fn from_bytes(bytes: &[u8], format: ListFormat) -> Result<Reader<'_>, OpenError> {
-    read(bytes, format)
+    read(bytes, format, &Budget::UPLOAD)
 }
 
 fn has_content<S: AsRef<str>>(cells: &[S]) -> bool {
@@ -170,13 +180,17 @@ fn has_content<S: AsRef<str>>(cells: &[S]) -> bool {
 }
 
 impl<'a> Reader<'a> {
-    fn csv(inner: Box<dyn Read + 'a>, encoding: Option<Encoding>) -> Result<Self, OpenError> {
-        let (had_bom, inner) = source::strip_bom(inner)?;
-        let mut csv = source::csv_reader(Box::new(inner) as Box<dyn Read + 'a>);
+    fn csv(
+        inner: Box<dyn Read + 'a>,
+        encoding: Option<Encoding>,
+        budget: &Budget,
+    ) -> Result<Self, OpenError> {
+        let (had_bom, _, inner) = source::strip_bom(inner)?;
+        let mut csv = source::csv_reader(Box::new(inner) as Box<dyn Read + 'a>, budget);
         let mut text = TextDecoder::new(encoding, had_bom);
         let mut record = csv::ByteRecord::new();
         let header = loop {
-            if !csv.read_byte_record(&mut record).map_err(csv_open_error)? {
+            if !source::read_record(&mut csv, &mut record).map_err(csv_open_error)? {
                 return Err(OpenError::NoHeader);
             }
             text.observe(record.as_slice());
@@ -192,7 +206,13 @@ impl<'a> Reader<'a> {
         Reader::with_header(Rows::Csv { csv, text, record }, header)
     }
 
-    fn xlsx<RS: Read + Seek + Send + 'static>(source: RS) -> Result<Self, OpenError> {
+    /// Checks the workbook against the budget (see [`crate::archive`]) before calamine
+    /// sees it, then reads it on a worker.
+    fn xlsx<RS: Read + Seek + Send + 'static>(
+        mut source: RS,
+        budget: &Budget,
+    ) -> Result<Self, OpenError> {
+        crate::archive::check_workbook(&mut source, budget)?;
         let mut rows = XlsxRows::spawn(source)?;
         let header = loop {
             match rows.next_message() {
@@ -242,7 +262,7 @@ impl<'a> Reader<'a> {
         loop {
             match &mut self.rows {
                 Rows::Csv { csv, text, record } => {
-                    match csv.read_byte_record(record) {
+                    match source::read_record(csv, record) {
                         Ok(true) => {}
                         Ok(false) => return None,
                         Err(error) => {

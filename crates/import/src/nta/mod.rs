@@ -41,6 +41,7 @@ pub use generate::{
     generate_with,
 };
 
+use crate::budget::Budget;
 use crate::error::{OpenError, RowError, RowErrorKind, corporate_number, excerpt};
 use crate::source::{self, BomStripped, Encoding, LineCounter, Stream, TextDecoder};
 
@@ -329,25 +330,35 @@ pub struct Reader<R: Read + Seek> {
 
 impl Reader<BufReader<File>> {
     /// Opens a file: `.csv` or `.zip`, recognised by content rather than name.
-    /// `encoding` `None` detects it.
-    pub fn open(path: impl AsRef<Path>, encoding: Option<Encoding>) -> Result<Self, OpenError> {
-        Reader::new(BufReader::new(File::open(path)?), encoding)
+    /// `encoding` `None` detects it; `budget` bounds what a ZIP may unpack and one
+    /// record ([`Budget::COMMAND_LINE_NTA`] reads the national file).
+    pub fn open(
+        path: impl AsRef<Path>,
+        encoding: Option<Encoding>,
+        budget: &Budget,
+    ) -> Result<Self, OpenError> {
+        Reader::new(BufReader::new(File::open(path)?), encoding, budget)
     }
 }
 
 impl<'a> Reader<Cursor<&'a [u8]>> {
-    /// Reads from memory; for tests, uploads already in memory, and fuzzing.
+    /// Reads from memory under the upload budget; for tests, uploads already in
+    /// memory, and fuzzing.
     pub fn from_bytes(bytes: &'a [u8], encoding: Option<Encoding>) -> Result<Self, OpenError> {
-        Reader::new(Cursor::new(bytes), encoding)
+        Reader::new(Cursor::new(bytes), encoding, &Budget::UPLOAD)
     }
 }
 
 impl<R: Read + Seek> Reader<R> {
-    pub fn new(inner: R, encoding: Option<Encoding>) -> Result<Self, OpenError> {
-        let stream = source::open_stream(inner)?;
-        let (had_bom, stream) = source::strip_bom(stream)?;
+    pub fn new(inner: R, encoding: Option<Encoding>, budget: &Budget) -> Result<Self, OpenError> {
+        let stream = source::open_stream(inner, budget)?;
+        let unzipped = stream.is_unzipped();
+        let (had_bom, looks_like_zip, stream) = source::strip_bom(stream)?;
+        if unzipped && looks_like_zip {
+            return Err(OpenError::NestedZip);
+        }
         Ok(Reader {
-            csv: source::csv_reader(stream),
+            csv: source::csv_reader(stream, budget),
             text: TextDecoder::new(encoding, had_bom),
             record: csv::ByteRecord::new(),
             first: true,
@@ -394,7 +405,7 @@ impl<R: Read + Seek> Iterator for Reader<R> {
 
     fn next(&mut self) -> Option<Self::Item> {
         while !self.done {
-            match self.csv.read_byte_record(&mut self.record) {
+            match source::read_record(&mut self.csv, &mut self.record) {
                 Ok(true) => {}
                 Ok(false) => self.done = true,
                 Err(error) => {

@@ -80,12 +80,18 @@ fn an_xlsx_file_is_read_by_path_with_auto_or_explicit_format() {
     let path = dir.join("会社リスト.xlsx");
     std::fs::write(&path, workbook()).unwrap();
     for format in [ListFormat::Auto, ListFormat::Xlsx] {
-        let rows: Vec<_> = list::open(&path, format).unwrap().collect();
+        let rows: Vec<_> = list::open(&path, format, &import::Budget::UPLOAD)
+            .unwrap()
+            .collect();
         assert_eq!(rows.len(), 4);
     }
-    let from_reader: Vec<_> = list::read(std::fs::File::open(&path).unwrap(), ListFormat::Auto)
-        .unwrap()
-        .collect();
+    let from_reader: Vec<_> = list::read(
+        std::fs::File::open(&path).unwrap(),
+        ListFormat::Auto,
+        &import::Budget::UPLOAD,
+    )
+    .unwrap()
+    .collect();
     assert_eq!(from_reader.len(), 4);
 }
 

@@ -210,7 +210,9 @@ fn files_on_disk_are_read_by_path() {
         let path = dir.join(format!("{encoding:?}-{zip}.dat"));
         let file = std::fs::File::create(&path).unwrap();
         nta::generate(file, 300, 1, encoding, zip).unwrap();
-        let rows: Vec<_> = Reader::open(&path, None).unwrap().collect();
+        let rows: Vec<_> = Reader::open(&path, None, &import::Budget::UPLOAD)
+            .unwrap()
+            .collect();
         assert_eq!(rows.len(), 300);
         assert!(rows.iter().all(Result::is_ok));
     }

@@ -1448,6 +1448,38 @@ async fn a_private_company_of_another_city_is_named_to_nobody_who_types_its_key(
         )
         .await;
         assert_eq!(format!("{proposed:?}"), format!("{missing_supplier:?}"));
+
+/// Issue 21, finding 3: an NTA file refused row by row kept every refusal in memory (a
+/// 20 KB ZIP of garbage peaked at 2.8 GB). Every refusal is counted; the first
+/// [`store::import::REFUSED_ROWS_KEPT`] are kept for the report, which says so.
+#[tokio::test]
+async fn an_nta_import_counts_every_refused_row_and_keeps_only_the_first_thousand() {
+    each_backend(|store, backend| async move {
+        let file = import::bombs::nta_refused_rows(5_000).bytes;
+        let reader = import::nta::Reader::from_bytes(&file, None).unwrap();
+        let mut refused = store::import::RefusedRows::default();
+        let stats = store::import::run_nta(&store, reader, true, &mut refused, |_| {})
+            .await
+            .unwrap();
+        assert_eq!(stats.inserted, 0, "{backend:?}");
+        assert_eq!(refused.total, 5_000, "{backend:?}");
+        assert_eq!(refused.rows.len(), store::import::REFUSED_ROWS_KEPT);
+        assert_eq!(refused.rows[999].line, 1000);
+        assert!(refused.rows.iter().all(|row| row.code == "check_digit"));
+        assert_eq!(
+            refused.omitted_note().unwrap(),
+            "取り込めなかった行は全部で5000件です。ここには先頭の1000件だけを載せています。"
+        );
+
+        // A file without refusals has nothing to say about them.
+        let mut good = Vec::new();
+        import::nta::generate(&mut good, 1, 7, import::Encoding::Utf8, true).unwrap();
+        let reader = import::nta::Reader::from_bytes(&good, None).unwrap();
+        let mut none = store::import::RefusedRows::default();
+        store::import::run_nta(&store, reader, true, &mut none, |_| {})
+            .await
+            .unwrap();
+        assert!(none.is_empty() && none.omitted_note().is_none());
     })
     .await;
 }

@@ -1,16 +1,21 @@
 //! Staff import companies into the directory from a file: their own list (CSV in
 //! UTF-8 or Shift_JIS, or XLSX) or the NTA corporate-number file. The page reports
-//! what was added and updated and every refused row with its reason; large NTA files
-//! go through `renkei import nta` on the server instead (uploads stop at 2MB).
+//! what was added and updated and the refused rows with their reasons (the first
+//! ones; all are counted); large NTA files go through `renkei import nta` on the
+//! server instead (uploads stop at 2MB). A file the readers refuse whole (unreadable,
+//! or over `import::Budget::UPLOAD`: a decompression bomb) gets a 422 with the
+//! reason in Japanese.
 
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::Router;
 use axum::extract::{Multipart, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use domain::Role;
 use store::StoreError;
-use store::import::{ImportStats, RejectedRow};
+use store::import::{ImportStats, RefusedRows, RejectedRow};
 use store::organisations;
 
 use crate::auth::Viewer;
@@ -32,7 +37,9 @@ struct ImportPage {
     all_cities: bool,
     result: Option<ImportStats>,
     rejected: Vec<RejectedRow>,
-    rejected_total: usize,
+    rejected_total: u64,
+    /// Said when only the first refused rows are listed.
+    rejected_note: Option<String>,
     unknown_headers: Vec<String>,
     errors: Vec<String>,
     file_name: String,
@@ -51,11 +58,24 @@ fn page(viewer: &Viewer) -> Result<ImportPage, WebError> {
         result: None,
         rejected: Vec::new(),
         rejected_total: 0,
+        rejected_note: None,
         unknown_headers: Vec::new(),
         errors: Vec::new(),
         file_name: String::new(),
         headers: import::list::TEMPLATE_HEADERS.join(","),
     })
+}
+
+/// A file whose reading stopped part way (broken, or over the upload budget while it
+/// streamed) is refused whole: nothing of it is written, and the page says why.
+pub(super) fn refuse_broken(errors: &mut Vec<String>, rejected: &RefusedRows) {
+    if let Some(fatal) = &rejected.fatal {
+        errors.push(format!(
+            "ファイルを最後まで読めませんでした。{}",
+            fatal.reason
+        ));
+        errors.push("取り込みは行いませんでした（ファイル全体が取り消されています）。".into());
+    }
 }
 
 async fn form(viewer: Viewer) -> Result<ImportPage, WebError> {
@@ -66,7 +86,7 @@ async fn upload(
     State(state): State<AppState>,
     viewer: Viewer,
     mut multipart: Multipart,
-) -> Result<ImportPage, WebError> {
+) -> Result<Response, WebError> {
     let actor = viewer.actor()?;
     let mut page = page(&viewer)?;
     let mut bytes = Vec::new();
@@ -91,7 +111,7 @@ async fn upload(
             .push("取り込むファイルを選んでください。".into());
     }
     if !page.errors.is_empty() {
-        return Ok(page);
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, page).into_response());
     }
     let directory = organisations::directory(&state.store).await?;
     let outcome = if page.kind == "nta" {
@@ -101,11 +121,18 @@ async fn upload(
             )
             .into());
         }
-        // An upload is small: read it whole (the reader is not Send), then write.
-        let read = import::nta::Reader::from_bytes(&bytes, None)
-            .map(|mut reader| store::import::read_nta_chunk(&mut reader, usize::MAX));
+        // An upload is small (`import::Budget::UPLOAD` bounds what it unpacks to): read
+        // it whole, then write.
+        let mut rejected = RefusedRows::default();
+        let read = import::nta::Reader::from_bytes(&bytes, None).map(|mut reader| {
+            store::import::read_nta_chunk(&mut reader, usize::MAX, &mut rejected)
+        });
         match read {
-            Ok((companies, rejected, _, _)) => {
+            Ok(_) if rejected.fatal.is_some() => {
+                refuse_broken(&mut page.errors, &rejected);
+                None
+            }
+            Ok((companies, _, _)) => {
                 let mut stats = ImportStats::default();
                 for batch in companies.chunks(store::import::NTA_BATCH) {
                     stats.add(
@@ -134,6 +161,10 @@ async fn upload(
                 )
             });
         match prepared {
+            Ok((_, (_, rejected))) if rejected.fatal.is_some() => {
+                refuse_broken(&mut page.errors, &rejected);
+                None
+            }
             Ok((unknown, (rows, rejected))) => {
                 page.unknown_headers = unknown;
                 match store::import::upsert_list(&state.store, &actor, &rows).await {
@@ -155,10 +186,22 @@ async fn upload(
             }
         }
     };
+    let status = if page.errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
     if let Some((stats, rejected)) = outcome {
         page.result = Some(stats);
-        page.rejected_total = rejected.len();
-        page.rejected = rejected.into_iter().take(REPORT_ROWS).collect();
+        page.rejected_total = rejected.total;
+        page.rejected = rejected.rows.into_iter().take(REPORT_ROWS).collect();
+        if page.rejected_total > page.rejected.len() as u64 {
+            page.rejected_note = Some(format!(
+                "取り込めなかった行は全部で{}件です。ここには先頭の{}件だけを載せています。",
+                page.rejected_total,
+                page.rejected.len()
+            ));
+        }
     }
-    Ok(page)
+    Ok((status, page).into_response())
 }

@@ -108,7 +108,9 @@ struct UploadReport {
     invited: u64,
     already: u64,
     rejected: Vec<RejectedRow>,
-    rejected_total: usize,
+    rejected_total: u64,
+    /// Said when only the first refused rows are listed.
+    rejected_note: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -354,14 +356,24 @@ async fn upload(
             .map(|reader| store::import::prepare_list(reader, &directory, year));
         match prepared {
             Err(error) => errors.push(format!("ファイルを読めません: {error}")),
+            Ok((_, rejected)) if rejected.fatal.is_some() => {
+                super::company_import::refuse_broken(&mut errors, &rejected);
+            }
             Ok((rows, rejected)) if rows.is_empty() => {
                 errors.push("取り込める行がありませんでした。".to_owned());
                 errors.extend(
                     rejected
+                        .rows
                         .iter()
                         .take(20)
                         .map(|r| format!("{}行目：{}", r.line, r.reason)),
                 );
+                if rejected.total > 20 {
+                    errors.push(format!(
+                        "取り込めなかった行は全部で{}件です（先頭の20件だけを載せています）。",
+                        rejected.total
+                    ));
+                }
             }
             Ok((rows, rejected)) => {
                 match store::import::upsert_list_keys(&state.store, &actor, &rows).await {
@@ -374,8 +386,14 @@ async fn upload(
                                     updated: stats.updated,
                                     invited: sent.invited,
                                     already: sent.already,
-                                    rejected_total: rejected.len(),
-                                    rejected: rejected.into_iter().take(100).collect(),
+                                    rejected_total: rejected.total,
+                                    rejected_note: (rejected.total > 100).then(|| {
+                                        format!(
+                                            "取り込めなかった行は全部で{}件です。ここには先頭の100件だけを載せています。",
+                                            rejected.total
+                                        )
+                                    }),
+                                    rejected: rejected.rows.into_iter().take(100).collect(),
                                 });
                             }
                             Err(error) => errors.extend(super::form_errors(error, |_| "配布")?.1),

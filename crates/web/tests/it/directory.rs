@@ -341,6 +341,73 @@ async fn staff_import_a_company_list_and_read_the_refused_rows() {
     .await;
 }
 
+/// Issue 21: a small file that unpacks to gigabytes, or declares two billion shared
+/// strings, is refused with a 422 and a Japanese reason; nothing is imported. The
+/// full-size files against the running binary, with its memory measured, are in
+/// `crates/cli/tests/it/bombs.rs`.
+#[tokio::test]
+async fn a_decompression_bomb_uploaded_for_import_is_refused_with_a_japanese_reason() {
+    on_each_backend(|app| async move {
+        let admin = app.admin().await;
+        let ota = app.staff(&admin, "suzuki@city.ota.example.jp", "ota").await;
+        let page = app.text(&ota, "/companies/import").await;
+        let token = meta_csrf(&page);
+        for (kind, bomb, reason) in [
+            (
+                "list",
+                import::bombs::xlsx_unique_count(),
+                "共有文字列が多すぎます",
+            ),
+            (
+                "list",
+                import::bombs::xlsx_huge_sheet(40 << 20),
+                "展開後32MBまで",
+            ),
+            ("list", import::bombs::nested_zip(), "Excelで保存したブック"),
+        ] {
+            let form = Form::new()
+                .text("kind", kind)
+                .part("file", Part::bytes(bomb.bytes).file_name(bomb.name));
+            let response = ota
+                .post(app.url(&format!("/companies/import?csrf_token={token}")))
+                .multipart(form)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(
+                response.status(),
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "{}",
+                bomb.name
+            );
+            let page = response.text().await.unwrap();
+            assert!(page.contains(reason), "{}: {reason} in {page}", bomb.name);
+            assert!(!page.contains("新規登録"), "nothing imported");
+        }
+        let page = app.text(&admin, "/companies/import").await;
+        let token = meta_csrf(&page);
+        let bomb = import::bombs::nta_zeros(40 << 20);
+        let form = Form::new()
+            .text("kind", "nta")
+            .part("file", Part::bytes(bomb.bytes).file_name(bomb.name));
+        let response = admin
+            .post(app.url(&format!("/companies/import?csrf_token={token}")))
+            .multipart(form)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(
+            response
+                .text()
+                .await
+                .unwrap()
+                .contains("展開すると大きすぎます")
+        );
+    })
+    .await;
+}
+
 #[tokio::test]
 async fn the_recorded_negotiations_feed_the_initiative_kpis_of_their_organisation() {
     on_each_backend(|app| async move {
