@@ -51,6 +51,8 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "diagnostics_offices",
         include_str!("../migrations/0012_diagnostics_offices.sql"),
     ),
+    // 13 is another branch's; versions are applied in order and a gap is allowed.
+    (14, "outbox", include_str!("../migrations/0014_outbox.sql")),
 ];
 
 /// Fills the type placeholders for the backend.

@@ -28,26 +28,31 @@ use store::{Backend, Store};
 const ROUNDS: usize = 10;
 /// Concurrent writers (separate sessions of the first administrator).
 const CLIENTS: usize = 6;
-const ADMIN: &str = "admin@renkei.local";
-const PASSWORD: &str = "crash-test-password-2026";
+pub(crate) const ADMIN: &str = "admin@renkei.local";
+pub(crate) const PASSWORD: &str = "crash-test-password-2026";
 /// How long a server may take to start (the first start migrates and seeds).
 const START_TIMEOUT: Duration = Duration::from_secs(90);
 
 /// A running `renkei serve`, killed with SIGKILL when dropped.
-struct Server {
+pub(crate) struct Server {
     child: Child,
     base: String,
     log: std::path::PathBuf,
 }
 
 /// What a start printed besides the address: the one-time password on a first start.
-struct Started {
-    server: Server,
-    one_time_password: Option<String>,
+pub(crate) struct Started {
+    pub(crate) server: Server,
+    pub(crate) one_time_password: Option<String>,
 }
 
 impl Server {
     fn start(url: &str, log: &std::path::Path) -> Started {
+        Server::start_with(url, log, &[])
+    }
+
+    /// Starts `renkei serve` with more arguments (the mail tests' SMTP settings).
+    pub(crate) fn start_with(url: &str, log: &std::path::Path, extra: &[&str]) -> Started {
         let stderr = std::fs::OpenOptions::new()
             .create(true)
             .append(true)
@@ -55,6 +60,7 @@ impl Server {
             .unwrap();
         let mut child = Command::new(env!("CARGO_BIN_EXE_renkei"))
             .args(["serve", "--addr", "127.0.0.1:0", "--insecure-cookies"])
+            .args(extra)
             .env("RENKEI_DATABASE_URL", url)
             .env("RENKEI_LOG", "warn")
             .stdout(Stdio::piped())
@@ -93,16 +99,16 @@ impl Server {
     }
 
     /// SIGKILL (what `Child::kill` sends on Unix): no shutdown, no flush, no cleanup.
-    fn kill(&mut self) {
+    pub(crate) fn kill(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
 
-    fn url(&self, path: &str) -> String {
+    pub(crate) fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }
 
-    fn log_tail(&self) -> String {
+    pub(crate) fn log_tail(&self) -> String {
         let log = std::fs::read_to_string(&self.log).unwrap_or_default();
         let lines: Vec<&str> = log.lines().collect();
         lines[lines.len().saturating_sub(30)..].join("\n")
@@ -151,7 +157,12 @@ async fn csrf(server: &Server, client: &Client, path: &str) -> String {
     meta_csrf(&response.text().await.unwrap())
 }
 
-async fn post(server: &Server, client: &Client, path: &str, fields: &[(&str, &str)]) -> StatusCode {
+pub(crate) async fn post(
+    server: &Server,
+    client: &Client,
+    path: &str,
+    fields: &[(&str, &str)],
+) -> StatusCode {
     let token = csrf(server, client, "/login").await;
     let mut body = vec![("csrf_token", token.as_str())];
     body.extend_from_slice(fields);
@@ -164,7 +175,7 @@ async fn post(server: &Server, client: &Client, path: &str, fields: &[(&str, &st
     response.status()
 }
 
-async fn sign_in(server: &Server, password: &str) -> Client {
+pub(crate) async fn sign_in(server: &Server, password: &str) -> Client {
     let client = client();
     let status = post(
         server,

@@ -8,6 +8,7 @@ use std::process::{Command, Output};
 
 mod crash;
 mod directory;
+mod mail;
 
 struct Workdir(PathBuf);
 
