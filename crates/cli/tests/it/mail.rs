@@ -555,3 +555,67 @@ async fn without_an_smtp_url_every_mail_is_written_as_an_eml_file() {
         assert!(eml.contains("text/calendar"), "{eml}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_senders_on_one_database_deliver_200_messages_none_twice() {
+    let Some(python) = sink_python() else { return };
+    for backend in backends() {
+        let scratch = Scratch::new("two-senders");
+        let sink = Sink::start(&python, 0, &scratch.path("smtp"), None);
+        let database = TestDatabase::create(backend).await.unwrap();
+        let store = database.store().await.unwrap();
+        store
+            .write(None, async |w| {
+                for i in 0..200 {
+                    w.send(store::outbox::Outgoing::new(
+                        None,
+                        "中小企業都市連絡協議会",
+                        &format!("受信者{i}"),
+                        &format!("p{i}@example.jp"),
+                        &format!("お知らせ {i}"),
+                        "本文",
+                        "試験のため",
+                    ));
+                }
+                Ok(())
+            })
+            .await
+            .unwrap();
+        // Two senders, each with its own pool, as two `renkei serve` processes have.
+        let mut senders = Vec::new();
+        for _ in 0..2 {
+            let options = web::mail::MailOptions {
+                smtp_url: Some(sink.url()),
+                mail_from: "jimukyoku@renkei.example.jp".into(),
+                per_minute: 60_000,
+                poll: Duration::from_millis(50),
+                ..Default::default()
+            };
+            let sender = web::mail::Sender::new(options).unwrap();
+            let own = Store::connect(&database.url).await.unwrap();
+            senders.push(tokio::spawn(sender.run(own)));
+        }
+        let deadline = Instant::now() + Duration::from_secs(120);
+        while outbox::count(&store, MailStatus::Sent).await.unwrap() < 200 {
+            assert!(
+                Instant::now() < deadline,
+                "{backend:?}: {} of 200 sent",
+                outbox::count(&store, MailStatus::Sent).await.unwrap()
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        for sender in senders {
+            sender.abort();
+        }
+        let received = sink.received();
+        let ids: std::collections::BTreeSet<&str> = received
+            .iter()
+            .map(|m| m["message_id"].as_str().unwrap())
+            .collect();
+        assert_eq!(received.len(), 200, "{backend:?}: none sent twice");
+        assert_eq!(ids.len(), 200);
+        let rows = outbox::all(&store).await.unwrap();
+        assert!(rows.iter().all(|m| m.tries == 1), "{backend:?}: one try each");
+    }
+}
