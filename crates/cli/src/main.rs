@@ -59,6 +59,35 @@ enum Command {
         /// is answered 503 and rolled back.
         #[arg(long, env = "RENKEI_WRITE_TIMEOUT", default_value_t = 120)]
         write_timeout: u64,
+        /// Deliver mail through this server: smtp://USER:PASS@HOST:587 (STARTTLS),
+        /// smtps://USER:PASS@HOST:465 (implicit TLS), smtp://HOST:25?tls=none (plain,
+        /// a relay on the local network). Without it, mail is written to --mail-dir.
+        #[arg(long, env = "RENKEI_SMTP_URL")]
+        smtp_url: Option<String>,
+        /// The sender address of every mail (its display name is the organisation's).
+        #[arg(
+            long,
+            env = "RENKEI_MAIL_FROM",
+            default_value = "noreply@renkei.localhost"
+        )]
+        mail_from: String,
+        /// The platform's public address, for absolute links in mail.
+        #[arg(long, env = "RENKEI_PUBLIC_URL")]
+        public_url: Option<String>,
+        /// Where mail is written as .eml files when there is no --smtp-url.
+        #[arg(long, env = "RENKEI_MAIL_DIR", default_value = "mail")]
+        mail_dir: PathBuf,
+        /// At most this many mails a minute from this process (relays limit senders).
+        #[arg(long, env = "RENKEI_MAIL_PER_MINUTE", default_value_t = 60)]
+        mail_per_minute: u32,
+        /// The pause before the first retry of a temporary failure, in seconds; each
+        /// further retry doubles it (at most an hour), for 24 hours.
+        #[arg(long, env = "RENKEI_MAIL_RETRY_SECONDS", default_value_t = 60)]
+        mail_retry_seconds: u64,
+        /// How long a sender holds a claimed message, in seconds: a process killed
+        /// mid-send leaves it to the others (or to itself after a restart) after this.
+        #[arg(long, env = "RENKEI_MAIL_LEASE_SECONDS", default_value_t = 300)]
+        mail_lease_seconds: u64,
     },
     /// Apply pending database migrations and load the council's data if empty.
     Migrate,
@@ -233,6 +262,13 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             metrics_addr,
             read_timeout,
             write_timeout,
+            smtp_url,
+            mail_from,
+            public_url,
+            mail_dir,
+            mail_per_minute,
+            mail_retry_seconds,
+            mail_lease_seconds,
         } => {
             let store = open(&cli.database_url).await?;
             if let Some((email, password)) = store::accounts::ensure_first_admin(&store).await? {
@@ -255,6 +291,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     tokio::time::sleep(std::time::Duration::from_secs(24 * 3600)).await;
                 }
             });
+            let sending = store.clone();
             let (app, metrics) = web::apps(
                 store,
                 web::WebOptions {
@@ -290,7 +327,28 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     "{addr} で待ち受けできません（使用中の可能性があります。--addr で変更できます）"
                 )
             })?;
-            println!("renkei を起動しました: http://{}", listener.local_addr()?);
+            let local = listener.local_addr()?;
+            // The outbox's sender: every process runs one; claims keep them apart.
+            let mail = web::mail::MailOptions {
+                smtp_url,
+                mail_from,
+                public_url: public_url.unwrap_or_else(|| format!("http://{local}")),
+                mail_dir,
+                per_minute: mail_per_minute.max(1),
+                retry_base: std::time::Duration::from_secs(mail_retry_seconds.max(1)),
+                lease: std::time::Duration::from_secs(mail_lease_seconds.max(1)),
+                ..Default::default()
+            };
+            match &mail.smtp_url {
+                Some(_) => println!("メールは SMTP で送信します（{}通/分まで）", mail.per_minute),
+                None => println!(
+                    "メールは {} に .eml ファイルとして保存します（--smtp-url で実際に送信）",
+                    mail.mail_dir.display()
+                ),
+            }
+            let sender = web::mail::Sender::new(mail).map_err(|e| anyhow::anyhow!("{e}"))?;
+            tokio::spawn(sender.run(sending));
+            println!("renkei を起動しました: http://{local}");
             web::serve(listener, app).await?;
         }
         Command::Import { command } => {

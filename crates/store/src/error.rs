@@ -57,6 +57,48 @@ impl From<DbErr> for StoreError {
     }
 }
 
+/// A unique constraint of the schema and the form field it guards: a violation is
+/// that field's error, in Japanese, instead of a generic conflict, so that a use
+/// case inserts and lets the database decide rather than checking by hand first.
+#[derive(Debug, Clone, Copy)]
+pub struct UniqueConstraint {
+    /// The index's name, which PostgreSQL reports.
+    pub name: &'static str,
+    /// The table and columns, which SQLite reports instead
+    /// ("UNIQUE constraint failed: table.a, table.b").
+    pub table: &'static str,
+    pub columns: &'static [&'static str],
+    /// The field of the form, and what to tell the person who typed it.
+    pub field: &'static str,
+    pub message: &'static str,
+}
+
+impl UniqueConstraint {
+    fn reported_in(&self, detail: &str) -> bool {
+        if detail.contains(&format!("\"{}\"", self.name)) {
+            return true;
+        }
+        let columns = self
+            .columns
+            .iter()
+            .map(|column| format!("{}.{column}", self.table))
+            .collect::<Vec<_>>()
+            .join(", ");
+        detail.ends_with(&format!("UNIQUE constraint failed: {columns}"))
+    }
+}
+
+/// Maps a database error: a violation of one of `constraints` becomes its field's
+/// error; anything else is converted as usual.
+pub fn on_constraint(error: DbErr, constraints: &[UniqueConstraint]) -> StoreError {
+    if let Some(SqlErr::UniqueConstraintViolation(detail)) = error.sql_err()
+        && let Some(constraint) = constraints.iter().find(|c| c.reported_in(&detail))
+    {
+        return StoreError::Invalid(vec![Invalid::new(constraint.field, constraint.message)]);
+    }
+    StoreError::from(error)
+}
+
 impl From<Vec<Invalid>> for StoreError {
     fn from(errors: Vec<Invalid>) -> Self {
         StoreError::Invalid(errors)

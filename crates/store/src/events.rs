@@ -19,9 +19,9 @@ use sea_orm::{
 };
 use serde_json::json;
 
-use crate::audit::{self, Change};
 use crate::entity::{event, event_pillar, initiative};
 use crate::organisations::{self, City, Directory, Organisation};
+use crate::write::{Action, Audited, Entity};
 use crate::{Store, StoreError};
 
 /// An event as every page, feed and export reads it.
@@ -419,41 +419,39 @@ pub async fn create(
     today: NaiveDate,
 ) -> Result<Event, StoreError> {
     draft.check_not_past(today)?;
-    let txn = store.begin().await?;
-    let directory = organisations::directory_in(&txn).await?;
-    let organisation = directory
-        .organisation_by_key(organisation_key)
-        .ok_or_else(|| Invalid::new("organisation", "主催団体を一覧から選んでください。"))?
-        .clone();
-    if !actor.may_edit_events_of(organisation.id) {
-        return Err(refuse_other_organisation(&organisation));
-    }
-    let key = format!(
-        "{}-{}-{:06x}",
-        organisation.key,
-        draft.time.first_day().format("%Y%m%d"),
-        rand::random::<u32>() & 0xff_ffff
-    );
-    let created = insert(&txn, &directory, &organisation, &key, draft, None).await?;
-    audit::record(
-        &txn,
-        Some(actor),
-        Change {
-            action: "create",
-            entity: "event",
-            entity_key: key.clone(),
-            organisation_id: Some(organisation.id),
-            summary: format!(
-                "イベント「{}」（{}）を登録",
-                created.title, organisation.name
-            ),
-            before: None,
-            after: Some(created.snapshot()),
-        },
-    )
-    .await?;
-    txn.commit().await?;
-    Ok(created)
+    store
+        .write(Some(actor), async |w| {
+            let directory = organisations::directory_in(w.txn()).await?;
+            let organisation = directory
+                .organisation_by_key(organisation_key)
+                .ok_or_else(|| Invalid::new("organisation", "主催団体を一覧から選んでください。"))?
+                .clone();
+            if !actor.may_edit_events_of(organisation.id) {
+                return Err(refuse_other_organisation(&organisation));
+            }
+            let key = format!(
+                "{}-{}-{:06x}",
+                organisation.key,
+                draft.time.first_day().format("%Y%m%d"),
+                rand::random::<u32>() & 0xff_ffff
+            );
+            let created = insert(w.txn(), &directory, &organisation, &key, draft, None).await?;
+            w.audit(
+                Audited::new(
+                    Action::Create,
+                    Entity::Event,
+                    key.clone(),
+                    Some(organisation.id),
+                    format!(
+                        "イベント「{}」（{}）を登録",
+                        created.title, organisation.name
+                    ),
+                )
+                .after(created.snapshot()),
+            );
+            Ok(created)
+        })
+        .await
 }
 
 /// Inserts an event row with its pillars; shared by `create` and the seed.
@@ -517,52 +515,51 @@ pub async fn update(
     key: &str,
     draft: &EventDraft,
 ) -> Result<Event, StoreError> {
-    let txn = store.begin().await?;
-    let (directory, before) = editable(&txn, actor, key).await?;
-    let (city_id, initiative_id) = references(&txn, &directory, draft).await?;
-    event::ActiveModel {
-        id: Set(before.id),
-        city_id: Set(city_id),
-        event_type: Set(draft.event_type.code().to_owned()),
-        title: Set(draft.title.clone()),
-        starts_at: Set(EventTime::stored(draft.time.start)),
-        ends_at: Set(EventTime::stored(draft.time.end)),
-        all_day: Set(draft.time.all_day),
-        date_is_approximate: Set(draft.date_is_approximate),
-        venue: Set(draft.venue.clone()),
-        address: Set(draft.address.clone()),
-        initiative_id: Set(initiative_id),
-        description: Set(draft.description.clone()),
-        note: Set(draft.note.clone()),
-        members_only: Set(draft.members_only),
-        capacity: Set(capacity_column(draft.capacity)),
-        sequence: Set(before.sequence + 1),
-        updated_at: Set(Utc::now()),
-        ..Default::default()
-    }
-    .update(&txn)
-    .await?;
-    replace_pillars(&txn, before.id, &draft.pillars).await?;
-    let after = load_one(&txn, &directory, key).await?;
-    audit::record(
-        &txn,
-        Some(actor),
-        Change {
-            action: "update",
-            entity: "event",
-            entity_key: key.to_owned(),
-            organisation_id: Some(after.organisation.id),
-            summary: format!(
-                "イベント「{}」（{}）を更新",
-                after.title, after.organisation.name
-            ),
-            before: Some(before.snapshot()),
-            after: Some(after.snapshot()),
-        },
-    )
-    .await?;
-    txn.commit().await?;
-    Ok(after)
+    store
+        .write(Some(actor), async |w| {
+            let (directory, before) = editable(w.txn(), actor, key).await?;
+            let (city_id, initiative_id) = references(w.txn(), &directory, draft).await?;
+            event::ActiveModel {
+                id: Set(before.id),
+                city_id: Set(city_id),
+                event_type: Set(draft.event_type.code().to_owned()),
+                title: Set(draft.title.clone()),
+                starts_at: Set(EventTime::stored(draft.time.start)),
+                ends_at: Set(EventTime::stored(draft.time.end)),
+                all_day: Set(draft.time.all_day),
+                date_is_approximate: Set(draft.date_is_approximate),
+                venue: Set(draft.venue.clone()),
+                address: Set(draft.address.clone()),
+                initiative_id: Set(initiative_id),
+                description: Set(draft.description.clone()),
+                note: Set(draft.note.clone()),
+                members_only: Set(draft.members_only),
+                capacity: Set(capacity_column(draft.capacity)),
+                sequence: Set(before.sequence + 1),
+                updated_at: Set(Utc::now()),
+                ..Default::default()
+            }
+            .update(w.txn())
+            .await?;
+            replace_pillars(w.txn(), before.id, &draft.pillars).await?;
+            let after = load_one(w.txn(), &directory, key).await?;
+            w.audit(
+                Audited::new(
+                    Action::Update,
+                    Entity::Event,
+                    key.to_owned(),
+                    Some(after.organisation.id),
+                    format!(
+                        "イベント「{}」（{}）を更新",
+                        after.title, after.organisation.name
+                    ),
+                )
+                .before(before.snapshot())
+                .after(after.snapshot()),
+            );
+            Ok(after)
+        })
+        .await
 }
 
 /// Cancels an event: it stays on the calendar marked 中止 (feeds announce
@@ -574,49 +571,48 @@ pub async fn cancel(
     reason: &str,
 ) -> Result<Event, StoreError> {
     let reason = domain::text::optional_text("reason", reason, domain::events::NOTE_MAX)?;
-    let txn = store.begin().await?;
-    let (directory, before) = editable(&txn, actor, key).await?;
-    if before.is_cancelled() {
-        return Err(StoreError::Conflict(format!(
-            "イベント「{}」は既に中止になっています。",
-            before.title
-        )));
-    }
-    let note = match (reason.is_empty(), before.note.is_empty()) {
-        (true, _) => before.note.clone(),
-        (false, true) => format!("中止の理由：{reason}"),
-        (false, false) => format!("{}\n中止の理由：{reason}", before.note),
-    };
-    event::ActiveModel {
-        id: Set(before.id),
-        status: Set(EventStatus::Cancelled.code().to_owned()),
-        note: Set(note),
-        sequence: Set(before.sequence + 1),
-        updated_at: Set(Utc::now()),
-        ..Default::default()
-    }
-    .update(&txn)
-    .await?;
-    let after = load_one(&txn, &directory, key).await?;
-    audit::record(
-        &txn,
-        Some(actor),
-        Change {
-            action: "cancel",
-            entity: "event",
-            entity_key: key.to_owned(),
-            organisation_id: Some(after.organisation.id),
-            summary: format!(
-                "イベント「{}」（{}）を中止",
-                after.title, after.organisation.name
-            ),
-            before: Some(before.snapshot()),
-            after: Some(after.snapshot()),
-        },
-    )
-    .await?;
-    txn.commit().await?;
-    Ok(after)
+    store
+        .write(Some(actor), async |w| {
+            let (directory, before) = editable(w.txn(), actor, key).await?;
+            if before.is_cancelled() {
+                return Err(StoreError::Conflict(format!(
+                    "イベント「{}」は既に中止になっています。",
+                    before.title
+                )));
+            }
+            let note = match (reason.is_empty(), before.note.is_empty()) {
+                (true, _) => before.note.clone(),
+                (false, true) => format!("中止の理由：{reason}"),
+                (false, false) => format!("{}\n中止の理由：{reason}", before.note),
+            };
+            event::ActiveModel {
+                id: Set(before.id),
+                status: Set(EventStatus::Cancelled.code().to_owned()),
+                note: Set(note),
+                sequence: Set(before.sequence + 1),
+                updated_at: Set(Utc::now()),
+                ..Default::default()
+            }
+            .update(w.txn())
+            .await?;
+            let after = load_one(w.txn(), &directory, key).await?;
+            w.audit(
+                Audited::new(
+                    Action::Cancel,
+                    Entity::Event,
+                    key.to_owned(),
+                    Some(after.organisation.id),
+                    format!(
+                        "イベント「{}」（{}）を中止",
+                        after.title, after.organisation.name
+                    ),
+                )
+                .before(before.snapshot())
+                .after(after.snapshot()),
+            );
+            Ok(after)
+        })
+        .await
 }
 
 /// Whether the calendar has no event yet (the seed step asks).
@@ -630,48 +626,43 @@ pub(crate) async fn insert_seed(
     store: &Store,
     events: &[(String, String, EventDraft)],
 ) -> Result<usize, StoreError> {
-    let txn = store.begin().await?;
-    let directory = organisations::directory_in(&txn).await?;
-    for (key, organisation_key, draft) in events {
-        let organisation = directory
-            .organisation_by_key(organisation_key)
-            .ok_or_else(|| {
-                StoreError::Config(format!(
-                    "data/council/events.toml: 団体「{organisation_key}」がありません"
-                ))
-            })?
-            .clone();
-        insert(&txn, &directory, &organisation, key, draft, None)
-            .await
-            .map_err(|error| match error {
-                StoreError::Invalid(errors) => StoreError::Config(format!(
-                    "data/council/events.toml: {key}: {}",
-                    errors
-                        .iter()
-                        .map(|e| e.to_string())
-                        .collect::<Vec<_>>()
-                        .join(" / ")
-                )),
-                other => other,
-            })?;
-    }
-    audit::record(
-        &txn,
-        None,
-        Change {
-            action: "seed",
-            entity: "council",
-            entity_key: "council-events".into(),
-            organisation_id: None,
-            summary: format!(
-                "協議会の資料から平成28・29年度のイベント{}件を読み込みました（日付は推定）",
-                events.len()
-            ),
-            before: None,
-            after: None,
-        },
-    )
-    .await?;
-    txn.commit().await?;
-    Ok(events.len())
+    store
+        .write(None, async |w| {
+            let directory = organisations::directory_in(w.txn()).await?;
+            for (key, organisation_key, draft) in events {
+                let organisation = directory
+                    .organisation_by_key(organisation_key)
+                    .ok_or_else(|| {
+                        StoreError::Config(format!(
+                            "data/council/events.toml: 団体「{organisation_key}」がありません"
+                        ))
+                    })?
+                    .clone();
+                insert(w.txn(), &directory, &organisation, key, draft, None)
+                    .await
+                    .map_err(|error| match error {
+                        StoreError::Invalid(errors) => StoreError::Config(format!(
+                            "data/council/events.toml: {key}: {}",
+                            errors
+                                .iter()
+                                .map(|e| e.to_string())
+                                .collect::<Vec<_>>()
+                                .join(" / ")
+                        )),
+                        other => other,
+                    })?;
+            }
+            w.audit(Audited::new(
+                Action::Seed,
+                Entity::Council,
+                "council-events",
+                None,
+                format!(
+                    "協議会の資料から平成28・29年度のイベント{}件を読み込みました（日付は推定）",
+                    events.len()
+                ),
+            ));
+            Ok(events.len())
+        })
+        .await
 }

@@ -19,6 +19,7 @@ pub mod error;
 pub mod events;
 pub mod fairs;
 pub mod forms;
+pub mod ical;
 pub mod import;
 pub mod index;
 pub mod matching;
@@ -27,6 +28,7 @@ pub mod negotiations;
 pub mod network;
 pub mod offices;
 pub mod organisations;
+pub mod outbox;
 pub mod people;
 pub mod postings;
 pub mod privacy;
@@ -37,6 +39,7 @@ pub mod seed_calls;
 pub mod seed_directory;
 pub mod surveys;
 pub mod testing;
+pub mod write;
 
 use std::time::Duration;
 

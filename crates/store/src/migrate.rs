@@ -52,6 +52,7 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("../migrations/0012_diagnostics_offices.sql"),
     ),
     (13, "signin", include_str!("../migrations/0013_signin.sql")),
+    (14, "outbox", include_str!("../migrations/0014_outbox.sql")),
 ];
 
 /// Fills the type placeholders for the backend.

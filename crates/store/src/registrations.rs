@@ -2,6 +2,10 @@
 //! seat frees, the registrant's own confirmation (by a secret token), and the
 //! organiser's check-in list with attendance.
 //!
+//! Every change goes through [`Store::write`]: the audit entry and the mail to the
+//! registrant (受付, キャンセル待ち, 繰り上げ with an `.ics` invitation, 取消 with its
+//! cancellation) are committed with the change or not at all.
+//!
 //! Personal data (name, organisation, e-mail) is returned only to the organising
 //! organisation's staff and the secretariat; the public sees counts. The audit log
 //! records each change without the personal data.
@@ -14,9 +18,12 @@ use sea_orm::{
     QueryOrder, Set,
 };
 
-use crate::audit::{self, Change};
 use crate::entity::{event, registration};
+use crate::error::{UniqueConstraint, on_constraint};
 use crate::events::{self, Event};
+use crate::ical::{self, Invitation, Method};
+use crate::outbox::{MAIL_FROM, Outgoing, PUBLIC_URL};
+use crate::write::{Action, Audited, Entity, Writing};
 use crate::{Store, StoreError};
 
 /// One registration, with the personal data: only for those allowed to see it.
@@ -100,20 +107,114 @@ async fn lock_event(txn: &DatabaseTransaction, event: &Event) -> Result<(), Stor
     Ok(())
 }
 
-fn audit_change(
-    action: &'static str,
-    event: &Event,
-    registration_id: i64,
-    summary: String,
-) -> Change<'static> {
-    Change {
+fn audited(action: Action, event: &Event, registration_id: i64, summary: String) -> Audited {
+    Audited::new(
         action,
-        entity: "registration",
-        entity_key: format!("{}/{registration_id}", event.key),
-        organisation_id: Some(event.organisation.id),
+        Entity::Registration,
+        format!("{}/{registration_id}", event.key),
+        Some(event.organisation.id),
         summary,
-        before: None,
-        after: None,
+    )
+}
+
+/// One active registration per address and event (migration 0003).
+const ONE_PER_EMAIL: &[UniqueConstraint] = &[UniqueConstraint {
+    name: "event_registrations_one_per_email",
+    table: "event_registrations",
+    columns: &["event_id", "email"],
+    field: "email",
+    message: "このメールアドレスでは既に申し込まれています。申込内容は確認メールまたは申込完了画面のリンクからご確認ください。",
+}];
+
+/// What a registrant is told, by mail, at each step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Notice {
+    /// 受付: a seat.
+    Confirmed,
+    /// キャンセル待ち.
+    Waiting,
+    /// 繰り上げ: a seat freed and is theirs.
+    Promoted,
+    /// 取消: the registration was withdrawn.
+    Withdrawn,
+}
+
+/// The mail for one step, to the registrant; from the organising organisation. A
+/// confirmed seat carries the event as an invitation (METHOD:REQUEST), a withdrawn
+/// seat its cancellation (METHOD:CANCEL).
+fn notice(event: &Event, registration: &Registration, notice: Notice) -> Outgoing {
+    let when = event.time.label();
+    let link = format!("{PUBLIC_URL}/registrations/{}", registration.token);
+    let place = [event.venue.as_str(), event.address.as_str()]
+        .iter()
+        .filter(|s| !s.is_empty())
+        .copied()
+        .collect::<Vec<_>>()
+        .join(" ");
+    let details = format!(
+        "イベント：{}\n日時：{when}\n会場：{}\n人数：{}名\n主催：{}",
+        event.title,
+        if place.is_empty() {
+            "（未定）"
+        } else {
+            &place
+        },
+        registration.attendees,
+        event.organisation.name
+    );
+    let (subject, opening) = match notice {
+        Notice::Confirmed => (
+            format!("【受付】{}のお申し込みを受け付けました", event.title),
+            "以下のとおりお申し込みを受け付け、参加が確定しました。".to_owned(),
+        ),
+        Notice::Waiting => (
+            format!("【キャンセル待ち】{}のお申し込み", event.title),
+            "定員に達しているため、キャンセル待ちとして受け付けました。席が空きしだい順番に繰り上げ、メールでお知らせします。".to_owned(),
+        ),
+        Notice::Promoted => (
+            format!("【繰り上げ】{}の参加が確定しました", event.title),
+            "キャンセルが出たため、キャンセル待ちから繰り上がり、参加が確定しました。添付のカレンダー（.ics）で予定に登録できます。".to_owned(),
+        ),
+        Notice::Withdrawn => (
+            format!("【取消】{}のお申し込みを取り消しました", event.title),
+            "以下のお申し込みを取り消しました。お心当たりがない場合は主催団体にお問い合わせください。".to_owned(),
+        ),
+    };
+    let body = format!(
+        "{} 様\n\n{opening}\n\n{details}\n\n申込内容の確認・取消：\n{link}",
+        registration.name
+    );
+    let message = Outgoing::new(
+        Some(event.organisation.id),
+        &event.organisation.name,
+        &registration.name,
+        &registration.email,
+        &subject,
+        &body,
+        &format!(
+            "このメールは、{}主催「{}」にこのメールアドレスでお申し込みがあったためお送りしています。",
+            event.organisation.name, event.title
+        ),
+    );
+    let invitation = |method| {
+        ical::invitation(
+            event,
+            PUBLIC_URL,
+            method,
+            &Invitation {
+                uid: format!("registration-{}@renkei", registration.id),
+                attendee_name: &registration.name,
+                attendee_email: &registration.email,
+                organiser_email: MAIL_FROM,
+            },
+        )
+    };
+    match notice {
+        Notice::Confirmed | Notice::Promoted => message.with_ics(invitation(Method::Request)),
+        Notice::Withdrawn if registration.status == RegistrationStatus::Confirmed => {
+            message.with_ics(invitation(Method::Cancel))
+        }
+        Notice::Waiting | Notice::Withdrawn => message,
     }
 }
 
@@ -139,63 +240,71 @@ pub async fn register(
             event.title
         )));
     }
-    let txn = store.begin().await?;
-    lock_event(&txn, &event).await?;
-    let existing = rows_of(&txn, event.id).await?;
-    if existing
-        .iter()
-        .any(|r| r.email == draft.email && r.status != RegistrationStatus::Cancelled)
-    {
-        return Err(StoreError::Conflict(
-            "このメールアドレスでは既に申し込まれています。申込内容は確認メールまたは申込完了画面のリンクからご確認ください。".into(),
-        ));
-    }
-    let taken = occupancy_of(&existing);
-    let status = match event.capacity {
-        Some(capacity) if taken.waiting > 0 || taken.confirmed + draft.attendees > capacity => {
-            RegistrationStatus::Waiting
-        }
-        _ => RegistrationStatus::Confirmed,
-    };
-    let now = Utc::now();
-    let token = format!(
-        "{:016x}{:016x}",
-        rand::random::<u64>(),
-        rand::random::<u64>()
-    );
-    let row = registration::ActiveModel {
-        event_id: Set(event.id),
-        token: Set(token),
-        name: Set(draft.name.clone()),
-        organisation_name: Set(draft.organisation.clone()),
-        email: Set(draft.email.clone()),
-        attendees: Set(i32::try_from(draft.attendees).unwrap_or(i32::MAX)),
-        status: Set(status.code().to_owned()),
-        attended: Set(false),
-        created_at: Set(now),
-        updated_at: Set(now),
-        ..Default::default()
-    }
-    .insert(&txn)
-    .await?;
-    audit::record(
-        &txn,
-        actor,
-        audit_change(
-            "register",
-            &event,
-            row.id,
-            format!(
-                "「{}」への申込（{}名・{}）",
-                event.title,
-                draft.attendees,
-                status.label()
-            ),
-        ),
-    )
-    .await?;
-    txn.commit().await?;
-    to_registration(row).ok_or_else(|| StoreError::Config("registration row unreadable".into()))
+    store
+        .write(actor, async |w| {
+            lock_event(w.txn(), &event).await?;
+            let existing = rows_of(w.txn(), event.id).await?;
+            if existing
+                .iter()
+                .any(|r| r.email == draft.email && r.status != RegistrationStatus::Cancelled)
+            {
+                return Err(StoreError::Conflict(ONE_PER_EMAIL[0].message.into()));
+            }
+            let taken = occupancy_of(&existing);
+            let status = match event.capacity {
+                Some(capacity)
+                    if taken.waiting > 0 || taken.confirmed + draft.attendees > capacity =>
+                {
+                    RegistrationStatus::Waiting
+                }
+                _ => RegistrationStatus::Confirmed,
+            };
+            let now = Utc::now();
+            let token = format!(
+                "{:016x}{:016x}",
+                rand::random::<u64>(),
+                rand::random::<u64>()
+            );
+            let row = registration::ActiveModel {
+                event_id: Set(event.id),
+                token: Set(token),
+                name: Set(draft.name.clone()),
+                organisation_name: Set(draft.organisation.clone()),
+                email: Set(draft.email.clone()),
+                attendees: Set(i32::try_from(draft.attendees).unwrap_or(i32::MAX)),
+                status: Set(status.code().to_owned()),
+                attended: Set(false),
+                created_at: Set(now),
+                updated_at: Set(now),
+                ..Default::default()
+            }
+            .insert(w.txn())
+            .await
+            .map_err(|error| on_constraint(error, ONE_PER_EMAIL))?;
+            w.audit(audited(
+                Action::Register,
+                &event,
+                row.id,
+                format!(
+                    "「{}」への申込（{}名・{}）",
+                    event.title,
+                    draft.attendees,
+                    status.label()
+                ),
+            ));
+            let registration = to_registration(row)
+                .ok_or_else(|| StoreError::Config("registration row unreadable".into()))?;
+            w.send(notice(
+                &event,
+                &registration,
+                match status {
+                    RegistrationStatus::Waiting => Notice::Waiting,
+                    _ => Notice::Confirmed,
+                },
+            ));
+            Ok(registration)
+        })
+        .await
 }
 
 /// A registration by its secret token, with its event and its place on the waiting
@@ -231,11 +340,8 @@ pub async fn by_token(
 
 /// Moves waiting registrations up, in order, while they fit. Strictly first come,
 /// first served: a large party at the head is not overtaken by a smaller one behind.
-async fn promote(
-    txn: &DatabaseTransaction,
-    event: &Event,
-) -> Result<Vec<Registration>, StoreError> {
-    let all = rows_of(txn, event.id).await?;
+async fn promote(w: &mut Writing<'_>, event: &Event) -> Result<Vec<Registration>, StoreError> {
+    let all = rows_of(w.txn(), event.id).await?;
     let mut confirmed = occupancy_of(&all).confirmed;
     let mut promoted = Vec::new();
     for waiting in all
@@ -255,26 +361,26 @@ async fn promote(
             updated_at: Set(Utc::now()),
             ..Default::default()
         }
-        .update(txn)
+        .update(w.txn())
         .await?;
-        audit::record(
-            txn,
-            None,
-            audit_change(
-                "promote",
+        w.audit(
+            audited(
+                Action::Promote,
                 event,
                 waiting.id,
                 format!(
                     "「{}」のキャンセル待ち（{}名）が繰り上がり参加確定",
                     event.title, waiting.attendees
                 ),
-            ),
-        )
-        .await?;
-        promoted.push(Registration {
+            )
+            .by_system(),
+        );
+        let registration = Registration {
             status: RegistrationStatus::Confirmed,
             ..waiting
-        });
+        };
+        w.send(notice(event, &registration, Notice::Promoted));
+        promoted.push(registration);
     }
     Ok(promoted)
 }
@@ -290,30 +396,29 @@ async fn withdraw(
             "この申込は既に取り消されています。".into(),
         ));
     }
-    let txn = store.begin().await?;
-    lock_event(&txn, event).await?;
-    registration::ActiveModel {
-        id: Set(row.id),
-        status: Set(RegistrationStatus::Cancelled.code().to_owned()),
-        updated_at: Set(Utc::now()),
-        ..Default::default()
-    }
-    .update(&txn)
-    .await?;
-    audit::record(
-        &txn,
-        actor,
-        audit_change(
-            "withdraw",
-            event,
-            row.id,
-            format!("「{}」への申込（{}名）を取消", event.title, row.attendees),
-        ),
-    )
-    .await?;
-    let promoted = promote(&txn, event).await?;
-    txn.commit().await?;
-    Ok(promoted)
+    store
+        .write(actor, async |w| {
+            lock_event(w.txn(), event).await?;
+            registration::ActiveModel {
+                id: Set(row.id),
+                status: Set(RegistrationStatus::Cancelled.code().to_owned()),
+                updated_at: Set(Utc::now()),
+                ..Default::default()
+            }
+            .update(w.txn())
+            .await?;
+            w.audit(audited(
+                Action::Withdraw,
+                event,
+                row.id,
+                format!("「{}」への申込（{}名）を取消", event.title, row.attendees),
+            ));
+            if let Some(withdrawn) = to_registration(row) {
+                w.send(notice(event, &withdrawn, Notice::Withdrawn));
+            }
+            promote(w, event).await
+        })
+        .await
 }
 
 /// The registrant withdraws (by token). Returns who moved up from the waiting list.
@@ -381,32 +486,29 @@ pub async fn mark_attendance(
             "参加確定の申込のみ出席を記録できます。".into(),
         ));
     }
-    let txn = store.begin().await?;
-    registration::ActiveModel {
-        id: Set(row.id),
-        attended: Set(attended),
-        updated_at: Set(Utc::now()),
-        ..Default::default()
-    }
-    .update(&txn)
-    .await?;
-    audit::record(
-        &txn,
-        Some(actor),
-        audit_change(
-            "attendance",
-            &event,
-            row.id,
-            format!(
-                "「{}」の出席を{}",
-                event.title,
-                if attended { "記録" } else { "取消" }
-            ),
-        ),
-    )
-    .await?;
-    txn.commit().await?;
-    Ok(())
+    store
+        .write(Some(actor), async |w| {
+            registration::ActiveModel {
+                id: Set(row.id),
+                attended: Set(attended),
+                updated_at: Set(Utc::now()),
+                ..Default::default()
+            }
+            .update(w.txn())
+            .await?;
+            w.audit(audited(
+                Action::Attendance,
+                &event,
+                row.id,
+                format!(
+                    "「{}」の出席を{}",
+                    event.title,
+                    if attended { "記録" } else { "取消" }
+                ),
+            ));
+            Ok(())
+        })
+        .await
 }
 
 /// The organiser withdraws a registration (e.g. asked by phone); the list moves up.

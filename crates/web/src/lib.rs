@@ -11,6 +11,7 @@ pub mod error;
 pub mod export;
 pub mod form;
 pub mod layers;
+pub mod mail;
 pub mod metrics;
 pub mod pages;
 pub mod report;

@@ -29,7 +29,7 @@ const ROUNDS: usize = 10;
 /// Concurrent writers (separate sessions of the first administrator).
 const CLIENTS: usize = 6;
 pub(crate) const ADMIN: &str = "admin@renkei.local";
-const PASSWORD: &str = "crash-test-password-2026";
+pub(crate) const PASSWORD: &str = "crash-test-password-2026";
 /// How long a server may take to start (the first start migrates and seeds).
 const START_TIMEOUT: Duration = Duration::from_secs(90);
 
@@ -48,6 +48,11 @@ pub(crate) struct Started {
 
 impl Server {
     pub(crate) fn start(url: &str, log: &std::path::Path) -> Started {
+        Server::start_with(url, log, &[])
+    }
+
+    /// Starts `renkei serve` with more arguments (the mail tests' SMTP settings).
+    pub(crate) fn start_with(url: &str, log: &std::path::Path, extra: &[&str]) -> Started {
         let stderr = std::fs::OpenOptions::new()
             .create(true)
             .append(true)
@@ -55,6 +60,7 @@ impl Server {
             .unwrap();
         let mut child = Command::new(env!("CARGO_BIN_EXE_renkei"))
             .args(["serve", "--addr", "127.0.0.1:0", "--insecure-cookies"])
+            .args(extra)
             .env("RENKEI_DATABASE_URL", url)
             .env("RENKEI_LOG", "warn")
             .stdout(Stdio::piped())
@@ -93,7 +99,7 @@ impl Server {
     }
 
     /// SIGKILL (what `Child::kill` sends on Unix): no shutdown, no flush, no cleanup.
-    fn kill(&mut self) {
+    pub(crate) fn kill(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
@@ -169,7 +175,7 @@ pub(crate) async fn post(
     response.status()
 }
 
-async fn sign_in(server: &Server, password: &str) -> Client {
+pub(crate) async fn sign_in(server: &Server, password: &str) -> Client {
     let client = client();
     let status = post(
         server,

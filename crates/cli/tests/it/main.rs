@@ -9,6 +9,7 @@ use std::process::{Command, Output};
 mod bombs;
 mod crash;
 mod directory;
+mod mail;
 
 struct Workdir(PathBuf);
 

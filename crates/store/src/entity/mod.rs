@@ -29,6 +29,7 @@ pub mod initiative_pillar;
 pub mod kpi;
 pub mod login_attempt;
 pub mod login_device;
+pub mod mail_message;
 pub mod negotiation;
 pub mod negotiation_step;
 pub mod network_alternative;

@@ -21,7 +21,7 @@ use domain::fairs::{
     FairDraft, FairInput, FairRole, MeetingOutcome, RequestPriority, RequestStatus,
     parse_availability,
 };
-use icalendar::{Calendar, CalendarDateTime, Component, EventLike};
+use icalendar::{Calendar, Component, EventLike};
 use store::fairs::{self, Fair, MeetingRequest};
 use store::organisations;
 
@@ -859,10 +859,6 @@ async fn personal(
     .into_response())
 }
 
-/// The time zone of every fair; one STANDARD block describes Japan completely
-/// (the same VTIMEZONE the event feeds carry).
-const VTIMEZONE: &str = "BEGIN:VTIMEZONE\r\nTZID:Asia/Tokyo\r\nBEGIN:STANDARD\r\nDTSTART:19700101T000000\r\nTZOFFSETFROM:+0900\r\nTZOFFSETTO:+0900\r\nTZNAME:JST\r\nEND:STANDARD\r\nEND:VTIMEZONE\r\n";
-
 fn personal_ics(
     fair: &Fair,
     company_name: &str,
@@ -873,7 +869,7 @@ fn personal_ics(
     let mut calendar = Calendar::new();
     calendar
         .name(&format!("{}（{}）", fair.name, company_name))
-        .timezone("Asia/Tokyo");
+        .timezone(store::ical::TZID);
     for (r, other, _) in meetings {
         let Some(slot) = r.slot else { continue };
         let (start, end) = fair.slot_times(slot);
@@ -889,22 +885,12 @@ fn personal_ics(
                 .location(&table)
                 .description(&format!("{} {}", fair.slot_label(slot), table))
                 .url(&format!("{origin}/fairs/{}", fair.key))
-                .starts(CalendarDateTime::WithTimezone {
-                    date_time: start,
-                    tzid: "Asia/Tokyo".into(),
-                })
-                .ends(CalendarDateTime::WithTimezone {
-                    date_time: end,
-                    tzid: "Asia/Tokyo".into(),
-                })
+                .starts(store::ical::tokyo(start))
+                .ends(store::ical::tokyo(end))
                 .done(),
         );
     }
-    let text = calendar.done().to_string();
-    let text = match text.find("BEGIN:VEVENT") {
-        Some(at) => format!("{}{VTIMEZONE}{}", &text[..at], &text[at..]),
-        None => text.replacen("END:VCALENDAR", &format!("{VTIMEZONE}END:VCALENDAR"), 1),
-    };
+    let text = store::ical::with_vtimezone(calendar);
     let mut response = text.into_response();
     response.headers_mut().insert(
         header::CONTENT_TYPE,

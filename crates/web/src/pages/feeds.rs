@@ -17,8 +17,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use chrono::{FixedOffset, Utc};
 use domain::Pillar;
-use domain::events::{EventStatus, EventType};
-use icalendar::{Calendar, CalendarDateTime, Component, DatePerhapsTime, EventLike};
+use domain::events::EventType;
 use store::activity::{self, ActivityFilter};
 use store::events::{self, Event, EventFilter};
 use store::organisations;
@@ -81,11 +80,6 @@ pub fn router() -> Router<AppState> {
         .route("/feeds/activity.atom", get(activity_feed))
 }
 
-/// The time zone every renkei event is in; Japan has kept UTC+9 without daylight
-/// saving since 1951, so one STANDARD block describes it completely.
-const TZID: &str = "Asia/Tokyo";
-const VTIMEZONE: &str = "BEGIN:VTIMEZONE\r\nTZID:Asia/Tokyo\r\nBEGIN:STANDARD\r\nDTSTART:19700101T000000\r\nTZOFFSETFROM:+0900\r\nTZOFFSETTO:+0900\r\nTZNAME:JST\r\nEND:STANDARD\r\nEND:VTIMEZONE\r\n";
-
 /// The feed filters (`city` by key, name or 全国地方公共団体コード; `pillar`; `type`).
 struct FeedFilter {
     city: Option<String>,
@@ -141,77 +135,9 @@ pub(crate) fn origin(headers: &HeaderMap) -> String {
     format!("{scheme}://{host}")
 }
 
-/// One event as a VEVENT: stable UID, SEQUENCE, STATUS, local times with TZID.
-fn vevent(event: &Event, origin: &str) -> icalendar::Event {
-    let mut vevent = icalendar::Event::new();
-    vevent
-        .uid(&format!("event-{}@renkei", event.key))
-        .sequence(u32::try_from(event.sequence).unwrap_or(0))
-        .timestamp(event.updated_at)
-        .summary(&event.title)
-        .url(&format!("{origin}/events/{}", event.key))
-        .status(match event.status {
-            EventStatus::Scheduled => icalendar::EventStatus::Confirmed,
-            EventStatus::Cancelled => icalendar::EventStatus::Cancelled,
-        })
-        .add_property("CATEGORIES", event.event_type.label());
-    if event.time.all_day {
-        // DTEND of an all-day event is exclusive: the day after the last day.
-        vevent
-            .starts(DatePerhapsTime::Date(event.time.first_day()))
-            .ends(DatePerhapsTime::Date(
-                event.time.last_day() + chrono::Duration::days(1),
-            ));
-    } else {
-        vevent
-            .starts(CalendarDateTime::WithTimezone {
-                date_time: event.time.start,
-                tzid: TZID.into(),
-            })
-            .ends(CalendarDateTime::WithTimezone {
-                date_time: event.time.end,
-                tzid: TZID.into(),
-            });
-    }
-    let location = [event.venue.as_str(), event.address.as_str()]
-        .iter()
-        .filter(|s| !s.is_empty())
-        .copied()
-        .collect::<Vec<_>>()
-        .join(" ");
-    if !location.is_empty() {
-        vevent.location(&location);
-    }
-    let mut description = format!(
-        "{}｜主催：{}｜開催都市：{}",
-        event.event_type.label(),
-        event.organisation.name,
-        event.city.name
-    );
-    if event.date_is_approximate {
-        description.push_str("｜日付は推定です");
-    }
-    if !event.description.is_empty() {
-        description.push_str("\n\n");
-        description.push_str(&event.description);
-    }
-    vevent.description(&description);
-    vevent.done()
-}
-
-/// A calendar of the events, with the Asia/Tokyo VTIMEZONE its times refer to.
+/// A calendar of the events (see `store::ical`).
 pub(crate) fn calendar_text(name: &str, found: &[Event], origin: &str) -> String {
-    let mut calendar = Calendar::new();
-    calendar.name(name).timezone(TZID);
-    for event in found {
-        calendar.push(vevent(event, origin));
-    }
-    let text = calendar.done().to_string();
-    // The icalendar crate writes no VTIMEZONE; it goes before the first component.
-    match text.find("BEGIN:VEVENT") {
-        Some(at) => format!("{}{VTIMEZONE}{}", &text[..at], &text[at..]),
-        None => text.replacen("END:VCALENDAR", &format!("{VTIMEZONE}END:VCALENDAR"), 1),
-    }
+    store::ical::calendar_text(name, found, origin)
 }
 
 fn ics_response(body: Bytes, filename: &str) -> Response {

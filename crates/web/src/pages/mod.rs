@@ -15,6 +15,7 @@ mod needs;
 mod negotiations;
 mod network;
 mod offices;
+mod outbox;
 mod people;
 mod publishing;
 mod registrations;
@@ -51,6 +52,7 @@ pub fn router() -> Router<AppState> {
         .merge(publishing::router())
         .merge(reports::router())
         .merge(admin::router())
+        .merge(outbox::router())
         .merge(surveys::router())
         .merge(applications::router())
 }

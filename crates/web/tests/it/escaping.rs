@@ -68,6 +68,10 @@ const TEXT_COLUMNS: &[(&str, &[&str])] = &[
     ("diagnosis_followups", &["partner", "note", "next_action"]),
     ("share_offices", &["name", "address", "description"]),
     ("share_office_visits", &["purpose", "decision_note"]),
+    (
+        "mail_messages",
+        &["sender_name", "recipient_name", "subject", "last_error"],
+    ),
 ];
 
 /// Columns whose marker no crawled page shows, and why that is right.
