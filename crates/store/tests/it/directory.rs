@@ -1448,6 +1448,9 @@ async fn a_private_company_of_another_city_is_named_to_nobody_who_types_its_key(
         )
         .await;
         assert_eq!(format!("{proposed:?}"), format!("{missing_supplier:?}"));
+    })
+    .await;
+}
 
 /// Issue 21, finding 3: an NTA file refused row by row kept every refusal in memory (a
 /// 20 KB ZIP of garbage peaked at 2.8 GB). Every refusal is counted; the first
