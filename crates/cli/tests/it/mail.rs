@@ -209,7 +209,7 @@ fn person(name: &str, email: &str) -> RegistrationDraft {
     }
 }
 
-fn mail_flags<'a>(smtp_url: &'a str) -> Vec<&'a str> {
+fn mail_flags(smtp_url: &str) -> Vec<&str> {
     vec![
         "--smtp-url",
         smtp_url,
