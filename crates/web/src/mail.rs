@@ -220,21 +220,24 @@ pub fn compose(
             message.recipient_email
         )
     })?;
-    let name = |text: &str| Some(text.to_owned()).filter(|t| !t.is_empty());
+    // Names are one line whatever the row holds (header injection).
+    let name = |text: &str| Some(outbox::one_line(text)).filter(|t| !t.is_empty());
     let builder = Message::builder()
         .from(Mailbox::new(name(&message.sender_name), from.clone()))
         .to(Mailbox::new(name(&message.recipient_name), to))
         .subject(outbox::one_line(&message.subject))
         .message_id(Some(message.message_id.clone()));
     let text = SinglePart::plain(filled(&message.body_text, options));
-    let body = match &message.body_html {
-        Some(html) => MultiPart::alternative()
-            .singlepart(text)
-            .singlepart(SinglePart::html(filled(html, options))),
-        None => MultiPart::mixed().singlepart(text),
-    };
-    let built = match &message.ics {
-        Some(ics) => {
+    // The text, with its HTML alternative where there is one.
+    let readable = message.body_html.as_ref().map(|html| {
+        MultiPart::alternative()
+            .singlepart(text.clone())
+            .singlepart(SinglePart::html(filled(html, options)))
+    });
+    let built = match (&message.ics, readable) {
+        (None, None) => builder.singlepart(text),
+        (None, Some(alternative)) => builder.multipart(alternative),
+        (Some(ics), readable) => {
             let method = if ics.contains("METHOD:CANCEL") {
                 "CANCEL"
             } else {
@@ -245,16 +248,12 @@ pub fn compose(
                     .map_err(|e| e.to_string())?;
             let attachment = Attachment::new("invite.ics".into())
                 .body(filled(ics, options).into_bytes(), content_type);
-            let body = match &message.body_html {
-                Some(_) => MultiPart::mixed().multipart(body).singlepart(attachment),
-                None => body.singlepart(attachment),
+            let mixed = match readable {
+                Some(alternative) => MultiPart::mixed().multipart(alternative),
+                None => MultiPart::mixed().singlepart(text),
             };
-            builder.multipart(body)
+            builder.multipart(mixed.singlepart(attachment))
         }
-        None => match &message.body_html {
-            Some(_) => builder.multipart(body),
-            None => builder.singlepart(SinglePart::plain(filled(&message.body_text, options))),
-        },
     };
     built.map_err(|e| format!("メールを組み立てられません: {e}"))
 }

@@ -616,6 +616,9 @@ async fn two_senders_on_one_database_deliver_200_messages_none_twice() {
         assert_eq!(received.len(), 200, "{backend:?}: none sent twice");
         assert_eq!(ids.len(), 200);
         let rows = outbox::all(&store).await.unwrap();
-        assert!(rows.iter().all(|m| m.tries == 1), "{backend:?}: one try each");
+        assert!(
+            rows.iter().all(|m| m.tries == 1),
+            "{backend:?}: one try each"
+        );
     }
 }
