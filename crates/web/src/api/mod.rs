@@ -7,8 +7,8 @@ mod directory;
 mod events;
 mod fairs;
 mod network;
-mod reference;
 mod outbox;
+mod reference;
 mod registry;
 mod surveys;
 
