@@ -468,6 +468,26 @@ async fn insert(
     let row = event::ActiveModel {
         key: Set(key.to_owned()),
         organisation_id: Set(organisation.id),
+        status: Set(EventStatus::Scheduled.code().to_owned()),
+        sequence: Set(0),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..draft_columns(draft, city_id, initiative_id)
+    }
+    .insert(txn)
+    .await?;
+    replace_pillars(txn, row.id, &draft.pillars).await?;
+    load_one(txn, directory, key).await
+}
+
+/// The columns an event's draft sets, alike when it is created and when it is
+/// changed; the rest (key, organiser, status, sequence, times) are the caller's.
+fn draft_columns(
+    draft: &EventDraft,
+    city_id: i64,
+    initiative_id: Option<i64>,
+) -> event::ActiveModel {
+    event::ActiveModel {
         city_id: Set(city_id),
         event_type: Set(draft.event_type.code().to_owned()),
         title: Set(draft.title.clone()),
@@ -482,16 +502,8 @@ async fn insert(
         note: Set(draft.note.clone()),
         members_only: Set(draft.members_only),
         capacity: Set(capacity_column(draft.capacity)),
-        status: Set(EventStatus::Scheduled.code().to_owned()),
-        sequence: Set(0),
-        created_at: Set(now),
-        updated_at: Set(now),
         ..Default::default()
     }
-    .insert(txn)
-    .await?;
-    replace_pillars(txn, row.id, &draft.pillars).await?;
-    load_one(txn, directory, key).await
 }
 
 /// Loads the event inside the transaction and checks that the actor may edit it.
@@ -521,23 +533,9 @@ pub async fn update(
             let (city_id, initiative_id) = references(w.txn(), &directory, draft).await?;
             event::ActiveModel {
                 id: Set(before.id),
-                city_id: Set(city_id),
-                event_type: Set(draft.event_type.code().to_owned()),
-                title: Set(draft.title.clone()),
-                starts_at: Set(EventTime::stored(draft.time.start)),
-                ends_at: Set(EventTime::stored(draft.time.end)),
-                all_day: Set(draft.time.all_day),
-                date_is_approximate: Set(draft.date_is_approximate),
-                venue: Set(draft.venue.clone()),
-                address: Set(draft.address.clone()),
-                initiative_id: Set(initiative_id),
-                description: Set(draft.description.clone()),
-                note: Set(draft.note.clone()),
-                members_only: Set(draft.members_only),
-                capacity: Set(capacity_column(draft.capacity)),
                 sequence: Set(before.sequence + 1),
                 updated_at: Set(Utc::now()),
-                ..Default::default()
+                ..draft_columns(draft, city_id, initiative_id)
             }
             .update(w.txn())
             .await?;
