@@ -237,6 +237,18 @@ fn action_label(action: &str) -> &str {
         "delete" => "削除",
         "password" => "パスワード変更",
         "seed" => "初期データ読込",
+        "cancel" => "中止・取消",
+        "import" => "取込",
+        "send" => "送信",
+        "remind" => "督促",
+        "submit" => "提出",
+        "review" => "審査",
+        "read" => "閲覧",
+        "register" => "参加申込",
+        "promote" => "キャンセル待ちから繰り上げ",
+        "withdraw" => "申込取消",
+        "attendance" => "出欠記録",
+        "resend" => "メール再送",
         other => other,
     }
 }
