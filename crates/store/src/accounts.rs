@@ -485,8 +485,7 @@ fn is_device_token(token: &str) -> bool {
 }
 
 fn new_device_token() -> String {
-    let bytes: [u8; 32] = rand::rng().random();
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    crate::random_hex::<32>()
 }
 
 fn device_digest(token: &str) -> String {

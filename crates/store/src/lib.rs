@@ -39,6 +39,14 @@ pub mod seed_calls;
 pub mod seed_directory;
 pub mod surveys;
 pub mod testing;
+
+/// `BYTES` random bytes as lower-case hex: the one way tokens and claims are made
+/// (answer links, registrations, device cookies, outbox claims).
+pub(crate) fn random_hex<const BYTES: usize>() -> String {
+    use rand::Rng;
+    let bytes: [u8; BYTES] = rand::rng().random();
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
 pub mod write;
 
 use std::time::Duration;

@@ -156,14 +156,6 @@ fn millis(at: DateTime<Utc>) -> i64 {
     at.timestamp_millis()
 }
 
-fn random_hex() -> String {
-    format!(
-        "{:016x}{:016x}",
-        rand::random::<u64>(),
-        rand::random::<u64>()
-    )
-}
-
 /// Inserts a message into the outbox, due at once. Called by [`Store::write`] inside
 /// the use case's transaction.
 pub(crate) async fn enqueue(
@@ -172,7 +164,11 @@ pub(crate) async fn enqueue(
 ) -> Result<i64, StoreError> {
     let now = Utc::now();
     let row = mail_message::ActiveModel {
-        message_id: Set(format!("<{}.{}@renkei>", now.timestamp(), random_hex())),
+        message_id: Set(format!(
+            "<{}.{}@renkei>",
+            now.timestamp(),
+            crate::random_hex::<16>()
+        )),
         organisation_id: Set(message.organisation_id),
         sender_name: Set(message.sender_name),
         recipient_email: Set(message.recipient_email),
@@ -252,7 +248,7 @@ pub async fn claim(
     let rows = query.all(&txn).await?;
     let mut claimed = Vec::with_capacity(rows.len());
     for row in rows {
-        let secret = random_hex();
+        let secret = crate::random_hex::<16>();
         let tries = row.tries + 1;
         mail_message::ActiveModel {
             id: Set(row.id),

@@ -260,11 +260,7 @@ pub async fn register(
                 _ => RegistrationStatus::Confirmed,
             };
             let now = Utc::now();
-            let token = format!(
-                "{:016x}{:016x}",
-                rand::random::<u64>(),
-                rand::random::<u64>()
-            );
+            let token = crate::random_hex::<16>();
             let row = registration::ActiveModel {
                 event_id: Set(event.id),
                 token: Set(token),

@@ -15,7 +15,6 @@ use chrono::{DateTime, Utc};
 use domain::directory::SizeBand;
 use domain::forms::{FormPurpose, RawAnswers};
 use domain::{Actor, Invalid, Role};
-use rand::Rng;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
@@ -187,8 +186,7 @@ pub struct Link {
 
 /// A new answer link token: 160 random bits as 40 lower-case hex characters.
 fn new_token() -> String {
-    let bytes: [u8; 20] = rand::rng().random();
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    crate::random_hex::<20>()
 }
 
 /// Only the staff of the organisation that owns the survey send it and track it.
