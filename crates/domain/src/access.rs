@@ -10,16 +10,26 @@ pub enum Role {
     Staff,
     /// A member of one company: its own company's records (directory, applications).
     Company,
+    /// A person who signed up themselves (student, job seeker, designer, successor
+    /// candidate, expert): their own profile in the people register, public only
+    /// once the organisation keeping it approves. No organisation's records.
+    Individual,
 }
 
 impl Role {
-    pub const ALL: [Role; 3] = [Role::Secretariat, Role::Staff, Role::Company];
+    pub const ALL: [Role; 4] = [
+        Role::Secretariat,
+        Role::Staff,
+        Role::Company,
+        Role::Individual,
+    ];
 
     pub fn code(self) -> &'static str {
         match self {
             Role::Secretariat => "secretariat",
             Role::Staff => "staff",
             Role::Company => "company",
+            Role::Individual => "individual",
         }
     }
 
@@ -29,11 +39,18 @@ impl Role {
             .find(|role| role.code() == code.trim())
     }
 
+    /// Staff and the secretariat: the roles that keep organisations' records (a
+    /// company member or an individual keeps only their own).
+    pub fn keeps_records(self) -> bool {
+        matches!(self, Role::Secretariat | Role::Staff)
+    }
+
     pub fn label(self) -> &'static str {
         match self {
             Role::Secretariat => "協議会事務局",
             Role::Staff => "市区・商工会議所職員",
             Role::Company => "企業会員",
+            Role::Individual => "個人",
         }
     }
 }
@@ -56,6 +73,7 @@ impl Actor {
         match self.role {
             Role::Secretariat => true,
             Role::Staff | Role::Company => self.organisation_id == Some(owner),
+            Role::Individual => false,
         }
     }
 
@@ -76,6 +94,7 @@ impl Actor {
             Role::Secretariat => true,
             Role::Staff => self.organisation_id == Some(owner),
             Role::Company => self.company_id == Some(company_id),
+            Role::Individual => false,
         }
     }
 
@@ -107,7 +126,17 @@ impl Actor {
         match self.role {
             Role::Staff => self.organisation_id == Some(form_owner),
             Role::Company => self.company_id == Some(respondent_company),
-            Role::Secretariat => false,
+            Role::Secretariat | Role::Individual => false,
+        }
+    }
+
+    /// Whether this actor decides sign-up requests and profile publications kept by
+    /// `organisation`: that organisation's staff and the secretariat.
+    pub fn may_decide_signups_of(&self, organisation: i64) -> bool {
+        match self.role {
+            Role::Secretariat => true,
+            Role::Staff => self.organisation_id == Some(organisation),
+            Role::Company | Role::Individual => false,
         }
     }
 
@@ -182,5 +211,22 @@ mod tests {
             assert_eq!(Role::parse(role.code()), Some(role));
         }
         assert_eq!(Role::parse("admin"), None);
+    }
+
+    #[test]
+    fn an_individual_edits_no_organisations_records_even_with_one_set() {
+        let individual = Actor {
+            role: Role::Individual,
+            company_id: Some(100),
+            ..staff_of(6)
+        };
+        assert!(!individual.may_edit_records_of(6));
+        assert!(!individual.may_edit_catalogue_of(6));
+        assert!(!individual.may_edit_company(100, 6));
+        assert!(!individual.may_see_person_of(6));
+        assert!(!individual.may_see_answers(6, 100));
+        assert!(!individual.may_decide_signups_of(6));
+        assert!(staff_of(6).may_decide_signups_of(6));
+        assert!(!staff_of(4).may_decide_signups_of(6));
     }
 }

@@ -82,7 +82,7 @@ pub struct NewUser {
     pub company: String,
 }
 
-fn hash(password: &str) -> Result<String, StoreError> {
+pub(crate) fn hash(password: &str) -> Result<String, StoreError> {
     Argon2::default()
         .hash_password(password.as_bytes())
         .map(|hash| hash.to_string())
@@ -115,7 +115,7 @@ pub fn one_time_password() -> String {
         .collect()
 }
 
-fn parse_email(input: &str) -> Result<String, Invalid> {
+pub(crate) fn parse_email(input: &str) -> Result<String, Invalid> {
     let email = domain::text::narrow_ascii(input).trim().to_lowercase();
     let valid = email.len() <= 254
         && email.split_once('@').is_some_and(|(local, domain)| {
@@ -135,7 +135,7 @@ fn parse_email(input: &str) -> Result<String, Invalid> {
     }
 }
 
-fn check_new_password(password: &str) -> Result<(), Invalid> {
+pub(crate) fn check_new_password(password: &str) -> Result<(), Invalid> {
     if password.chars().count() < PASSWORD_MIN_CHARS {
         return Err(Invalid::new(
             "new_password",
@@ -196,7 +196,7 @@ pub async fn create_user(
     let display_name = domain::text::optional_text("display_name", &new.display_name, 100)
         .map_err(|e| errors.push(e))
         .ok();
-    let role = Role::parse(&new.role);
+    let role = Role::parse(&new.role).filter(|r| *r != Role::Individual);
     if role.is_none() {
         errors.push(Invalid::new(
             "role",

@@ -37,6 +37,7 @@ pub mod report;
 pub mod seed;
 pub mod seed_calls;
 pub mod seed_directory;
+pub mod signup;
 pub mod surveys;
 pub mod testing;
 

@@ -147,19 +147,19 @@ async fn people_of(
 }
 
 /// A person's fields as typed, checked: every error at once, in Japanese.
-struct CheckedPerson {
-    kind: PersonKind,
-    name: String,
-    kana: String,
-    affiliation: String,
-    city_id: Option<i64>,
-    profile: String,
-    email: String,
-    phone: String,
-    capabilities: Vec<&'static str>,
+pub(crate) struct CheckedPerson {
+    pub(crate) kind: PersonKind,
+    pub(crate) name: String,
+    pub(crate) kana: String,
+    pub(crate) affiliation: String,
+    pub(crate) city_id: Option<i64>,
+    pub(crate) profile: String,
+    pub(crate) email: String,
+    pub(crate) phone: String,
+    pub(crate) capabilities: Vec<&'static str>,
 }
 
-fn check(
+pub(crate) fn check(
     directory: &organisations::Directory,
     input: &PersonInput,
 ) -> Result<CheckedPerson, StoreError> {
@@ -214,7 +214,7 @@ fn check(
     }
 }
 
-async fn replace_capabilities(
+pub(crate) async fn replace_capabilities(
     txn: &impl ConnectionTrait,
     person_id: i64,
     codes: &[&str],

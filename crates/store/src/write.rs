@@ -28,6 +28,14 @@ pub enum Action {
     Withdraw,
     Attendance,
     Resend,
+    /// A sign-up asked for (company membership or an individual account).
+    SignUp,
+    /// An e-mail address proven through its mailed link.
+    Confirm,
+    /// A request or a publication approved by its keeper.
+    Approve,
+    /// A request or a publication refused, with the reason.
+    Refuse,
 }
 
 impl Action {
@@ -42,6 +50,10 @@ impl Action {
             Action::Withdraw => "withdraw",
             Action::Attendance => "attendance",
             Action::Resend => "resend",
+            Action::SignUp => "signup",
+            Action::Confirm => "confirm",
+            Action::Approve => "approve",
+            Action::Refuse => "refuse",
         }
     }
 }
@@ -54,6 +66,9 @@ pub enum Entity {
     /// The council's seed data as a whole.
     Council,
     MailMessage,
+    SignupRequest,
+    User,
+    Person,
 }
 
 impl Entity {
@@ -63,6 +78,9 @@ impl Entity {
             Entity::Registration => "registration",
             Entity::Council => "council",
             Entity::MailMessage => "mail_message",
+            Entity::SignupRequest => "signup_request",
+            Entity::User => "user",
+            Entity::Person => "person",
         }
     }
 }

@@ -1,6 +1,6 @@
 //! What every page's layout needs, and small formatting helpers shared by pages.
 
-use domain::{EntryStatus, FiscalYear, Pillar};
+use domain::{EntryStatus, FiscalYear, Pillar, Role};
 use store::accounts::User;
 
 use crate::auth::Viewer;
@@ -12,6 +12,11 @@ pub struct Layout {
     pub title: String,
     pub user_label: Option<String>,
     pub is_secretariat: bool,
+    /// Staff of a city or chamber (and the secretariat): they see the sign-up
+    /// requests they decide in the menu.
+    pub decides_signups: bool,
+    /// A person signed up on their own: their profile in the menu.
+    pub is_individual: bool,
     pub csrf: String,
     pub notice: Option<String>,
 }
@@ -32,6 +37,14 @@ impl Layout {
                 .user
                 .as_ref()
                 .is_some_and(|u| u.actor().is_secretariat()),
+            decides_signups: viewer
+                .user
+                .as_ref()
+                .is_some_and(|u| matches!(u.role, Role::Staff | Role::Secretariat)),
+            is_individual: viewer
+                .user
+                .as_ref()
+                .is_some_and(|u| u.role == Role::Individual),
             csrf: viewer.csrf.clone(),
             notice: None,
         }
@@ -49,6 +62,9 @@ fn user_label(user: &User) -> String {
     } else {
         &user.display_name
     };
+    if user.organisation_name.is_empty() {
+        return format!("{name}（{}）", user.role.label());
+    }
     format!(
         "{name}（{}・{}）",
         user.organisation_name,

@@ -49,6 +49,7 @@ pub mod posting_capability;
 pub mod registration;
 pub mod registry_entry;
 pub mod share_office;
+pub mod signup_request;
 pub mod share_office_member;
 pub mod share_office_visit;
 pub mod survey_invitation;

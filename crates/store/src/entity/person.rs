@@ -20,6 +20,12 @@ pub struct Model {
     pub public: bool,
     pub created_at: ChronoDateTimeUtc,
     pub updated_at: ChronoDateTimeUtc,
+    /// The individual's account whose own profile this is (migration 0016).
+    pub user_id: Option<i64>,
+    /// '' for records staff keep; pending | approved | refused for self-posted ones.
+    pub review: String,
+    /// The keeper's reason when it refused publication.
+    pub review_note: String,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -17,6 +17,7 @@ mod fairs;
 mod forms;
 mod network;
 mod outbox;
+mod signup;
 mod sql;
 mod surveys;
 

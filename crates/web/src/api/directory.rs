@@ -572,7 +572,7 @@ async fn update_company(
     let mut input = company_input(&body);
     // Members never see the staff note's field and a PUT that leaves a field out
     // keeps it: neither erases what staff wrote.
-    if actor.role == Role::Company || body.staff_note.is_none() {
+    if !actor.role.keeps_records() || body.staff_note.is_none() {
         input.staff_note = current
             .private
             .as_ref()

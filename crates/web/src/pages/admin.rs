@@ -75,7 +75,12 @@ async fn users_page(
             .iter()
             .map(|o| (o.key.clone(), o.name.clone()))
             .collect(),
-        roles: Role::ALL.iter().map(|r| (r.code(), r.label())).collect(),
+        roles: Role::ALL
+            .iter()
+            // Individuals make their own accounts (`/signup/individual`).
+            .filter(|r| **r != Role::Individual)
+            .map(|r| (r.code(), r.label()))
+            .collect(),
         input,
         created,
         errors,
@@ -223,10 +228,11 @@ struct AuditPage {
     next_page: Option<u64>,
 }
 
-const ENTITIES: [(&str, &str); 4] = [
+const ENTITIES: [(&str, &str); 5] = [
     ("initiative", "施策"),
     ("fiscal_entry", "年度の記録"),
     ("user", "アカウント"),
+    ("signup_request", "利用登録の申請"),
     ("council", "初期データ"),
 ];
 
@@ -249,6 +255,10 @@ fn action_label(action: &str) -> &str {
         "withdraw" => "申込取消",
         "attendance" => "出欠記録",
         "resend" => "メール再送",
+        "signup" => "利用登録の申請",
+        "confirm" => "メールアドレスの確認",
+        "approve" => "承認",
+        "refuse" => "不承認",
         other => other,
     }
 }

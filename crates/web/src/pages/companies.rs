@@ -14,7 +14,7 @@ use axum::routing::get;
 use domain::directory::{
     AgeBand, Capability, CapabilityGroup, CompanyDraft, CompanyInput, JSIC, jsic_label,
 };
-use domain::{Actor, Role};
+use domain::Actor;
 use search::FacetField;
 use store::StoreError;
 use store::companies::{self, Company};
@@ -118,7 +118,7 @@ fn sees_private(viewer: &Viewer) -> bool {
     viewer
         .user
         .as_ref()
-        .is_some_and(|u| u.role != Role::Company && !u.must_change_password)
+        .is_some_and(|u| u.role.keeps_records() && !u.must_change_password)
 }
 
 /// The directory's search as the query string gives it.
@@ -465,13 +465,13 @@ fn company_form(
             .collect(),
         industries: JSIC.to_vec(),
         ages: AgeBand::ALL.iter().map(|a| (a.code(), a.label())).collect(),
-        staff_fields: actor.role != Role::Company,
+        staff_fields: actor.role.keeps_records(),
     })
 }
 
 async fn new_form(State(state): State<AppState>, viewer: Viewer) -> Result<CompanyForm, WebError> {
     let actor = viewer.actor()?;
-    if actor.role == Role::Company {
+    if !actor.role.keeps_records() {
         return Err(StoreError::forbidden(
             "企業会員は新しい企業を登録できません。自社の情報を編集してください。",
         )
@@ -629,7 +629,7 @@ async fn update(
     let current = editable(&state, &actor, &key).await?;
     let directory = organisations::directory(&state.store).await?;
     let mut input = input_from(&form);
-    if actor.role == Role::Company {
+    if !actor.role.keeps_records() {
         // Members do not see the staff note; keep it as it was.
         input.staff_note = current
             .private

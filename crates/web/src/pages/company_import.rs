@@ -13,7 +13,6 @@ use axum::extract::{Multipart, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use domain::Role;
 use store::StoreError;
 use store::import::{ImportStats, RefusedRows, RejectedRow};
 use store::organisations;
@@ -48,7 +47,7 @@ struct ImportPage {
 
 fn page(viewer: &Viewer) -> Result<ImportPage, WebError> {
     let actor = viewer.actor()?;
-    if actor.role == Role::Company {
+    if !actor.role.keeps_records() {
         return Err(StoreError::forbidden("企業の取り込みは団体の職員のみができます。").into());
     }
     Ok(ImportPage {

@@ -243,7 +243,7 @@ async fn frame(
     let can_create = viewer
         .user
         .as_ref()
-        .is_some_and(|u| u.role != domain::Role::Company);
+        .is_some_and(|u| u.role.keeps_records());
     Ok((
         Layout::for_viewer(title, viewer).with_notice(view::notice(Some(query.get("done")))),
         Frame {

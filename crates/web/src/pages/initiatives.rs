@@ -148,7 +148,7 @@ async fn list(
     let can_create = viewer
         .user
         .as_ref()
-        .is_some_and(|u| u.role != domain::Role::Company);
+        .is_some_and(|u| u.role.keeps_records());
     Ok(ListPage {
         layout: Layout::for_viewer("施策一覧", &viewer)
             .with_notice(view::notice(Some(query.get("done")))),

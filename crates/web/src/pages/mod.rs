@@ -19,6 +19,7 @@ mod outbox;
 mod people;
 mod publishing;
 mod registrations;
+mod signup;
 
 pub use initiatives::export_table as initiatives_table;
 pub(crate) use initiatives::parse_filter as initiatives_filter;
@@ -55,6 +56,7 @@ pub fn router() -> Router<AppState> {
         .merge(outbox::router())
         .merge(surveys::router())
         .merge(applications::router())
+        .merge(signup::router())
 }
 
 /// Parses a query string into ordered pairs: repeated names (`fy=`, facets) are

@@ -224,7 +224,7 @@ fn need_form(
             .iter()
             .map(|s| (s.code(), s.label()))
             .collect(),
-        is_staff: actor.role != Role::Company,
+        is_staff: actor.role.keeps_records(),
     })
 }
 

@@ -10,7 +10,6 @@ use axum::Router;
 use axum::extract::{Path, RawQuery, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
-use domain::Role;
 use domain::directory::{Capability, PersonKind};
 use store::StoreError;
 use store::organisations;
@@ -115,7 +114,7 @@ async fn page(
             .with_notice(notice),
         kind: kind.map(|k| k.code().to_owned()).unwrap_or_default(),
         rows: listed.iter().map(row).collect(),
-        can_create: viewer.actor().is_ok_and(|a| a.role != Role::Company),
+        can_create: viewer.actor().is_ok_and(|a| a.role.keeps_records()),
         choices: choices(state, &input.capabilities).await?,
         input,
         errors,

@@ -1144,7 +1144,7 @@ async fn link_page(
     let staff = viewer
         .user
         .as_ref()
-        .is_some_and(|u| u.role != Role::Company);
+        .is_some_and(|u| u.role.keeps_records());
     let link = match surveys::open_as(&state.store, &token, !staff).await {
         Ok(link) => on_answered_version(&state, link).await?,
         Err(StoreError::NotFound { .. }) => return Err(unknown_link()),

@@ -601,7 +601,7 @@ async fn sign_in(browser: &Client, app: &TestApp, email: &str, password: &str) {
 
 async fn sign_out(browser: &Client) {
     submit(browser, "form[action='/logout'] button[type=submit]").await;
-    page_showing(browser, "職員ログイン").await;
+    page_showing(browser, "利用登録").await;
 }
 
 /// A JSON call through the API with the client's CSRF token.

@@ -19,7 +19,7 @@ use domain::forms::{
     Eligibility, EligibilityRule, FormDefinition, FormPurpose, Period, Question, QuestionKind,
     RawAnswers, Section,
 };
-use domain::{Actor, Invalid, Role};
+use domain::{Actor, Invalid};
 use store::StoreError;
 use store::forms::{self, Form, FormDraft, FormSettings};
 use store::organisations;
@@ -122,7 +122,7 @@ async fn new_page(
     form: FormData,
     errors: Vec<String>,
 ) -> Result<NewPage, WebError> {
-    if actor.role == Role::Company {
+    if !actor.role.keeps_records() {
         return Err(StoreError::forbidden("フォームは団体の職員が作成します。").into());
     }
     let directory = organisations::directory(&state.store).await?;

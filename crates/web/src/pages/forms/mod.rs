@@ -229,7 +229,7 @@ async fn list(State(state): State<AppState>, viewer: Viewer) -> Result<ListPage,
     Ok(ListPage {
         layout: Layout::for_viewer("フォーム（調査・診断・申請）", &viewer),
         rows,
-        may_create: actor.role != Role::Company,
+        may_create: actor.role.keeps_records(),
     })
 }
 
