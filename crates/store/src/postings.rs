@@ -250,6 +250,11 @@ pub async fn create(
     poster: &Poster,
     draft: &PostingDraft,
 ) -> Result<Posting, StoreError> {
+    if actor.role == domain::Role::Individual {
+        return Err(StoreError::forbidden(
+            "個人のアカウントでは、ニーズ・シーズを掲載できません。掲載したい内容は、登録先の市区の担当窓口にご相談ください。",
+        ));
+    }
     let txn = store.begin().await?;
     let directory = organisations::directory_in(&txn).await?;
     let (company_id, owner_id, poster_city) = match poster {

@@ -10,6 +10,7 @@ mod bombs;
 mod crash;
 mod directory;
 mod mail;
+mod signup;
 
 struct Workdir(PathBuf);
 

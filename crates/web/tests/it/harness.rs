@@ -60,6 +60,13 @@ impl TestApp {
         }
     }
 
+    /// Another connection to the app's database (to read what the app sent).
+    pub async fn store(&self) -> store::Store {
+        store::Store::connect(&self._database.url)
+            .await
+            .expect("store")
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.base, path)
     }
@@ -220,6 +227,41 @@ pub async fn company_member(app: &TestApp, admin: &Client, email: &str, company:
         .expect("one-time password shown once");
     app.sign_in_first_time(email, &one_time, "member-password-2026")
         .await
+}
+
+/// An individual who signed up on their own (`/signup/individual`, kept by `city`),
+/// confirmed through the link of the mail in the outbox, signed in.
+pub async fn individual(app: &TestApp, email: &str, city: &str) -> Client {
+    let client = app.client();
+    let password = "individual-password-2026";
+    let response = app
+        .post_form(
+            &client,
+            "/signup/individual",
+            &[
+                ("kind", "student"),
+                ("city", city),
+                ("name", "個人 利用者"),
+                ("email", email),
+                ("password", password),
+                ("password_confirm", password),
+            ],
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER, "sign-up of {email}");
+    let store = app.store().await;
+    let mail = store::outbox::all(&store)
+        .await
+        .unwrap()
+        .into_iter()
+        .rfind(|m| m.recipient_email == email)
+        .expect("a confirmation mail");
+    let token = store::signup::token_in(&mail.body_text).expect("a confirmation link");
+    let confirmed = app
+        .post_form(&client, &format!("/signup/confirm/{token}"), &[])
+        .await;
+    assert_eq!(confirmed.status(), StatusCode::OK, "confirmation of {email}");
+    app.sign_in(email, password).await
 }
 
 pub fn meta_csrf(page: &str) -> String {

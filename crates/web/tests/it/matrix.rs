@@ -4,7 +4,8 @@
 //! `routes.txt` with the exact answer each role gets when it sends the route against
 //! a real record of the demonstration data: an anonymous visitor, a member of the
 //! company 川口-01, staff of the organisation that owns the record, staff of another
-//! organisation (加賀市) and the council's secretariat. A route that is not listed
+//! organisation (加賀市), the council's secretariat, and an individual who signed up
+//! on their own (kept by 川口市). A route that is not listed
 //! (or listed but gone) fails the test until someone decides who may use it.
 //!
 //! Changes are sent with a valid CSRF token and an empty body: a role the route
@@ -17,7 +18,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use reqwest::{Client, Method, StatusCode};
 
-use crate::harness::{TestApp, company_member, meta_csrf};
+use crate::harness::{TestApp, company_member, individual, meta_csrf};
 
 const LISTED: &str = include_str!("routes.txt");
 
@@ -31,14 +32,16 @@ enum Role {
     Owner,
     Other,
     Secretariat,
+    Individual,
 }
 
-const ROLES: [Role; 5] = [
+const ROLES: [Role; 6] = [
     Role::Anonymous,
     Role::Member,
     Role::Owner,
     Role::Other,
     Role::Secretariat,
+    Role::Individual,
 ];
 
 /// `(METHOD, path)` of every `.route(…)` call in the web crate's source whose
@@ -125,10 +128,10 @@ async fn all_routes(app: &TestApp) -> BTreeSet<(String, String)> {
 struct Listed {
     method: String,
     path: String,
-    expected: [String; 5],
+    expected: [String; 6],
 }
 
-/// `routes.txt`: `METHOD path ANONYMOUS MEMBER OWNER OTHER SECRETARIAT` per line
+/// `routes.txt`: `METHOD path ANONYMOUS MEMBER OWNER OTHER SECRETARIAT INDIVIDUAL` per line
 /// (`#` comments); a cell is a status, `login` (sent to the login page) or `-`
 /// (not sent: signing in and out as someone already signed in).
 fn listed() -> Vec<Listed> {
@@ -138,7 +141,7 @@ fn listed() -> Vec<Listed> {
         .filter(|l| !l.is_empty() && !l.starts_with('#'))
         .map(|line| {
             let parts: Vec<&str> = line.split_whitespace().collect();
-            assert_eq!(parts.len(), 7, "routes.txt: «{line}»");
+            assert_eq!(parts.len(), 8, "routes.txt: «{line}»");
             Listed {
                 method: parts[0].to_owned(),
                 path: parts[1].to_owned(),
@@ -318,6 +321,9 @@ impl Clients {
                     .await,
             ),
             Role::Secretariat => Some(admin.clone()),
+            Role::Individual => {
+                Some(individual(app, "matrix@individual.example.jp", "kawaguchi").await)
+            }
         };
         let one = match one {
             Some(client) => {
@@ -358,8 +364,8 @@ impl Clients {
 }
 
 /// What every role gets on every listed route, on a fresh platform per role.
-async fn observe(backend: store::Backend, routes: &[(String, String)]) -> Vec<[String; 5]> {
-    let mut observed: Vec<[String; 5]> =
+async fn observe(backend: store::Backend, routes: &[(String, String)]) -> Vec<[String; 6]> {
+    let mut observed: Vec<[String; 6]> =
         vec![std::array::from_fn(|_| "-".to_owned()); routes.len()];
     for (column, role) in ROLES.into_iter().enumerate() {
         let app = TestApp::spawn(backend).await;
@@ -396,7 +402,7 @@ async fn demo_fair(app: &TestApp, client: &Client) -> String {
 }
 
 /// `routes.txt` written from what was observed (`RENKEI_MATRIX_RECORD=1`).
-fn record_table(routes: &[(String, String)], observed: &[[String; 5]]) {
+fn record_table(routes: &[(String, String)], observed: &[[String; 6]]) {
     let header: String = LISTED
         .lines()
         .take_while(|l| l.starts_with('#') || l.trim().is_empty())
@@ -526,6 +532,16 @@ async fn every_role_gets_exactly_its_listed_answer_on_every_route() {
             assert!(
                 !(change && route.path.contains('{') && succeeded(&cells[3])),
                 "{backend:?}: 加賀市 staff {} {} on another's record succeeded",
+                route.method,
+                route.path
+            );
+            // An individual changes no organisation's record either.
+            assert!(
+                !(change
+                    && route.path.contains('{')
+                    && succeeded(&cells[5])
+                    && !route.path.starts_with("/registrations/")),
+                "{backend:?}: an individual {} {} on a record succeeded",
                 route.method,
                 route.path
             );
