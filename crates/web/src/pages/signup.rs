@@ -608,6 +608,7 @@ async fn refuse_profile(
 #[template(path = "signup/profile.html")]
 struct ProfilePage {
     layout: Layout,
+    /// The key of the public page, once the profile is published.
     key: Option<String>,
     keeper: String,
     review: &'static str,
@@ -642,7 +643,7 @@ async fn profile_page(
         .then(|| "保存しました。".to_owned());
     Ok(ProfilePage {
         layout: Layout::for_viewer("わたしのプロフィール", &viewer).with_notice(notice),
-        key: own.key,
+        key: own.key.filter(|_| own.review == Review::Approved),
         keeper: own.keeper.name,
         review: own.review.label(),
         review_note: own.review_note,
@@ -682,7 +683,7 @@ async fn save_profile(
             let own = signup::own_profile(&state.store, &actor).await?;
             let page = ProfilePage {
                 layout: Layout::for_viewer("わたしのプロフィール", &viewer),
-                key: own.key,
+                key: own.key.filter(|_| own.review == Review::Approved),
                 keeper: own.keeper.name,
                 review: own.review.label(),
                 review_note: own.review_note,

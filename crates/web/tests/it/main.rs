@@ -19,4 +19,5 @@ mod network;
 mod public;
 mod security;
 mod signin;
+mod signup;
 mod surveys;
