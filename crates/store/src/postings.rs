@@ -242,6 +242,17 @@ pub enum Poster {
     Organisation(String),
 }
 
+/// Whether the actor may post at all: not an individual (their own profile is their
+/// posting; see `signup`). Handlers ask first, before they look for a poster.
+pub fn may_post(actor: &Actor) -> Result<(), StoreError> {
+    if actor.role == domain::Role::Individual {
+        return Err(StoreError::forbidden(
+            "個人のアカウントでは、ニーズ・シーズを掲載できません。掲載したい内容は、登録先の市区の担当窓口にご相談ください。",
+        ));
+    }
+    Ok(())
+}
+
 /// Posts a need or an offer. A company member posts for their company; staff post
 /// for a company of their city or in their organisation's name.
 pub async fn create(
@@ -250,11 +261,7 @@ pub async fn create(
     poster: &Poster,
     draft: &PostingDraft,
 ) -> Result<Posting, StoreError> {
-    if actor.role == domain::Role::Individual {
-        return Err(StoreError::forbidden(
-            "個人のアカウントでは、ニーズ・シーズを掲載できません。掲載したい内容は、登録先の市区の担当窓口にご相談ください。",
-        ));
-    }
+    may_post(actor)?;
     let txn = store.begin().await?;
     let directory = organisations::directory_in(&txn).await?;
     let (company_id, owner_id, poster_city) = match poster {

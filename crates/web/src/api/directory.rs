@@ -934,6 +934,7 @@ async fn create_posting(
         public: body.public,
     };
     let keys: Vec<&str> = directory.cities.iter().map(|c| c.key.as_str()).collect();
+    postings::may_post(&actor)?;
     let draft = PostingDraft::parse(&input, &keys).map_err(StoreError::Invalid)?;
     let poster = if actor.role == Role::Company {
         let company_id = actor.company_id.ok_or_else(|| {

@@ -257,6 +257,7 @@ async fn create(
     let poster_text = form.get("company").trim().to_owned();
     let result = async {
         let keys: Vec<&str> = directory.cities.iter().map(|c| c.key.as_str()).collect();
+        postings::may_post(&actor)?;
         let draft = PostingDraft::parse(&input, &keys).map_err(StoreError::Invalid)?;
         let poster = if actor.role == Role::Company {
             let company_id = actor
