@@ -306,15 +306,15 @@ pub async fn request_company(store: &Store, input: &CompanySignup) -> Result<(),
 }
 
 /// Signs an individual up; the account is made when the e-mail is confirmed.
-pub async fn request_individual(
-    store: &Store,
-    input: &IndividualSignup,
-) -> Result<(), StoreError> {
+pub async fn request_individual(store: &Store, input: &IndividualSignup) -> Result<(), StoreError> {
     let directory = organisations::directory(store).await?;
     let mut errors = Vec::new();
     let kind = PersonKind::parse(&input.kind);
     if kind.is_none() {
-        errors.push(Invalid::new("kind", "あなたに当てはまるものを一覧から選んでください。"));
+        errors.push(Invalid::new(
+            "kind",
+            "あなたに当てはまるものを一覧から選んでください。",
+        ));
     }
     let keeper = directory
         .city_by_key(input.city.trim())
@@ -326,7 +326,10 @@ pub async fn request_individual(
         })
         .cloned();
     if keeper.is_none() {
-        errors.push(Invalid::new("city", "登録する市区を一覧から選んでください。"));
+        errors.push(Invalid::new(
+            "city",
+            "登録する市区を一覧から選んでください。",
+        ));
     }
     let (name, email) = check_person(
         &mut errors,
@@ -770,9 +773,8 @@ pub async fn list(
     deciders_only(actor)?;
     let mut query = signup_request::Entity::find();
     if !actor.is_secretariat() {
-        query = query.filter(
-            signup_request::Column::OrganisationId.eq(actor.organisation_id.unwrap_or(-1)),
-        );
+        query = query
+            .filter(signup_request::Column::OrganisationId.eq(actor.organisation_id.unwrap_or(-1)));
     }
     query = match filter.status {
         Some(status) => query.filter(signup_request::Column::Status.eq(status.code())),

@@ -136,11 +136,7 @@ async fn a_company_registers_itself_by_its_number_ota_approves_and_its_member_si
 
         // A wrong check digit: a Japanese message, the typed number kept.
         let person = client();
-        let wrong = format!(
-            "{}{}",
-            (number.as_bytes()[0] - b'0' + 1) % 10,
-            &number[1..]
-        );
+        let wrong = format!("{}{}", (number.as_bytes()[0] - b'0' + 1) % 10, &number[1..]);
         let (status, html) = page(
             &person,
             &server.url(&format!("/signup/company?corporate_number={wrong}")),
@@ -183,12 +179,7 @@ async fn a_company_registers_itself_by_its_number_ota_approves_and_its_member_si
         let (status, html) = submit(&person, &link, &[]).await;
         assert_eq!(status, StatusCode::OK, "{html}");
         assert!(html.contains("メールアドレスを確認しました"), "{html}");
-        let again = person
-            .get(&link)
-            .send()
-            .await
-            .unwrap()
-            .status();
+        let again = person.get(&link).send().await.unwrap().status();
         assert_eq!(again, StatusCode::NOT_FOUND, "a used link");
         arrived(&sink, &server, "【利用登録】メールアドレスを確認しました");
 
@@ -206,7 +197,10 @@ async fn a_company_registers_itself_by_its_number_ota_approves_and_its_member_si
             .unwrap()
             .to_owned();
         let (_, other) = page(&sumida, &server.url("/admin/signups")).await;
-        assert!(!other.contains(&company.name), "墨田区 sees no 大田区 request");
+        assert!(
+            !other.contains(&company.name),
+            "墨田区 sees no 大田区 request"
+        );
         let request = server.url(&format!("/admin/signups/{id}"));
         assert_eq!(page(&sumida, &request).await.0, StatusCode::NOT_FOUND);
         let refused = post(

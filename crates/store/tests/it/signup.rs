@@ -89,7 +89,10 @@ async fn a_wrong_check_digit_or_an_unknown_number_is_refused_in_japanese() {
             .collect();
         let found = signup::company_by_number(&store, &wide).await.unwrap();
         assert_eq!(found.keeper.key, "ota");
-        assert!(outbox::all(&store).await.unwrap().is_empty(), "nothing sent");
+        assert!(
+            outbox::all(&store).await.unwrap().is_empty(),
+            "nothing sent"
+        );
     })
     .await;
 }
@@ -176,7 +179,11 @@ async fn a_company_member_registers_confirms_once_is_approved_by_ota_and_signs_i
         assert_eq!(member.display_name, "大森 太郎");
         let company = store::companies::get(&store, None, "ota-01").await.unwrap();
         assert_eq!(member.company_id, Some(company.id));
-        assert!(member.actor().may_edit_company(company.id, company.owner.id));
+        assert!(
+            member
+                .actor()
+                .may_edit_company(company.id, company.owner.id)
+        );
 
         let subjects: Vec<String> = mail_to(&store, email)
             .await
@@ -238,7 +245,12 @@ async fn a_refusal_is_mailed_with_its_reason_and_makes_no_account() {
         let last = mail_to(&store, email).await.pop().unwrap();
         assert!(last.subject.contains("承認できませんでした"));
         assert!(last.body_text.contains("在籍を確認できませんでした。"));
-        assert!(accounts::find_by_email(&store, email).await.unwrap().is_none());
+        assert!(
+            accounts::find_by_email(&store, email)
+                .await
+                .unwrap()
+                .is_none()
+        );
         // Refused: the address may ask again.
         signup::request_company(&store, &company_signup(&number, email))
             .await
@@ -266,7 +278,9 @@ async fn a_late_link_is_refused_and_the_address_may_ask_again() {
         let token = token_of(&mail_to(&store, email).await[0]);
         let later = Utc::now() + Duration::hours(signup::CONFIRM_HOURS) + Duration::minutes(1);
         match signup::confirm_at(&store, &token, later).await {
-            Err(StoreError::Conflict(message)) => assert!(message.contains("有効期限"), "{message}"),
+            Err(StoreError::Conflict(message)) => {
+                assert!(message.contains("有効期限"), "{message}")
+            }
             other => panic!("{other:?}"),
         }
         assert!(matches!(
@@ -349,7 +363,11 @@ async fn what_was_typed_is_checked_all_at_once() {
         let (number, _) = ota_company(&store).await;
         let mut mismatch = company_signup(&number, "x@example.jp");
         mismatch.password_confirm = "something-else-entirely".into();
-        let errors = fields(signup::request_company(&store, &mismatch).await.unwrap_err());
+        let errors = fields(
+            signup::request_company(&store, &mismatch)
+                .await
+                .unwrap_err(),
+        );
         assert_eq!(errors[0].0, "password_confirm");
     })
     .await;
@@ -413,7 +431,10 @@ async fn an_individual_signs_up_and_their_profile_is_public_only_once_the_city_a
                 .into_iter()
                 .any(|p| p.name == "蒲田 学")
         };
-        assert!(!public(store.clone()).await, "{backend:?}: not before approval");
+        assert!(
+            !public(store.clone()).await,
+            "{backend:?}: not before approval"
+        );
 
         let sumida = staff_of(&store, "sumida", "staff@city.sumida.example.jp").await;
         assert!(
@@ -460,7 +481,12 @@ async fn an_individual_signs_up_and_their_profile_is_public_only_once_the_city_a
         assert!(!me.may_edit_records_of(ota.organisation_id.unwrap()));
         changed.wants_public = false;
         signup::save_profile(&store, &me, &changed).await.unwrap();
-        assert!(signup::waiting_profiles(&store, &ota).await.unwrap().is_empty());
+        assert!(
+            signup::waiting_profiles(&store, &ota)
+                .await
+                .unwrap()
+                .is_empty()
+        );
         // Staff and company members have no own profile.
         assert!(matches!(
             signup::own_profile(&store, &ota).await,

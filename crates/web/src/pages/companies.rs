@@ -11,10 +11,10 @@ use axum::Router;
 use axum::extract::{Path, RawQuery, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
+use domain::Actor;
 use domain::directory::{
     AgeBand, Capability, CapabilityGroup, CompanyDraft, CompanyInput, JSIC, jsic_label,
 };
-use domain::Actor;
 use search::FacetField;
 use store::StoreError;
 use store::companies::{self, Company};

@@ -240,10 +240,7 @@ async fn frame(
     let directory = organisations::directory(&state.store).await?;
     let (input, mut filter, filter_errors) = parse_filter(&query, &directory);
     filter.include_members_only = viewer.user.is_some();
-    let can_create = viewer
-        .user
-        .as_ref()
-        .is_some_and(|u| u.role.keeps_records());
+    let can_create = viewer.user.as_ref().is_some_and(|u| u.role.keeps_records());
     Ok((
         Layout::for_viewer(title, viewer).with_notice(view::notice(Some(query.get("done")))),
         Frame {

@@ -145,10 +145,7 @@ async fn list(
     let directory = organisations::directory(&state.store).await?;
     let (input, filter, filter_errors) = parse_filter(&query, &directory);
     let initiatives = catalogue::list(&state.store, &filter).await?;
-    let can_create = viewer
-        .user
-        .as_ref()
-        .is_some_and(|u| u.role.keeps_records());
+    let can_create = viewer.user.as_ref().is_some_and(|u| u.role.keeps_records());
     Ok(ListPage {
         layout: Layout::for_viewer("施策一覧", &viewer)
             .with_notice(view::notice(Some(query.get("done")))),

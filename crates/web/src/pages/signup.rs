@@ -481,9 +481,11 @@ async fn list_csv(
     viewer: Viewer,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, WebError> {
-    table(&state, &viewer, raw.as_deref())
-        .await?
-        .download(ExportFormat::Csv, "signups", "利用登録の申請")
+    table(&state, &viewer, raw.as_deref()).await?.download(
+        ExportFormat::Csv,
+        "signups",
+        "利用登録の申請",
+    )
 }
 
 async fn list_xlsx(
@@ -491,9 +493,11 @@ async fn list_xlsx(
     viewer: Viewer,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, WebError> {
-    table(&state, &viewer, raw.as_deref())
-        .await?
-        .download(ExportFormat::Xlsx, "signups", "利用登録の申請")
+    table(&state, &viewer, raw.as_deref()).await?.download(
+        ExportFormat::Xlsx,
+        "signups",
+        "利用登録の申請",
+    )
 }
 
 #[derive(Template, WebTemplate)]
@@ -514,7 +518,12 @@ fn id_of(id: &str) -> Result<i64, WebError> {
         .map_err(|_| WebError::from(StoreError::not_found("利用登録の申請")))
 }
 
-fn show_page(viewer: &Viewer, request: &SignupRequest, reason: String, errors: Vec<String>) -> ShowPage {
+fn show_page(
+    viewer: &Viewer,
+    request: &SignupRequest,
+    reason: String,
+    errors: Vec<String>,
+) -> ShowPage {
     ShowPage {
         layout: Layout::for_viewer("利用登録の申請", viewer),
         company_key: request
@@ -639,8 +648,8 @@ async fn profile_page(
 ) -> Result<ProfilePage, WebError> {
     let actor = viewer.actor()?;
     let own = signup::own_profile(&state.store, &actor).await?;
-    let notice = (query_pairs(raw.as_deref()).get("done") == "saved")
-        .then(|| "保存しました。".to_owned());
+    let notice =
+        (query_pairs(raw.as_deref()).get("done") == "saved").then(|| "保存しました。".to_owned());
     Ok(ProfilePage {
         layout: Layout::for_viewer("わたしのプロフィール", &viewer).with_notice(notice),
         key: own.key.filter(|_| own.review == Review::Approved),

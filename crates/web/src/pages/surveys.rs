@@ -1141,10 +1141,7 @@ async fn link_page(
     Query(query): Query<TrackingQuery>,
 ) -> Result<Response, WebError> {
     // Staff looking at a link from the tracking list do not count as the company.
-    let staff = viewer
-        .user
-        .as_ref()
-        .is_some_and(|u| u.role.keeps_records());
+    let staff = viewer.user.as_ref().is_some_and(|u| u.role.keeps_records());
     let link = match surveys::open_as(&state.store, &token, !staff).await {
         Ok(link) => on_answered_version(&state, link).await?,
         Err(StoreError::NotFound { .. }) => return Err(unknown_link()),

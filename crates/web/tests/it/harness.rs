@@ -248,7 +248,11 @@ pub async fn individual(app: &TestApp, email: &str, city: &str) -> Client {
             ],
         )
         .await;
-    assert_eq!(response.status(), StatusCode::SEE_OTHER, "sign-up of {email}");
+    assert_eq!(
+        response.status(),
+        StatusCode::SEE_OTHER,
+        "sign-up of {email}"
+    );
     let store = app.store().await;
     let mail = store::outbox::all(&store)
         .await
@@ -260,7 +264,11 @@ pub async fn individual(app: &TestApp, email: &str, city: &str) -> Client {
     let confirmed = app
         .post_form(&client, &format!("/signup/confirm/{token}"), &[])
         .await;
-    assert_eq!(confirmed.status(), StatusCode::OK, "confirmation of {email}");
+    assert_eq!(
+        confirmed.status(),
+        StatusCode::OK,
+        "confirmation of {email}"
+    );
     app.sign_in(email, password).await
 }
 

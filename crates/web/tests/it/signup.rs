@@ -33,7 +33,11 @@ async fn an_individuals_profile_is_public_only_after_kawaguchis_staff_approve_it
             .await;
         assert_eq!(saved.status(), StatusCode::SEE_OTHER);
         let anonymous = app.client();
-        assert!(!app.text(&anonymous, "/people").await.contains("芝川 みらい"));
+        assert!(
+            !app.text(&anonymous, "/people")
+                .await
+                .contains("芝川 みらい")
+        );
 
         let admin = app.admin().await;
         let kaga = app
@@ -65,11 +69,7 @@ async fn an_individuals_profile_is_public_only_after_kawaguchis_staff_approve_it
         let public = app.text(&anonymous, "/people").await;
         assert!(public.contains("芝川 みらい"), "public once approved");
         assert!(!public.contains("student@example.jp"), "never the contact");
-        assert!(
-            app.text(&person, "/me/profile")
-                .await
-                .contains("公開中")
-        );
+        assert!(app.text(&person, "/me/profile").await.contains("公開中"));
         // The individual is no one's staff.
         assert_eq!(
             app.get(&person, "/admin/signups").await.status(),
