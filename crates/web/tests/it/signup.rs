@@ -4,7 +4,8 @@
 
 use reqwest::StatusCode;
 
-use crate::harness::{between, individual, on_each_backend};
+use crate::browser::{browser_or_skip, fill, page_showing, sign_in, sign_out, submit, visit};
+use crate::harness::{TestApp, between, individual, on_each_backend};
 
 #[tokio::test]
 async fn an_individuals_profile_is_public_only_after_kawaguchis_staff_approve_it() {
@@ -132,4 +133,91 @@ async fn bad_input_on_the_sign_up_pages_is_explained_and_keeps_what_was_typed() 
         assert!(used.text().await.unwrap().contains("使用済み"));
     })
     .await;
+}
+
+/// The pages a company's person and 大田区's clerk use, in a real browser with
+/// axe-core on each: look the company up by 法人番号, apply, confirm through the
+/// mailed link, and the clerk approves; an individual's own profile page too.
+#[tokio::test]
+async fn a_company_applies_and_a_clerk_approves_in_the_browser_with_no_accessibility_violations() {
+    let Some((axe, _driver, browser)) = browser_or_skip().await else {
+        return;
+    };
+    let app = TestApp::spawn_with(store::Backend::Sqlite, web::WebOptions::default()).await;
+    let store = app.store().await;
+    let number = store::companies::get(&store, None, "ota-01")
+        .await
+        .unwrap()
+        .corporate_number
+        .unwrap();
+    visit(&browser, &axe, &app, "/signup").await;
+    visit(&browser, &axe, &app, "/signup/individual").await;
+    visit(&browser, &axe, &app, "/signup/company").await;
+    fill(&browser, "#lookup-number", "1234567890123").await;
+    submit(
+        &browser,
+        "form[action='/signup/company'][method=get] button",
+    )
+    .await;
+    page_showing(&browser, "入力内容を確認してください").await;
+    visit(
+        &browser,
+        &axe,
+        &app,
+        "/signup/company?corporate_number=1234567890123",
+    )
+    .await;
+    fill(&browser, "#lookup-number", &number).await;
+    submit(
+        &browser,
+        "form[action='/signup/company'][method=get] button",
+    )
+    .await;
+    page_showing(&browser, "2. 企業の確認").await;
+    fill(&browser, "#name", "大森 太郎").await;
+    fill(&browser, "#email", "omori@example.jp").await;
+    fill(&browser, "#password", "ota-member-password").await;
+    fill(&browser, "#password_confirm", "ota-member-password").await;
+    submit(
+        &browser,
+        "form[action='/signup/company'][method=post] button",
+    )
+    .await;
+    page_showing(&browser, "確認メールを送信しました").await;
+    crate::browser::assert_accessible(&browser, &axe, "/signup/sent").await;
+
+    let mail = store::outbox::all(&store).await.unwrap().pop().unwrap();
+    let token = store::signup::token_in(&mail.body_text).unwrap().to_owned();
+    visit(&browser, &axe, &app, &format!("/signup/confirm/{token}")).await;
+    submit(&browser, "form[action^='/signup/confirm/'] button").await;
+    page_showing(&browser, "メールアドレスを確認しました").await;
+    crate::browser::assert_accessible(&browser, &axe, "confirmed").await;
+
+    let admin = app.admin().await;
+    app.staff(&admin, "clerk@city.ota.example.jp", "ota").await;
+    sign_in(
+        &browser,
+        &app,
+        "clerk@city.ota.example.jp",
+        "staff-password-2026",
+    )
+    .await;
+    visit(&browser, &axe, &app, "/admin/signups").await;
+    let list = browser.source().await.unwrap();
+    let id = between(&list, "href=\"/admin/signups/", "\"").unwrap();
+    visit(&browser, &axe, &app, &format!("/admin/signups/{id}")).await;
+    submit(&browser, "form[action$='/approve'] button").await;
+    page_showing(&browser, "承認し、申請者にメールでお知らせしました").await;
+    crate::browser::assert_accessible(&browser, &axe, "approved").await;
+    sign_out(&browser).await;
+
+    individual(&app, "solo@example.jp", "kaga").await;
+    sign_in(
+        &browser,
+        &app,
+        "solo@example.jp",
+        "individual-password-2026",
+    )
+    .await;
+    visit(&browser, &axe, &app, "/me/profile").await;
 }
