@@ -82,14 +82,14 @@ pub struct NewUser {
     pub company: String,
 }
 
-fn hash(password: &str) -> Result<String, StoreError> {
+pub(crate) fn hash(password: &str) -> Result<String, StoreError> {
     Argon2::default()
         .hash_password(password.as_bytes())
         .map(|hash| hash.to_string())
         .map_err(|error| StoreError::Config(format!("password hashing failed: {error}")))
 }
 
-fn verify(password: &str, stored: &str) -> bool {
+pub(crate) fn verify(password: &str, stored: &str) -> bool {
     PasswordHash::new(stored)
         .map(|parsed| {
             Argon2::default()
@@ -115,7 +115,7 @@ pub fn one_time_password() -> String {
         .collect()
 }
 
-fn parse_email(input: &str) -> Result<String, Invalid> {
+pub(crate) fn parse_email(input: &str) -> Result<String, Invalid> {
     let email = domain::text::narrow_ascii(input).trim().to_lowercase();
     let valid = email.len() <= 254
         && email.split_once('@').is_some_and(|(local, domain)| {
@@ -135,7 +135,7 @@ fn parse_email(input: &str) -> Result<String, Invalid> {
     }
 }
 
-fn check_new_password(password: &str) -> Result<(), Invalid> {
+pub(crate) fn check_new_password(password: &str) -> Result<(), Invalid> {
     if password.chars().count() < PASSWORD_MIN_CHARS {
         return Err(Invalid::new(
             "new_password",
@@ -167,7 +167,7 @@ fn user_of(row: user::Model, organisation_name: String) -> User {
 
 /// One user with the name of its organisation: one query, as this runs for every
 /// signed-in request.
-async fn to_user(store: &Store, row: user::Model) -> Result<User, StoreError> {
+pub(crate) async fn to_user(store: &Store, row: user::Model) -> Result<User, StoreError> {
     let organisation_name = match row.organisation_id {
         Some(id) => organisation::Entity::find_by_id(id)
             .one(&store.db)

@@ -28,6 +28,15 @@ pub enum Action {
     Withdraw,
     Attendance,
     Resend,
+    /// A password-reset link was mailed.
+    RequestReset,
+    /// A password was set through a reset link.
+    ResetPassword,
+    Invite,
+    /// A pending invitation was withdrawn.
+    Revoke,
+    /// An invitation became an account.
+    Accept,
 }
 
 impl Action {
@@ -42,6 +51,11 @@ impl Action {
             Action::Withdraw => "withdraw",
             Action::Attendance => "attendance",
             Action::Resend => "resend",
+            Action::RequestReset => "reset_request",
+            Action::ResetPassword => "password_reset",
+            Action::Invite => "invite",
+            Action::Revoke => "revoke",
+            Action::Accept => "accept",
         }
     }
 }
@@ -54,6 +68,8 @@ pub enum Entity {
     /// The council's seed data as a whole.
     Council,
     MailMessage,
+    User,
+    Invitation,
 }
 
 impl Entity {
@@ -63,6 +79,8 @@ impl Entity {
             Entity::Registration => "registration",
             Entity::Council => "council",
             Entity::MailMessage => "mail_message",
+            Entity::User => "user",
+            Entity::Invitation => "invitation",
         }
     }
 }

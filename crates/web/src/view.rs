@@ -12,6 +12,8 @@ pub struct Layout {
     pub title: String,
     pub user_label: Option<String>,
     pub is_secretariat: bool,
+    /// Staff and the secretariat: they may invite people (the menu shows 招待).
+    pub may_invite: bool,
     pub csrf: String,
     pub notice: Option<String>,
 }
@@ -32,6 +34,10 @@ impl Layout {
                 .user
                 .as_ref()
                 .is_some_and(|u| u.actor().is_secretariat()),
+            may_invite: viewer
+                .user
+                .as_ref()
+                .is_some_and(|u| u.role != domain::Role::Company),
             csrf: viewer.csrf.clone(),
             notice: None,
         }
@@ -67,6 +73,8 @@ pub fn notice(code: Option<&str>) -> Option<String> {
         "password" => "パスワードを変更しました。",
         "signed-in" => "ログインしました。",
         "signed-out" => "ログアウトしました。",
+        "reset" => "新しいパスワードを設定し、ログインしました。ほかの端末でのログインはすべて終了しました。",
+        "welcome" => "アカウントの登録が完了し、ログインしました。",
         "requested" => "面談を申し込みました。相手の回答をお待ちください。",
         "answered" => "回答しました。",
         "scheduled" => "面談を枠とテーブルに割り当てました。",

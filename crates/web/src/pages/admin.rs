@@ -223,10 +223,11 @@ struct AuditPage {
     next_page: Option<u64>,
 }
 
-const ENTITIES: [(&str, &str); 4] = [
+const ENTITIES: [(&str, &str); 5] = [
     ("initiative", "施策"),
     ("fiscal_entry", "年度の記録"),
     ("user", "アカウント"),
+    ("invitation", "招待"),
     ("council", "初期データ"),
 ];
 
@@ -249,6 +250,11 @@ fn action_label(action: &str) -> &str {
         "withdraw" => "申込取消",
         "attendance" => "出欠記録",
         "resend" => "メール再送",
+        "reset_request" => "パスワード再設定の申請",
+        "password_reset" => "パスワード再設定",
+        "invite" => "招待",
+        "revoke" => "招待の取消",
+        "accept" => "招待の受諾",
         other => other,
     }
 }
