@@ -182,9 +182,10 @@ fn person_name(field: &str, input: &str, required: bool) -> Result<String, Inval
 fn staff_scope(actor: &Actor) -> Result<Option<i64>, StoreError> {
     match actor.role {
         Role::Secretariat => Ok(None),
-        Role::Staff => actor.organisation_id.map(Some).ok_or_else(|| {
-            StoreError::forbidden("所属団体のないアカウントは招待を扱えません。")
-        }),
+        Role::Staff => actor
+            .organisation_id
+            .map(Some)
+            .ok_or_else(|| StoreError::forbidden("所属団体のないアカウントは招待を扱えません。")),
         Role::Company => Err(StoreError::forbidden(
             "招待を送れるのは市区・商工会議所の職員と協議会事務局のみです。",
         )),
@@ -277,13 +278,9 @@ async fn check(
             };
         }
     }
-    let (Some(email), Some(display_name), Some(role), Some(organisation), true) = (
-        email,
-        display_name,
-        role,
-        organisation,
-        errors.is_empty(),
-    ) else {
+    let (Some(email), Some(display_name), Some(role), Some(organisation), true) =
+        (email, display_name, role, organisation, errors.is_empty())
+    else {
         return Err(StoreError::Invalid(errors));
     };
     // Who may invite whom: the secretariat anyone; staff their own colleagues and
@@ -423,9 +420,7 @@ pub async fn invite(
             Ok(row)
         })
         .await?;
-    Ok(to_invitations(&store.db, store, vec![row])
-        .await?
-        .remove(0))
+    Ok(to_invitations(&store.db, store, vec![row]).await?.remove(0))
 }
 
 fn tokyo(at: DateTime<Utc>) -> String {
@@ -558,9 +553,7 @@ pub async fn revoke(store: &Store, actor: &Actor, id: i64) -> Result<Invitation,
             Ok(updated)
         })
         .await?;
-    Ok(to_invitations(&store.db, store, vec![row])
-        .await?
-        .remove(0))
+    Ok(to_invitations(&store.db, store, vec![row]).await?.remove(0))
 }
 
 fn unusable(status: InvitationStatus) -> Option<Unusable> {

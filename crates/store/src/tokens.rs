@@ -38,7 +38,10 @@ pub fn new_token() -> SecretToken {
 /// The SHA-256 (lower-case hex) under which a token is stored. Tokens are random,
 /// so a plain digest is enough: there is nothing to guess that a salt would protect.
 pub fn hash(raw: &str) -> String {
-    format!("{:x}", Sha256::digest(raw.trim().to_ascii_lowercase().as_bytes()))
+    format!(
+        "{:x}",
+        Sha256::digest(raw.trim().to_ascii_lowercase().as_bytes())
+    )
 }
 
 /// Whether `raw` has the shape of a token ([`new_token`]'s 64 hex digits); anything

@@ -15,8 +15,10 @@ mod directory;
 mod events;
 mod fairs;
 mod forms;
+mod invitations;
 mod network;
 mod outbox;
+mod recovery;
 mod sql;
 mod surveys;
 

@@ -28,10 +28,7 @@ pub fn router() -> Router<AppState> {
         .route("/invitations.csv", get(invitations_csv))
         .route("/invitations.xlsx", get(invitations_xlsx))
         .route("/invitations/{id}/revoke", post(revoke))
-        .route(
-            "/invitations/accept/{token}",
-            get(accept_page).post(accept),
-        )
+        .route("/invitations/accept/{token}", get(accept_page).post(accept))
 }
 
 struct Row {
@@ -89,7 +86,9 @@ fn row(invitation: Invitation) -> Row {
 
 fn notice(raw: Option<&str>) -> Option<String> {
     match query_pairs(raw).get("done") {
-        "sent" => Some("招待メールを送信しました（送信状況は「送信メール」で確認できます）。".into()),
+        "sent" => {
+            Some("招待メールを送信しました（送信状況は「送信メール」で確認できます）。".into())
+        }
         "revoked" => Some("招待を取り消しました。この招待のリンクはもう使えません。".into()),
         _ => None,
     }
@@ -290,7 +289,10 @@ fn accept_form(
         inviter: if invitation.invited_by.is_empty() {
             "協議会事務局".to_owned()
         } else {
-            format!("{}（{}）", invitation.organisation_name, invitation.invited_by)
+            format!(
+                "{}（{}）",
+                invitation.organisation_name, invitation.invited_by
+            )
         },
         email: invitation.email.clone(),
         role: invitation.role.label(),
