@@ -341,7 +341,7 @@ async fn invitations_and_a_password_reset_arrive_by_smtp_and_their_links_sign_pe
         let again = send(
             &server,
             &client(),
-            &path,
+            "/login",
             &path,
             &[("new_password", "yet-another-password-2026")],
         )

@@ -33,7 +33,7 @@ fn axe_source() -> Option<String> {
 /// ending the group ends the whole browser: killing chromedriver alone left about
 /// twelve Chromium processes per test running after the suite. `Drop` runs on success
 /// and when a test fails, so no browser outlives its test.
-struct Driver {
+pub(crate) struct Driver {
     child: Child,
     port: u16,
     /// The WebDriver session, once one is open, closed politely before the kill.
@@ -168,7 +168,7 @@ async fn violations(browser: &Client, axe: &str) -> Vec<String> {
 
 /// axe-core and a started browser; `None` (the test skips, saying why) where they are
 /// missing — except in CI, which must run every browser test.
-async fn browser_or_skip() -> Option<(String, Driver, Client)> {
+pub(crate) async fn browser_or_skip() -> Option<(String, Driver, Client)> {
     let in_ci = std::env::var("CI").is_ok_and(|v| v == "true");
     let (Some(axe), Some((driver, browser))) = (axe_source(), start_browser().await) else {
         assert!(
@@ -184,7 +184,7 @@ async fn browser_or_skip() -> Option<(String, Driver, Client)> {
 }
 
 /// Runs axe-core on the current page and fails with every violation found.
-async fn assert_accessible(browser: &Client, axe: &str, page: &str) {
+pub(crate) async fn assert_accessible(browser: &Client, axe: &str, page: &str) {
     let found = violations(browser, axe).await;
     assert!(
         found.is_empty(),
@@ -193,12 +193,12 @@ async fn assert_accessible(browser: &Client, axe: &str, page: &str) {
     );
 }
 
-async fn visit(browser: &Client, axe: &str, app: &TestApp, path: &str) {
+pub(crate) async fn visit(browser: &Client, axe: &str, app: &TestApp, path: &str) {
     browser.goto(&app.url(path)).await.unwrap();
     assert_accessible(browser, axe, path).await;
 }
 
-async fn fill(browser: &Client, css: &str, text: &str) {
+pub(crate) async fn fill(browser: &Client, css: &str, text: &str) {
     let field = browser
         .find(Locator::Css(css))
         .await
@@ -209,7 +209,7 @@ async fn fill(browser: &Client, css: &str, text: &str) {
 
 /// The page once it shows `text`: a click on submit returns before the next page
 /// has loaded, so read the page only when it has arrived (or fail after 10 s).
-async fn page_showing(browser: &Client, text: &str) -> String {
+pub(crate) async fn page_showing(browser: &Client, text: &str) -> String {
     for _ in 0..100 {
         let page = browser.source().await.unwrap_or_default();
         if page.contains(text) {
@@ -220,7 +220,7 @@ async fn page_showing(browser: &Client, text: &str) -> String {
     panic!("the page never showed 「{text}」");
 }
 
-async fn submit(browser: &Client, css: &str) {
+pub(crate) async fn submit(browser: &Client, css: &str) {
     browser
         .find(Locator::Css(css))
         .await

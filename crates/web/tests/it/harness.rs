@@ -60,6 +60,13 @@ impl TestApp {
         }
     }
 
+    /// Another connection to the app's database (for a mail sender beside the app).
+    pub async fn store(&self) -> store::Store {
+        store::Store::connect(&self._database.url)
+            .await
+            .expect("store")
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.base, path)
     }

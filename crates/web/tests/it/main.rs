@@ -5,6 +5,7 @@
 
 mod applications;
 mod browser;
+mod browser_accounts;
 mod directory;
 mod directory_api;
 mod escaping;
