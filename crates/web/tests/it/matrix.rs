@@ -245,6 +245,9 @@ fn body(method: &str, path: &str) -> Option<serde_json::Value> {
         ("POST", "/invitations") => json!({
             "email": "matrix-invitee@example.jp", "role": "company", "company": "kawaguchi-01",
         }),
+        ("POST", "/api/v1/invitations") => json!({
+            "email": "matrix-api-invitee@example.jp", "role": "company", "company": "kawaguchi-01",
+        }),
         ("POST", "/people") => json!({
             "kind": "successor", "name": "後継者候補（権限確認）", "kana": "こうけいしゃこうほ",
             "city": "kawaguchi", "capabilities": "woodwork", "email": "matrix@example.jp",
