@@ -89,7 +89,7 @@ pub(crate) fn hash(password: &str) -> Result<String, StoreError> {
         .map_err(|error| StoreError::Config(format!("password hashing failed: {error}")))
 }
 
-fn verify(password: &str, stored: &str) -> bool {
+pub(crate) fn verify(password: &str, stored: &str) -> bool {
     PasswordHash::new(stored)
         .map(|parsed| {
             Argon2::default()
@@ -167,7 +167,7 @@ fn user_of(row: user::Model, organisation_name: String) -> User {
 
 /// One user with the name of its organisation: one query, as this runs for every
 /// signed-in request.
-async fn to_user(store: &Store, row: user::Model) -> Result<User, StoreError> {
+pub(crate) async fn to_user(store: &Store, row: user::Model) -> Result<User, StoreError> {
     let organisation_name = match row.organisation_id {
         Some(id) => organisation::Entity::find_by_id(id)
             .one(&store.db)

@@ -22,6 +22,7 @@ pub mod forms;
 pub mod ical;
 pub mod import;
 pub mod index;
+pub mod invitations;
 pub mod matching;
 pub mod migrate;
 pub mod negotiations;
@@ -32,6 +33,7 @@ pub mod outbox;
 pub mod people;
 pub mod postings;
 pub mod privacy;
+pub mod recovery;
 pub mod registrations;
 pub mod report;
 pub mod seed;
@@ -40,6 +42,7 @@ pub mod seed_directory;
 pub mod signup;
 pub mod surveys;
 pub mod testing;
+pub mod tokens;
 
 /// `BYTES` random bytes as lower-case hex: the one way tokens and claims are made
 /// (answer links, registrations, device cookies, outbox claims).

@@ -53,6 +53,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     ),
     (13, "signin", include_str!("../migrations/0013_signin.sql")),
     (14, "outbox", include_str!("../migrations/0014_outbox.sql")),
+    (
+        15,
+        "account_tokens",
+        include_str!("../migrations/0015_account_tokens.sql"),
+    ),
     (16, "signup", include_str!("../migrations/0016_signup.sql")),
 ];
 

@@ -36,6 +36,15 @@ pub enum Action {
     Approve,
     /// A request or a publication refused, with the reason.
     Refuse,
+    /// A password-reset link was mailed.
+    RequestReset,
+    /// A password was set through a reset link.
+    ResetPassword,
+    Invite,
+    /// A pending invitation was withdrawn.
+    Revoke,
+    /// An invitation became an account.
+    Accept,
 }
 
 impl Action {
@@ -54,6 +63,11 @@ impl Action {
             Action::Confirm => "confirm",
             Action::Approve => "approve",
             Action::Refuse => "refuse",
+            Action::RequestReset => "reset_request",
+            Action::ResetPassword => "password_reset",
+            Action::Invite => "invite",
+            Action::Revoke => "revoke",
+            Action::Accept => "accept",
         }
     }
 }
@@ -69,6 +83,7 @@ pub enum Entity {
     SignupRequest,
     User,
     Person,
+    Invitation,
 }
 
 impl Entity {
@@ -81,6 +96,7 @@ impl Entity {
             Entity::SignupRequest => "signup_request",
             Entity::User => "user",
             Entity::Person => "person",
+            Entity::Invitation => "invitation",
         }
     }
 }

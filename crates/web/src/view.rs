@@ -12,9 +12,9 @@ pub struct Layout {
     pub title: String,
     pub user_label: Option<String>,
     pub is_secretariat: bool,
-    /// Staff of a city or chamber (and the secretariat): they see the sign-up
-    /// requests they decide in the menu.
-    pub decides_signups: bool,
+    /// Staff of a city or chamber, or the secretariat: the menu shows the sign-up
+    /// requests they decide and 招待 (they may invite people).
+    pub is_staff: bool,
     /// A person signed up on their own: their profile in the menu.
     pub is_individual: bool,
     pub csrf: String,
@@ -37,7 +37,7 @@ impl Layout {
                 .user
                 .as_ref()
                 .is_some_and(|u| u.actor().is_secretariat()),
-            decides_signups: viewer
+            is_staff: viewer
                 .user
                 .as_ref()
                 .is_some_and(|u| matches!(u.role, Role::Staff | Role::Secretariat)),
@@ -83,6 +83,10 @@ pub fn notice(code: Option<&str>) -> Option<String> {
         "password" => "パスワードを変更しました。",
         "signed-in" => "ログインしました。",
         "signed-out" => "ログアウトしました。",
+        "reset" => {
+            "新しいパスワードを設定し、ログインしました。ほかの端末でのログインはすべて終了しました。"
+        }
+        "welcome" => "アカウントの登録が完了し、ログインしました。",
         "requested" => "面談を申し込みました。相手の回答をお待ちください。",
         "answered" => "回答しました。",
         "scheduled" => "面談を枠とテーブルに割り当てました。",

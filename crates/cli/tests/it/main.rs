@@ -6,6 +6,7 @@
 use std::path::PathBuf;
 use std::process::{Command, Output};
 
+mod accounts;
 mod bombs;
 mod crash;
 mod directory;

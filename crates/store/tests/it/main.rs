@@ -15,9 +15,11 @@ mod directory;
 mod events;
 mod fairs;
 mod forms;
+mod invitations;
 mod network;
 mod outbox;
 mod signup;
+mod recovery;
 mod sql;
 mod surveys;
 

@@ -228,11 +228,12 @@ struct AuditPage {
     next_page: Option<u64>,
 }
 
-const ENTITIES: [(&str, &str); 5] = [
+const ENTITIES: [(&str, &str); 6] = [
     ("initiative", "施策"),
     ("fiscal_entry", "年度の記録"),
     ("user", "アカウント"),
     ("signup_request", "利用登録の申請"),
+    ("invitation", "招待"),
     ("council", "初期データ"),
 ];
 
@@ -259,6 +260,11 @@ fn action_label(action: &str) -> &str {
         "confirm" => "メールアドレスの確認",
         "approve" => "承認",
         "refuse" => "不承認",
+        "reset_request" => "パスワード再設定の申請",
+        "password_reset" => "パスワード再設定",
+        "invite" => "招待",
+        "revoke" => "招待の取消",
+        "accept" => "招待の受諾",
         other => other,
     }
 }

@@ -11,6 +11,7 @@ pub(crate) mod feeds;
 pub(crate) mod forms;
 mod home;
 pub(crate) mod initiatives;
+mod invitations;
 mod needs;
 mod negotiations;
 mod network;
@@ -18,6 +19,7 @@ mod offices;
 mod outbox;
 mod people;
 mod publishing;
+mod recovery;
 mod registrations;
 mod signup;
 
@@ -37,6 +39,8 @@ pub fn router() -> Router<AppState> {
         .merge(home::router())
         .merge(system::router())
         .merge(account::router())
+        .merge(recovery::router())
+        .merge(invitations::router())
         .merge(initiatives::router())
         .merge(company_import::router())
         .merge(companies::router())

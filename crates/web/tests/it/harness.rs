@@ -60,7 +60,8 @@ impl TestApp {
         }
     }
 
-    /// Another connection to the app's database (to read what the app sent).
+    /// Another connection to the app's database (to read what the app sent, or for a
+    /// mail sender beside the app).
     pub async fn store(&self) -> store::Store {
         store::Store::connect(&self._database.url)
             .await

@@ -3,8 +3,10 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)] // Tests fail loudly by design.
 
+mod accounts;
 mod applications;
 mod browser;
+mod browser_accounts;
 mod directory;
 mod directory_api;
 mod escaping;

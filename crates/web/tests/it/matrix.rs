@@ -245,6 +245,12 @@ fn body(method: &str, path: &str) -> Option<serde_json::Value> {
             "organisation": "tokyo-cci-sumida", "title": "権限確認の調査", "key": "matrix-check",
             "purpose": "survey", "closes_on": "2099-03-31",
         }),
+        ("POST", "/invitations") => json!({
+            "email": "matrix-invitee@example.jp", "role": "company", "company": "kawaguchi-01",
+        }),
+        ("POST", "/api/v1/invitations") => json!({
+            "email": "matrix-api-invitee@example.jp", "role": "company", "company": "kawaguchi-01",
+        }),
         ("POST", "/people") => json!({
             "kind": "successor", "name": "後継者候補（権限確認）", "kana": "こうけいしゃこうほ",
             "city": "kawaguchi", "capabilities": "woodwork", "email": "matrix@example.jp",
