@@ -14,6 +14,7 @@ pub mod backup;
 pub mod catalogue;
 pub mod companies;
 pub mod diagnostics;
+pub mod digest;
 mod entity;
 pub mod error;
 pub mod events;
@@ -37,8 +38,10 @@ pub mod report;
 pub mod seed;
 pub mod seed_calls;
 pub mod seed_directory;
+pub mod survey_mail;
 pub mod surveys;
 pub mod testing;
+pub mod unsubscribe;
 
 /// `BYTES` random bytes as lower-case hex: the one way tokens and claims are made
 /// (answer links, registrations, device cookies, outbox claims).

@@ -53,6 +53,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     ),
     (13, "signin", include_str!("../migrations/0013_signin.sql")),
     (14, "outbox", include_str!("../migrations/0014_outbox.sql")),
+    (
+        17,
+        "bulk_mail",
+        include_str!("../migrations/0017_bulk_mail.sql"),
+    ),
 ];
 
 /// Fills the type placeholders for the backend.

@@ -28,6 +28,11 @@ pub enum Action {
     Withdraw,
     Attendance,
     Resend,
+    Send,
+    Remind,
+    Subscribe,
+    Confirm,
+    Unsubscribe,
 }
 
 impl Action {
@@ -42,6 +47,11 @@ impl Action {
             Action::Withdraw => "withdraw",
             Action::Attendance => "attendance",
             Action::Resend => "resend",
+            Action::Send => "send",
+            Action::Remind => "remind",
+            Action::Subscribe => "subscribe",
+            Action::Confirm => "confirm",
+            Action::Unsubscribe => "unsubscribe",
         }
     }
 }
@@ -54,6 +64,12 @@ pub enum Entity {
     /// The council's seed data as a whole.
     Council,
     MailMessage,
+    Survey,
+    /// A mailing list (`survey.<organisation>`, `digest`): unsubscribes.
+    MailList,
+    DigestSubscription,
+    /// A week's digest round.
+    Digest,
 }
 
 impl Entity {
@@ -63,6 +79,10 @@ impl Entity {
             Entity::Registration => "registration",
             Entity::Council => "council",
             Entity::MailMessage => "mail_message",
+            Entity::Survey => "survey",
+            Entity::MailList => "mail_list",
+            Entity::DigestSubscription => "digest_subscription",
+            Entity::Digest => "digest",
         }
     }
 }
@@ -207,9 +227,7 @@ impl Store {
             )
             .await?;
         }
-        for message in std::mem::take(&mut writing.outgoing) {
-            outbox::enqueue(&writing.txn, message).await?;
-        }
+        outbox::enqueue_all(&writing.txn, std::mem::take(&mut writing.outgoing)).await?;
         Ok(value)
     }
 }

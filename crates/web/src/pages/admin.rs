@@ -249,6 +249,9 @@ fn action_label(action: &str) -> &str {
         "withdraw" => "申込取消",
         "attendance" => "出欠記録",
         "resend" => "メール再送",
+        "subscribe" => "配信の申込",
+        "confirm" => "配信の確認",
+        "unsubscribe" => "配信停止",
         other => other,
     }
 }

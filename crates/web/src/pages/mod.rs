@@ -5,6 +5,7 @@ mod admin;
 pub(crate) mod applications;
 pub(crate) mod companies;
 mod company_import;
+mod digest;
 pub(crate) mod events;
 pub(crate) mod fairs;
 pub(crate) mod feeds;
@@ -25,6 +26,7 @@ pub(crate) use initiatives::parse_filter as initiatives_filter;
 mod reports;
 mod surveys;
 pub(crate) mod system;
+mod unsubscribe;
 
 use axum::Router;
 
@@ -54,6 +56,8 @@ pub fn router() -> Router<AppState> {
         .merge(admin::router())
         .merge(outbox::router())
         .merge(surveys::router())
+        .merge(unsubscribe::router())
+        .merge(digest::router())
         .merge(applications::router())
 }
 
