@@ -446,6 +446,9 @@ pub struct MailMessage {
     pub last_error: String,
     pub created_at: DateTime<Utc>,
     pub sent_at: Option<DateTime<Utc>>,
+    /// A bulk message's list and its one-click unsubscribe token.
+    pub list_name: Option<String>,
+    pub unsubscribe_token: Option<String>,
 }
 
 fn to_message(row: mail_message::Model) -> MailMessage {
@@ -465,6 +468,8 @@ fn to_message(row: mail_message::Model) -> MailMessage {
         last_error: row.last_error,
         created_at: row.created_at,
         sent_at: row.sent_at,
+        list_name: row.list_name,
+        unsubscribe_token: row.unsubscribe_token,
     }
 }
 

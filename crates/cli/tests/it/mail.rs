@@ -31,7 +31,7 @@ fn workspace() -> PathBuf {
 }
 
 /// The Python that has aiosmtpd and icalendar, or `None` (a failure in CI).
-fn sink_python() -> Option<PathBuf> {
+pub(crate) fn sink_python() -> Option<PathBuf> {
     let target = std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| workspace().join("target"));
@@ -60,14 +60,14 @@ fn sink_python() -> Option<PathBuf> {
 }
 
 /// A running SMTP server that writes what it receives to `dir`.
-struct Sink {
+pub(crate) struct Sink {
     child: Child,
     port: u16,
     dir: PathBuf,
 }
 
 impl Sink {
-    fn start(python: &Path, port: u16, dir: &Path, refuse: Option<&str>) -> Sink {
+    pub(crate) fn start(python: &Path, port: u16, dir: &Path, refuse: Option<&str>) -> Sink {
         let mut command = Command::new(python);
         command
             .arg(workspace().join("scripts/smtp-sink.py"))
@@ -93,11 +93,11 @@ impl Sink {
         }
     }
 
-    fn url(&self) -> String {
+    pub(crate) fn url(&self) -> String {
         format!("smtp://127.0.0.1:{}?tls=none", self.port)
     }
 
-    fn received(&self) -> Vec<Value> {
+    pub(crate) fn received(&self) -> Vec<Value> {
         let mut files: Vec<PathBuf> = std::fs::read_dir(&self.dir)
             .map(|entries| {
                 entries
@@ -114,7 +114,7 @@ impl Sink {
     }
 
     /// Waits until `n` messages have arrived (panics after `timeout`).
-    fn wait_for(&self, n: usize, timeout: Duration, server: &Server) -> Vec<Value> {
+    pub(crate) fn wait_for(&self, n: usize, timeout: Duration, server: &Server) -> Vec<Value> {
         let deadline = Instant::now() + timeout;
         loop {
             let received = self.received();
@@ -140,10 +140,10 @@ impl Drop for Sink {
 }
 
 /// A temporary directory for one test (the sink's files, the server's log).
-struct Scratch(PathBuf);
+pub(crate) struct Scratch(PathBuf);
 
 impl Scratch {
-    fn new(name: &str) -> Scratch {
+    pub(crate) fn new(name: &str) -> Scratch {
         let dir = std::env::temp_dir().join(format!(
             "renkei-mail-{name}-{}-{:08x}",
             std::process::id(),
@@ -153,7 +153,7 @@ impl Scratch {
         Scratch(dir)
     }
 
-    fn path(&self, name: &str) -> PathBuf {
+    pub(crate) fn path(&self, name: &str) -> PathBuf {
         self.0.join(name)
     }
 }
@@ -209,7 +209,7 @@ fn person(name: &str, email: &str) -> RegistrationDraft {
     }
 }
 
-fn mail_flags(smtp_url: &str) -> Vec<&str> {
+pub(crate) fn mail_flags(smtp_url: &str) -> Vec<&str> {
     vec![
         "--smtp-url",
         smtp_url,

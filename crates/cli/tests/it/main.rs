@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use std::process::{Command, Output};
 
 mod bombs;
+mod bulk;
 mod crash;
 mod directory;
 mod mail;
