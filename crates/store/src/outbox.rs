@@ -363,6 +363,30 @@ pub async fn claim(
     Ok(claimed)
 }
 
+/// Gives back claimed messages not tried (the claim was about to lapse): due again
+/// at once for any sender, the try not counted. A message whose claim has meanwhile
+/// lapsed and been taken by another sender is left to it.
+pub async fn release(store: &Store, claimed: &[Claimed]) -> Result<(), StoreError> {
+    for message in claimed {
+        mail_message::Entity::update_many()
+            .col_expr(
+                mail_message::Column::Status,
+                Expr::value(MailStatus::Queued.code()),
+            )
+            .col_expr(mail_message::Column::Claim, Expr::value(None::<String>))
+            .col_expr(mail_message::Column::LeaseUntil, Expr::value(None::<i64>))
+            .col_expr(
+                mail_message::Column::Tries,
+                Expr::value(message.tries.saturating_sub(1).max(0)),
+            )
+            .filter(mail_message::Column::Id.eq(message.id))
+            .filter(mail_message::Column::Claim.eq(message.claim.as_str()))
+            .exec(&store.db)
+            .await?;
+    }
+    Ok(())
+}
+
 /// What happened to one delivery.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Delivery {

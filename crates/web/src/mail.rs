@@ -173,6 +173,11 @@ impl Sender {
         // within their lease.
         let batch = u64::from((options.per_minute / 6).clamp(1, 100));
         loop {
+            // A claim is ours until its lease lapses; after that another sender may
+            // claim the same rows, so we stop short of it (with a fifth of the lease
+            // to spare for the message in flight) and leave the rest to be claimed
+            // again, rather than send a message that someone else is sending too.
+            let held_until = tokio::time::Instant::now() + options.lease.mul_f64(0.8);
             let claimed = match outbox::claim(&store, batch, options.lease).await {
                 Ok(claimed) => claimed,
                 Err(error) => {
@@ -185,8 +190,20 @@ impl Sender {
                 tokio::time::sleep(options.poll).await;
                 continue;
             }
-            for message in claimed {
+            let mut claimed = claimed.into_iter();
+            while let Some(message) = claimed.next() {
                 rate.wait().await;
+                if tokio::time::Instant::now() >= held_until {
+                    let rest: Vec<Claimed> = std::iter::once(message).chain(claimed).collect();
+                    tracing::info!(
+                        released = rest.len(),
+                        "outbox: claim about to lapse; the rest released"
+                    );
+                    if let Err(error) = outbox::release(&store, &rest).await {
+                        tracing::warn!(%error, "outbox: release failed (the lease will lapse)");
+                    }
+                    break;
+                }
                 let delivery = deliver(&self.transport, &self.from, options, &message).await;
                 match outbox::report(&store, &message, delivery.clone(), options.retry_base).await {
                     Ok(status) => tracing::info!(
