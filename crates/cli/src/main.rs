@@ -88,6 +88,10 @@ enum Command {
         /// mid-send leaves it to the others (or to itself after a restart) after this.
         #[arg(long, env = "RENKEI_MAIL_LEASE_SECONDS", default_value_t = 300)]
         mail_lease_seconds: u64,
+        /// The weekday from which this week's digest of events is queued (from 08:00
+        /// in Japan; once a week whatever the number of processes), or `off`.
+        #[arg(long, env = "RENKEI_WEEKLY_DIGEST", default_value = "mon")]
+        weekly_digest: String,
     },
     /// Apply pending database migrations and load the council's data if empty.
     Migrate,
@@ -132,6 +136,11 @@ enum Command {
         #[command(subcommand)]
         command: PrivacyCommand,
     },
+    /// The weekly digest of events (週刊イベント情報) by mail.
+    Digest {
+        #[command(subcommand)]
+        command: DigestCommand,
+    },
     /// Run a benchmark (solvers against published instances).
     Bench {
         #[command(subcommand)]
@@ -143,6 +152,52 @@ enum Command {
 enum PrivacyCommand {
     /// Delete answers older than their form's retention period.
     Purge,
+}
+
+#[derive(Debug, Subcommand)]
+enum DigestCommand {
+    /// Queue this week's digest for every confirmed subscriber (once per ISO week:
+    /// a second run, or `serve`'s own weekly run, queues nothing more).
+    Send {
+        /// The day the digest is made for (default: today in Japan).
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        today: Option<chrono::NaiveDate>,
+    },
+}
+
+/// The weekday of `--weekly-digest`, or `None` for `off`.
+fn digest_day(text: &str) -> anyhow::Result<Option<chrono::Weekday>> {
+    if text == "off" {
+        return Ok(None);
+    }
+    text.parse::<chrono::Weekday>()
+        .map(Some)
+        .map_err(|_| anyhow::anyhow!("--weekly-digest は mon〜sun か off です（「{text}」）"))
+}
+
+fn tokyo_now() -> chrono::NaiveDateTime {
+    (chrono::Utc::now() + chrono::Duration::hours(9)).naive_utc()
+}
+
+/// Queues each week's digest once it is `day` 08:00 in Japan or later in that week;
+/// looks every ten minutes (the week's claim row keeps processes from doubling it).
+async fn weekly_digest(store: Store, day: chrono::Weekday) {
+    use chrono::{Datelike, Timelike};
+    loop {
+        let now = tokyo_now();
+        let due = now.weekday().num_days_from_monday() > day.num_days_from_monday()
+            || (now.weekday() == day && now.hour() >= 8);
+        if due {
+            match store::digest::send_week(&store, now.date()).await {
+                Ok(round) if round.mails > 0 => {
+                    tracing::info!(week = %round.week, mails = round.mails, "digest queued")
+                }
+                Ok(_) => {}
+                Err(error) => tracing::warn!(%error, "digest failed"),
+            }
+        }
+        tokio::time::sleep(std::time::Duration::from_secs(600)).await;
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -269,7 +324,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             mail_per_minute,
             mail_retry_seconds,
             mail_lease_seconds,
+            weekly_digest: digest_weekday,
         } => {
+            let digest_weekday = digest_day(&digest_weekday)?;
             let store = open(&cli.database_url).await?;
             if let Some((email, password)) = store::accounts::ensure_first_admin(&store).await? {
                 println!("──────────────────────────────────────────────");
@@ -291,6 +348,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     tokio::time::sleep(std::time::Duration::from_secs(24 * 3600)).await;
                 }
             });
+            if let Some(day) = digest_weekday {
+                tokio::spawn(weekly_digest(store.clone(), day));
+            }
             let sending = store.clone();
             let (app, metrics) = web::apps(
                 store,
@@ -412,6 +472,26 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             }
             store::backup::restore(&cli.database_url, &path).await?;
             println!("{} から復元しました。", path.display());
+        }
+        Command::Digest {
+            command: DigestCommand::Send { today },
+        } => {
+            let store = open(&cli.database_url).await?;
+            let today = today.unwrap_or_else(|| tokyo_now().date());
+            let round = store::digest::send_week(&store, today).await?;
+            if round.already {
+                println!(
+                    "{} の週刊イベント情報は送信済みです（二重には送りません）。",
+                    round.week
+                );
+            } else if round.nobody {
+                println!("確認済みの登録者がいないため、送信しませんでした。");
+            } else {
+                println!(
+                    "{} の週刊イベント情報を{}通送信待ちにしました（該当する催しのない登録者 {}人）。",
+                    round.week, round.mails, round.nothing_to_say
+                );
+            }
         }
         Command::Privacy {
             command: PrivacyCommand::Purge,

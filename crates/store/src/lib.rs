@@ -14,6 +14,7 @@ pub mod backup;
 pub mod catalogue;
 pub mod companies;
 pub mod diagnostics;
+pub mod digest;
 mod entity;
 pub mod error;
 pub mod events;
@@ -43,6 +44,8 @@ pub mod signup;
 pub mod surveys;
 pub mod testing;
 pub mod tokens;
+pub mod survey_mail;
+pub mod unsubscribe;
 
 /// `BYTES` random bytes as lower-case hex: the one way tokens and claims are made
 /// (answer links, registrations, device cookies, outbox claims).

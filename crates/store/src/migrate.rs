@@ -59,6 +59,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         include_str!("../migrations/0015_account_tokens.sql"),
     ),
     (16, "signup", include_str!("../migrations/0016_signup.sql")),
+    (
+        17,
+        "bulk_mail",
+        include_str!("../migrations/0017_bulk_mail.sql"),
+    ),
 ];
 
 /// Fills the type placeholders for the backend.

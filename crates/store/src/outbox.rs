@@ -30,6 +30,11 @@ pub const PUBLIC_URL: &str = "{{PUBLIC_URL}}";
 /// of an invitation.
 pub const MAIL_FROM: &str = "{{MAIL_FROM}}";
 
+/// Stands in a bulk message's body for its one-click unsubscribe page, whose token
+/// the outbox makes when it queues the message; the sender fills it in, as it puts
+/// the same address in the `List-Unsubscribe` header.
+pub const UNSUBSCRIBE_URL: &str = "{{UNSUBSCRIBE_URL}}";
+
 /// How long a message is retried after it was queued before it is given up.
 pub const RETRY_FOR: Duration = Duration::hours(24);
 
@@ -57,14 +62,17 @@ pub enum MailStatus {
     Sending,
     Sent,
     Failed,
+    /// Not sent: the recipient unsubscribed from its list before it went out.
+    Cancelled,
 }
 
 impl MailStatus {
-    pub const ALL: [MailStatus; 4] = [
+    pub const ALL: [MailStatus; 5] = [
         MailStatus::Queued,
         MailStatus::Sending,
         MailStatus::Sent,
         MailStatus::Failed,
+        MailStatus::Cancelled,
     ];
 
     pub fn code(self) -> &'static str {
@@ -73,6 +81,7 @@ impl MailStatus {
             MailStatus::Sending => "sending",
             MailStatus::Sent => "sent",
             MailStatus::Failed => "failed",
+            MailStatus::Cancelled => "cancelled",
         }
     }
 
@@ -82,6 +91,7 @@ impl MailStatus {
             MailStatus::Sending => "送信中",
             MailStatus::Sent => "送信済み",
             MailStatus::Failed => "送信失敗",
+            MailStatus::Cancelled => "配信停止で取消",
         }
     }
 
@@ -105,6 +115,10 @@ pub struct Outgoing {
     /// An iCalendar text (with its METHOD) to attach.
     pub ics: Option<String>,
     pub kind: MailKind,
+    /// A bulk message's list (`survey.<organisation key>`, `digest`): the outbox
+    /// gives it an unsubscribe token and never queues it to an address that
+    /// unsubscribed from that list.
+    pub list: Option<String>,
 }
 
 /// Header fields are one line: a CR or LF in a name or subject would let the text
@@ -143,6 +157,39 @@ impl Outgoing {
             body_html: None,
             ics: None,
             kind: MailKind::Transactional,
+            list: None,
+        }
+    }
+
+    /// A message to many (an invitation, a reminder, a digest) on `list`: its footer
+    /// says why the person receives it and how to stop it at once (the link the
+    /// `List-Unsubscribe` header carries too).
+    #[allow(clippy::too_many_arguments)]
+    pub fn bulk(
+        organisation_id: Option<i64>,
+        sender_name: &str,
+        recipient_name: &str,
+        recipient_email: &str,
+        subject: &str,
+        body: &str,
+        reason: &str,
+        list: &str,
+    ) -> Outgoing {
+        let reason = format!(
+            "{reason}\n今後このようなメールが不要な場合は、次のページから配信を停止できます（ログイン不要）。\n{UNSUBSCRIBE_URL}"
+        );
+        Outgoing {
+            kind: MailKind::Bulk,
+            list: Some(list.to_owned()),
+            ..Outgoing::new(
+                organisation_id,
+                sender_name,
+                recipient_name,
+                recipient_email,
+                subject,
+                body,
+                &reason,
+            )
         }
     }
 
@@ -156,14 +203,46 @@ fn millis(at: DateTime<Utc>) -> i64 {
     at.timestamp_millis()
 }
 
-/// Inserts a message into the outbox, due at once. Called by [`Store::write`] inside
-/// the use case's transaction.
-pub(crate) async fn enqueue(
+/// Messages per INSERT statement (20 columns each: far below every backend's limit).
+const ENQUEUE_BATCH: usize = 100;
+
+/// Inserts messages into the outbox, due at once, in batches; a bulk message to an
+/// address that unsubscribed from its list is dropped. Called by [`Store::write`]
+/// inside the use case's transaction. Returns how many were queued.
+pub(crate) async fn enqueue_all(
     db: &impl ConnectionTrait,
-    message: Outgoing,
-) -> Result<i64, StoreError> {
+    messages: Vec<Outgoing>,
+) -> Result<u64, StoreError> {
+    let suppressed = crate::unsubscribe::suppressed_among(
+        db,
+        messages
+            .iter()
+            .filter_map(|m| Some((m.list.as_deref()?, m.recipient_email.as_str()))),
+    )
+    .await?;
     let now = Utc::now();
-    let row = mail_message::ActiveModel {
+    let rows: Vec<mail_message::ActiveModel> = messages
+        .into_iter()
+        .filter(|m| match &m.list {
+            Some(list) => !suppressed.contains(&(
+                list.clone(),
+                crate::unsubscribe::normalise(&m.recipient_email),
+            )),
+            None => true,
+        })
+        .map(|m| row(m, now))
+        .collect();
+    let queued = rows.len() as u64;
+    let mut rows = rows.into_iter().peekable();
+    while rows.peek().is_some() {
+        let batch: Vec<_> = rows.by_ref().take(ENQUEUE_BATCH).collect();
+        mail_message::Entity::insert_many(batch).exec(db).await?;
+    }
+    Ok(queued)
+}
+
+fn row(message: Outgoing, now: DateTime<Utc>) -> mail_message::ActiveModel {
+    mail_message::ActiveModel {
         message_id: Set(format!(
             "<{}.{}@renkei>",
             now.timestamp(),
@@ -186,11 +265,10 @@ pub(crate) async fn enqueue(
         last_error: Set(String::new()),
         created_at: Set(now),
         sent_at: Set(None),
+        unsubscribe_token: Set(message.list.is_some().then(crate::random_hex::<20>)),
+        list_name: Set(message.list),
         ..Default::default()
     }
-    .insert(db)
-    .await?;
-    Ok(row.id)
 }
 
 /// A message a sender holds: deliver it, then report with the claim.
@@ -210,6 +288,9 @@ pub struct Claimed {
     /// This delivery's number, 1 for the first.
     pub tries: i32,
     pub created_at: DateTime<Utc>,
+    /// A bulk message's list and its one-click unsubscribe token.
+    pub list_name: Option<String>,
+    pub unsubscribe_token: Option<String>,
 }
 
 /// Claims up to `limit` due messages (queued and due, or `sending` with a lapsed
@@ -274,10 +355,36 @@ pub async fn claim(
             kind: row.kind,
             tries,
             created_at: row.created_at,
+            list_name: row.list_name,
+            unsubscribe_token: row.unsubscribe_token,
         });
     }
     txn.commit().await?;
     Ok(claimed)
+}
+
+/// Gives back claimed messages not tried (the claim was about to lapse): due again
+/// at once for any sender, the try not counted. A message whose claim has meanwhile
+/// lapsed and been taken by another sender is left to it.
+pub async fn release(store: &Store, claimed: &[Claimed]) -> Result<(), StoreError> {
+    for message in claimed {
+        mail_message::Entity::update_many()
+            .col_expr(
+                mail_message::Column::Status,
+                Expr::value(MailStatus::Queued.code()),
+            )
+            .col_expr(mail_message::Column::Claim, Expr::value(None::<String>))
+            .col_expr(mail_message::Column::LeaseUntil, Expr::value(None::<i64>))
+            .col_expr(
+                mail_message::Column::Tries,
+                Expr::value(message.tries.saturating_sub(1).max(0)),
+            )
+            .filter(mail_message::Column::Id.eq(message.id))
+            .filter(mail_message::Column::Claim.eq(message.claim.as_str()))
+            .exec(&store.db)
+            .await?;
+    }
+    Ok(())
 }
 
 /// What happened to one delivery.
@@ -363,6 +470,9 @@ pub struct MailMessage {
     pub last_error: String,
     pub created_at: DateTime<Utc>,
     pub sent_at: Option<DateTime<Utc>>,
+    /// A bulk message's list and its one-click unsubscribe token.
+    pub list_name: Option<String>,
+    pub unsubscribe_token: Option<String>,
 }
 
 fn to_message(row: mail_message::Model) -> MailMessage {
@@ -382,6 +492,8 @@ fn to_message(row: mail_message::Model) -> MailMessage {
         last_error: row.last_error,
         created_at: row.created_at,
         sent_at: row.sent_at,
+        list_name: row.list_name,
+        unsubscribe_token: row.unsubscribe_token,
     }
 }
 
@@ -445,6 +557,13 @@ pub async fn resend(store: &Store, actor: &Actor, id: i64) -> Result<MailMessage
             if row.status == MailStatus::Queued.code() || row.status == MailStatus::Sending.code() {
                 return Err(StoreError::Conflict(
                     "このメールは送信待ちまたは送信中です。".into(),
+                ));
+            }
+            if let Some(list) = &row.list_name
+                && crate::unsubscribe::is_suppressed(w.txn(), list, &row.recipient_email).await?
+            {
+                return Err(StoreError::Conflict(
+                    "宛先がこの配信を停止しているため、再送できません。".into(),
                 ));
             }
             let updated = mail_message::ActiveModel {

@@ -2,8 +2,9 @@
 //! or imported from a list), each invited by an unguessable answer link that acts
 //! for its one company on its one form, without signing in; response tracking
 //! (sent, opened, draft, submitted) and reminder rounds for the owning
-//! organisation's staff. The platform sends no mail: staff download the unanswered
-//! companies with their links and contact e-mail for their own mail merge.
+//! organisation's staff. Sending and reminding mail each establishment its link
+//! ([`crate::survey_mail`]) in the same transaction; staff may instead only record
+//! the round and download the links for their own mail merge.
 //!
 //! Designed for about 1,000 establishments per survey: invitations are inserted in
 //! batches, and tracking reads the invitations, the response statuses and the
@@ -24,6 +25,8 @@ use serde_json::json;
 use crate::audit::{self, Change};
 use crate::entity::{company, form_response, survey_invitation};
 use crate::forms::{self, Form, Response, ResponseStatus};
+use crate::survey_mail::{self, Mailed, Notify, Round};
+use crate::write::{Action, Audited, Entity, Writing};
 use crate::{Store, StoreError};
 
 /// Invitations per INSERT statement (well under every backend's parameter limit).
@@ -173,6 +176,18 @@ pub struct Sent {
     pub invited: u64,
     /// Companies already invited (not invited twice).
     pub already: u64,
+    /// The invitations mailed (nothing when sent with [`Notify::LinksOnly`]).
+    pub mail: Mailed,
+}
+
+/// What a reminder round did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Reminded {
+    /// Companies that have not submitted, reminded now.
+    pub reminded: u64,
+    /// This round's number.
+    pub round: u32,
+    pub mail: Mailed,
 }
 
 /// What an answer link opens: the form and its one company, with what it saved.
@@ -217,15 +232,40 @@ fn check_survey(form: &Form) -> Result<(), StoreError> {
 }
 
 /// Sends the survey to the companies with the given keys (unknown keys refused,
-/// companies already invited kept as they are).
+/// companies already invited kept as they are), mailing each its answer link.
 pub async fn send(
     store: &Store,
     actor: &Actor,
     form_key: &str,
     company_keys: &[String],
 ) -> Result<Sent, StoreError> {
-    let txn = store.begin().await?;
-    let form = forms::load(&txn, form_key).await?;
+    send_with(store, actor, form_key, company_keys, Notify::Mail).await
+}
+
+/// [`send`], mailing the invitations or not.
+pub async fn send_with(
+    store: &Store,
+    actor: &Actor,
+    form_key: &str,
+    company_keys: &[String],
+    notify: Notify,
+) -> Result<Sent, StoreError> {
+    store
+        .write(Some(actor), async |w| {
+            send_keys(w, actor, form_key, company_keys, notify).await
+        })
+        .await
+}
+
+async fn send_keys(
+    w: &mut Writing<'_>,
+    actor: &Actor,
+    form_key: &str,
+    company_keys: &[String],
+    notify: Notify,
+) -> Result<Sent, StoreError> {
+    let txn = w.txn();
+    let form = forms::load(txn, form_key).await?;
     check_owner_staff(actor, &form)?;
     check_survey(&form)?;
     let mut wanted: Vec<&str> = Vec::with_capacity(company_keys.len());
@@ -243,7 +283,7 @@ pub async fn send(
             .column(company::Column::Key)
             .filter(company::Column::Key.is_in(chunk.iter().copied()))
             .into_tuple()
-            .all(&txn)
+            .all(txn)
             .await?;
         let by_key: HashMap<String, i64> = found.into_iter().map(|(id, k)| (k, id)).collect();
         for key in chunk {
@@ -258,10 +298,7 @@ pub async fn send(
             }
         }
     }
-    let sent = invite(&txn, &form, &ids).await?;
-    record_sent(&txn, actor, &form, sent).await?;
-    txn.commit().await?;
-    Ok(sent)
+    invite(w, &form, &ids, notify).await
 }
 
 /// The directory's open companies (not closed) that `recipients` selects.
@@ -314,33 +351,47 @@ pub async fn send_to_directory(
     form_key: &str,
     recipients: &Recipients,
 ) -> Result<Sent, StoreError> {
-    let txn = store.begin().await?;
-    let form = forms::load(&txn, form_key).await?;
-    check_owner_staff(actor, &form)?;
-    check_survey(&form)?;
-    let ids: Vec<i64> = select_in(&txn, recipients)
-        .await?
-        .into_iter()
-        .map(|(id, _)| id)
-        .collect();
-    if ids.is_empty() {
-        return Err(StoreError::Invalid(vec![Invalid::new(
-            "recipients",
-            "条件に当てはまる企業がありません。条件を変えてください。",
-        )]));
-    }
-    let sent = invite(&txn, &form, &ids).await?;
-    record_sent(&txn, actor, &form, sent).await?;
-    txn.commit().await?;
-    Ok(sent)
+    send_to_directory_with(store, actor, form_key, recipients, Notify::Mail).await
 }
 
-/// Inserts the invitations not there yet, in batches.
+/// [`send_to_directory`], mailing the invitations or not.
+pub async fn send_to_directory_with(
+    store: &Store,
+    actor: &Actor,
+    form_key: &str,
+    recipients: &Recipients,
+    notify: Notify,
+) -> Result<Sent, StoreError> {
+    store
+        .write(Some(actor), async |w| {
+            let form = forms::load(w.txn(), form_key).await?;
+            check_owner_staff(actor, &form)?;
+            check_survey(&form)?;
+            let ids: Vec<i64> = select_in(w.txn(), recipients)
+                .await?
+                .into_iter()
+                .map(|(id, _)| id)
+                .collect();
+            if ids.is_empty() {
+                return Err(StoreError::Invalid(vec![Invalid::new(
+                    "recipients",
+                    "条件に当てはまる企業がありません。条件を変えてください。",
+                )]));
+            }
+            invite(w, &form, &ids, notify).await
+        })
+        .await
+}
+
+/// Inserts the invitations not there yet, in batches, mails them (unless
+/// `notify` says not to) and describes the send for the audit log.
 async fn invite(
-    txn: &impl ConnectionTrait,
+    w: &mut Writing<'_>,
     form: &Form,
     company_ids: &[i64],
+    notify: Notify,
 ) -> Result<Sent, StoreError> {
+    let txn = w.txn();
     let existing: HashSet<i64> = survey_invitation::Entity::find()
         .select_only()
         .column(survey_invitation::Column::CompanyId)
@@ -364,12 +415,13 @@ async fn invite(
         }
     }
     let now = Utc::now();
+    let new: Vec<(i64, String)> = new.into_iter().map(|id| (id, new_token())).collect();
     for chunk in new.chunks(BATCH) {
-        survey_invitation::Entity::insert_many(chunk.iter().map(|id| {
+        survey_invitation::Entity::insert_many(chunk.iter().map(|(id, token)| {
             survey_invitation::ActiveModel {
                 form_id: Set(form.id),
                 company_id: Set(*id),
-                token: Set(new_token()),
+                token: Set(token.clone()),
                 sent_at: Set(now),
                 opened_at: Set(None),
                 reminders: Set(0),
@@ -380,35 +432,31 @@ async fn invite(
         .exec(txn)
         .await?;
     }
-    Ok(Sent {
+    let mail = match notify {
+        Notify::Mail => survey_mail::queue(w, form, &new, Round::Invitation).await?,
+        Notify::LinksOnly => Mailed::default(),
+    };
+    let sent = Sent {
         invited: new.len() as u64,
         already,
-    })
-}
-
-async fn record_sent(
-    txn: &impl ConnectionTrait,
-    actor: &Actor,
-    form: &Form,
-    sent: Sent,
-) -> Result<(), StoreError> {
-    audit::record(
-        txn,
-        Some(actor),
-        Change {
-            action: "send",
-            entity: "survey",
-            entity_key: form.key.clone(),
-            organisation_id: Some(form.owner.id),
-            summary: format!(
-                "「{}」を{}社に配布（配布済み{}社は除く）",
-                form.title, sent.invited, sent.already
+        mail,
+    };
+    w.audit(
+        Audited::new(
+            Action::Send,
+            Entity::Survey,
+            form.key.clone(),
+            Some(form.owner.id),
+            format!(
+                "「{}」を{}社に配布（配布済み{}社は除く・案内メール{}通）",
+                form.title, sent.invited, sent.already, mail.queued
             ),
-            before: None,
-            after: Some(json!({"invited": sent.invited, "already": sent.already})),
-        },
-    )
-    .await
+        )
+        .after(json!({"invited": sent.invited, "already": sent.already,
+            "mailed": mail.queued, "no_address": mail.no_address,
+            "unsubscribed": mail.unsubscribed})),
+    );
+    Ok(sent)
 }
 
 async fn invitation_by_token(
@@ -659,72 +707,111 @@ pub async fn unanswered(
         .collect())
 }
 
-/// Records a reminder round for every invitation not yet submitted; returns how
-/// many were reminded. The platform sends no mail: the round records that staff
-/// reminded them (by their own mail merge of [`unanswered`]).
+/// Records a reminder round for every invitation not yet submitted and mails each of
+/// them its link again; returns how many were reminded.
 pub async fn remind(store: &Store, actor: &Actor, form_key: &str) -> Result<u64, StoreError> {
-    let txn = store.begin().await?;
-    let form = forms::load(&txn, form_key).await?;
-    check_owner_staff(actor, &form)?;
-    let submitted: HashSet<i64> = form_response::Entity::find()
-        .select_only()
-        .column(form_response::Column::CompanyId)
-        .filter(form_response::Column::FormId.eq(form.id))
-        .filter(form_response::Column::Status.eq(ResponseStatus::Submitted.code()))
-        .into_tuple::<i64>()
-        .all(&txn)
+    Ok(remind_with(store, actor, form_key, Notify::Mail)
         .await?
-        .into_iter()
-        .collect();
-    let pending: Vec<i64> = survey_invitation::Entity::find()
-        .select_only()
-        .column(survey_invitation::Column::Id)
-        .column(survey_invitation::Column::CompanyId)
-        .filter(survey_invitation::Column::FormId.eq(form.id))
-        .into_tuple::<(i64, i64)>()
-        .all(&txn)
-        .await?
-        .into_iter()
-        .filter(|(_, company)| !submitted.contains(company))
-        .map(|(id, _)| id)
-        .collect();
-    if pending.is_empty() {
-        return Err(StoreError::Conflict(
-            "未回答の企業はありません。督促の必要はありません。".into(),
-        ));
-    }
-    let now = Utc::now();
-    for chunk in pending.chunks(500) {
-        survey_invitation::Entity::update_many()
-            .col_expr(
-                survey_invitation::Column::Reminders,
-                Expr::col(survey_invitation::Column::Reminders).add(1),
-            )
-            .col_expr(
-                survey_invitation::Column::RemindedAt,
-                Expr::value(Some(now)),
-            )
-            .filter(survey_invitation::Column::Id.is_in(chunk.iter().copied()))
-            .exec(&txn)
-            .await?;
-    }
-    let reminded = pending.len() as u64;
-    audit::record(
-        &txn,
-        Some(actor),
-        Change {
-            action: "remind",
-            entity: "survey",
-            entity_key: form.key.clone(),
-            organisation_id: Some(form.owner.id),
-            summary: format!("「{}」の未回答{}社に督促を記録", form.title, reminded),
-            before: None,
-            after: Some(json!({"reminded": reminded})),
-        },
-    )
-    .await?;
-    txn.commit().await?;
-    Ok(reminded)
+        .reminded)
+}
+
+/// A reminder round: recorded on every invitation not yet submitted, and mailed to
+/// them (those who unsubscribed excepted) unless `notify` says the staff contact
+/// them by their own mail merge of [`unanswered`]. Audited.
+pub async fn remind_with(
+    store: &Store,
+    actor: &Actor,
+    form_key: &str,
+    notify: Notify,
+) -> Result<Reminded, StoreError> {
+    store
+        .write(Some(actor), async |w| {
+            let txn = w.txn();
+            let form = forms::load(txn, form_key).await?;
+            check_owner_staff(actor, &form)?;
+            let submitted: HashSet<i64> = form_response::Entity::find()
+                .select_only()
+                .column(form_response::Column::CompanyId)
+                .filter(form_response::Column::FormId.eq(form.id))
+                .filter(form_response::Column::Status.eq(ResponseStatus::Submitted.code()))
+                .into_tuple::<i64>()
+                .all(txn)
+                .await?
+                .into_iter()
+                .collect();
+            let pending: Vec<(i64, i64, String, i32)> = survey_invitation::Entity::find()
+                .select_only()
+                .column(survey_invitation::Column::Id)
+                .column(survey_invitation::Column::CompanyId)
+                .column(survey_invitation::Column::Token)
+                .column(survey_invitation::Column::Reminders)
+                .filter(survey_invitation::Column::FormId.eq(form.id))
+                .order_by_asc(survey_invitation::Column::Id)
+                .into_tuple::<(i64, i64, String, i32)>()
+                .all(txn)
+                .await?
+                .into_iter()
+                .filter(|(_, company, _, _)| !submitted.contains(company))
+                .collect();
+            if pending.is_empty() {
+                return Err(StoreError::Conflict(
+                    "未回答の企業はありません。督促の必要はありません。".into(),
+                ));
+            }
+            let round = pending
+                .iter()
+                .map(|(_, _, _, reminders)| u32::try_from(*reminders).unwrap_or(0))
+                .max()
+                .unwrap_or(0)
+                + 1;
+            let now = Utc::now();
+            for chunk in pending.chunks(500) {
+                survey_invitation::Entity::update_many()
+                    .col_expr(
+                        survey_invitation::Column::Reminders,
+                        Expr::col(survey_invitation::Column::Reminders).add(1),
+                    )
+                    .col_expr(
+                        survey_invitation::Column::RemindedAt,
+                        Expr::value(Some(now)),
+                    )
+                    .filter(survey_invitation::Column::Id.is_in(chunk.iter().map(|p| p.0)))
+                    .exec(txn)
+                    .await?;
+            }
+            let reminded = pending.len() as u64;
+            let mail = match notify {
+                Notify::Mail => {
+                    let invited: Vec<(i64, String)> = pending
+                        .into_iter()
+                        .map(|(_, company, token, _)| (company, token))
+                        .collect();
+                    survey_mail::queue(w, &form, &invited, Round::Reminder(round)).await?
+                }
+                Notify::LinksOnly => Mailed::default(),
+            };
+            w.audit(
+                Audited::new(
+                    Action::Remind,
+                    Entity::Survey,
+                    form.key.clone(),
+                    Some(form.owner.id),
+                    format!(
+                        "「{}」の未回答{}社に督促（第{round}回・督促メール{}通）",
+                        form.title, reminded, mail.queued
+                    ),
+                )
+                .after(json!({"reminded": reminded, "round": round,
+                    "mailed": mail.queued, "no_address": mail.no_address,
+                    "unsubscribed": mail.unsubscribed})),
+            );
+            Ok(Reminded {
+                reminded,
+                round,
+                mail,
+            })
+        })
+        .await
 }
 
 /// Who reads a form's aggregates: signed-in staff of any organisation and the

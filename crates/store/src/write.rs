@@ -45,6 +45,10 @@ pub enum Action {
     Revoke,
     /// An invitation became an account.
     Accept,
+    Send,
+    Remind,
+    Subscribe,
+    Unsubscribe,
 }
 
 impl Action {
@@ -68,6 +72,10 @@ impl Action {
             Action::Invite => "invite",
             Action::Revoke => "revoke",
             Action::Accept => "accept",
+            Action::Send => "send",
+            Action::Remind => "remind",
+            Action::Subscribe => "subscribe",
+            Action::Unsubscribe => "unsubscribe",
         }
     }
 }
@@ -84,6 +92,12 @@ pub enum Entity {
     User,
     Person,
     Invitation,
+    Survey,
+    /// A mailing list (`survey.<organisation>`, `digest`): unsubscribes.
+    MailList,
+    DigestSubscription,
+    /// A week's digest round.
+    Digest,
 }
 
 impl Entity {
@@ -97,6 +111,10 @@ impl Entity {
             Entity::User => "user",
             Entity::Person => "person",
             Entity::Invitation => "invitation",
+            Entity::Survey => "survey",
+            Entity::MailList => "mail_list",
+            Entity::DigestSubscription => "digest_subscription",
+            Entity::Digest => "digest",
         }
     }
 }
@@ -241,9 +259,7 @@ impl Store {
             )
             .await?;
         }
-        for message in std::mem::take(&mut writing.outgoing) {
-            outbox::enqueue(&writing.txn, message).await?;
-        }
+        outbox::enqueue_all(&writing.txn, std::mem::take(&mut writing.outgoing)).await?;
         Ok(value)
     }
 }

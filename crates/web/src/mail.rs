@@ -5,6 +5,10 @@
 //! without `--smtp-url`, writes it as an `.eml` file under the mail directory, so
 //! that a newcomer sees every mail the platform would send.
 //!
+//! Bulk messages (invitations, reminders, digests) carry `List-Unsubscribe` with
+//! the one-click page of their own token and `List-Unsubscribe-Post:
+//! List-Unsubscribe=One-Click` (RFC 8058), and `List-Id`.
+//!
 //! Temporary failures (a 4xx answer, no connection) are retried with exponential
 //! backoff for 24 hours; a permanent refusal (5xx) marks the message failed with the
 //! server's reason. Sending is spaced to `per_minute` messages a minute per process,
@@ -13,7 +17,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use lettre::message::header::ContentType;
+use lettre::message::header::{ContentType, HeaderName, HeaderValue};
 use lettre::message::{Attachment, Mailbox, MultiPart, SinglePart};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use store::Store;
@@ -169,6 +173,11 @@ impl Sender {
         // within their lease.
         let batch = u64::from((options.per_minute / 6).clamp(1, 100));
         loop {
+            // A claim is ours until its lease lapses; after that another sender may
+            // claim the same rows, so we stop short of it (with a fifth of the lease
+            // to spare for the message in flight) and leave the rest to be claimed
+            // again, rather than send a message that someone else is sending too.
+            let held_until = tokio::time::Instant::now() + options.lease.mul_f64(0.8);
             let claimed = match outbox::claim(&store, batch, options.lease).await {
                 Ok(claimed) => claimed,
                 Err(error) => {
@@ -181,8 +190,20 @@ impl Sender {
                 tokio::time::sleep(options.poll).await;
                 continue;
             }
-            for message in claimed {
+            let mut claimed = claimed.into_iter();
+            while let Some(message) = claimed.next() {
                 rate.wait().await;
+                if tokio::time::Instant::now() >= held_until {
+                    let rest: Vec<Claimed> = std::iter::once(message).chain(claimed).collect();
+                    tracing::info!(
+                        released = rest.len(),
+                        "outbox: claim about to lapse; the rest released"
+                    );
+                    if let Err(error) = outbox::release(&store, &rest).await {
+                        tracing::warn!(%error, "outbox: release failed (the lease will lapse)");
+                    }
+                    break;
+                }
                 let delivery = deliver(&self.transport, &self.from, options, &message).await;
                 match outbox::report(&store, &message, delivery.clone(), options.retry_base).await {
                     Ok(status) => tracing::info!(
@@ -201,10 +222,57 @@ impl Sender {
     }
 }
 
-/// Fills the placeholders a use case cannot know (the public address, the sender).
-fn filled(text: &str, options: &MailOptions) -> String {
-    text.replace(outbox::PUBLIC_URL, options.public_url.trim_end_matches('/'))
-        .replace(outbox::MAIL_FROM, &options.mail_from)
+/// Fills the placeholders a use case cannot know (the public address, the sender,
+/// the message's unsubscribe page).
+fn filled(text: &str, options: &MailOptions, message: &Claimed) -> String {
+    let text = text
+        .replace(outbox::PUBLIC_URL, options.public_url.trim_end_matches('/'))
+        .replace(outbox::MAIL_FROM, &options.mail_from);
+    match unsubscribe_url(options, message) {
+        Some(url) => text.replace(outbox::UNSUBSCRIBE_URL, &url),
+        None => text,
+    }
+}
+
+/// The one-click unsubscribe page of a bulk message (`/unsubscribe/{token}`).
+pub fn unsubscribe_url(options: &MailOptions, message: &Claimed) -> Option<String> {
+    let token = message.unsubscribe_token.as_deref()?;
+    Some(format!(
+        "{}/unsubscribe/{token}",
+        options.public_url.trim_end_matches('/')
+    ))
+}
+
+/// `List-Unsubscribe`, `List-Unsubscribe-Post` (RFC 8058) and `List-Id` (RFC 2919)
+/// of a bulk message; nothing for a transactional one.
+fn list_headers(options: &MailOptions, message: &Claimed) -> Vec<HeaderValue> {
+    let (Some(url), Some(list)) = (unsubscribe_url(options, message), &message.list_name) else {
+        return Vec::new();
+    };
+    let domain = options
+        .mail_from
+        .rsplit_once('@')
+        .map_or("renkei.localhost", |(_, d)| d);
+    // A list code is made of ASCII letters, digits, dots and hyphens; anything else
+    // (never written by the platform) is left out rather than put in a header.
+    let list_id = list
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-'))
+        .collect::<String>();
+    vec![
+        HeaderValue::new(
+            HeaderName::new_from_ascii_str("List-Unsubscribe"),
+            format!("<{url}>"),
+        ),
+        HeaderValue::new(
+            HeaderName::new_from_ascii_str("List-Unsubscribe-Post"),
+            "List-Unsubscribe=One-Click".to_owned(),
+        ),
+        HeaderValue::new(
+            HeaderName::new_from_ascii_str("List-Id"),
+            format!("<{list_id}.{domain}>"),
+        ),
+    ]
 }
 
 /// The MIME message for an outbox row; an error is a message that can never be sent
@@ -222,17 +290,20 @@ pub fn compose(
     })?;
     // Names are one line whatever the row holds (header injection).
     let name = |text: &str| Some(outbox::one_line(text)).filter(|t| !t.is_empty());
-    let builder = Message::builder()
+    let mut builder = Message::builder()
         .from(Mailbox::new(name(&message.sender_name), from.clone()))
         .to(Mailbox::new(name(&message.recipient_name), to))
         .subject(outbox::one_line(&message.subject))
         .message_id(Some(message.message_id.clone()));
-    let text = SinglePart::plain(filled(&message.body_text, options));
+    for header in list_headers(options, message) {
+        builder = builder.raw_header(header);
+    }
+    let text = SinglePart::plain(filled(&message.body_text, options, message));
     // The text, with its HTML alternative where there is one.
     let readable = message.body_html.as_ref().map(|html| {
         MultiPart::alternative()
             .singlepart(text.clone())
-            .singlepart(SinglePart::html(filled(html, options)))
+            .singlepart(SinglePart::html(filled(html, options, message)))
     });
     let built = match (&message.ics, readable) {
         (None, None) => builder.singlepart(text),
@@ -247,7 +318,7 @@ pub fn compose(
                 ContentType::parse(&format!("text/calendar; charset=utf-8; method={method}"))
                     .map_err(|e| e.to_string())?;
             let attachment = Attachment::new("invite.ics".into())
-                .body(filled(ics, options).into_bytes(), content_type);
+                .body(filled(ics, options, message).into_bytes(), content_type);
             let mixed = match readable {
                 Some(alternative) => MultiPart::mixed().multipart(alternative),
                 None => MultiPart::mixed().singlepart(text),
@@ -331,6 +402,8 @@ mod tests {
             kind: "transactional".into(),
             tries: 1,
             created_at: chrono::Utc::now(),
+            list_name: None,
+            unsubscribe_token: None,
         };
         let text =
             String::from_utf8(compose(&from, &options, &claimed).unwrap().formatted()).unwrap();
@@ -342,5 +415,61 @@ mod tests {
             assert!(!line.starts_with("Bcc"), "{headers}");
         }
         assert!(!text.contains(outbox::PUBLIC_URL));
+        assert!(!headers.contains("List-Unsubscribe"), "{headers}");
+    }
+
+    #[test]
+    fn bulk_mail_carries_one_click_unsubscribe_headers_and_the_same_link_in_its_footer() {
+        let options = MailOptions {
+            public_url: "https://renkei.example.jp/".into(),
+            mail_from: "jimukyoku@renkei.example.jp".into(),
+            ..MailOptions::default()
+        };
+        let from: lettre::Address = options.mail_from.parse().unwrap();
+        let message = outbox::Outgoing::bulk(
+            Some(1),
+            "川口市",
+            "株式会社テスト",
+            "t@example.jp",
+            "【調査のお願い】",
+            "本文",
+            "理由",
+            "survey.kawaguchi",
+        );
+        let token = "0123456789abcdef0123456789abcdef01234567";
+        let claimed = Claimed {
+            id: 2,
+            claim: String::new(),
+            message_id: "<2.abc@renkei>".into(),
+            sender_name: message.sender_name,
+            recipient_email: message.recipient_email,
+            recipient_name: message.recipient_name,
+            subject: message.subject,
+            body_text: message.body_text,
+            body_html: None,
+            ics: None,
+            kind: "bulk".into(),
+            tries: 1,
+            created_at: chrono::Utc::now(),
+            list_name: message.list,
+            unsubscribe_token: Some(token.into()),
+        };
+        let text =
+            String::from_utf8(compose(&from, &options, &claimed).unwrap().formatted()).unwrap();
+        let headers = text.split("\r\n\r\n").next().unwrap();
+        let url = format!("https://renkei.example.jp/unsubscribe/{token}");
+        assert!(
+            headers.contains(&format!("List-Unsubscribe: <{url}>")),
+            "{headers}"
+        );
+        assert!(
+            headers.contains("List-Unsubscribe-Post: List-Unsubscribe=One-Click"),
+            "{headers}"
+        );
+        assert!(
+            headers.contains("List-Id: <survey.kawaguchi.renkei.example.jp>"),
+            "{headers}"
+        );
+        assert!(!text.contains(outbox::UNSUBSCRIBE_URL));
     }
 }

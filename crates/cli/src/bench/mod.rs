@@ -4,6 +4,7 @@
 pub mod directory;
 pub mod fair;
 pub mod fjsp;
+pub mod mail;
 
 /// The benchmarks `renkei bench` can run.
 #[derive(Debug, clap::Subcommand)]
@@ -18,6 +19,8 @@ pub enum BenchCommand {
     Matching(directory::MatchingArgs),
     /// Generating and reading an NTA corporate-number file of any size.
     Nta(directory::NtaArgs),
+    /// A survey round by mail: enqueue, delivery over SMTP, the rate limit.
+    Mail(mail::MailArgs),
 }
 
 impl BenchCommand {
@@ -28,6 +31,7 @@ impl BenchCommand {
             BenchCommand::Search(args) => directory::search(args).await,
             BenchCommand::Matching(args) => directory::matching(args),
             BenchCommand::Nta(args) => directory::nta(args),
+            BenchCommand::Mail(args) => mail::run(args).await,
         }
     }
 }

@@ -8,6 +8,7 @@ use std::process::{Command, Output};
 
 mod accounts;
 mod bombs;
+mod bulk;
 mod crash;
 mod directory;
 mod mail;

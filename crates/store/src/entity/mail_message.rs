@@ -27,6 +27,10 @@ pub struct Model {
     pub last_error: String,
     pub created_at: ChronoDateTimeUtc,
     pub sent_at: Option<ChronoDateTimeUtc>,
+    /// A bulk message's list (`survey.<organisation>`, `digest`).
+    pub list_name: Option<String>,
+    /// A bulk message's one-click unsubscribe token (List-Unsubscribe).
+    pub unsubscribe_token: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -11,6 +11,7 @@ use store::testing::{TestDatabase, backends};
 use store::{Backend, Store, StoreError};
 
 mod applications;
+mod bulk;
 mod directory;
 mod events;
 mod fairs;

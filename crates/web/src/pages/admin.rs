@@ -265,6 +265,8 @@ fn action_label(action: &str) -> &str {
         "invite" => "招待",
         "revoke" => "招待の取消",
         "accept" => "招待の受諾",
+        "subscribe" => "配信の申込",
+        "unsubscribe" => "配信停止",
         other => other,
     }
 }

@@ -5,6 +5,7 @@ mod admin;
 pub(crate) mod applications;
 pub(crate) mod companies;
 mod company_import;
+mod digest;
 pub(crate) mod events;
 pub(crate) mod fairs;
 pub(crate) mod feeds;
@@ -28,6 +29,7 @@ pub(crate) use initiatives::parse_filter as initiatives_filter;
 mod reports;
 mod surveys;
 pub(crate) mod system;
+mod unsubscribe;
 
 use axum::Router;
 
@@ -59,6 +61,8 @@ pub fn router() -> Router<AppState> {
         .merge(admin::router())
         .merge(outbox::router())
         .merge(surveys::router())
+        .merge(unsubscribe::router())
+        .merge(digest::router())
         .merge(applications::router())
         .merge(signup::router())
 }

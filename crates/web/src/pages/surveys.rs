@@ -1,8 +1,9 @@
 //! Surveys (調査): the owning organisation's staff send a survey to companies of the
 //! directory (by city, industry, size) or of an uploaded list (imported into the
-//! directory first), track who opened, saved and submitted, record reminder rounds
-//! and download the unanswered companies with their answer links for their own mail
-//! merge (the platform sends no mail). Companies answer through their link at
+//! directory first) — each establishment mailed its answer link through the outbox,
+//! or, if staff choose, only the links for their own mail merge — track who opened,
+//! saved and submitted, and remind those who have not answered (by mail again, or
+//! by downloading the unanswered companies with their links). Companies answer through their link at
 //! `/s/{token}` without signing in, with autosave (a 一時保存 button, and the
 //! forms' `static/forms.js` saving in the background). Results per question as SVG bar
 //! charts with tables, a cross-tabulation by city, industry or size, CSV/XLSX of the
@@ -26,6 +27,7 @@ use store::StoreError;
 use store::forms::{self, Form, GroupBy, ResponseStatus};
 use store::import::RejectedRow;
 use store::organisations;
+use store::survey_mail::{Mailed, Notify};
 use store::surveys::{self, Counts, Invitation, InvitationStatus, Recipients};
 
 use super::feeds::origin;
@@ -89,6 +91,8 @@ struct TrackingPage {
     errors: Vec<String>,
     /// What the last upload did: (imported, rejected rows shown, rejected total).
     upload: Option<UploadReport>,
+    /// What the last send or reminder round mailed.
+    mailed: Option<Mailed>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -107,6 +111,7 @@ struct UploadReport {
     updated: u64,
     invited: u64,
     already: u64,
+    mail: Mailed,
     rejected: Vec<RejectedRow>,
     rejected_total: u64,
     /// Said when only the first refused rows are listed.
@@ -121,6 +126,30 @@ struct TrackingQuery {
     page: Option<usize>,
     #[serde(default)]
     done: Option<String>,
+    /// What the round mailed: queued, without an address, unsubscribed.
+    #[serde(default)]
+    mailed: Option<u64>,
+    #[serde(default)]
+    no_address: Option<u64>,
+    #[serde(default)]
+    unsubscribed: Option<u64>,
+}
+
+/// Whether the staff asked for mail (the checkbox, ticked by default).
+fn notify_of(form: &FormData) -> Notify {
+    if form.get("mail") == "1" {
+        Notify::Mail
+    } else {
+        Notify::LinksOnly
+    }
+}
+
+/// Where a send or reminder round goes next: the tracking page saying what it did.
+fn done_url(key: &str, done: &str, mail: Mailed) -> String {
+    format!(
+        "/forms/{key}/survey?done={done}&mailed={}&no_address={}&unsubscribed={}",
+        mail.queued, mail.no_address, mail.unsubscribed
+    )
 }
 
 fn jst(at: chrono::DateTime<chrono::Utc>) -> String {
@@ -134,7 +163,7 @@ fn notice(code: Option<&str>, counts: &Counts) -> Option<String> {
     match code? {
         "sent" => Some("配布しました。各社の回答リンクは下の一覧と書き出しにあります。".into()),
         "reminded" => Some(format!(
-            "督促を記録しました（第{}回）。未回答の企業の一覧を書き出して、メールで連絡してください。",
+            "督促を記録しました（第{}回）。",
             counts.reminder_rounds
         )),
         _ => None,
@@ -161,7 +190,13 @@ async fn tracking_page(
     let base = origin(headers);
     let counts = tracking.counts.clone();
     let rate = counts.response_rate();
+    let mailed = query.mailed.map(|queued| Mailed {
+        queued,
+        no_address: query.no_address.unwrap_or(0),
+        unsubscribed: query.unsubscribed.unwrap_or(0),
+    });
     Ok(TrackingPage {
+        mailed,
         layout: Layout::for_viewer(format!("{}（配布と回答状況）", form.title), viewer)
             .with_notice(notice(query.done.as_deref(), &counts)),
         statuses: InvitationStatus::ALL
@@ -290,13 +325,14 @@ async fn send(
         industry: form.get("industry").to_owned(),
         size: form.get("size").to_owned(),
     };
+    let notify = notify_of(&form);
     let outcome = match recipients_of(&input) {
         Ok(recipients) => {
-            match surveys::send_to_directory(&state.store, &actor, &key, &recipients).await {
-                Ok(_) => {
-                    return Ok(
-                        Redirect::to(&format!("/forms/{key}/survey?done=sent")).into_response()
-                    );
+            match surveys::send_to_directory_with(&state.store, &actor, &key, &recipients, notify)
+                .await
+            {
+                Ok(sent) => {
+                    return Ok(Redirect::to(&done_url(&key, "sent", sent.mail)).into_response());
                 }
                 Err(error) => super::form_errors(error, |_| "配布先")?,
             }
@@ -330,8 +366,13 @@ async fn upload(
     let mut bytes = Vec::new();
     let mut file_name = String::new();
     let mut errors = Vec::new();
+    let mut notify = Notify::LinksOnly;
     while let Ok(Some(field)) = multipart.next_field().await {
-        if field.name() == Some("file") {
+        if field.name() == Some("mail") {
+            if field.text().await.is_ok_and(|v| v == "1") {
+                notify = Notify::Mail;
+            }
+        } else if field.name() == Some("file") {
             file_name = field.file_name().unwrap_or("").to_owned();
             match field.bytes().await {
                 Ok(b) => bytes = b.to_vec(),
@@ -378,7 +419,7 @@ async fn upload(
             Ok((rows, rejected)) => {
                 match store::import::upsert_list_keys(&state.store, &actor, &rows).await {
                     Ok((stats, keys)) => {
-                        match surveys::send(&state.store, &actor, &key, &keys).await {
+                        match surveys::send_with(&state.store, &actor, &key, &keys, notify).await {
                             Ok(sent) => {
                                 report = Some(UploadReport {
                                     file_name: file_name.clone(),
@@ -386,6 +427,7 @@ async fn upload(
                                     updated: stats.updated,
                                     invited: sent.invited,
                                     already: sent.already,
+                                    mail: sent.mail,
                                     rejected_total: rejected.total,
                                     rejected_note: (rejected.total > 100).then(|| {
                                         format!(
@@ -417,8 +459,11 @@ async fn upload(
         StatusCode::UNPROCESSABLE_ENTITY
     };
     let mut query = TrackingQuery::default();
-    if report.is_some() {
+    if let Some(report) = &report {
         query.done = Some("sent".into());
+        query.mailed = Some(report.mail.queued);
+        query.no_address = Some(report.mail.no_address);
+        query.unsubscribed = Some(report.mail.unsubscribed);
     }
     let page = tracking_page(
         &state,
@@ -439,10 +484,13 @@ async fn remind(
     viewer: Viewer,
     headers: HeaderMap,
     Path(key): Path<String>,
+    form: FormData,
 ) -> Result<Response, WebError> {
     let actor = viewer.actor()?;
-    match surveys::remind(&state.store, &actor, &key).await {
-        Ok(_) => Ok(Redirect::to(&format!("/forms/{key}/survey?done=reminded")).into_response()),
+    match surveys::remind_with(&state.store, &actor, &key, notify_of(&form)).await {
+        Ok(reminded) => {
+            Ok(Redirect::to(&done_url(&key, "reminded", reminded.mail)).into_response())
+        }
         Err(error) => {
             let (status, errors) = super::form_errors(error, |_| "督促")?;
             let page = tracking_page(
