@@ -53,6 +53,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
     ),
     (13, "signin", include_str!("../migrations/0013_signin.sql")),
     (14, "outbox", include_str!("../migrations/0014_outbox.sql")),
+    (
+        18,
+        "notices",
+        include_str!("../migrations/0018_notices.sql"),
+    ),
 ];
 
 /// Fills the type placeholders for the backend.

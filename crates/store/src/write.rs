@@ -12,6 +12,7 @@ use domain::Actor;
 use sea_orm::DatabaseTransaction;
 
 use crate::audit::{self, Change};
+use crate::notices;
 use crate::outbox::{self, Outgoing};
 use crate::{Store, StoreError};
 
@@ -28,6 +29,8 @@ pub enum Action {
     Withdraw,
     Attendance,
     Resend,
+    /// The platform told someone that something is due.
+    Remind,
 }
 
 impl Action {
@@ -42,6 +45,7 @@ impl Action {
             Action::Withdraw => "withdraw",
             Action::Attendance => "attendance",
             Action::Resend => "resend",
+            Action::Remind => "remind",
         }
     }
 }
@@ -54,6 +58,9 @@ pub enum Entity {
     /// The council's seed data as a whole.
     Council,
     MailMessage,
+    /// A person's choice of お知らせ by mail.
+    NoticePreferences,
+    DiagnosisFollowup,
 }
 
 impl Entity {
@@ -63,6 +70,8 @@ impl Entity {
             Entity::Registration => "registration",
             Entity::Council => "council",
             Entity::MailMessage => "mail_message",
+            Entity::NoticePreferences => "notice_preferences",
+            Entity::DiagnosisFollowup => "diagnosis_followup",
         }
     }
 }
@@ -158,6 +167,16 @@ impl Writing<'_> {
     /// and only if the change commits.
     pub fn send(&mut self, message: Outgoing) {
         self.outgoing.push(message);
+    }
+
+    /// Tells one person what happened (see [`crate::notices`]): the in-app お知らせ
+    /// and, as their preferences allow, the mail, both in this transaction.
+    pub async fn notify(
+        &mut self,
+        to: &notices::Recipient,
+        what: &notices::Notice,
+    ) -> Result<notices::Delivered, StoreError> {
+        notices::notify(&self.txn, to, what).await
     }
 }
 

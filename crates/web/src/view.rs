@@ -14,6 +14,8 @@ pub struct Layout {
     pub is_secretariat: bool,
     pub csrf: String,
     pub notice: Option<String>,
+    /// The signed-in viewer's unread お知らせ.
+    pub unread_notices: u64,
 }
 
 impl Layout {
@@ -34,6 +36,7 @@ impl Layout {
                 .is_some_and(|u| u.actor().is_secretariat()),
             csrf: viewer.csrf.clone(),
             notice: None,
+            unread_notices: viewer.unread_notices,
         }
     }
 

@@ -16,6 +16,7 @@ mod events;
 mod fairs;
 mod forms;
 mod network;
+mod notices;
 mod outbox;
 mod sql;
 mod surveys;

@@ -15,6 +15,7 @@ mod needs;
 mod negotiations;
 mod network;
 mod offices;
+mod notices;
 mod outbox;
 mod people;
 mod publishing;
@@ -53,6 +54,7 @@ pub fn router() -> Router<AppState> {
         .merge(reports::router())
         .merge(admin::router())
         .merge(outbox::router())
+        .merge(notices::router())
         .merge(surveys::router())
         .merge(applications::router())
 }
