@@ -260,11 +260,13 @@ pub async fn schedule_stored(
     let first = before.scheduled_at.is_none();
     for participant in &after.participants {
         let now = placed(after, participant.id);
-        let changed = now != placed(before, participant.id);
+        let had = placed(before, participant.id);
+        // A company's first meetings are its schedule, not a change to one.
+        let first = first || had.is_empty();
         let tell_it = if first {
-            !now.is_empty() || has_accepted(after, participant.id)
+            !now.is_empty() || (before.scheduled_at.is_none() && has_accepted(after, participant.id))
         } else {
-            changed
+            now != had
         };
         if !tell_it {
             continue;

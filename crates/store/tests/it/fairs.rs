@@ -707,20 +707,54 @@ async fn requests_answers_expiries_and_schedules_reach_the_companies_concerned_o
             .await
             .unwrap();
         assert_eq!(store::outbox::all(&store).await.unwrap().len(), before);
-        // Declining the meeting takes it off: on the next run both hear of the change.
+        // Staff revive the expired request; the next run gives ota-01 its first
+        // meeting (told as its schedule, with the .ics).
         let fair = fairs::get(&store, &fair.key).await.unwrap();
-        fairs::answer(&store, &staff, &fair.key, fair.requests[0].id, false)
+        let revived = fair.requests[1].id;
+        fairs::answer(&store, &staff, &fair.key, revived, true)
             .await
             .unwrap();
         fairs::schedule(&store, &staff, &fair.key, true, Duration::from_secs(2))
             .await
             .unwrap();
-        let last = subjects_to(&store, "b@kawaguchi-01.example.jp")
+        let last = subjects_to(&store, "o@ota-01.example.jp")
+            .await
+            .pop()
+            .unwrap();
+        assert!(last.0.starts_with("【面談予定】") && last.1, "{backend:?}: {last:?}");
+        // kawaguchi-02 can no longer come at that time: the meeting moves, and the
+        // asking company hears of the change.
+        let fair = fairs::get(&store, &fair.key).await.unwrap();
+        let slot = fair.requests[1].slot.unwrap();
+        let other_slots: Vec<u16> = (0..fair.slot_count).filter(|s| *s != slot).collect();
+        fairs::save_participant(
+            &store,
+            &staff,
+            &fair.key,
+            "kawaguchi-02",
+            FairRole::Buyer,
+            &other_slots,
+        )
+        .await
+        .unwrap();
+        fairs::schedule(&store, &staff, &fair.key, true, Duration::from_secs(2))
+            .await
+            .unwrap();
+        let last = subjects_to(&store, "o@ota-01.example.jp")
             .await
             .pop()
             .unwrap();
         assert!(last.0.starts_with("【面談予定の変更】"), "{backend:?}: {last:?}");
-        assert!(!last.1, "no meetings left: nothing to put in a calendar");
+        assert!(last.1, "the new schedule carries its .ics");
+        // Declining a meeting tells the asking company at once.
+        fairs::answer(&store, &staff, &fair.key, fair.requests[0].id, false)
+            .await
+            .unwrap();
+        let last = subjects_to(&store, "s@sumida-01.example.jp")
+            .await
+            .pop()
+            .unwrap();
+        assert!(last.0.starts_with("【面談の辞退】"), "{backend:?}: {last:?}");
     })
     .await;
 }
