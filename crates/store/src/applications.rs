@@ -19,8 +19,7 @@ use domain::applications::{
 use domain::forms::{Answer, Answers, FormDefinition, FormPurpose, RawAnswers};
 use domain::{Actor, Invalid, Role};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
-    QueryOrder, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
 };
 use serde_json::json;
 

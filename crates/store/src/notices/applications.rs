@@ -94,9 +94,7 @@ pub async fn moved(
     let (heading, text, essential) = match to {
         ApplicationStatus::InReview => (
             format!("【審査開始】「{title}」への申請の審査が始まりました"),
-            format!(
-                "「{title}」への申請の審査が始まりました。結果が出ましたらお知らせします。"
-            ),
+            format!("「{title}」への申請の審査が始まりました。結果が出ましたらお知らせします。"),
             false,
         ),
         ApplicationStatus::Returned => (

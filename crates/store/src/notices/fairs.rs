@@ -49,7 +49,10 @@ pub async fn request_received(
 ) -> Result<(), StoreError> {
     let what = notice(
         fair,
-        format!("【面談の申込】{}から面談の申込がありました", asker.company_name),
+        format!(
+            "【面談の申込】{}から面談の申込がありました",
+            asker.company_name
+        ),
         format!(
             "商談会「{}」（{}）で、{}（{}）から面談の申込がありました（希望度：{}）。\n申込締切（{}）までに、商談会のページで承諾または辞退を回答してください。回答のない申込は締切後に期限切れになります。",
             fair.name,
@@ -178,8 +181,7 @@ pub fn schedule_ics(fair: &Fair, participant: &Participant) -> String {
             .table
             .map(|t| format!("テーブル{}", t + 1))
             .unwrap_or_default();
-        let mut organiser =
-            icalendar::Property::new("ORGANIZER", format!("mailto:{MAIL_FROM}"));
+        let mut organiser = icalendar::Property::new("ORGANIZER", format!("mailto:{MAIL_FROM}"));
         organiser.add_parameter(
             "CN",
             &fair
@@ -264,7 +266,8 @@ pub async fn schedule_stored(
         // A company's first meetings are its schedule, not a change to one.
         let first = first || had.is_empty();
         let tell_it = if first {
-            !now.is_empty() || (before.scheduled_at.is_none() && has_accepted(after, participant.id))
+            !now.is_empty()
+                || (before.scheduled_at.is_none() && has_accepted(after, participant.id))
         } else {
             now != had
         };

@@ -21,7 +21,11 @@ pub async fn step_taken(
     let supplier = negotiation.supplier_company.as_ref().map(|c| c.1);
     let sides = [
         (buyer, &negotiation.buyer_name, &negotiation.supplier_name),
-        (supplier, &negotiation.supplier_name, &negotiation.buyer_name),
+        (
+            supplier,
+            &negotiation.supplier_name,
+            &negotiation.buyer_name,
+        ),
     ];
     for (company_id, own_name, other_name) in sides {
         let Some(company_id) = company_id else {

@@ -22,7 +22,10 @@ pub async fn job_disrupted(
     disruption: Disruption,
     detail: &str,
 ) -> Result<(), StoreError> {
-    let Some(hub) = company::Entity::find_by_id(job.hub_company_id).one(db).await? else {
+    let Some(hub) = company::Entity::find_by_id(job.hub_company_id)
+        .one(db)
+        .await?
+    else {
         return Ok(());
     };
     let owner = organisation::Entity::find_by_id(hub.owner_organisation_id)

@@ -151,7 +151,9 @@ async fn a_member_of_the_applicant_may_not_review_it_and_two_reviewers_average()
         let to_staff = store::notices::list(&store, &second).await.unwrap();
         assert!(to_staff[0].title.contains("株式会社塚口製作所から"));
         assert_eq!(store::notices::unread(&store, &second).await.unwrap(), 1);
-        store::notices::mark_all_read(&store, &second).await.unwrap();
+        store::notices::mark_all_read(&store, &second)
+            .await
+            .unwrap();
         assert_eq!(store::notices::unread(&store, &second).await.unwrap(), 0);
         // The receipt and the start of review reach the member by mail too, from
         // the owning organisation; the applicant's staff never get the member's.
@@ -326,7 +328,10 @@ async fn a_returned_application_becomes_a_draft_and_its_resubmission_is_submitte
         let notices = store::notices::list(&store, &member).await.unwrap();
         assert!(notices[0].title.starts_with("【差戻し】"));
         assert!(notices[0].body.contains("沿革の資料を添付してください"));
-        assert!(notices[0].essential, "a request for more information is essential");
+        assert!(
+            notices[0].essential,
+            "a request for more information is essential"
+        );
 
         let changed = RawAnswers::default()
             .with("name", "創業百年の歩み（改訂）")

@@ -667,7 +667,11 @@ async fn requests_answers_expiries_and_schedules_reach_the_companies_concerned_o
         let to_buyer = subjects_to(&store, "b@kawaguchi-01.example.jp").await;
         assert_eq!(to_buyer.len(), 1, "{backend:?}: {to_buyer:?}");
         assert!(to_buyer[0].0.starts_with("【面談の申込】株式会社"));
-        assert!(subjects_to(&store, "s@sumida-01.example.jp").await.is_empty());
+        assert!(
+            subjects_to(&store, "s@sumida-01.example.jp")
+                .await
+                .is_empty()
+        );
 
         fairs::answer(&store, &buyer, &fair.key, asked.requests[0].id, true)
             .await
@@ -721,7 +725,10 @@ async fn requests_answers_expiries_and_schedules_reach_the_companies_concerned_o
             .await
             .pop()
             .unwrap();
-        assert!(last.0.starts_with("【面談予定】") && last.1, "{backend:?}: {last:?}");
+        assert!(
+            last.0.starts_with("【面談予定】") && last.1,
+            "{backend:?}: {last:?}"
+        );
         // kawaguchi-02 can no longer come at that time: the meeting moves, and the
         // asking company hears of the change.
         let fair = fairs::get(&store, &fair.key).await.unwrap();
@@ -744,7 +751,10 @@ async fn requests_answers_expiries_and_schedules_reach_the_companies_concerned_o
             .await
             .pop()
             .unwrap();
-        assert!(last.0.starts_with("【面談予定の変更】"), "{backend:?}: {last:?}");
+        assert!(
+            last.0.starts_with("【面談予定の変更】"),
+            "{backend:?}: {last:?}"
+        );
         assert!(last.1, "the new schedule carries its .ics");
         // Declining a meeting tells the asking company at once.
         fairs::answer(&store, &staff, &fair.key, fair.requests[0].id, false)
@@ -754,7 +764,10 @@ async fn requests_answers_expiries_and_schedules_reach_the_companies_concerned_o
             .await
             .pop()
             .unwrap();
-        assert!(last.0.starts_with("【面談の辞退】"), "{backend:?}: {last:?}");
+        assert!(
+            last.0.starts_with("【面談の辞退】"),
+            "{backend:?}: {last:?}"
+        );
     })
     .await;
 }

@@ -116,15 +116,14 @@ async fn preferences_default_to_mail_change_only_what_is_sent_and_never_the_acco
         let after = notices::set_preferences(&store, &member, &[(Programme::Surveys, false)])
             .await
             .unwrap();
-        let off: Vec<Programme> = after
-            .iter()
-            .filter(|(_, m)| !m)
-            .map(|(p, _)| *p)
-            .collect();
+        let off: Vec<Programme> = after.iter().filter(|(_, m)| !m).map(|(p, _)| *p).collect();
         assert_eq!(off, [Programme::Network, Programme::Surveys], "{backend:?}");
         let refused =
             notices::set_preferences(&store, &member, &[(Programme::Account, false)]).await;
-        assert!(matches!(refused, Err(StoreError::Invalid(_))), "{refused:?}");
+        assert!(
+            matches!(refused, Err(StoreError::Invalid(_))),
+            "{refused:?}"
+        );
         // Someone else's choices are their own.
         let other = member_of(&store, "ota-02", "p3@ota-02.example.jp").await;
         let theirs = notices::preferences(&store, &other).await.unwrap();
@@ -331,9 +330,17 @@ async fn a_step_by_one_side_of_a_negotiation_reaches_the_other_sides_members_onl
             "{backend:?}"
         );
         // The keeping organisation's step reaches both sides.
-        negotiations::advance(&store, &ota, &proposed.key, Stage::Meeting, day(15), "", None)
-            .await
-            .unwrap();
+        negotiations::advance(
+            &store,
+            &ota,
+            &proposed.key,
+            Stage::Meeting,
+            day(15),
+            "",
+            None,
+        )
+        .await
+        .unwrap();
         assert_eq!(mail_to(&store, "seller@ota-06.example.jp").await.len(), 2);
         assert_eq!(mail_to(&store, "buyer@ota-03.example.jp").await.len(), 1);
     })

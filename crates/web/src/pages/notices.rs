@@ -24,7 +24,10 @@ pub fn router() -> Router<AppState> {
         .route("/notices/read", post(mark_all_read))
         .route("/notices/{id}/read", post(mark_read))
         // The applications engine's old address for the same list.
-        .route("/notifications", get(async || Redirect::permanent("/notices")))
+        .route(
+            "/notifications",
+            get(async || Redirect::permanent("/notices")),
+        )
         .route(
             "/account/notifications",
             get(preferences_page).post(save_preferences),

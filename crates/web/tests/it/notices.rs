@@ -86,8 +86,15 @@ async fn a_request_is_a_notice_in_the_header_the_list_and_the_api_and_mail_follo
         let list = app.text(&buyer, "/notices").await;
         assert!(list.contains("【面談の申込】"), "{list}");
         assert!(list.contains(&format!("href=\"{fair}\"")));
-        assert!(!app.text(&seller, "/notices").await.contains("【面談の申込】"));
-        assert_eq!(mail_count(&app, &admin, "n@kawaguchi-01.example.jp").await, 1);
+        assert!(
+            !app.text(&seller, "/notices")
+                .await
+                .contains("【面談の申込】")
+        );
+        assert_eq!(
+            mail_count(&app, &admin, "n@kawaguchi-01.example.jp").await,
+            1
+        );
 
         let (status, body) = get_json(&app, &buyer, "/api/v1/notices").await;
         assert_eq!(status, StatusCode::OK);
@@ -133,11 +140,12 @@ async fn a_request_is_a_notice_in_the_header_the_list_and_the_api_and_mail_follo
             )
             .await;
         assert_eq!(saved.status(), StatusCode::SEE_OTHER);
-        let settings = app
-            .text(&buyer, "/account/notifications?done=saved")
-            .await;
+        let settings = app.text(&buyer, "/account/notifications?done=saved").await;
         assert!(settings.contains("通知の設定を保存しました。"));
-        assert!(settings.contains("value=\"fairs\">"), "unchecked: {settings}");
+        assert!(
+            settings.contains("value=\"fairs\">"),
+            "unchecked: {settings}"
+        );
         let (_, prefs) = get_json(&app, &buyer, "/api/v1/me/notification-preferences").await;
         let fairs = prefs["preferences"]
             .as_array()
@@ -151,7 +159,11 @@ async fn a_request_is_a_notice_in_the_header_the_list_and_the_api_and_mail_follo
             .post_form(
                 &staff,
                 &format!("{fair}/participants"),
-                &[("company", "ota-01"), ("role", "supplier"), ("available", "")],
+                &[
+                    ("company", "ota-01"),
+                    ("role", "supplier"),
+                    ("available", ""),
+                ],
             )
             .await;
         assert_eq!(added.status(), StatusCode::SEE_OTHER);
@@ -159,7 +171,11 @@ async fn a_request_is_a_notice_in_the_header_the_list_and_the_api_and_mail_follo
             .post_form(
                 &staff,
                 &format!("{fair}/requests"),
-                &[("from", "ota-01"), ("to", "kawaguchi-01"), ("priority", "must")],
+                &[
+                    ("from", "ota-01"),
+                    ("to", "kawaguchi-01"),
+                    ("priority", "must"),
+                ],
             )
             .await;
         assert_eq!(again.status(), StatusCode::SEE_OTHER);
@@ -183,7 +199,12 @@ async fn a_request_is_a_notice_in_the_header_the_list_and_the_api_and_mail_follo
         )
         .await;
         assert_problem(&bad, StatusCode::UNPROCESSABLE_ENTITY, "unknown programme");
-        assert!(bad.text().await.unwrap().contains("分野「lottery」はありません"));
+        assert!(
+            bad.text()
+                .await
+                .unwrap()
+                .contains("分野「lottery」はありません")
+        );
         let good = send(
             &app,
             &buyer,
