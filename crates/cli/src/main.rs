@@ -141,6 +141,11 @@ enum Command {
         #[command(subcommand)]
         command: DigestCommand,
     },
+    /// お知らせ: run the passes that tell people what is due (`serve` runs them hourly).
+    Notices {
+        #[command(subcommand)]
+        command: NoticesCommand,
+    },
     /// Run a benchmark (solvers against published instances).
     Bench {
         #[command(subcommand)]
@@ -198,6 +203,13 @@ async fn weekly_digest(store: Store, day: chrono::Weekday) {
         }
         tokio::time::sleep(std::time::Duration::from_secs(600)).await;
     }
+}
+
+#[derive(Debug, Subcommand)]
+enum NoticesCommand {
+    /// Tell companies whose diagnostic follow-up is due today or earlier (once each;
+    /// safe to run from several processes or from cron).
+    Due,
 }
 
 #[derive(Debug, Subcommand)]
@@ -351,6 +363,18 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             if let Some(day) = digest_weekday {
                 tokio::spawn(weekly_digest(store.clone(), day));
             }
+            // Follow-ups that fall due are told hourly; claims keep processes apart.
+            let due = store.clone();
+            tokio::spawn(async move {
+                loop {
+                    match store::notices::diagnostics::followups_due(&due, japan_today()).await {
+                        Ok(0) => {}
+                        Ok(n) => tracing::info!(told = n, "follow-ups due: companies told"),
+                        Err(error) => tracing::warn!(%error, "follow-up pass failed"),
+                    }
+                    tokio::time::sleep(std::time::Duration::from_secs(3600)).await;
+                }
+            });
             let sending = store.clone();
             let (app, metrics) = web::apps(
                 store,
@@ -500,6 +524,13 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let purged = store::privacy::purge_expired(&store, chrono::Utc::now()).await?;
             println!("保存期間を過ぎた回答を{purged}件削除しました。");
         }
+        Command::Notices {
+            command: NoticesCommand::Due,
+        } => {
+            let store = open(&cli.database_url).await?;
+            let told = store::notices::diagnostics::followups_due(&store, japan_today()).await?;
+            println!("フォローアップの予定日を{told}社にお知らせしました。");
+        }
         Command::User {
             command:
                 UserCommand::Add {
@@ -585,4 +616,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Bench { command } => command.run().await?,
     }
     Ok(())
+}
+
+/// Today in Japan, where every programme's dates are.
+fn japan_today() -> chrono::NaiveDate {
+    domain::forms::japan_day(chrono::Utc::now())
 }

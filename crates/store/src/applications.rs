@@ -2,7 +2,7 @@
 //! application a submission creates (in the same transaction, from
 //! [`forms::submit`](crate::forms::submit)), its workflow (review, return, decision,
 //! each step recorded with who, when, from, to and the comment, and audited), one
-//! review per reviewer, in-app notifications, and the public registry that approved
+//! review per reviewer, notices by mail and in お知らせ ([`crate::notices::applications`]), and the public registry that approved
 //! certifications and awards enter.
 //!
 //! Authorisation is here: the owning organisation's staff review and decide, the
@@ -19,15 +19,14 @@ use domain::applications::{
 use domain::forms::{Answer, Answers, FormDefinition, FormPurpose, RawAnswers};
 use domain::{Actor, Invalid, Role};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
 };
 use serde_json::json;
 
 use crate::audit::{self, Change};
 use crate::entity::{
     application, application_review, application_transition, call, call_reviewer, company, form,
-    form_response, form_version, notification, registry_entry, user,
+    form_response, form_version, registry_entry, user,
 };
 use crate::forms::{self, Form, from_json};
 use crate::organisations;
@@ -117,16 +116,6 @@ impl Application {
     pub fn review_of(&self, user_id: i64) -> Option<&Review> {
         self.reviews.iter().find(|r| r.user_id == user_id)
     }
-}
-
-/// An in-app notification.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Notification {
-    pub id: i64,
-    pub message: String,
-    pub path: String,
-    pub created_at: DateTime<Utc>,
-    pub read: bool,
 }
 
 /// A public registry entry: an approved certification or award.
@@ -365,39 +354,6 @@ pub async fn save_call(
 
 // ---------------------------------------------------------------- notifications
 
-async fn notify(
-    db: &impl ConnectionTrait,
-    user_ids: &[i64],
-    message: &str,
-    path: &str,
-) -> Result<(), StoreError> {
-    let now = Utc::now();
-    for user_id in user_ids {
-        notification::ActiveModel {
-            user_id: Set(*user_id),
-            message: Set(message.to_owned()),
-            path: Set(path.to_owned()),
-            created_at: Set(now),
-            read_at: Set(None),
-            ..Default::default()
-        }
-        .insert(db)
-        .await?;
-    }
-    Ok(())
-}
-
-async fn members_of(db: &impl ConnectionTrait, company_id: i64) -> Result<Vec<i64>, StoreError> {
-    Ok(user::Entity::find()
-        .filter(user::Column::CompanyId.eq(company_id))
-        .filter(user::Column::Role.eq(Role::Company.code()))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|u| u.id)
-        .collect())
-}
-
 /// The call's reviewers, or every staff member of the owning organisation.
 async fn reviewers_of(db: &impl ConnectionTrait, call: &Call) -> Result<Vec<i64>, StoreError> {
     if !call.reviewers.is_empty() {
@@ -411,49 +367,6 @@ async fn reviewers_of(db: &impl ConnectionTrait, call: &Call) -> Result<Vec<i64>
         .into_iter()
         .map(|u| u.id)
         .collect())
-}
-
-/// The viewer's notifications, newest first.
-pub async fn notifications(store: &Store, actor: &Actor) -> Result<Vec<Notification>, StoreError> {
-    Ok(notification::Entity::find()
-        .filter(notification::Column::UserId.eq(actor.user_id))
-        .order_by_desc(notification::Column::Id)
-        .limit(200)
-        .all(&store.db)
-        .await?
-        .into_iter()
-        .map(|n| Notification {
-            id: n.id,
-            message: n.message,
-            path: n.path,
-            created_at: n.created_at,
-            read: n.read_at.is_some(),
-        })
-        .collect())
-}
-
-/// How many of the viewer's notifications are unread.
-pub async fn unread(store: &Store, actor: &Actor) -> Result<u64, StoreError> {
-    Ok(notification::Entity::find()
-        .filter(notification::Column::UserId.eq(actor.user_id))
-        .filter(notification::Column::ReadAt.is_null())
-        .count(&store.db)
-        .await?)
-}
-
-/// Marks every notification of the viewer read. Not audited: it changes only what
-/// the viewer's own list highlights.
-pub async fn mark_read(store: &Store, actor: &Actor) -> Result<(), StoreError> {
-    notification::Entity::update_many()
-        .col_expr(
-            notification::Column::ReadAt,
-            sea_orm::sea_query::Expr::value(Utc::now()),
-        )
-        .filter(notification::Column::UserId.eq(actor.user_id))
-        .filter(notification::Column::ReadAt.is_null())
-        .exec(&store.db)
-        .await?;
-    Ok(())
 }
 
 // ---------------------------------------------------------------- submission
@@ -542,36 +455,11 @@ pub(crate) async fn on_submit(
         }
     };
     record_transition(db, id, from, ApplicationStatus::Submitted, actor, "", now).await?;
-    let path = format!("/applications/{id}");
     let resubmitted = from.is_some();
-    notify(
-        db,
-        &members_of(db, company.id).await?,
-        &format!(
-            "「{}」への申請を{}（提出済み）。",
-            form.title,
-            if resubmitted {
-                "再提出しました"
-            } else {
-                "受け付けました"
-            }
-        ),
-        &path,
-    )
-    .await?;
     let call = call_in(db, form.clone()).await?;
-    notify(
-        db,
-        &reviewers_of(db, &call).await?,
-        &format!(
-            "{}から「{}」への申請が{}されました。",
-            company.name,
-            form.title,
-            if resubmitted { "再提出" } else { "提出" }
-        ),
-        &path,
-    )
-    .await?;
+    let reviewers = reviewers_of(db, &call).await?;
+    crate::notices::applications::submitted(db, &call, company, id, resubmitted, &reviewers)
+        .await?;
     audit::record(
         db,
         actor,
@@ -998,21 +886,7 @@ pub(crate) async fn move_to(
     active.updated_at = Set(now);
     active.update(db).await?;
     record_transition(db, row.id, from, to, Some(actor), comment, now).await?;
-    let mut message = format!(
-        "「{}」への申請が「{}」になりました。",
-        call.form.title,
-        to.label()
-    );
-    if to == ApplicationStatus::Returned {
-        message.push_str(&format!("理由: {comment}"));
-    }
-    notify(
-        db,
-        &members_of(db, company.id).await?,
-        &message,
-        &format!("/applications/{}", row.id),
-    )
-    .await
+    crate::notices::applications::moved(db, call, company, row.id, to, comment).await
 }
 
 /// Takes one step of the workflow as typed on the application page (審査開始,

@@ -546,6 +546,8 @@ pub async fn load_demo_if_empty(store: &Store) -> Result<bool, StoreError> {
             next_on: Set(f.next_on.map(|d| d.to_string())),
             happened_on: Set(f.happened_on.to_string()),
             created_at: Set(morning(f.happened_on)),
+            // The demonstration's dates are long past: nobody is told they are due.
+            due_noticed_at: Set(f.next_on.map(morning)),
             ..Default::default()
         }
         .insert(&txn)

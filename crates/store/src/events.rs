@@ -5,7 +5,8 @@
 //! members-only events are left out unless the caller asks for them (the web layer
 //! asks only for signed-in viewers; public feeds never do). Writes check the actor
 //! against the organising organisation, bump the event's `sequence` (what iCalendar
-//! clients compare) and record the audit log in the same transaction.
+//! clients compare) and record the audit log in the same transaction; a change of date
+//! or place and a cancellation tell every registrant ([`crate::notices::events`]).
 
 use std::collections::HashMap;
 
@@ -555,6 +556,7 @@ pub async fn update(
                 .before(before.snapshot())
                 .after(after.snapshot()),
             );
+            crate::notices::events::changed(w, &before, &after).await?;
             Ok(after)
         })
         .await
@@ -608,6 +610,7 @@ pub async fn cancel(
                 .before(before.snapshot())
                 .after(after.snapshot()),
             );
+            crate::notices::events::cancelled(w, &after, &reason).await?;
             Ok(after)
         })
         .await

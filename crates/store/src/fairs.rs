@@ -6,6 +6,8 @@
 //! participants and run the scheduler; a participant's members request and answer
 //! meetings for their own company, staff may do so on any participant's behalf.
 //! The scheduler runs in `spawn_blocking` on a snapshot, never inside a transaction.
+//! Requests, answers, expiries and schedules are told to the companies concerned in
+//! the transaction of the change ([`crate::notices::fairs`]).
 
 use std::collections::HashMap;
 use std::time::Duration;
@@ -722,6 +724,7 @@ pub async fn request_meeting(
     }
     .insert(&txn)
     .await?;
+    crate::notices::fairs::request_received(&txn, &found, asker, asked, priority).await?;
     audit::record(
         &txn,
         Some(actor),
@@ -804,6 +807,7 @@ pub async fn answer(
         row.unplaced_reason = Set(None);
     }
     row.update(&txn).await?;
+    crate::notices::fairs::answered(&txn, &found, request, status).await?;
     audit::record(
         &txn,
         Some(actor),
@@ -1096,6 +1100,9 @@ async fn store_schedule(
     }
     .update(&txn)
     .await?;
+    // Each company hears of its schedule (the first run) or of a change to it.
+    let after = get_in(&txn, fair_key).await?;
+    crate::notices::fairs::schedule_stored(&txn, found, &after).await?;
     let outcome = ScheduleOutcome {
         placed: plan.meetings.len(),
         unplaced: plan.unplaced.len(),
@@ -1174,6 +1181,7 @@ pub async fn expire_unanswered(
         .filter(fair_request::Column::Status.eq(RequestStatus::Pending.code()))
         .exec(&txn)
         .await?;
+    crate::notices::fairs::expired(&txn, &found, &pending).await?;
     audit::record(
         &txn,
         Some(actor),

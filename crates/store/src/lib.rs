@@ -28,6 +28,7 @@ pub mod matching;
 pub mod migrate;
 pub mod negotiations;
 pub mod network;
+pub mod notices;
 pub mod offices;
 pub mod organisations;
 pub mod outbox;

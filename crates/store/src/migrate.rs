@@ -64,6 +64,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "bulk_mail",
         include_str!("../migrations/0017_bulk_mail.sql"),
     ),
+    (
+        18,
+        "notices",
+        include_str!("../migrations/0018_notices.sql"),
+    ),
 ];
 
 /// Fills the type placeholders for the backend.

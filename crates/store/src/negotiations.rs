@@ -1,6 +1,7 @@
 //! Negotiations (商談): a match proposed → accepted or declined → meeting → quote →
 //! prototype → order, each step dated and noted; and the figures the council reports
-//! (matches, negotiations, prototypes, orders) per city and council-wide.
+//! (matches, negotiations, prototypes, orders) per city and council-wide. A step
+//! recorded by one side is told to the other ([`crate::notices::negotiations`]).
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -462,6 +463,7 @@ pub async fn advance(
     .update(&txn)
     .await?;
     insert_step(&txn, before.id, stage, on_date, &note, actor).await?;
+    crate::notices::negotiations::step_taken(&txn, actor, &before, stage, &note).await?;
     let after = Negotiation {
         stage,
         amount: amount.or(before.amount),

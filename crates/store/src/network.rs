@@ -1595,6 +1595,15 @@ pub async fn report(
         detail.clone(),
     )
     .await?;
+    if kind == EventKind::Delay {
+        crate::notices::network::job_disrupted(
+            &txn,
+            &job_row,
+            crate::notices::network::Disruption::Delay,
+            &detail,
+        )
+        .await?;
+    }
     audit::record(
         &txn,
         Some(actor),
@@ -1785,6 +1794,19 @@ pub async fn machine_down(
             detail.clone(),
         )
         .await?;
+        if let Some(job) = network_job::Entity::find_by_id(job_id)
+            .one(&txn)
+            .await?
+            .filter(|j| j.cancelled_at.is_none())
+        {
+            crate::notices::network::job_disrupted(
+                &txn,
+                &job,
+                crate::notices::network::Disruption::MachineDown,
+                &detail,
+            )
+            .await?;
+        }
     }
     audit::record(
         &txn,

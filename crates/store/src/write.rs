@@ -12,6 +12,7 @@ use domain::Actor;
 use sea_orm::DatabaseTransaction;
 
 use crate::audit::{self, Change};
+use crate::notices;
 use crate::outbox::{self, Outgoing};
 use crate::{Store, StoreError};
 
@@ -98,6 +99,9 @@ pub enum Entity {
     DigestSubscription,
     /// A week's digest round.
     Digest,
+    /// A person's choice of お知らせ by mail.
+    NoticePreferences,
+    DiagnosisFollowup,
 }
 
 impl Entity {
@@ -115,6 +119,8 @@ impl Entity {
             Entity::MailList => "mail_list",
             Entity::DigestSubscription => "digest_subscription",
             Entity::Digest => "digest",
+            Entity::NoticePreferences => "notice_preferences",
+            Entity::DiagnosisFollowup => "diagnosis_followup",
         }
     }
 }
@@ -210,6 +216,16 @@ impl Writing<'_> {
     /// and only if the change commits.
     pub fn send(&mut self, message: Outgoing) {
         self.outgoing.push(message);
+    }
+
+    /// Tells one person what happened (see [`crate::notices`]): the in-app お知らせ
+    /// and, as their preferences allow, the mail, both in this transaction.
+    pub async fn notify(
+        &mut self,
+        to: &notices::Recipient,
+        what: &notices::Notice,
+    ) -> Result<notices::Delivered, StoreError> {
+        notices::notify(&self.txn, to, what).await
     }
 }
 

@@ -166,6 +166,8 @@ pub struct Viewer {
     pub user: Option<User>,
     pub csrf: String,
     pub session: Session,
+    /// The signed-in user's unread お知らせ (the header's count).
+    pub unread_notices: u64,
 }
 
 impl Viewer {
@@ -270,10 +272,15 @@ impl FromRequestParts<AppState> for Viewer {
                 .map_err(WebError::session)?
                 .unwrap_or_default()
         };
+        let unread_notices = match &user {
+            Some(signed_in) => store::notices::unread_of(&state.store, signed_in.id).await?,
+            None => 0,
+        };
         Ok(Viewer {
             user,
             csrf,
             session,
+            unread_notices,
         })
     }
 }

@@ -19,6 +19,8 @@ pub struct Layout {
     pub is_individual: bool,
     pub csrf: String,
     pub notice: Option<String>,
+    /// The signed-in viewer's unread お知らせ.
+    pub unread_notices: u64,
 }
 
 impl Layout {
@@ -47,6 +49,7 @@ impl Layout {
                 .is_some_and(|u| u.role == Role::Individual),
             csrf: viewer.csrf.clone(),
             notice: None,
+            unread_notices: viewer.unread_notices,
         }
     }
 

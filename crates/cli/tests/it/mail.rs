@@ -4,7 +4,8 @@
 //! invitation; a server that is down and then up gets the message once, with the same
 //! Message-ID; a 550 is a failure with the server's reason; a process killed right
 //! after a registration commits delivers it once after restart; without --smtp-url
-//! mail is written as .eml files.
+//! mail is written as .eml files; a fair's published schedule reaches each company
+//! with its meetings as an invitation (.ics, METHOD:REQUEST).
 //!
 //! The SMTP server runs from `target/smtp-venv` (scripts/test makes it with CI=true;
 //! locally: `python3 -m venv target/smtp-venv && target/smtp-venv/bin/pip install
@@ -620,5 +621,152 @@ async fn two_senders_on_one_database_deliver_200_messages_none_twice() {
             rows.iter().all(|m| m.tries == 1),
             "{backend:?}: one try each"
         );
+    }
+}
+
+#[tokio::test]
+async fn a_published_fair_schedule_reaches_each_company_with_its_meetings_as_an_invitation() {
+    use domain::fairs::{FairDraft, FairInput, FairRole, RequestPriority};
+    use store::accounts::{NewUser, create_user};
+    use store::fairs;
+
+    let Some(python) = sink_python() else { return };
+    for backend in backends() {
+        let scratch = Scratch::new("fair-schedule");
+        let sink = Sink::start(&python, 0, &scratch.path("smtp"), None);
+        let database = TestDatabase::create(backend).await.unwrap();
+        let smtp_url = sink.url();
+        let started = Server::start_with(
+            &database.url,
+            &scratch.path("server.log"),
+            &mail_flags(&smtp_url),
+        );
+        let server = started.server;
+        let store = Store::connect(&database.url).await.unwrap();
+        for (email, company) in [
+            ("buyer@kawaguchi-01.example.jp", "kawaguchi-01"),
+            ("sales@sumida-01.example.jp", "sumida-01"),
+        ] {
+            create_user(
+                &store,
+                None,
+                &NewUser {
+                    email: email.into(),
+                    display_name: String::new(),
+                    role: "company".into(),
+                    organisation: String::new(),
+                    company: company.into(),
+                },
+            )
+            .await
+            .unwrap();
+        }
+        let staff = secretariat();
+        let draft = FairDraft::parse(&FairInput {
+            name: "川口マッチング商談会".into(),
+            date: "2099-03-01".into(),
+            start_time: "13:00".into(),
+            slot_count: "1".into(),
+            slot_minutes: "15".into(),
+            table_count: "1".into(),
+            request_deadline: "2099-02-20".into(),
+            request_cap: "3".into(),
+            event: String::new(),
+        })
+        .unwrap();
+        let fair = fairs::create(&store, &staff, "kawaguchi-cci", &draft)
+            .await
+            .unwrap();
+        for (company, role) in [
+            ("kawaguchi-01", FairRole::Buyer),
+            ("sumida-01", FairRole::Supplier),
+        ] {
+            fairs::save_participant(&store, &staff, &fair.key, company, role, &[0])
+                .await
+                .unwrap();
+        }
+        let asked = fairs::request_meeting(
+            &store,
+            &staff,
+            &fair.key,
+            "sumida-01",
+            "kawaguchi-01",
+            RequestPriority::Must,
+            today(),
+        )
+        .await
+        .unwrap();
+        fairs::answer(&store, &staff, &fair.key, asked.requests[0].id, true)
+            .await
+            .unwrap();
+        fairs::schedule(&store, &staff, &fair.key, false, Duration::from_secs(2))
+            .await
+            .unwrap();
+
+        // Request, answer, and the schedule to each of the two companies.
+        let received = sink.wait_for(4, Duration::from_secs(60), &server);
+        let schedule = received
+            .iter()
+            .find(|m| {
+                m["subject"].as_str().unwrap().starts_with("【面談予定】")
+                    && m["rcpt_tos"][0] == "buyer@kawaguchi-01.example.jp"
+            })
+            .unwrap_or_else(|| panic!("{backend:?}: no schedule mail in {received:#?}"));
+        assert_eq!(
+            schedule["subject"],
+            "【面談予定】川口マッチング商談会の面談予定をお知らせします"
+        );
+        assert_eq!(schedule["from_name"], "川口商工会議所");
+        let text = schedule["text"].as_str().unwrap();
+        assert!(text.contains("第1枠 13:00–13:15"), "{text}");
+        assert!(
+            text.contains(&format!(
+                "{}/fairs/{}/companies/kawaguchi-01",
+                server.url(""),
+                fair.key
+            )),
+            "an absolute link to the company's schedule: {text}"
+        );
+        assert!(text.contains("商談会「川口マッチング商談会」に参加しているため"));
+        let calendar = &schedule["calendar"];
+        assert_eq!(calendar["method"], "REQUEST", "{backend:?}");
+        assert_eq!(calendar["content_type_method"], "REQUEST");
+        assert_eq!(calendar["timezones"][0], "Asia/Tokyo");
+        let meeting = &calendar["events"][0];
+        assert_eq!(meeting["start"], "2099-03-01T13:00:00+09:00");
+        assert!(
+            meeting["summary"].as_str().unwrap().starts_with("商談: "),
+            "{meeting}"
+        );
+        assert!(
+            meeting["organizer"]
+                .as_str()
+                .unwrap()
+                .contains("jimukyoku@renkei.example.jp")
+        );
+        // The other company gets its own, and the request and answer went to the
+        // asked and the asking company respectively.
+        let subjects: Vec<(String, String)> = received
+            .iter()
+            .map(|m| {
+                (
+                    m["rcpt_tos"][0].as_str().unwrap().to_owned(),
+                    m["subject"].as_str().unwrap().chars().take(7).collect(),
+                )
+            })
+            .collect();
+        for expected in [
+            ("buyer@kawaguchi-01.example.jp", "【面談の申込】"),
+            ("sales@sumida-01.example.jp", "【面談の承諾】"),
+            ("sales@sumida-01.example.jp", "【面談予定】川"),
+        ] {
+            assert!(
+                subjects
+                    .iter()
+                    .any(|(to, s)| to == expected.0 && s.starts_with(expected.1)),
+                "{backend:?}: {expected:?} in {subjects:?}"
+            );
+        }
+        wait_status(&store, "【面談予定】", MailStatus::Sent, &server).await;
     }
 }

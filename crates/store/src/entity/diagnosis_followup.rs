@@ -17,6 +17,8 @@ pub struct Model {
     pub next_on: Option<String>,
     pub happened_on: String,
     pub created_at: ChronoDateTimeUtc,
+    /// When the company was told the next step is due (the pass's claim).
+    pub due_noticed_at: Option<ChronoDateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -1,6 +1,6 @@
 //! Applications to calls: the application a submission creates, reviews (no
 //! self-review), the workflow with returns and resubmission, decisions with who and
-//! when (an amount for a subsidy), notifications, and the public registry that only
+//! when (an amount for a subsidy), notices (in the app and by mail), and the public registry that only
 //! approvals of certifications and awards enter.
 
 use domain::applications::{ApplicationStatus, CallInput, RegistryKind};
@@ -143,18 +143,30 @@ async fn a_member_of_the_applicant_may_not_review_it_and_two_reviewers_average()
             Err(StoreError::Forbidden { .. })
         ));
 
-        let to_member = applications::notifications(&store, &member).await.unwrap();
-        let messages: Vec<&str> = to_member.iter().map(|n| n.message.as_str()).collect();
-        assert!(
-            messages[0].contains("「審査中」になりました"),
-            "{messages:?}"
-        );
+        let to_member = store::notices::list(&store, &member).await.unwrap();
+        let messages: Vec<&str> = to_member.iter().map(|n| n.title.as_str()).collect();
+        assert!(messages[0].contains("【審査開始】"), "{messages:?}");
         assert!(messages[1].contains("受け付けました"), "{messages:?}");
-        let to_staff = applications::notifications(&store, &second).await.unwrap();
-        assert!(to_staff[0].message.contains("株式会社塚口製作所から"));
-        assert_eq!(applications::unread(&store, &second).await.unwrap(), 1);
-        applications::mark_read(&store, &second).await.unwrap();
-        assert_eq!(applications::unread(&store, &second).await.unwrap(), 0);
+        assert!(to_member[1].essential && !to_member[0].essential);
+        let to_staff = store::notices::list(&store, &second).await.unwrap();
+        assert!(to_staff[0].title.contains("株式会社塚口製作所から"));
+        assert_eq!(store::notices::unread(&store, &second).await.unwrap(), 1);
+        store::notices::mark_all_read(&store, &second)
+            .await
+            .unwrap();
+        assert_eq!(store::notices::unread(&store, &second).await.unwrap(), 0);
+        // The receipt and the start of review reach the member by mail too, from
+        // the owning organisation; the applicant's staff never get the member's.
+        let mail = store::outbox::all(&store).await.unwrap();
+        let to_member: Vec<&str> = mail
+            .iter()
+            .filter(|m| m.recipient_email == "m@amagasaki-02.example.jp")
+            .map(|m| m.subject.as_str())
+            .collect();
+        assert_eq!(to_member.len(), 2, "{backend:?}: {to_member:?}");
+        assert!(to_member[0].starts_with("【受付】"));
+        assert!(mail.iter().all(|m| m.sender_name == "尼崎市"));
+        assert!(!mail.iter().any(|m| m.recipient_email.contains("sumida")));
     })
     .await;
 }
@@ -313,8 +325,13 @@ async fn a_returned_application_becomes_a_draft_and_its_resubmission_is_submitte
             .await
             .unwrap();
         assert_eq!(response.status, ResponseStatus::Draft, "{backend:?}");
-        let notices = applications::notifications(&store, &member).await.unwrap();
-        assert!(notices[0].message.contains("沿革の資料を添付してください"));
+        let notices = store::notices::list(&store, &member).await.unwrap();
+        assert!(notices[0].title.starts_with("【差戻し】"));
+        assert!(notices[0].body.contains("沿革の資料を添付してください"));
+        assert!(
+            notices[0].essential,
+            "a request for more information is essential"
+        );
 
         let changed = RawAnswers::default()
             .with("name", "創業百年の歩み（改訂）")

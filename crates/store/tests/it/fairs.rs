@@ -621,3 +621,153 @@ async fn the_demonstration_fair_of_the_kawaguchi_chamber_is_loaded_with_a_valid_
     })
     .await;
 }
+
+/// The subjects of the mail to `email`, in order.
+async fn subjects_to(store: &Store, email: &str) -> Vec<(String, bool)> {
+    store::outbox::all(store)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|m| m.recipient_email == email)
+        .map(|m| (m.subject, m.has_ics))
+        .collect()
+}
+
+#[tokio::test]
+async fn requests_answers_expiries_and_schedules_reach_the_companies_concerned_only() {
+    each_backend(|store, backend| async move {
+        let (fair, staff) = fair_with_participants(&store, "6", "3").await;
+        let buyer = member_of(&store, "kawaguchi-01", "b@kawaguchi-01.example.jp").await;
+        let seller = member_of(&store, "sumida-01", "s@sumida-01.example.jp").await;
+        member_of(&store, "ota-01", "o@ota-01.example.jp").await;
+        let bystander = member_of(&store, "okaya-01", "x@okaya-01.example.jp").await;
+        let day = before_deadline();
+        let asked = fairs::request_meeting(
+            &store,
+            &seller,
+            &fair.key,
+            "sumida-01",
+            "kawaguchi-01",
+            RequestPriority::Must,
+            day,
+        )
+        .await
+        .unwrap();
+        fairs::request_meeting(
+            &store,
+            &staff,
+            &fair.key,
+            "ota-01",
+            "kawaguchi-02",
+            RequestPriority::Could,
+            day,
+        )
+        .await
+        .unwrap();
+        let to_buyer = subjects_to(&store, "b@kawaguchi-01.example.jp").await;
+        assert_eq!(to_buyer.len(), 1, "{backend:?}: {to_buyer:?}");
+        assert!(to_buyer[0].0.starts_with("【面談の申込】株式会社"));
+        assert!(
+            subjects_to(&store, "s@sumida-01.example.jp")
+                .await
+                .is_empty()
+        );
+
+        fairs::answer(&store, &buyer, &fair.key, asked.requests[0].id, true)
+            .await
+            .unwrap();
+        let to_seller = subjects_to(&store, "s@sumida-01.example.jp").await;
+        assert_eq!(to_seller.len(), 1, "{backend:?}");
+        assert!(to_seller[0].0.starts_with("【面談の承諾】"));
+
+        let after = NaiveDate::from_ymd_opt(2027, 2, 2).unwrap();
+        fairs::expire_unanswered(&store, &staff, &fair.key, after)
+            .await
+            .unwrap();
+        let to_ota = subjects_to(&store, "o@ota-01.example.jp").await;
+        assert_eq!(to_ota.len(), 1, "{backend:?}");
+        assert!(to_ota[0].0.starts_with("【期限切れ】"));
+
+        fairs::schedule(&store, &staff, &fair.key, false, Duration::from_secs(2))
+            .await
+            .unwrap();
+        for email in ["b@kawaguchi-01.example.jp", "s@sumida-01.example.jp"] {
+            let last = subjects_to(&store, email).await.pop().unwrap();
+            assert!(last.0.starts_with("【面談予定】"), "{backend:?}: {last:?}");
+            assert!(last.1, "the schedule carries its .ics");
+        }
+        let notices = store::notices::list(&store, &seller).await.unwrap();
+        assert!(notices[0].body.contains("面談予定（1件）"), "{notices:?}");
+        assert!(
+            store::notices::list(&store, &bystander)
+                .await
+                .unwrap()
+                .is_empty(),
+            "{backend:?}: no meeting, no notice"
+        );
+        // A re-run that changes nothing tells nobody again.
+        let before = store::outbox::all(&store).await.unwrap().len();
+        fairs::schedule(&store, &staff, &fair.key, true, Duration::from_secs(2))
+            .await
+            .unwrap();
+        assert_eq!(store::outbox::all(&store).await.unwrap().len(), before);
+        // Staff revive the expired request; the next run gives ota-01 its first
+        // meeting (told as its schedule, with the .ics).
+        let fair = fairs::get(&store, &fair.key).await.unwrap();
+        let revived = fair.requests[1].id;
+        fairs::answer(&store, &staff, &fair.key, revived, true)
+            .await
+            .unwrap();
+        fairs::schedule(&store, &staff, &fair.key, true, Duration::from_secs(2))
+            .await
+            .unwrap();
+        let last = subjects_to(&store, "o@ota-01.example.jp")
+            .await
+            .pop()
+            .unwrap();
+        assert!(
+            last.0.starts_with("【面談予定】") && last.1,
+            "{backend:?}: {last:?}"
+        );
+        // kawaguchi-02 can no longer come at that time: the meeting moves, and the
+        // asking company hears of the change.
+        let fair = fairs::get(&store, &fair.key).await.unwrap();
+        let slot = fair.requests[1].slot.unwrap();
+        let other_slots: Vec<u16> = (0..fair.slot_count).filter(|s| *s != slot).collect();
+        fairs::save_participant(
+            &store,
+            &staff,
+            &fair.key,
+            "kawaguchi-02",
+            FairRole::Buyer,
+            &other_slots,
+        )
+        .await
+        .unwrap();
+        fairs::schedule(&store, &staff, &fair.key, true, Duration::from_secs(2))
+            .await
+            .unwrap();
+        let last = subjects_to(&store, "o@ota-01.example.jp")
+            .await
+            .pop()
+            .unwrap();
+        assert!(
+            last.0.starts_with("【面談予定の変更】"),
+            "{backend:?}: {last:?}"
+        );
+        assert!(last.1, "the new schedule carries its .ics");
+        // Declining a meeting tells the asking company at once.
+        fairs::answer(&store, &staff, &fair.key, fair.requests[0].id, false)
+            .await
+            .unwrap();
+        let last = subjects_to(&store, "s@sumida-01.example.jp")
+            .await
+            .pop()
+            .unwrap();
+        assert!(
+            last.0.starts_with("【面談の辞退】"),
+            "{backend:?}: {last:?}"
+        );
+    })
+    .await;
+}

@@ -18,6 +18,7 @@ mod fairs;
 mod forms;
 mod invitations;
 mod network;
+mod notices;
 mod outbox;
 mod signup;
 mod recovery;

@@ -1,9 +1,9 @@
-//! Calls (募集), applications with review, notifications and the public registry:
+//! Calls (募集), applications with review and the public registry:
 //! the public call page (description, period, eligibility in words, 申請する → the
 //! forms engine's answer page), the call's settings for its staff, the staff queue
 //! with status filter, scores and CSV/XLSX, one application with its answers,
 //! documents, reviews, history and the review and decision forms, the viewer's own
-//! applications, their notifications, and the registry of approved certifications
+//! applications (their お知らせ are in `pages::notices`), and the registry of approved certifications
 //! and awards with its entry pages.
 //!
 //! Who may see and do what is decided by `store::applications`.
@@ -42,8 +42,6 @@ pub fn router() -> Router<AppState> {
         .route("/applications/{id}", get(application_page))
         .route("/applications/{id}/review", post(review))
         .route("/applications/{id}/step", post(step))
-        .route("/notifications", get(notifications))
-        .route("/notifications/read", post(mark_read))
         .route("/registry", get(registry))
         .route("/registry/{slug}", get(registry_entry))
 }
@@ -642,7 +640,7 @@ async fn step(
     }
 }
 
-// ---------------------------------------------------------------- mine, notifications
+// ---------------------------------------------------------------- mine
 
 #[derive(Template, WebTemplate)]
 #[template(path = "applications/mine.html")]
@@ -675,37 +673,6 @@ async fn mine(
         rows: list.iter().map(row).collect(),
         is_company: actor.company_id.is_some(),
     })
-}
-
-#[derive(Template, WebTemplate)]
-#[template(path = "applications/notifications.html")]
-struct NotificationsPage {
-    layout: Layout,
-    /// (message, path, when, read)
-    rows: Vec<(String, String, String, bool)>,
-    unread: usize,
-}
-
-async fn notifications(
-    State(state): State<AppState>,
-    viewer: Viewer,
-) -> Result<NotificationsPage, WebError> {
-    let actor = viewer.actor()?;
-    let list = applications::notifications(&state.store, &actor).await?;
-    Ok(NotificationsPage {
-        layout: Layout::for_viewer("お知らせ", &viewer),
-        unread: list.iter().filter(|n| !n.read).count(),
-        rows: list
-            .into_iter()
-            .map(|n| (n.message, n.path, tokyo_time(n.created_at), n.read))
-            .collect(),
-    })
-}
-
-async fn mark_read(State(state): State<AppState>, viewer: Viewer) -> Result<Response, WebError> {
-    let actor = viewer.actor()?;
-    applications::mark_read(&state.store, &actor).await?;
-    Ok(Redirect::to("/notifications").into_response())
 }
 
 // ---------------------------------------------------------------- the registry

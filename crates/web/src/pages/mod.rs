@@ -16,6 +16,7 @@ mod invitations;
 mod needs;
 mod negotiations;
 mod network;
+mod notices;
 mod offices;
 mod outbox;
 mod people;
@@ -60,6 +61,7 @@ pub fn router() -> Router<AppState> {
         .merge(reports::router())
         .merge(admin::router())
         .merge(outbox::router())
+        .merge(notices::router())
         .merge(surveys::router())
         .merge(unsubscribe::router())
         .merge(digest::router())

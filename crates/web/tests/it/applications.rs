@@ -215,7 +215,7 @@ async fn amagasaki_awards_a_company_founded_in_1910_which_appears_in_the_registr
         assert!(page.contains("「創業から現在までの歩み」は必須です") && page.contains("書きかけ"));
 
         // The staff and the applicant were told.
-        let notices = app.text(&staff, "/notifications").await;
+        let notices = app.text(&staff, "/notices").await;
         assert!(notices.contains("開明製鋼株式会社から"), "{notices}");
 
         // A member of the applicant cannot review it.

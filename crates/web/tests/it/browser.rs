@@ -1171,7 +1171,8 @@ async fn a_reviewer_scores_and_approves_an_application_and_finds_it_in_the_regis
         "staff-password-2026",
     )
     .await;
-    visit(&browser, &axe, &app, "/notifications").await;
+    visit(&browser, &axe, &app, "/notices").await;
+    visit(&browser, &axe, &app, "/account/notifications").await;
     visit(&browser, &axe, &app, "/applications").await;
     visit(
         &browser,

@@ -18,6 +18,7 @@ mod harness;
 mod hostile;
 mod matrix;
 mod network;
+mod notices;
 mod public;
 mod security;
 mod signin;
