@@ -186,7 +186,7 @@ fn staff_scope(actor: &Actor) -> Result<Option<i64>, StoreError> {
             .organisation_id
             .map(Some)
             .ok_or_else(|| StoreError::forbidden("所属団体のないアカウントは招待を扱えません。")),
-        Role::Company => Err(StoreError::forbidden(
+        Role::Company | Role::Individual => Err(StoreError::forbidden(
             "招待を送れるのは市区・商工会議所の職員と協議会事務局のみです。",
         )),
     }
@@ -214,7 +214,8 @@ async fn check(
     let display_name = person_name("display_name", &input.display_name, false)
         .map_err(|e| errors.push(e))
         .ok();
-    let role = Role::parse(&input.role);
+    // Individuals sign up on their own (with their keeping city's approval).
+    let role = Role::parse(&input.role).filter(|r| *r != Role::Individual);
     if role.is_none() {
         errors.push(Invalid::new(
             "role",

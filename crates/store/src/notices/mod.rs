@@ -292,7 +292,7 @@ pub async fn notify(
             None => true,
         };
     if allowed && mailable(&to.email) {
-        outbox::enqueue(db, what.mail_for(to)).await?;
+        outbox::enqueue_all(db, vec![what.mail_for(to)]).await?;
         delivered.mail = true;
     }
     Ok(delivered)

@@ -106,7 +106,8 @@ async fn render_list(
     let is_secretariat = actor.is_secretariat();
     let roles = Role::ALL
         .into_iter()
-        .filter(|r| is_secretariat || *r != Role::Secretariat)
+        // Individuals sign up on their own (`/signup/individual`); they are not invited.
+        .filter(|r| *r != Role::Individual && (is_secretariat || *r != Role::Secretariat))
         .map(|r| {
             (
                 r.code(),
@@ -115,6 +116,7 @@ async fn render_list(
                     Role::Staff if is_secretariat => "職員（市区・商工会議所）",
                     Role::Staff => "職員（同じ団体の同僚）",
                     Role::Secretariat => "協議会事務局",
+                    Role::Individual => "個人",
                 },
             )
         })
