@@ -20,6 +20,7 @@ mod matrix;
 mod network;
 mod notices;
 mod public;
+mod public_url;
 mod security;
 mod signin;
 mod signup;
