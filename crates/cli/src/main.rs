@@ -71,7 +71,8 @@ enum Command {
             default_value = "noreply@renkei.localhost"
         )]
         mail_from: String,
-        /// The platform's public address, for absolute links in mail.
+        /// The platform's public address (https://renkei.example.jp), for absolute
+        /// links in mail, feeds, embeds and exports; without it pages use the Host header.
         #[arg(long, env = "RENKEI_PUBLIC_URL")]
         public_url: Option<String>,
         /// Where mail is written as .eml files when there is no --smtp-url.
@@ -386,6 +387,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                         reads: std::time::Duration::from_secs(read_timeout.max(1)),
                         changes: std::time::Duration::from_secs(write_timeout.max(1)),
                     },
+                    public_url: public_url.clone(),
                 },
             )
             .await

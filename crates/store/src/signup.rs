@@ -629,6 +629,14 @@ pub async fn confirm_at(
                         .ok_or_else(|| StoreError::not_found("企業"))?;
                     active.status = Set(SignupStatus::Pending.code().to_owned());
                     active.update(w.txn()).await?;
+                    crate::notices::signups::company_request_waiting(
+                        w.txn(),
+                        &keeper,
+                        row.id,
+                        &row.name,
+                        &company.name,
+                    )
+                    .await?;
                     w.send(Outgoing::new(
                         Some(keeper.id),
                         &keeper.name,

@@ -39,6 +39,20 @@ pub struct AppState {
     /// Whether cookies set by handlers (the device cookie) are marked `Secure`,
     /// as the session cookie is.
     pub secure_cookies: bool,
+    /// The platform's public address (`renkei serve --public-url`), without a
+    /// trailing slash; `None` builds absolute links from the request's Host.
+    pub public_url: Option<String>,
+}
+
+impl AppState {
+    /// `https://host` for absolute links in pages, feeds and exports: the
+    /// public URL when one is configured, otherwise as the client reached us.
+    pub(crate) fn origin(&self, headers: &axum::http::HeaderMap) -> String {
+        match &self.public_url {
+            Some(url) => url.clone(),
+            None => pages::feeds::host_origin(headers),
+        }
+    }
 }
 
 /// How the web layer is set up.
@@ -54,6 +68,9 @@ pub struct WebOptions {
     pub max_in_flight: usize,
     /// How long a request may run before it is answered 503 (see `layers::deadline`).
     pub time_budget: layers::TimeBudget,
+    /// The platform's public address (`https://renkei.example.jp`) for absolute
+    /// links in feeds, embeds and exports; `None` uses the request's Host header.
+    pub public_url: Option<String>,
 }
 
 impl Default for WebOptions {
@@ -63,6 +80,7 @@ impl Default for WebOptions {
             index_dir: None,
             max_in_flight: layers::DEFAULT_MAX_IN_FLIGHT,
             time_budget: layers::TimeBudget::default(),
+            public_url: None,
         }
     }
 }
@@ -97,6 +115,11 @@ pub async fn apps(store: Store, options: WebOptions) -> Result<(Router, Router),
             None => store::index::SearchIndex::in_memory(&store).await?,
         },
         secure_cookies: options.secure_cookies,
+        public_url: options
+            .public_url
+            .as_deref()
+            .map(|url| url.trim_end_matches('/').to_string())
+            .filter(|url| !url.is_empty()),
     };
     let (api_router, api_operations) = api::router(&store::organisations::directory(&store).await?);
     let router = Router::new()

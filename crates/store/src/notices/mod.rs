@@ -16,6 +16,7 @@ pub mod events;
 pub mod fairs;
 pub mod negotiations;
 pub mod network;
+pub mod signups;
 
 use chrono::{DateTime, Utc};
 use domain::{Actor, Role};
@@ -40,13 +41,15 @@ pub enum Programme {
     Diagnostics,
     Network,
     Surveys,
+    /// For staff: company sign-up requests waiting for their decision.
+    Signups,
     /// Sign-in, passwords, invitations: always essential, not a choice.
     Account,
 }
 
 impl Programme {
     /// The programmes whose non-essential mail a person may turn off, in page order.
-    pub const CHOOSABLE: [Programme; 7] = [
+    pub const CHOOSABLE: [Programme; 8] = [
         Programme::Events,
         Programme::Fairs,
         Programme::Applications,
@@ -54,6 +57,7 @@ impl Programme {
         Programme::Diagnostics,
         Programme::Network,
         Programme::Surveys,
+        Programme::Signups,
     ];
 
     pub fn code(self) -> &'static str {
@@ -65,6 +69,7 @@ impl Programme {
             Programme::Diagnostics => "diagnostics",
             Programme::Network => "network",
             Programme::Surveys => "surveys",
+            Programme::Signups => "signups",
             Programme::Account => "account",
         }
     }
@@ -78,6 +83,7 @@ impl Programme {
             Programme::Diagnostics => "企業健康診断",
             Programme::Network => "仲間まわし",
             Programme::Surveys => "アンケート",
+            Programme::Signups => "利用登録の審査",
             Programme::Account => "アカウント",
         }
     }
@@ -92,6 +98,7 @@ impl Programme {
             Programme::Diagnostics => "診断後のフォローアップの予定日",
             Programme::Network => "遅延・設備停止による案件の再計画",
             Programme::Surveys => "アンケートに関するお知らせ",
+            Programme::Signups => "（担当者）審査を待つ企業会員の利用登録",
             Programme::Account => "アカウントに関するお知らせ",
         }
     }

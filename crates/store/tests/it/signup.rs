@@ -495,3 +495,64 @@ async fn an_individual_signs_up_and_their_profile_is_public_only_once_the_city_a
     })
     .await;
 }
+
+#[tokio::test]
+async fn ota_staff_are_told_of_a_confirmed_request_and_may_turn_its_mail_off() {
+    each_backend(|store, backend| async move {
+        let (number, company_name) = ota_company(&store).await;
+        let ota = staff_of(&store, "ota", "staff@city.ota.example.jp").await;
+        let quiet = staff_of(&store, "ota", "quiet@city.ota.example.jp").await;
+        let sumida = staff_of(&store, "sumida", "staff@city.sumida.example.jp").await;
+        store::notices::set_preferences(
+            &store,
+            &quiet,
+            &[(store::notices::Programme::Signups, false)],
+        )
+        .await
+        .unwrap();
+
+        let email = "told@ota-01.example.jp";
+        signup::request_company(&store, &company_signup(&number, email))
+            .await
+            .unwrap();
+        let token = token_of(&mail_to(&store, email).await[0]);
+        // An unconfirmed request tells nobody.
+        assert!(
+            store::notices::list(&store, &ota).await.unwrap().is_empty(),
+            "{backend:?}"
+        );
+        signup::confirm(&store, &token).await.unwrap();
+        let id = signup::list(&store, &ota, &SignupFilter::default())
+            .await
+            .unwrap()[0]
+            .id;
+
+        for staff in [&ota, &quiet] {
+            let told = store::notices::list(&store, staff).await.unwrap();
+            assert_eq!(told.len(), 1, "{backend:?} {}", staff.email);
+            assert_eq!(told[0].programme, store::notices::Programme::Signups);
+            assert!(told[0].title.contains(&company_name), "{}", told[0].title);
+            assert!(told[0].body.contains("大森 太郎"));
+            assert_eq!(told[0].link, format!("/admin/signups/{id}"));
+        }
+        let mailed = mail_to(&store, &ota.email).await;
+        assert_eq!(mailed.len(), 1);
+        assert!(mailed[0].subject.contains("審査を待っています"));
+        assert!(
+            mailed[0]
+                .body_text
+                .contains(&format!("/admin/signups/{id}"))
+        );
+        // Mail turned off for sign-ups: shown in お知らせ, not mailed.
+        assert!(mail_to(&store, &quiet.email).await.is_empty());
+        // Another city's staff are not told.
+        assert!(
+            store::notices::list(&store, &sumida)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        assert!(mail_to(&store, &sumida.email).await.is_empty());
+    })
+    .await;
+}

@@ -27,7 +27,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct NoticeDto {
     pub id: i64,
-    /// events | fairs | applications | negotiations | diagnostics | network | surveys | account
+    /// events | fairs | applications | negotiations | diagnostics | network | surveys | signups | account
     pub programme: String,
     /// 分野の日本語名
     pub programme_label: String,
@@ -126,7 +126,7 @@ async fn mark_all_read(
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct PreferenceDto {
-    /// events | fairs | applications | negotiations | diagnostics | network | surveys
+    /// events | fairs | applications | negotiations | diagnostics | network | surveys | signups
     pub programme: String,
     /// 分野の日本語名（読み取りのみ）
     #[serde(default, skip_deserializing)]

@@ -822,6 +822,7 @@ async fn personal(
     let meetings = personal_meetings(&fair, participant.id);
     if ics {
         return Ok(personal_ics(
+            &state,
             &fair,
             &participant.company_name,
             &meetings,
@@ -860,12 +861,13 @@ async fn personal(
 }
 
 fn personal_ics(
+    state: &AppState,
     fair: &Fair,
     company_name: &str,
     meetings: &[(&MeetingRequest, &str, &str)],
     headers: &HeaderMap,
 ) -> Response {
-    let origin = super::feeds::origin(headers);
+    let origin = state.origin(headers);
     let mut calendar = Calendar::new();
     calendar
         .name(&format!("{}（{}）", fair.name, company_name))

@@ -117,8 +117,9 @@ async fn feed_filter(state: &AppState, raw: Option<&str>) -> Result<FeedFilter, 
     })
 }
 
-/// `https://host` as the client reached us, for links back into the platform.
-pub(crate) fn origin(headers: &HeaderMap) -> String {
+/// `https://host` as the client reached us, for links back into the platform
+/// when no public URL is configured (see `AppState::origin`).
+pub(crate) fn host_origin(headers: &HeaderMap) -> String {
     let host = headers
         .get(header::HOST)
         .and_then(|h| h.to_str().ok())
@@ -159,7 +160,7 @@ async fn calendar(
     RawQuery(raw): RawQuery,
 ) -> Result<Response, WebError> {
     let filter = feed_filter(&state, raw.as_deref()).await?;
-    let origin = origin(&headers);
+    let origin = state.origin(&headers);
     let key = format!("{origin}/calendar.ics?{}", raw.as_deref().unwrap_or(""));
     let body = cached(&state, key, || async {
         let found = events::list(
@@ -191,13 +192,18 @@ pub(crate) async fn event_ics(
     key: &str,
 ) -> Result<Response, WebError> {
     let event = events::get(&state.store, key, false).await?;
-    Ok(one_event_ics(&event, headers))
+    Ok(one_event_ics(state, &event, headers))
 }
 
 /// One event as a calendar file (for a registrant, also a members-only one).
-pub(crate) fn one_event_ics(event: &Event, headers: &HeaderMap) -> Response {
+pub(crate) fn one_event_ics(state: &AppState, event: &Event, headers: &HeaderMap) -> Response {
     ics_response(
-        calendar_text(&event.title, std::slice::from_ref(event), &origin(headers)).into(),
+        calendar_text(
+            &event.title,
+            std::slice::from_ref(event),
+            &state.origin(headers),
+        )
+        .into(),
         &format!("{}.ics", event.key),
     )
 }
@@ -208,7 +214,7 @@ async fn activity_feed(
     RawQuery(raw): RawQuery,
 ) -> Result<Response, WebError> {
     let filter = feed_filter(&state, raw.as_deref()).await?;
-    let origin = origin(&headers);
+    let origin = state.origin(&headers);
     let key = format!(
         "{origin}/feeds/activity.atom?{}",
         raw.as_deref().unwrap_or("")

@@ -103,10 +103,6 @@ struct EmbedFragment {
     more: String,
 }
 
-fn origin(headers: &HeaderMap) -> String {
-    super::feeds::origin(headers)
-}
-
 async fn embed_page(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -116,7 +112,7 @@ async fn embed_page(
     Ok(EmbedPage {
         heading,
         rows,
-        origin: origin(&headers),
+        origin: state.origin(&headers),
         more,
     })
 }
@@ -130,7 +126,7 @@ async fn embed_fragment(
     let mut response = EmbedFragment {
         heading,
         rows,
-        origin: origin(&headers),
+        origin: state.origin(&headers),
         more,
     }
     .into_response();

@@ -167,7 +167,7 @@ async fn confirmation(
     // when it is members-only (the token proves the registration).
     if let Some(token) = token.strip_suffix(".ics") {
         let (_, event, _) = registrations::by_token(&state.store, token).await?;
-        return Ok(super::feeds::one_event_ics(&event, &headers));
+        return Ok(super::feeds::one_event_ics(&state, &event, &headers));
     }
     viewer.ensure_csrf().await?;
     let (registration, event, position) = registrations::by_token(&state.store, &token).await?;

@@ -30,7 +30,6 @@ use store::organisations;
 use store::survey_mail::{Mailed, Notify};
 use store::surveys::{self, Counts, Invitation, InvitationStatus, Recipients};
 
-use super::feeds::origin;
 use crate::auth::Viewer;
 use crate::export::{ExportFormat, Table};
 use crate::form::FormData;
@@ -187,7 +186,7 @@ async fn tracking_page(
     let tracking =
         surveys::tracking(&state.store, &actor, key, status, query.page.unwrap_or(1)).await?;
     let directory = organisations::directory(&state.store).await?;
-    let base = origin(headers);
+    let base = state.origin(headers);
     let counts = tracking.counts.clone();
     let rate = counts.response_rate();
     let mailed = query.mailed.map(|queued| Mailed {
@@ -544,7 +543,7 @@ async fn unanswered_export(
 ) -> Result<Response, WebError> {
     let actor = viewer.actor()?;
     let list = surveys::unanswered(&state.store, &actor, key).await?;
-    unanswered_table(&list, &origin(headers)).download(
+    unanswered_table(&list, &state.origin(headers)).download(
         format,
         &format!("survey-{key}-unanswered"),
         "未回答",
