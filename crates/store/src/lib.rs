@@ -42,10 +42,10 @@ pub mod seed;
 pub mod seed_calls;
 pub mod seed_directory;
 pub mod signup;
+pub mod survey_mail;
 pub mod surveys;
 pub mod testing;
 pub mod tokens;
-pub mod survey_mail;
 pub mod unsubscribe;
 
 /// `BYTES` random bytes as lower-case hex: the one way tokens and claims are made

@@ -20,8 +20,8 @@ mod invitations;
 mod network;
 mod notices;
 mod outbox;
-mod signup;
 mod recovery;
+mod signup;
 mod sql;
 mod surveys;
 
