@@ -502,7 +502,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             command: DigestCommand::Send { today },
         } => {
             let store = open(&cli.database_url).await?;
-            let today = today.unwrap_or_else(|| domain::time::japan_today());
+            let today = today.unwrap_or_else(domain::time::japan_today);
             let round = store::digest::send_week(&store, today).await?;
             if round.already {
                 println!(
