@@ -181,16 +181,12 @@ fn digest_day(text: &str) -> anyhow::Result<Option<chrono::Weekday>> {
         .map_err(|_| anyhow::anyhow!("--weekly-digest は mon〜sun か off です（「{text}」）"))
 }
 
-fn tokyo_now() -> chrono::NaiveDateTime {
-    (chrono::Utc::now() + chrono::Duration::hours(9)).naive_utc()
-}
-
 /// Queues each week's digest once it is `day` 08:00 in Japan or later in that week;
 /// looks every ten minutes (the week's claim row keeps processes from doubling it).
 async fn weekly_digest(store: Store, day: chrono::Weekday) {
     use chrono::{Datelike, Timelike};
     loop {
-        let now = tokyo_now();
+        let now = domain::time::japan_now();
         let due = now.weekday().num_days_from_monday() > day.num_days_from_monday()
             || (now.weekday() == day && now.hour() >= 8);
         if due {
@@ -368,7 +364,12 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let due = store.clone();
             tokio::spawn(async move {
                 loop {
-                    match store::notices::diagnostics::followups_due(&due, japan_today()).await {
+                    match store::notices::diagnostics::followups_due(
+                        &due,
+                        domain::time::japan_today(),
+                    )
+                    .await
+                    {
                         Ok(0) => {}
                         Ok(n) => tracing::info!(told = n, "follow-ups due: companies told"),
                         Err(error) => tracing::warn!(%error, "follow-up pass failed"),
@@ -503,7 +504,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             command: DigestCommand::Send { today },
         } => {
             let store = open(&cli.database_url).await?;
-            let today = today.unwrap_or_else(|| tokyo_now().date());
+            let today = today.unwrap_or_else(domain::time::japan_today);
             let round = store::digest::send_week(&store, today).await?;
             if round.already {
                 println!(
@@ -530,7 +531,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             command: NoticesCommand::Due,
         } => {
             let store = open(&cli.database_url).await?;
-            let told = store::notices::diagnostics::followups_due(&store, japan_today()).await?;
+            let told =
+                store::notices::diagnostics::followups_due(&store, domain::time::japan_today())
+                    .await?;
             println!("フォローアップの予定日を{told}社にお知らせしました。");
         }
         Command::User {
@@ -618,9 +621,4 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Bench { command } => command.run().await?,
     }
     Ok(())
-}
-
-/// Today in Japan, where every programme's dates are.
-fn japan_today() -> chrono::NaiveDate {
-    domain::forms::japan_day(chrono::Utc::now())
 }

@@ -17,6 +17,7 @@ pub mod forms;
 pub mod network;
 pub mod pillar;
 pub mod text;
+pub mod time;
 
 pub use access::{Actor, Role};
 pub use catalogue::{EntryStatus, KpiDraft, KpiValue};

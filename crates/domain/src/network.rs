@@ -3,20 +3,14 @@
 //! whole minutes since [`origin`] (Monday 2024-01-01 00:00 Asia/Tokyo), the unit the
 //! router (`solve::fjsp`) plans in.
 
-use chrono::{DateTime, Datelike, Duration, FixedOffset, NaiveDate, Offset, TimeZone, Utc};
+use chrono::{DateTime, Datelike, Duration, FixedOffset, NaiveDate, TimeZone, Utc};
 
 use crate::Invalid;
 use crate::directory::{Capability, CapabilityGroup, parse_capabilities};
+use crate::time::japan_offset as tokyo;
 
 pub const MINUTES_PER_DAY: i64 = 24 * 60;
 const WEEKDAY_NAMES: [char; 7] = ['月', '火', '水', '木', '金', '土', '日'];
-
-/// Japan has no daylight saving time: Asia/Tokyo is UTC+9 all year.
-const TOKYO_SECONDS: i32 = 9 * 3600;
-
-fn tokyo() -> FixedOffset {
-    FixedOffset::east_opt(TOKYO_SECONDS).unwrap_or_else(|| Utc.fix())
-}
 
 /// Monday 2024-01-01 00:00 in Tokyo: minute 0 of the network's clock.
 pub fn origin() -> DateTime<FixedOffset> {

@@ -371,7 +371,7 @@ pub async fn login_with_device(
     let email = domain::text::narrow_ascii(email).trim().to_lowercase();
     let now = Utc::now();
     let since = now - Duration::minutes(LOCK_WINDOW_MINUTES);
-    let device = device.filter(|token| is_device_token(token));
+    let device = device.filter(|token| crate::tokens::looks_like_token(token));
     let found = user::Entity::find()
         .filter(user::Column::Email.eq(&email))
         .one(&store.db)
@@ -440,7 +440,7 @@ pub async fn login_with_device(
     .await?;
     match found {
         Some(row) if ok => {
-            let device_token = device.map_or_else(new_device_token, str::to_owned);
+            let device_token = device.map_or_else(|| crate::tokens::new_token().raw, str::to_owned);
             remember_device(store, row.id, &device_token, known_device).await?;
             Ok(Login {
                 user: to_user(store, row).await?,
@@ -479,23 +479,6 @@ async fn locked_until(
         .map(|attempt| attempt.at + Duration::minutes(LOCK_WINDOW_MINUTES)))
 }
 
-/// A device token is 64 hexadecimal digits; anything else in the cookie is ignored.
-fn is_device_token(token: &str) -> bool {
-    token.len() == 64 && token.bytes().all(|b| b.is_ascii_hexdigit())
-}
-
-fn new_device_token() -> String {
-    crate::random_hex::<32>()
-}
-
-fn device_digest(token: &str) -> String {
-    use sha2::{Digest, Sha256};
-    format!(
-        "{:x}",
-        Sha256::digest(token.to_ascii_lowercase().as_bytes())
-    )
-}
-
 /// The id of `user_id`'s device with this token, if it signed in from it within
 /// [`DEVICE_DAYS`].
 async fn known_device(
@@ -506,7 +489,7 @@ async fn known_device(
 ) -> Result<Option<i64>, StoreError> {
     Ok(login_device::Entity::find()
         .filter(login_device::Column::UserId.eq(user_id))
-        .filter(login_device::Column::TokenSha256.eq(device_digest(token)))
+        .filter(login_device::Column::TokenSha256.eq(crate::tokens::hash(token)))
         .filter(login_device::Column::LastUsedAt.gt(now - Duration::days(DEVICE_DAYS)))
         .one(&store.db)
         .await?
@@ -522,7 +505,7 @@ async fn remember_device(
     known: Option<i64>,
 ) -> Result<(), StoreError> {
     let now = Utc::now();
-    let digest = device_digest(token);
+    let digest = crate::tokens::hash(token);
     let id = match known {
         Some(id) => Some(id),
         None => login_device::Entity::find()
@@ -688,16 +671,6 @@ mod tests {
             [0, 0, 0, 0, 250, 500, 1000, 2000, 3000, 3000]
         );
         assert_eq!(ms(u64::MAX), 3000);
-    }
-
-    #[test]
-    fn device_tokens_are_64_hex_digits_and_stored_only_as_a_digest() {
-        let token = new_device_token();
-        assert!(is_device_token(&token));
-        assert!(!is_device_token("not-a-token"));
-        assert!(!is_device_token(&"g".repeat(64)));
-        assert_ne!(device_digest(&token), token);
-        assert_eq!(device_digest(&token).len(), 64);
     }
 
     #[test]

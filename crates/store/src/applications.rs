@@ -1018,7 +1018,7 @@ pub(crate) async fn publish(
     let year = call
         .form
         .award_year
-        .unwrap_or_else(|| domain::forms::japan_day(now).year());
+        .unwrap_or_else(|| domain::time::japan_day(now).year());
     registry_entry::ActiveModel {
         slug: Set(slug.clone()),
         application_id: Set(row.id),

@@ -648,7 +648,7 @@ pub async fn feed_kpis(
     use domain::catalogue::KpiDraft;
 
     let initiative = get(store, initiative_key).await?;
-    let today = domain::forms::japan_day(Utc::now());
+    let today = domain::time::japan_today();
     let note = format!("{source}から集計（{today}）");
     let current = initiative.entry(fy).cloned();
     let mut kpis: Vec<KpiDraft> = current

@@ -301,7 +301,7 @@ pub async fn feed_kpis(
     let form = diagnostic(store, form_key).await?;
     owner_staff(actor, &form)?;
     let responses = forms::responses(store, actor, form_key).await?;
-    let in_year = |at: DateTime<Utc>| FiscalYear::containing(domain::forms::japan_day(at)) == fy;
+    let in_year = |at: DateTime<Utc>| FiscalYear::containing(domain::time::japan_day(at)) == fy;
     let applied = responses.iter().filter(|r| in_year(r.created_at)).count() as u64;
     let diagnosed = responses
         .iter()

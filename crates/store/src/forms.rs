@@ -16,8 +16,9 @@ use domain::directory::SizeBand;
 use domain::forms::aggregate::{CrossRow, QuestionSummary};
 use domain::forms::{
     Answers, Applicant, Eligibility, FileMeta, FormDefinition, FormPurpose, FormVersion, Period,
-    QuestionKind, RawAnswers, japan_day,
+    QuestionKind, RawAnswers,
 };
+use domain::time::japan_day;
 use domain::{Actor, Invalid};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,

@@ -425,7 +425,7 @@ pub async fn invite(
 }
 
 fn tokyo(at: DateTime<Utc>) -> String {
-    (at + Duration::hours(9))
+    domain::time::in_japan(at)
         .format("%Y年%-m月%-d日 %-H:%M")
         .to_string()
 }

@@ -202,7 +202,7 @@ pub async fn book(
         )),
         _ => {}
     }
-    let today = domain::forms::japan_day(Utc::now());
+    let today = domain::time::japan_today();
     match request.visit_on {
         None => errors.push(Invalid::new("visit_on", "利用日を入力してください。")),
         Some(day) if day < today => errors.push(Invalid::new(

@@ -182,12 +182,6 @@ pub enum Confirmed {
     Individual { keeper: String },
 }
 
-/// The stored form of a token: its SHA-256 in hex.
-fn digest(token: &str) -> String {
-    use sha2::{Digest, Sha256};
-    format!("{:x}", Sha256::digest(token.trim().as_bytes()))
-}
-
 /// One open request per address (migration 0016), for two requests at once.
 const ONE_OPEN_PER_EMAIL: &[UniqueConstraint] = &[UniqueConstraint {
     name: "signup_requests_one_open_per_email",
@@ -402,7 +396,7 @@ async fn open_request(store: &Store, new: NewRequest) -> Result<(), StoreError> 
                 }
                 return Ok(());
             }
-            let token = crate::random_hex::<32>();
+            let token = crate::tokens::new_token();
             let row = signup_request::ActiveModel {
                 kind: Set(new.kind.code().to_owned()),
                 status: Set(SignupStatus::Unconfirmed.code().to_owned()),
@@ -415,7 +409,7 @@ async fn open_request(store: &Store, new: NewRequest) -> Result<(), StoreError> 
                     .person_kind
                     .map(|k| k.code().to_owned())
                     .unwrap_or_default()),
-                token_sha256: Set(Some(digest(&token))),
+                token_sha256: Set(Some(token.hash.clone())),
                 token_expires_at: Set(Some(now + Duration::hours(CONFIRM_HOURS))),
                 reason: Set(String::new()),
                 user_id: Set(None),
@@ -444,7 +438,7 @@ async fn open_request(store: &Store, new: NewRequest) -> Result<(), StoreError> 
                 )
                 .after(json!({"kind": new.kind.code(), "status": "unconfirmed"})),
             );
-            w.send(confirmation_mail(&new, &token));
+            w.send(confirmation_mail(&new, &token.raw));
             Ok(())
         })
         .await
@@ -569,7 +563,7 @@ fn taken_notice(new: &NewRequest, taken: &Taken) -> Outgoing {
 /// the button; confirming is a POST, so that a mail scanner's GET confirms nothing).
 pub async fn token_is_live(store: &Store, token: &str) -> Result<bool, StoreError> {
     Ok(signup_request::Entity::find()
-        .filter(signup_request::Column::TokenSha256.eq(digest(token)))
+        .filter(signup_request::Column::TokenSha256.eq(crate::tokens::hash(token)))
         .filter(signup_request::Column::TokenExpiresAt.gt(Utc::now()))
         .one(&store.db)
         .await?
@@ -596,7 +590,7 @@ pub async fn confirm_at(
     store
         .write(None, async |w| {
             let row = signup_request::Entity::find()
-                .filter(signup_request::Column::TokenSha256.eq(digest(token)))
+                .filter(signup_request::Column::TokenSha256.eq(crate::tokens::hash(token)))
                 .one(w.txn())
                 .await?
                 .ok_or_else(used)?;
@@ -1374,8 +1368,9 @@ mod tests {
 
     #[test]
     fn tokens_are_kept_only_as_their_digest() {
-        let token = crate::random_hex::<32>();
+        let token = crate::tokens::new_token().raw;
         assert_eq!(token.len(), 64);
+        let digest = crate::tokens::hash;
         assert_eq!(digest(&token).len(), 64);
         assert_ne!(digest(&token), token);
         assert_eq!(digest(&token), digest(&format!(" {token} ")));

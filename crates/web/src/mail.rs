@@ -19,6 +19,7 @@ use std::time::Duration;
 
 use lettre::message::header::{ContentType, HeaderName, HeaderValue};
 use lettre::message::{Attachment, Mailbox, MultiPart, SinglePart};
+use lettre::transport::smtp::PoolConfig;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use store::Store;
 use store::outbox::{self, Claimed, Delivery};
@@ -103,6 +104,10 @@ enum Transport {
     Files(PathBuf),
 }
 
+/// Messages a sender has on their way at once, and SMTP connections it keeps open
+/// (lettre's pool) for them.
+const IN_FLIGHT: usize = 8;
+
 /// Spaces sends to the per-minute limit.
 struct RateLimit {
     spacing: Duration,
@@ -141,6 +146,9 @@ impl Sender {
                 )
                 .map_err(|e| format!("--smtp-url を解釈できません: {e}"))?
                 .timeout(Some(Duration::from_secs(30)))
+                // Connections are kept (a minute when idle) and reused, rather than
+                // one connection and handshake per message.
+                .pool_config(PoolConfig::new().max_size(IN_FLIGHT as u32))
                 .build(),
             ),
             None => {
@@ -166,8 +174,13 @@ impl Sender {
 
     /// Delivers until the process ends. Errors of the database are logged and tried
     /// again after a pause; they never end the loop.
+    ///
+    /// Up to [`IN_FLIGHT`] messages of a claim are on their way at once, over the
+    /// pooled SMTP connections (a relay's round trips, not the platform, bound the
+    /// throughput); each is still started no sooner than the per-minute limit allows.
     pub async fn run(self, store: Store) {
-        let options = &self.options;
+        let sender = std::sync::Arc::new(self);
+        let options = &sender.options;
         let mut rate = RateLimit::new(options.per_minute);
         // About ten seconds of sending per claim, so that claimed rows are sent well
         // within their lease.
@@ -175,7 +188,7 @@ impl Sender {
         loop {
             // A claim is ours until its lease lapses; after that another sender may
             // claim the same rows, so we stop short of it (with a fifth of the lease
-            // to spare for the message in flight) and leave the rest to be claimed
+            // to spare for the messages in flight) and leave the rest to be claimed
             // again, rather than send a message that someone else is sending too.
             let held_until = tokio::time::Instant::now() + options.lease.mul_f64(0.8);
             let claimed = match outbox::claim(&store, batch, options.lease).await {
@@ -190,8 +203,12 @@ impl Sender {
                 tokio::time::sleep(options.poll).await;
                 continue;
             }
+            let mut sending = tokio::task::JoinSet::new();
             let mut claimed = claimed.into_iter();
             while let Some(message) = claimed.next() {
+                while sending.len() >= IN_FLIGHT {
+                    sending.join_next().await;
+                }
                 rate.wait().await;
                 if tokio::time::Instant::now() >= held_until {
                     let rest: Vec<Claimed> = std::iter::once(message).chain(claimed).collect();
@@ -204,19 +221,30 @@ impl Sender {
                     }
                     break;
                 }
-                let delivery = deliver(&self.transport, &self.from, options, &message).await;
-                match outbox::report(&store, &message, delivery.clone(), options.retry_base).await {
-                    Ok(status) => tracing::info!(
-                        id = message.id,
-                        tries = message.tries,
-                        status = status.code(),
-                        ?delivery,
-                        "outbox: delivery"
-                    ),
-                    Err(error) => {
-                        tracing::warn!(%error, id = message.id, "outbox: report failed")
-                    }
-                }
+                let (sender, store) = (sender.clone(), store.clone());
+                sending.spawn(async move { sender.send_one(&store, &message).await });
+            }
+            // The next claim starts when this one is done with (every message sent,
+            // failed or released).
+            while sending.join_next().await.is_some() {}
+        }
+    }
+
+    /// Delivers one claimed message and records the outcome (sent, a retry later,
+    /// or failed).
+    async fn send_one(&self, store: &Store, message: &Claimed) {
+        let options = &self.options;
+        let delivery = deliver(&self.transport, &self.from, options, message).await;
+        match outbox::report(store, message, delivery.clone(), options.retry_base).await {
+            Ok(status) => tracing::info!(
+                id = message.id,
+                tries = message.tries,
+                status = status.code(),
+                ?delivery,
+                "outbox: delivery"
+            ),
+            Err(error) => {
+                tracing::warn!(%error, id = message.id, "outbox: report failed")
             }
         }
     }

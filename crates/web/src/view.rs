@@ -127,7 +127,7 @@ pub fn fiscal_year_choices(extra: &[FiscalYear]) -> Vec<FiscalYear> {
 
 /// A moment as people in Japan read it: 「2026年11月25日 9:05」.
 pub fn tokyo_time(at: chrono::DateTime<chrono::Utc>) -> String {
-    (at + chrono::Duration::hours(9))
+    domain::time::in_japan(at)
         .format("%Y年%-m月%-d日 %-H:%M")
         .to_string()
 }

@@ -11,10 +11,10 @@ use std::time::{Duration, Instant};
 use reqwest::{Client, StatusCode};
 use store::Store;
 use store::outbox::{self, MailStatus};
-use store::testing::{TestDatabase, backends};
+use store::testing::backends;
 
-use crate::crash::{PASSWORD, Server, client, meta_csrf, post, sign_in};
-use crate::mail::{Scratch, Sink, mail_flags, sink_python};
+use crate::crash::{Server, client, meta_csrf};
+use crate::mail::{Mailed, sink_python};
 
 /// What a form post answered: status, where it leads, the page.
 struct Answer {
@@ -95,27 +95,14 @@ async fn wait_all_sent(store: &Store, server: &Server) {
 async fn invitations_and_a_password_reset_arrive_by_smtp_and_their_links_sign_people_in() {
     let Some(python) = sink_python() else { return };
     for backend in backends() {
-        let scratch = Scratch::new("accounts");
-        let sink = Sink::start(&python, 0, &scratch.path("smtp"), None);
-        let database = TestDatabase::create(backend).await.unwrap();
-        let smtp_url = sink.url();
-        let started = Server::start_with(
-            &database.url,
-            &scratch.path("server.log"),
-            &mail_flags(&smtp_url),
-        );
-        let server = started.server;
-        let one_time = started.one_time_password.unwrap();
-        let admin = sign_in(&server, &one_time).await;
-        let changed = post(
-            &server,
-            &admin,
-            "/account/password",
-            &[("current_password", &one_time), ("new_password", PASSWORD)],
-        )
-        .await;
-        assert_eq!(changed, StatusCode::SEE_OTHER);
-        let store = Store::connect(&database.url).await.unwrap();
+        let Mailed {
+            store,
+            admin,
+            server,
+            database: _database,
+            sink,
+            scratch: _scratch,
+        } = Mailed::start(&python, backend, "accounts").await;
 
         // The secretariat invites a clerk of 川口市.
         let invited = send(

@@ -225,6 +225,52 @@ pub(crate) fn mail_flags(smtp_url: &str) -> Vec<&str> {
     ]
 }
 
+/// A platform that mails to its own SMTP sink, its administrator signed in (the
+/// one-time password changed): where most mail tests start. Bind every field, so
+/// that the server, the database and the sink live to the end of the test.
+pub(crate) struct Mailed {
+    pub store: Store,
+    pub admin: reqwest::Client,
+    pub server: Server,
+    pub database: TestDatabase,
+    pub sink: Sink,
+    pub scratch: Scratch,
+}
+
+impl Mailed {
+    pub(crate) async fn start(python: &Path, backend: store::Backend, name: &str) -> Mailed {
+        let scratch = Scratch::new(name);
+        let sink = Sink::start(python, 0, &scratch.path("smtp"), None);
+        let database = TestDatabase::create(backend).await.unwrap();
+        let smtp_url = sink.url();
+        let started = Server::start_with(
+            &database.url,
+            &scratch.path("server.log"),
+            &mail_flags(&smtp_url),
+        );
+        let server = started.server;
+        let one_time = started.one_time_password.unwrap();
+        let admin = sign_in(&server, &one_time).await;
+        let changed = post(
+            &server,
+            &admin,
+            "/account/password",
+            &[("current_password", &one_time), ("new_password", PASSWORD)],
+        )
+        .await;
+        assert_eq!(changed, StatusCode::SEE_OTHER);
+        let store = Store::connect(&database.url).await.unwrap();
+        Mailed {
+            store,
+            admin,
+            server,
+            database,
+            sink,
+            scratch,
+        }
+    }
+}
+
 /// Waits until the outbox row of `subject` has `status`.
 pub(crate) async fn wait_status(store: &Store, subject: &str, status: MailStatus, server: &Server) {
     let deadline = Instant::now() + Duration::from_secs(60);
@@ -249,27 +295,14 @@ pub(crate) async fn wait_status(store: &Store, subject: &str, status: MailStatus
 async fn a_promoted_registrant_gets_an_invitation_and_the_outbox_shows_it_sent() {
     let Some(python) = sink_python() else { return };
     for backend in backends() {
-        let scratch = Scratch::new("promotion");
-        let sink = Sink::start(&python, 0, &scratch.path("smtp"), None);
-        let database = TestDatabase::create(backend).await.unwrap();
-        let smtp_url = sink.url();
-        let started = Server::start_with(
-            &database.url,
-            &scratch.path("server.log"),
-            &mail_flags(&smtp_url),
-        );
-        let server = started.server;
-        let one_time = started.one_time_password.unwrap();
-        let admin = sign_in(&server, &one_time).await;
-        let changed = post(
-            &server,
-            &admin,
-            "/account/password",
-            &[("current_password", &one_time), ("new_password", PASSWORD)],
-        )
-        .await;
-        assert_eq!(changed, StatusCode::SEE_OTHER);
-        let store = Store::connect(&database.url).await.unwrap();
+        let Mailed {
+            store,
+            admin,
+            server,
+            database: _database,
+            sink,
+            scratch: _scratch,
+        } = Mailed::start(&python, backend, "promotion").await;
         let event = one_seat_event(&store, "満席の工場見学会").await;
         let first = registrations::register(
             &store,

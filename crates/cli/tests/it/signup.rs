@@ -9,11 +9,11 @@ use std::time::Duration;
 use reqwest::{Client, StatusCode};
 use serde_json::Value;
 use store::outbox::MailStatus;
-use store::testing::{TestDatabase, backends};
+use store::testing::backends;
 use store::{Store, accounts};
 
-use crate::crash::{PASSWORD, Server, client, meta_csrf, post, sign_in};
-use crate::mail::{Scratch, Sink, mail_flags, sink_python, wait_status};
+use crate::crash::{Server, client, meta_csrf, post};
+use crate::mail::{Mailed, Sink, sink_python, wait_status};
 
 const MEMBER_PASSWORD: &str = "ota-member-password-2026";
 
@@ -110,27 +110,14 @@ async fn submit(client: &Client, url: &str, fields: &[(&str, &str)]) -> (StatusC
 async fn a_company_registers_itself_by_its_number_ota_approves_and_its_member_signs_in() {
     let Some(python) = sink_python() else { return };
     for backend in backends() {
-        let scratch = Scratch::new("signup");
-        let sink = Sink::start(&python, 0, &scratch.path("smtp"), None);
-        let database = TestDatabase::create(backend).await.unwrap();
-        let smtp_url = sink.url();
-        let started = Server::start_with(
-            &database.url,
-            &scratch.path("server.log"),
-            &mail_flags(&smtp_url),
-        );
-        let server = started.server;
-        let one_time = started.one_time_password.unwrap();
-        let admin = sign_in(&server, &one_time).await;
-        let changed = post(
-            &server,
-            &admin,
-            "/account/password",
-            &[("current_password", &one_time), ("new_password", PASSWORD)],
-        )
-        .await;
-        assert_eq!(changed, StatusCode::SEE_OTHER);
-        let store = Store::connect(&database.url).await.unwrap();
+        let Mailed {
+            store,
+            admin,
+            server,
+            database: _database,
+            sink,
+            scratch: _scratch,
+        } = Mailed::start(&python, backend, "signup").await;
         let company = store::companies::get(&store, None, "ota-01").await.unwrap();
         let number = company.corporate_number.clone().unwrap();
 

@@ -769,14 +769,10 @@ impl Period {
     }
 }
 
-/// Today's date in Japan (UTC+9, no daylight saving time) at `now`.
-pub fn japan_day(now: chrono::DateTime<chrono::Utc>) -> chrono::NaiveDate {
-    (now + chrono::Duration::hours(9)).date_naive()
-}
-
 #[cfg(test)]
 mod period_tests {
     use super::*;
+    use crate::time::japan_day;
     use chrono::NaiveDate;
 
     fn day(y: i32, m: u32, d: u32) -> NaiveDate {

@@ -330,15 +330,7 @@ pub async fn company_members(
     db: &impl ConnectionTrait,
     company_id: i64,
 ) -> Result<Vec<Recipient>, StoreError> {
-    Ok(user::Entity::find()
-        .filter(user::Column::CompanyId.eq(company_id))
-        .filter(user::Column::Role.eq(Role::Company.code()))
-        .order_by_asc(user::Column::Id)
-        .all(db)
-        .await?
-        .into_iter()
-        .map(Recipient::of_user)
-        .collect())
+    accounts_of(db, user::Column::CompanyId, company_id, Role::Company).await
 }
 
 /// The staff accounts of an organisation.
@@ -346,9 +338,25 @@ pub async fn organisation_staff(
     db: &impl ConnectionTrait,
     organisation_id: i64,
 ) -> Result<Vec<Recipient>, StoreError> {
+    accounts_of(
+        db,
+        user::Column::OrganisationId,
+        organisation_id,
+        Role::Staff,
+    )
+    .await
+}
+
+/// The accounts of `role` whose `column` (company or organisation) is `id`.
+async fn accounts_of(
+    db: &impl ConnectionTrait,
+    column: user::Column,
+    id: i64,
+    role: Role,
+) -> Result<Vec<Recipient>, StoreError> {
     Ok(user::Entity::find()
-        .filter(user::Column::OrganisationId.eq(organisation_id))
-        .filter(user::Column::Role.eq(Role::Staff.code()))
+        .filter(column.eq(id))
+        .filter(user::Column::Role.eq(role.code()))
         .order_by_asc(user::Column::Id)
         .all(db)
         .await?

@@ -32,9 +32,9 @@ use utoipa_axum::routes;
 use super::{ApiError, ApiJson, Problem};
 use crate::auth::Viewer;
 use crate::form::FormData;
-use crate::pages::events::tokyo_today;
 use crate::pages::query_pairs;
 use crate::{AppState, WebError};
+use domain::time::japan_today;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -529,7 +529,7 @@ fn company_input(body: &CompanyBody) -> CompanyInput {
 
 fn company_draft(input: &CompanyInput, directory: &Directory) -> Result<CompanyDraft, ApiError> {
     let keys: Vec<&str> = directory.cities.iter().map(|c| c.key.as_str()).collect();
-    Ok(CompanyDraft::parse(input, &keys, tokyo_today().year()).map_err(StoreError::Invalid)?)
+    Ok(CompanyDraft::parse(input, &keys, japan_today().year()).map_err(StoreError::Invalid)?)
 }
 
 /// 企業の登録（市区の職員は自市区の企業、協議会事務局はすべて）
@@ -1232,7 +1232,7 @@ pub struct ProposalBody {
 
 fn date_or_today(field: &str, text: &str) -> Result<NaiveDate, ApiError> {
     if text.trim().is_empty() {
-        return Ok(tokyo_today());
+        return Ok(japan_today());
     }
     Ok(domain::events::parse_date(field, text).map_err(|e| StoreError::Invalid(vec![e]))?)
 }

@@ -15,9 +15,10 @@ use utoipa_axum::routes;
 
 use super::{ApiError, ApiJson, Problem};
 use crate::auth::Viewer;
-use crate::pages::events::{parse_filter, tokyo_today};
+use crate::pages::events::parse_filter;
 use crate::pages::query_pairs;
 use crate::{AppState, WebError};
+use domain::time::japan_today;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -224,7 +225,7 @@ async fn create_event(
         &actor,
         &body.organisation,
         &draft,
-        tokyo_today(),
+        japan_today(),
     )
     .await?;
     Ok((StatusCode::CREATED, Json(EventDto::from(created))).into_response())
@@ -367,7 +368,7 @@ async fn register(
     let draft = RegistrationDraft::parse(&input).map_err(store::StoreError::Invalid)?;
     let actor = viewer.user.as_ref().map(|u| u.actor());
     let created =
-        registrations::register(&state.store, actor.as_ref(), &key, &draft, tokyo_today()).await?;
+        registrations::register(&state.store, actor.as_ref(), &key, &draft, japan_today()).await?;
     Ok((
         StatusCode::CREATED,
         Json(RegistrationReceipt {

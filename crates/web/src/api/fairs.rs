@@ -25,7 +25,7 @@ use utoipa_axum::routes;
 use super::{ApiError, ApiJson, Problem};
 use crate::AppState;
 use crate::auth::Viewer;
-use crate::pages::events::tokyo_today;
+use domain::time::japan_today;
 
 /// How long a scheduling run through the API may take.
 const SCHEDULE_BUDGET: Duration = Duration::from_secs(2);
@@ -337,7 +337,7 @@ async fn request_meeting(
         &body.from,
         &body.to,
         priority,
-        tokyo_today(),
+        japan_today(),
     )
     .await?;
     let created = fair
@@ -470,7 +470,7 @@ async fn expire(
     Path(key): Path<String>,
 ) -> Result<Json<ExpiredDto>, ApiError> {
     let actor = viewer.actor()?;
-    let expired = fairs::expire_unanswered(&state.store, &actor, &key, tokyo_today()).await?;
+    let expired = fairs::expire_unanswered(&state.store, &actor, &key, japan_today()).await?;
     Ok(Json(ExpiredDto { expired }))
 }
 
@@ -593,7 +593,7 @@ async fn record_outcome(
     let actor = viewer.actor()?;
     let outcome = MeetingOutcome::parse(&body.outcome).map_err(|e| StoreError::Invalid(vec![e]))?;
     let on_date = if body.on_date.trim().is_empty() {
-        tokyo_today()
+        japan_today()
     } else {
         domain::events::parse_date("on_date", &body.on_date)
             .map_err(|e| StoreError::Invalid(vec![e]))?

@@ -314,9 +314,7 @@ async fn audit_log(
             .map(|a| AuditRow {
                 at: a
                     .at
-                    .with_timezone(&chrono::FixedOffset::east_opt(9 * 3600).unwrap_or(
-                        chrono::FixedOffset::east_opt(0).unwrap_or_else(|| unreachable!()),
-                    ))
+                    .with_timezone(&domain::time::japan_offset())
                     .format("%Y-%m-%d %H:%M:%S")
                     .to_string(),
                 user: a.user_email,

@@ -15,8 +15,9 @@ use axum::extract::{Path, RawQuery, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use domain::applications::{ApplicationStatus, CallInput, CallKind, MAX_SCORE, RegistryKind, yen};
+use domain::forms::PeriodState;
 use domain::forms::eligibility::EligibilityRule;
-use domain::forms::{PeriodState, japan_day};
+use domain::time::japan_day;
 use store::applications::{self, Application, ApplicationSummary, Call, RegistryFilter};
 use store::organisations;
 

@@ -501,7 +501,7 @@ async fn new_form(State(state): State<AppState>, viewer: Viewer) -> Result<Compa
 
 fn this_year() -> i32 {
     use chrono::Datelike;
-    super::events::tokyo_today().year()
+    domain::time::japan_today().year()
 }
 
 fn parse_draft(input: &CompanyInput, directory: &Directory) -> Result<CompanyDraft, StoreError> {

@@ -148,7 +148,7 @@ async fn upload(
     } else {
         let year = {
             use chrono::Datelike;
-            super::events::tokyo_today().year()
+            domain::time::japan_today().year()
         };
         // The reader is not Send: read the whole list before writing.
         let prepared =

@@ -10,8 +10,9 @@ use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
-use chrono::{Datelike, Duration, NaiveDate, Utc};
+use chrono::{Datelike, Duration};
 use domain::events::{EventDraft, EventInput, EventType, Month, date_label, parse_date};
+use domain::time::japan_today;
 use domain::{Actor, Invalid, Pillar};
 use store::StoreError;
 use store::events::{self, Event, EventFilter};
@@ -36,11 +37,6 @@ pub fn router() -> Router<AppState> {
         .route("/events/{key}", get(detail))
         .route("/events/{key}/edit", get(edit_form).post(update))
         .route("/events/{key}/cancel", get(cancel_form).post(cancel))
-}
-
-/// Today in Asia/Tokyo (no daylight saving: UTC+9 all year).
-pub(crate) fn tokyo_today() -> NaiveDate {
-    (Utc::now() + Duration::hours(9)).date_naive()
 }
 
 /// The filter as typed, kept for refilling the form.
@@ -315,7 +311,7 @@ async fn month(
 ) -> Result<Response, WebError> {
     let (mut layout, mut frame, mut filter, query) =
         frame(&state, &viewer, raw.as_deref(), "月表示", "month").await?;
-    let today = tokyo_today();
+    let today = japan_today();
     let (shown, month_error) = match query.get("month") {
         "" => (Month::containing(today), None),
         text => match Month::parse(text) {
@@ -394,7 +390,7 @@ async fn week(
 ) -> Result<Response, WebError> {
     let (mut layout, mut frame, mut filter, query) =
         frame(&state, &viewer, raw.as_deref(), "週表示", "week").await?;
-    let today = tokyo_today();
+    let today = japan_today();
     let (day, date_error) = match query.get("date") {
         "" => (today, None),
         text => match parse_date("date", text) {
@@ -606,7 +602,7 @@ async fn detail(
     Ok(DetailPage {
         confirmed: occupancy.confirmed,
         waiting: occupancy.waiting,
-        can_register: !event.is_cancelled() && event.time.last_day() >= tokyo_today(),
+        can_register: !event.is_cancelled() && event.time.last_day() >= japan_today(),
         layout: Layout::for_viewer(event.title.clone(), &viewer).with_notice(notice),
         can_edit: may_edit(&viewer, &event),
         event: row(&event),
@@ -833,7 +829,7 @@ async fn create(
     let organisation = form.get("organisation").to_owned();
     let result = match EventDraft::parse(&input) {
         Ok(draft) => {
-            events::create(&state.store, &actor, &organisation, &draft, tokyo_today()).await
+            events::create(&state.store, &actor, &organisation, &draft, japan_today()).await
         }
         Err(errors) => Err(StoreError::Invalid(errors)),
     };

@@ -25,13 +25,13 @@ use icalendar::{Calendar, Component, EventLike};
 use store::fairs::{self, Fair, MeetingRequest};
 use store::organisations;
 
-use super::events::tokyo_today;
 use super::query_pairs;
 use crate::auth::Viewer;
 use crate::export::{ExportFormat, Table};
 use crate::form::FormData;
 use crate::view::{self, Layout};
 use crate::{AppState, WebError};
+use domain::time::japan_today;
 
 /// How long a scheduling run from the page may take.
 const SCHEDULE_BUDGET: Duration = Duration::from_secs(2);
@@ -340,7 +340,7 @@ async fn detail_page(
     let fair = fairs::get(&state.store, key).await?;
     let me = Some(&actor);
     let can_edit = fair.editable_by(me);
-    let today = tokyo_today();
+    let today = japan_today();
     let fair_day_reached = today >= fair.date;
     let (first, _) = fair.slot_times(0);
     let (_, last) = fair.slot_times(fair.slot_count.saturating_sub(1));
@@ -441,7 +441,7 @@ async fn detail_page(
             .scheduled_at
             .map(|t| {
                 // Tokyo has no daylight saving: UTC+9 all year.
-                (t + chrono::Duration::hours(9))
+                domain::time::in_japan(t)
                     .format("%Y-%m-%d %H:%M")
                     .to_string()
             })
@@ -537,7 +537,7 @@ async fn request_meeting(
     };
     let result = async {
         let priority = RequestPriority::parse(&typed.priority)?;
-        let today = tokyo_today();
+        let today = japan_today();
         fairs::request_meeting(
             &state.store,
             &actor,
@@ -607,7 +607,7 @@ async fn expire(
     Path(key): Path<String>,
 ) -> Result<Response, WebError> {
     let actor = viewer.actor()?;
-    let result = fairs::expire_unanswered(&state.store, &actor, &key, tokyo_today())
+    let result = fairs::expire_unanswered(&state.store, &actor, &key, japan_today())
         .await
         .map(|_| ());
     after_change(&state, &viewer, &key, result, Typed::default(), "expired").await
@@ -686,7 +686,7 @@ async fn outcome_form(
     Path((key, id)): Path<(String, i64)>,
 ) -> Result<OutcomePage, WebError> {
     let typed = OutcomeTyped {
-        on_date: tokyo_today().to_string(),
+        on_date: japan_today().to_string(),
         ..OutcomeTyped::default()
     };
     outcome_page(&state, &viewer, &key, id, typed, Vec::new()).await

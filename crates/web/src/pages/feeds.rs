@@ -15,7 +15,7 @@ use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use chrono::{FixedOffset, Utc};
+use chrono::Utc;
 use domain::Pillar;
 use domain::events::EventType;
 use store::activity::{self, ActivityFilter};
@@ -230,8 +230,7 @@ async fn activity_feed(
             100,
         )
         .await?;
-        let jst = FixedOffset::east_opt(9 * 3600)
-            .ok_or_else(|| WebError::Internal("the JST offset".into()))?;
+        let jst = domain::time::japan_offset();
         let self_url = match raw.as_deref() {
             Some(q) if !q.is_empty() => format!("{origin}/feeds/activity.atom?{q}"),
             _ => format!("{origin}/feeds/activity.atom"),

@@ -40,7 +40,7 @@ async fn page(State(state): State<AppState>, viewer: Viewer) -> Result<HomePage,
     let document = store::seed::document()?;
     let all_events =
         store::events::list(&state.store, &store::events::EventFilter::default()).await?;
-    let today = super::events::tokyo_today();
+    let today = domain::time::japan_today();
     let upcoming: Vec<_> = all_events
         .iter()
         .filter(|e| e.time.last_day() >= today)
@@ -58,7 +58,7 @@ async fn page(State(state): State<AppState>, viewer: Viewer) -> Result<HomePage,
         .into_iter()
         .map(|item| {
             // Tokyo has no daylight saving: UTC+9 all year.
-            let day = (item.at + chrono::Duration::hours(9)).format("%Y-%m-%d");
+            let day = domain::time::in_japan(item.at).format("%Y-%m-%d");
             (day.to_string(), item.summary, item.path)
         })
         .collect();

@@ -413,7 +413,7 @@ async fn propose(
                 &actor,
                 &key,
                 &supplier,
-                super::events::tokyo_today(),
+                domain::time::japan_today(),
                 form.get("note"),
             )
             .await

@@ -15,11 +15,12 @@ use store::catalogue;
 use store::events::{self, EventFilter};
 use store::organisations;
 
-use super::events::{Row, city_key, row, tokyo_today};
+use super::events::{Row, city_key, row};
 use super::query_pairs;
 use crate::auth::Viewer;
 use crate::view::Layout;
 use crate::{AppState, WebError};
+use domain::time::japan_today;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -69,7 +70,7 @@ async fn upcoming(
             city: city.clone(),
             pillar,
             event_type,
-            from: Some(tokyo_today()),
+            from: Some(japan_today()),
             ..Default::default()
         },
     )
@@ -162,7 +163,7 @@ async fn events_around(
     state: &AppState,
     filter: EventFilter,
 ) -> Result<(Vec<Row>, Vec<Row>), WebError> {
-    let today = tokyo_today();
+    let today = japan_today();
     let all = events::list(&state.store, &filter).await?;
     let upcoming = all
         .iter()

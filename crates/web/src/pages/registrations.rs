@@ -14,13 +14,14 @@ use store::StoreError;
 use store::events::{self, Event};
 use store::registrations::{self, Registration};
 
-use super::events::{Row, row, tokyo_today};
+use super::events::{Row, row};
 use super::query_pairs;
 use crate::auth::Viewer;
 use crate::export::{ExportFormat, Table};
 use crate::form::FormData;
 use crate::view::{self, Layout};
 use crate::{AppState, WebError};
+use domain::time::japan_today;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -115,7 +116,7 @@ async fn register(
     let actor = viewer.user.as_ref().map(|u| u.actor());
     let result = match RegistrationDraft::parse(&input) {
         Ok(draft) => {
-            registrations::register(&state.store, actor.as_ref(), &key, &draft, tokyo_today()).await
+            registrations::register(&state.store, actor.as_ref(), &key, &draft, japan_today()).await
         }
         Err(errors) => Err(StoreError::Invalid(errors)),
     };
@@ -290,7 +291,7 @@ fn checkin_table(list: &[Registration]) -> Table {
             r.attendees.to_string(),
             r.status.label().to_owned(),
             if r.attended { "出席" } else { "" }.to_owned(),
-            (r.created_at + chrono::Duration::hours(9))
+            domain::time::in_japan(r.created_at)
                 .format("%Y-%m-%d %H:%M")
                 .to_string(),
         ]);

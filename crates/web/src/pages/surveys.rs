@@ -21,7 +21,8 @@ use domain::Invalid;
 use domain::Role;
 use domain::directory::{JSIC, SizeBand};
 use domain::forms::aggregate::{CrossRow, QuestionSummary};
-use domain::forms::{Answer, FormDefinition, PeriodState, QuestionKind, RawAnswers, japan_day};
+use domain::forms::{Answer, FormDefinition, PeriodState, QuestionKind, RawAnswers};
+use domain::time::japan_day;
 use serde::Deserialize;
 use store::StoreError;
 use store::forms::{self, Form, GroupBy, ResponseStatus};
@@ -153,7 +154,7 @@ fn done_url(key: &str, done: &str, mail: Mailed) -> String {
 
 fn jst(at: chrono::DateTime<chrono::Utc>) -> String {
     // Japan has no daylight saving: UTC+9 all year.
-    (at + chrono::Duration::hours(9))
+    domain::time::in_japan(at)
         .format("%Y-%m-%d %H:%M")
         .to_string()
 }
@@ -389,7 +390,7 @@ async fn upload(
         let directory = organisations::directory(&state.store).await?;
         let year = {
             use chrono::Datelike;
-            super::events::tokyo_today().year()
+            domain::time::japan_today().year()
         };
         // The reader is not Send: read the whole list before writing.
         let prepared = import::list::from_bytes(&bytes, import::list::ListFormat::Auto)

@@ -14,7 +14,7 @@ use crate::harness::{TestApp, between, on_each_backend};
 /// Today's year in Japan: the award year of the test call.
 fn this_year() -> i32 {
     use chrono::Datelike;
-    domain::forms::japan_day(chrono::Utc::now()).year()
+    domain::time::japan_today().year()
 }
 
 /// Opens a 100年企業表彰 call through the builder and the call settings.

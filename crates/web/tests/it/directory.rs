@@ -269,7 +269,7 @@ async fn a_proposed_match_becomes_a_negotiation_that_reaches_the_dashboard() {
         let page = app.text(&ota, negotiation).await;
         assert!(page.contains("マッチング提案"));
 
-        let tokyo = (chrono::Utc::now() + chrono::Duration::hours(9)).date_naive();
+        let tokyo = domain::time::japan_today();
         let today = tokyo.to_string();
         for stage in ["accepted", "prototype"] {
             let step = app
@@ -731,7 +731,7 @@ async fn an_nta_import_a_need_a_match_accepted_by_the_other_side_and_the_council
         assert!(need.contains("工程が一致: 切削"), "the reasons are shown");
         assert!(need.contains("都市間の連携を優先"), "the other-city preference is explained");
 
-        let tokyo = (chrono::Utc::now() + chrono::Duration::hours(9)).date_naive();
+        let tokyo = domain::time::japan_today();
         let today = tokyo.to_string();
         let fy = {
             use chrono::Datelike;

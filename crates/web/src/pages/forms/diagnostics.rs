@@ -187,7 +187,7 @@ async fn list(
     let fiscal_year = FiscalYear::containing(
         form.period
             .opens_on
-            .unwrap_or_else(|| domain::forms::japan_day(chrono::Utc::now())),
+            .unwrap_or_else(domain::time::japan_today),
     )
     .year();
     let initiatives = store::catalogue::list(&state.store, &store::catalogue::Filter::default())
