@@ -310,7 +310,17 @@ async fn future_event(store: &Store, city: &str, title: &str, day: &str) {
 
 fn confirm_token(mail: &MailMessage) -> String {
     let at = mail.body_text.find("/digest/confirm/").unwrap() + "/digest/confirm/".len();
-    mail.body_text[at..at + 40].to_owned()
+    let token: String = mail.body_text[at..]
+        .chars()
+        .take_while(char::is_ascii_hexdigit)
+        .collect();
+    assert_eq!(
+        token.len(),
+        64,
+        "a 256-bit link token in {}",
+        mail.body_text
+    );
+    token
 }
 
 #[tokio::test]

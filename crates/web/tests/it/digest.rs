@@ -29,7 +29,17 @@ fn confirm_path(mail: &MailMessage) -> String {
         .body_text
         .find("/digest/confirm/")
         .unwrap_or_else(|| panic!("no confirmation link in {}", mail.body_text));
-    mail.body_text[at..at + "/digest/confirm/".len() + 40].to_owned()
+    let token: String = mail.body_text[at + "/digest/confirm/".len()..]
+        .chars()
+        .take_while(char::is_ascii_hexdigit)
+        .collect();
+    assert_eq!(
+        token.len(),
+        64,
+        "a 256-bit link token in {}",
+        mail.body_text
+    );
+    format!("/digest/confirm/{token}")
 }
 
 /// A seminar of 尼崎市 on 2030-10-15 (pillar 2), added by its staff.
