@@ -39,10 +39,7 @@ impl Layout {
                 .user
                 .as_ref()
                 .is_some_and(|u| u.actor().is_secretariat()),
-            is_staff: viewer
-                .user
-                .as_ref()
-                .is_some_and(|u| matches!(u.role, Role::Staff | Role::Secretariat)),
+            is_staff: viewer.user.as_ref().is_some_and(|u| u.role.keeps_records()),
             is_individual: viewer
                 .user
                 .as_ref()
