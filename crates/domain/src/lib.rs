@@ -14,6 +14,7 @@ pub mod events;
 pub mod fairs;
 pub mod fiscal_year;
 pub mod forms;
+pub mod holidays;
 pub mod network;
 pub mod pillar;
 pub mod text;

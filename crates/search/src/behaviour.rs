@@ -146,6 +146,22 @@ fn every_term_must_match_somewhere_in_title_reading_or_body() {
 }
 
 #[test]
+fn a_company_is_found_by_the_reading_of_its_name_in_any_kana_or_width() {
+    // The NTA's フリガナ and the company form's reading: 精機 is read セイキ.
+    let mut fuse = company(1, "株式会社布施精機", "");
+    fuse.kana = "フセセイキ".to_owned();
+    let mut haneda = company(2, "有限会社羽田精工", "");
+    haneda.kana = "ハネダセイコウ".to_owned();
+    let index = index_of(&[fuse, haneda, company(3, "精機の修理", "")]);
+    for query in ["せいき", "セイキ", "ｾｲｷ", "ふせせいき", "フセ セイキ"] {
+        assert!(found(&index, query).contains(&1), "{query} finds 布施精機");
+        assert!(!found(&index, query).contains(&2), "{query} is not 羽田精工");
+    }
+    assert_eq!(found(&index, "精機"), set(&[1, 3]), "the kanji still finds both");
+    assert_eq!(found(&index, "はねだ"), set(&[2]));
+}
+
+#[test]
 fn latin_words_and_numbers_match_in_any_width_and_spacing() {
     let index = index_of(&[
         company(1, "", "ISO9001認証取得"),

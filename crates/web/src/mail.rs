@@ -354,7 +354,19 @@ pub fn compose(
             builder.multipart(mixed.singlepart(attachment))
         }
     };
-    built.map_err(|e| format!("メールを組み立てられません: {e}"))
+    let mut built = built.map_err(|e| format!("メールを組み立てられません: {e}"))?;
+    // lettre writes the Date in UTC (+0000); mail programs show it as written, so it
+    // is Japan time, as every time shown to people.
+    built.headers_mut().insert_raw(HeaderValue::new(
+        HeaderName::new_from_ascii_str("Date"),
+        japan_date(chrono::Utc::now()),
+    ));
+    Ok(built)
+}
+
+/// A moment as a mail `Date` in Japan time (`Mon, 7 Dec 2026 19:54:00 +0900`).
+fn japan_date(at: chrono::DateTime<chrono::Utc>) -> String {
+    at.with_timezone(&domain::time::japan_offset()).to_rfc2822()
 }
 
 async fn deliver(
@@ -444,6 +456,15 @@ mod tests {
         }
         assert!(!text.contains(outbox::PUBLIC_URL));
         assert!(!headers.contains("List-Unsubscribe"), "{headers}");
+        let dates: Vec<&str> = headers.lines().filter(|l| l.starts_with("Date:")).collect();
+        assert_eq!(dates.len(), 1, "{headers}");
+        assert!(dates[0].ends_with("+0900"), "the Date is Japan time: {headers}");
+    }
+
+    #[test]
+    fn the_mail_date_is_written_in_japan_time() {
+        let at = "2026-12-31T15:30:00Z".parse().unwrap();
+        assert_eq!(japan_date(at), "Fri, 1 Jan 2027 00:30:00 +0900");
     }
 
     #[test]

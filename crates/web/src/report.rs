@@ -257,7 +257,9 @@ fn document(report: &AnnualReport, standalone: bool) -> ReportDocument {
         chart_svg: overview_chart(&report.overview),
         standalone,
         stylesheet: STYLESHEET,
-        generated: chrono::Local::now().format("%Y-%m-%d %H:%M").to_string(),
+        generated: domain::time::japan_now()
+            .format("%Y-%m-%d %H:%M")
+            .to_string(),
         query: report
             .fiscal_years
             .iter()

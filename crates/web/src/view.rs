@@ -112,7 +112,7 @@ pub fn status_class(status: EntryStatus) -> &'static str {
 
 /// The fiscal years offered in forms and filters: a few around the document's and today's.
 pub fn fiscal_year_choices(extra: &[FiscalYear]) -> Vec<FiscalYear> {
-    let today = FiscalYear::containing(chrono::Local::now().date_naive());
+    let today = FiscalYear::containing(domain::time::japan_today());
     let mut years: Vec<FiscalYear> = (2016..=today.year() + 1)
         .filter_map(|y| FiscalYear::new(y).ok())
         .collect();

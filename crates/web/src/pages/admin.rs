@@ -14,7 +14,7 @@ use store::audit::{self, AUDIT_PAGE_SIZE, AuditFilter};
 
 use super::query_pairs;
 use crate::auth::Viewer;
-use crate::export::{ExportFormat, Table};
+use crate::export::{CsvRequest, ExportFormat, Table, japan_time};
 use crate::form::FormData;
 use crate::view::Layout;
 use crate::{AppState, WebError};
@@ -192,10 +192,14 @@ async fn users_table(state: &AppState, viewer: &Viewer) -> Result<Table, WebErro
     Ok(table)
 }
 
-async fn users_csv(State(state): State<AppState>, viewer: Viewer) -> Result<Response, WebError> {
+async fn users_csv(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    csv: CsvRequest,
+) -> Result<Response, WebError> {
     users_table(&state, &viewer)
         .await?
-        .download(ExportFormat::Csv, "users", "アカウント")
+        .download(ExportFormat::Csv(csv), "users", "アカウント")
 }
 
 async fn users_xlsx(State(state): State<AppState>, viewer: Viewer) -> Result<Response, WebError> {
@@ -343,7 +347,7 @@ async fn audit_table(
     let actor = viewer.actor()?;
     let (mut filter, _) = audit_filter(raw);
     let mut table = Table::new(&[
-        "日時(UTC)",
+        "日時",
         "利用者",
         "操作",
         "対象",
@@ -351,13 +355,15 @@ async fn audit_table(
         "内容",
         "変更前",
         "変更後",
-    ]);
+    ])
+    .datetimes(&["日時"])
+    .codes(&["キー"]);
     // Every page of the filtered log, newest first.
     loop {
         let (entries, total) = audit::list(&state.store, &actor, &filter).await?;
         for a in entries {
             table.rows.push(vec![
-                a.at.to_rfc3339(),
+                japan_time(a.at),
                 a.user_email,
                 action_label(&a.action).to_owned(),
                 a.entity,
@@ -379,10 +385,11 @@ async fn audit_csv(
     State(state): State<AppState>,
     viewer: Viewer,
     RawQuery(raw): RawQuery,
+    csv: CsvRequest,
 ) -> Result<Response, WebError> {
     audit_table(&state, &viewer, raw.as_deref())
         .await?
-        .download(ExportFormat::Csv, "audit-log", "監査ログ")
+        .download(ExportFormat::Csv(csv), "audit-log", "監査ログ")
 }
 
 async fn audit_xlsx(

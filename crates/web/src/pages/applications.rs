@@ -23,7 +23,7 @@ use store::organisations;
 
 use super::query_pairs;
 use crate::auth::Viewer;
-use crate::export::{ExportFormat, Table};
+use crate::export::{CsvRequest, ExportFormat, Table};
 use crate::form::FormData;
 use crate::view::{Layout, tokyo_time};
 use crate::{AppState, WebError};
@@ -386,7 +386,10 @@ async fn queue_table(
         "評価数",
         "平均評点",
         "交付額（円）",
-    ]);
+    ])
+    .codes(&["申請番号"])
+    .datetimes(&["提出日時"])
+    .numbers(&["評価数", "平均評点", "交付額（円）"]);
     for a in &list {
         table.rows.push(vec![
             a.id.to_string(),
@@ -406,11 +409,12 @@ async fn queue_csv(
     viewer: Viewer,
     Path(key): Path<String>,
     RawQuery(query): RawQuery,
+    csv: CsvRequest,
 ) -> Result<Response, WebError> {
     queue_table(&state, &viewer, &key, query.as_deref())
         .await?
         .download(
-            ExportFormat::Csv,
+            ExportFormat::Csv(csv),
             &format!("{key}-applications"),
             "申請一覧",
         )

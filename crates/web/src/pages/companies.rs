@@ -22,7 +22,7 @@ use store::organisations::{self, Directory};
 
 use super::query_pairs;
 use crate::auth::Viewer;
-use crate::export::{ExportFormat, Table};
+use crate::export::{CsvRequest, ExportFormat, Table};
 use crate::form::FormData;
 use crate::view::{self, Layout};
 use crate::{AppState, WebError};
@@ -682,7 +682,10 @@ pub fn export_table(companies: &[Company]) -> Table {
         "担当者名",
         "連絡先メール",
         "連絡先電話",
-    ]);
+    ])
+    .codes(&["企業ID", "法人番号", "連絡先電話"])
+    .numbers(&["従業員数", "設立年"])
+    .dates(&["閉鎖日"]);
     for c in companies {
         let private = c.private.as_ref();
         table.rows.push(vec![
@@ -749,8 +752,9 @@ async fn export_csv(
     State(state): State<AppState>,
     viewer: Viewer,
     RawQuery(raw): RawQuery,
+    csv: CsvRequest,
 ) -> Result<Response, WebError> {
-    export(&state, &viewer, raw, ExportFormat::Csv).await
+    export(&state, &viewer, raw, ExportFormat::Csv(csv)).await
 }
 
 async fn export_xlsx(

@@ -20,7 +20,7 @@ use store::organisations::{self, Directory};
 
 use super::query_pairs;
 use crate::auth::Viewer;
-use crate::export::{ExportFormat, Table};
+use crate::export::{CsvRequest, ExportFormat, Table};
 use crate::form::FormData;
 use crate::view::{self, Layout, pillar_tag};
 use crate::{AppState, WebError};
@@ -286,8 +286,22 @@ async fn list(
 struct DayCell {
     day: u32,
     label: String,
+    /// `sat`, `sun` or `holiday` (and `today`), for the cell's class.
+    classes: String,
+    /// The national holiday's name, written in the cell (not told by colour only).
+    holiday: Option<&'static str>,
     is_today: bool,
     events: Vec<Row>,
+}
+
+/// The classes of a day's cell: its kind (土曜・日曜・祝日) and whether it is today.
+fn day_classes(date: chrono::NaiveDate, is_today: bool) -> String {
+    let kind = domain::holidays::DayKind::of(date).class();
+    match (kind.is_empty(), is_today) {
+        (true, true) => "today".to_owned(),
+        (false, true) => format!("{kind} today"),
+        _ => kind.to_owned(),
+    }
 }
 
 #[derive(Template, WebTemplate)]
@@ -341,6 +355,8 @@ async fn month(
                     slot.map(|date| DayCell {
                         day: date.day(),
                         label: date_label(date),
+                        classes: day_classes(date, date == today),
+                        holiday: domain::holidays::holiday_name(date),
                         is_today: date == today,
                         events: events
                             .iter()
@@ -410,7 +426,10 @@ async fn week(
         .map(|offset| {
             let date = monday + Duration::days(offset);
             (
-                date_label(date),
+                match domain::holidays::holiday_name(date) {
+                    Some(name) => format!("{} {name}", date_label(date)),
+                    None => date_label(date),
+                },
                 events
                     .iter()
                     .filter(|e| e.time.covers(date))
@@ -491,7 +510,10 @@ pub fn export_table(events: &[Event]) -> Table {
         "状況",
         "関連施策",
         "備考",
-    ]);
+    ])
+    .codes(&["イベントID"])
+    .datetimes(&["開始", "終了"])
+    .numbers(&["定員"]);
     for e in events {
         table.rows.push(vec![
             e.key.clone(),
@@ -545,8 +567,9 @@ async fn export_csv(
     State(state): State<AppState>,
     viewer: Viewer,
     RawQuery(raw): RawQuery,
+    csv: CsvRequest,
 ) -> Result<Response, WebError> {
-    export(&state, &viewer, raw, ExportFormat::Csv).await
+    export(&state, &viewer, raw, ExportFormat::Csv(csv)).await
 }
 
 async fn export_xlsx(

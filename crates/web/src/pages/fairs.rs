@@ -27,7 +27,7 @@ use store::organisations;
 
 use super::query_pairs;
 use crate::auth::Viewer;
-use crate::export::{ExportFormat, Table};
+use crate::export::{CsvRequest, ExportFormat, Table};
 use crate::form::FormData;
 use crate::view::{self, Layout};
 use crate::{AppState, WebError};
@@ -1043,9 +1043,13 @@ async fn reminders_csv(
     State(state): State<AppState>,
     viewer: Viewer,
     Path(key): Path<String>,
+    csv: CsvRequest,
 ) -> Result<Response, WebError> {
     let fair = staff_fair(&state, &viewer, &key).await?;
-    let mut table = Table::new(&["企業キー", "企業", "未回答の申込", "回答期限"]);
+    let mut table = Table::new(&["企業キー", "企業", "未回答の申込", "回答期限"])
+        .codes(&["企業キー"])
+        .numbers(&["未回答の申込"])
+        .dates(&["回答期限"]);
     for r in fair.reminders() {
         table.rows.push(vec![
             r.company_key,
@@ -1055,7 +1059,7 @@ async fn reminders_csv(
         ]);
     }
     table.download(
-        ExportFormat::Csv,
+        ExportFormat::Csv(csv),
         &format!("fair-{key}-reminders"),
         "未回答",
     )
@@ -1071,7 +1075,8 @@ fn schedule_table(fair: &Fair) -> Table {
         "相手企業",
         "希望度",
         "固定",
-    ]);
+    ])
+    .numbers(&["枠", "テーブル"]);
     for m in fair.meetings() {
         let Some(slot) = m.slot else { continue };
         let (start, end) = fair.slot_times(slot);
@@ -1093,9 +1098,10 @@ async fn schedule_csv(
     State(state): State<AppState>,
     viewer: Viewer,
     Path(key): Path<String>,
+    csv: CsvRequest,
 ) -> Result<Response, WebError> {
     let fair = staff_fair(&state, &viewer, &key).await?;
-    schedule_table(&fair).download(ExportFormat::Csv, &format!("fair-{key}"), "面談")
+    schedule_table(&fair).download(ExportFormat::Csv(csv), &format!("fair-{key}"), "面談")
 }
 
 async fn schedule_xlsx(

@@ -18,7 +18,7 @@ use store::organisations::{self, Directory};
 
 use super::query_pairs;
 use crate::auth::Viewer;
-use crate::export::{ExportFormat, Table};
+use crate::export::{CsvRequest, ExportFormat, Table};
 use crate::form::FormData;
 use crate::view::{self, Layout, pillar_tag, status_class};
 use crate::{AppState, WebError};
@@ -213,7 +213,9 @@ pub fn export_table(initiatives: &[Initiative]) -> Table {
         "状況",
         "内容",
         "KPI",
-    ]);
+    ])
+    .codes(&["施策ID"])
+    .numbers(&["年度"]);
     for i in initiatives {
         let base = |fy: String, wareki: String, status: String, summary: String, kpis: String| {
             vec![
@@ -280,8 +282,9 @@ async fn export(
 async fn export_csv(
     State(state): State<AppState>,
     RawQuery(raw): RawQuery,
+    csv: CsvRequest,
 ) -> Result<Response, WebError> {
-    export(&state, raw, ExportFormat::Csv).await
+    export(&state, raw, ExportFormat::Csv(csv)).await
 }
 
 async fn export_xlsx(

@@ -17,7 +17,7 @@ use store::invitations::{self, INVITATION_DAYS, Invitation, InvitationInput, Inv
 use super::query_pairs;
 use super::recovery::{LinkKind, link_problem, no_store};
 use crate::auth::Viewer;
-use crate::export::{ExportFormat, Table};
+use crate::export::{CsvRequest, ExportFormat, Table, japan_time};
 use crate::form::FormData;
 use crate::view::{Layout, tokyo_time};
 use crate::{AppState, WebError};
@@ -219,12 +219,14 @@ async fn invitations_table(state: &AppState, viewer: &Viewer) -> Result<Table, W
         "企業ID",
         "企業名",
         "招待した人",
-        "招待日時(UTC)",
-        "有効期限(UTC)",
+        "招待日時",
+        "有効期限",
         "状態",
-        "登録日時(UTC)",
-        "取消日時(UTC)",
-    ]);
+        "登録日時",
+        "取消日時",
+    ])
+    .codes(&["番号", "企業ID"])
+    .datetimes(&["招待日時", "有効期限", "登録日時", "取消日時"]);
     for i in invitations::list(&state.store, &actor).await? {
         table.rows.push(vec![
             i.id.to_string(),
@@ -235,11 +237,11 @@ async fn invitations_table(state: &AppState, viewer: &Viewer) -> Result<Table, W
             i.company_key.unwrap_or_default(),
             i.company_name.unwrap_or_default(),
             i.invited_by,
-            i.created_at.to_rfc3339(),
-            i.expires_at.to_rfc3339(),
+            japan_time(i.created_at),
+            japan_time(i.expires_at),
             i.status.label().to_owned(),
-            i.accepted_at.map(|at| at.to_rfc3339()).unwrap_or_default(),
-            i.revoked_at.map(|at| at.to_rfc3339()).unwrap_or_default(),
+            i.accepted_at.map(japan_time).unwrap_or_default(),
+            i.revoked_at.map(japan_time).unwrap_or_default(),
         ]);
     }
     Ok(table)
@@ -248,10 +250,11 @@ async fn invitations_table(state: &AppState, viewer: &Viewer) -> Result<Table, W
 async fn invitations_csv(
     State(state): State<AppState>,
     viewer: Viewer,
+    csv: CsvRequest,
 ) -> Result<Response, WebError> {
     invitations_table(&state, &viewer)
         .await?
-        .download(ExportFormat::Csv, "invitations", "招待")
+        .download(ExportFormat::Csv(csv), "invitations", "招待")
 }
 
 async fn invitations_xlsx(

@@ -16,7 +16,7 @@ use store::organisations;
 
 use super::query_pairs;
 use crate::auth::Viewer;
-use crate::export::{ExportFormat, Table};
+use crate::export::{CsvRequest, ExportFormat, Table};
 use crate::form::FormData;
 use crate::view::{self, Layout};
 use crate::{AppState, WebError};
@@ -110,7 +110,10 @@ fn list_table(all: &[Negotiation]) -> Table {
         "更新日",
         "担当団体",
         "金額（円）",
-    ]);
+    ])
+    .codes(&["商談ID"])
+    .dates(&["開始日", "更新日"])
+    .numbers(&["金額（円）"]);
     for n in all {
         let r = row(n);
         table.rows.push(vec![
@@ -144,8 +147,9 @@ async fn list_csv(
     State(state): State<AppState>,
     viewer: Viewer,
     RawQuery(raw): RawQuery,
+    csv: CsvRequest,
 ) -> Result<Response, WebError> {
-    list_export(&state, &viewer, raw, ExportFormat::Csv).await
+    list_export(&state, &viewer, raw, ExportFormat::Csv(csv)).await
 }
 
 async fn list_xlsx(
@@ -420,6 +424,16 @@ fn dashboard_table(cities: &[CityFigures], total: &Figures) -> Table {
         "受注・契約",
         "辞退",
         "都市間",
+    ])
+    .numbers(&[
+        "マッチング件数",
+        "商談件数",
+        "面談",
+        "見積",
+        "試作",
+        "受注・契約",
+        "辞退",
+        "都市間",
     ]);
     let line = |name: &str, f: &Figures| {
         vec![
@@ -444,10 +458,11 @@ fn dashboard_table(cities: &[CityFigures], total: &Figures) -> Table {
 async fn dashboard_csv(
     State(state): State<AppState>,
     RawQuery(raw): RawQuery,
+    csv: CsvRequest,
 ) -> Result<Response, WebError> {
     let (_, cities, total) = figures(&state, raw.as_deref()).await?;
     dashboard_table(&cities, &total).download(
-        ExportFormat::Csv,
+        ExportFormat::Csv(csv),
         "matching-figures",
         "マッチング実績",
     )

@@ -16,7 +16,7 @@ use store::network::{self, Board, EventKind, Job, Machine, MachineInput, Operati
 
 use super::query_pairs;
 use crate::auth::Viewer;
-use crate::export::{ExportFormat, Table};
+use crate::export::{CsvRequest, ExportFormat, Table};
 use crate::form::FormData;
 use crate::view::{self, Layout};
 use crate::{AppState, WebError};
@@ -1122,12 +1122,19 @@ fn gantt(id: &str, title: &str, rows: Vec<GanttRow>, now: i64) -> Gantt {
 
 // ---- import and export -----------------------------------------------------------------
 
-async fn jobs_csv(State(state): State<AppState>, viewer: Viewer) -> Result<Response, WebError> {
+async fn jobs_csv(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    csv: CsvRequest,
+) -> Result<Response, WebError> {
     let actor = viewer.actor()?;
     let board = network::board(&state.store, &actor).await?;
-    let mut table = Table::new(&network::CSV_HEADER);
+    let mut table = Table::new(&network::CSV_HEADER)
+        .codes(&["案件"])
+        .numbers(&["順番"])
+        .datetimes(&["投入", "納期", "計画の開始", "計画の完了", "開始", "完了"]);
     table.rows = network::csv_rows(&board.jobs, &board.machines);
-    table.download(ExportFormat::Csv, "network-jobs", "仲間まわし案件")
+    table.download(ExportFormat::Csv(csv), "network-jobs", "仲間まわし案件")
 }
 
 async fn jobs_fjs(State(state): State<AppState>, viewer: Viewer) -> Result<Response, WebError> {

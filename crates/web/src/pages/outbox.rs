@@ -12,7 +12,7 @@ use store::outbox::{self, MailMessage, MailStatus, OUTBOX_PAGE_SIZE, OutboxFilte
 
 use super::query_pairs;
 use crate::auth::Viewer;
-use crate::export::{ExportFormat, Table};
+use crate::export::{CsvRequest, ExportFormat, Table, japan_time};
 use crate::view::{Layout, tokyo_time};
 use crate::{AppState, WebError};
 
@@ -135,15 +135,18 @@ async fn outbox_table(
     let mut table = Table::new(&[
         "番号",
         "Message-ID",
-        "作成日時(UTC)",
+        "作成日時",
         "差出人",
         "宛先",
         "件名",
         "状態",
         "試行回数",
         "最後のエラー",
-        "送信日時(UTC)",
-    ]);
+        "送信日時",
+    ])
+    .codes(&["番号"])
+    .numbers(&["試行回数"])
+    .datetimes(&["作成日時", "送信日時"]);
     filter.page = 0;
     loop {
         let (messages, total) = outbox::list(&state.store, &actor, &filter).await?;
@@ -151,14 +154,14 @@ async fn outbox_table(
             table.rows.push(vec![
                 m.id.to_string(),
                 m.message_id.clone(),
-                m.created_at.to_rfc3339(),
+                japan_time(m.created_at),
                 m.sender_name.clone(),
                 recipient(&m),
                 m.subject,
                 m.status.label().to_owned(),
                 m.tries.to_string(),
                 m.last_error,
-                m.sent_at.map(|at| at.to_rfc3339()).unwrap_or_default(),
+                m.sent_at.map(japan_time).unwrap_or_default(),
             ]);
         }
         filter.page += 1;
@@ -173,10 +176,11 @@ async fn outbox_csv(
     State(state): State<AppState>,
     viewer: Viewer,
     RawQuery(raw): RawQuery,
+    csv: CsvRequest,
 ) -> Result<Response, WebError> {
     outbox_table(&state, &viewer, raw.as_deref())
         .await?
-        .download(ExportFormat::Csv, "outbox", "送信メール")
+        .download(ExportFormat::Csv(csv), "outbox", "送信メール")
 }
 
 async fn outbox_xlsx(

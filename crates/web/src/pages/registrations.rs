@@ -17,7 +17,7 @@ use store::registrations::{self, Registration};
 use super::events::{Row, row};
 use super::query_pairs;
 use crate::auth::Viewer;
-use crate::export::{ExportFormat, Table};
+use crate::export::{CsvRequest, ExportFormat, Table};
 use crate::form::FormData;
 use crate::view::{self, Layout};
 use crate::{AppState, WebError};
@@ -281,7 +281,10 @@ fn checkin_table(list: &[Registration]) -> Table {
         "状況",
         "出席",
         "申込日時",
-    ]);
+    ])
+    .codes(&["受付番号"])
+    .numbers(&["参加人数"])
+    .datetimes(&["申込日時"]);
     for r in list {
         table.rows.push(vec![
             r.id.to_string(),
@@ -314,8 +317,9 @@ async fn export_csv(
     State(state): State<AppState>,
     viewer: Viewer,
     Path(key): Path<String>,
+    csv: CsvRequest,
 ) -> Result<Response, WebError> {
-    export(&state, &viewer, &key, ExportFormat::Csv).await
+    export(&state, &viewer, &key, ExportFormat::Csv(csv)).await
 }
 
 async fn export_xlsx(

@@ -21,7 +21,7 @@ use store::signup::{
 use super::companies::{CapabilityChoices, capability_choices};
 use super::{form_errors, query_pairs};
 use crate::auth::Viewer;
-use crate::export::{ExportFormat, Table};
+use crate::export::{CsvRequest, ExportFormat, Table};
 use crate::form::FormData;
 use crate::view::{Layout, tokyo_time};
 use crate::{AppState, WebError};
@@ -456,7 +456,9 @@ async fn table(state: &AppState, viewer: &Viewer, raw: Option<&str>) -> Result<T
         "申請日時",
         "決定日時",
         "不承認の理由",
-    ]);
+    ])
+    .codes(&["番号", "法人番号"])
+    .datetimes(&["申請日時", "決定日時"]);
     for r in signup::list(&state.store, &actor, &filter).await? {
         let row = request_row(&r);
         table.rows.push(vec![
@@ -480,9 +482,10 @@ async fn list_csv(
     State(state): State<AppState>,
     viewer: Viewer,
     RawQuery(raw): RawQuery,
+    csv: CsvRequest,
 ) -> Result<Response, WebError> {
     table(&state, &viewer, raw.as_deref()).await?.download(
-        ExportFormat::Csv,
+        ExportFormat::Csv(csv),
         "signups",
         "利用登録の申請",
     )

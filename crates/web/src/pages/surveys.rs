@@ -32,7 +32,7 @@ use store::survey_mail::{Mailed, Notify};
 use store::surveys::{self, Counts, Invitation, InvitationStatus, Recipients};
 
 use crate::auth::Viewer;
-use crate::export::{ExportFormat, Table};
+use crate::export::{CsvRequest, ExportFormat, Table};
 use crate::form::FormData;
 use crate::view::Layout;
 use crate::{AppState, WebError};
@@ -519,7 +519,9 @@ fn unanswered_table(invitations: &[Invitation], base: &str) -> Table {
         "回答リンク",
         "状況",
         "督促回数",
-    ]);
+    ])
+    .codes(&["企業キー"])
+    .numbers(&["督促回数"]);
     for i in invitations {
         table.rows.push(vec![
             i.company_key.clone(),
@@ -556,8 +558,9 @@ async fn unanswered_csv(
     viewer: Viewer,
     headers: HeaderMap,
     Path(key): Path<String>,
+    csv: CsvRequest,
 ) -> Result<Response, WebError> {
-    unanswered_export(&state, &viewer, &headers, &key, ExportFormat::Csv).await
+    unanswered_export(&state, &viewer, &headers, &key, ExportFormat::Csv(csv)).await
 }
 
 async fn unanswered_xlsx(
@@ -900,7 +903,8 @@ async fn results_table(
 ) -> Result<Table, WebError> {
     let actor = viewer.actor()?;
     let (form, summary, _) = surveys::results(&state.store, &actor, key).await?;
-    let mut table = Table::new(&["質問", "選択肢・区分", "回答数", "割合", "平均"]);
+    let mut table = Table::new(&["質問", "選択肢・区分", "回答数", "割合", "平均"])
+        .numbers(&["回答数", "平均"]);
     for s in &summary {
         table.rows.push(vec![
             s.label.clone(),
@@ -949,10 +953,11 @@ async fn results_csv(
     viewer: Viewer,
     Path(key): Path<String>,
     RawQuery(query): RawQuery,
+    csv: CsvRequest,
 ) -> Result<Response, WebError> {
     results_table(&state, &viewer, &key, query.as_deref())
         .await?
-        .download(ExportFormat::Csv, &format!("form-{key}-results"), "集計")
+        .download(ExportFormat::Csv(csv), &format!("form-{key}-results"), "集計")
 }
 
 async fn results_xlsx(
@@ -1023,10 +1028,10 @@ async fn responses_table(state: &AppState, viewer: &Viewer, key: &str) -> Result
             _ => headers.push(q.label.clone()),
         }
     }
-    let mut table = Table {
-        headers,
-        rows: Vec::new(),
-    };
+    let mut table = Table::from_headers(headers)
+        .codes(&["企業キー"])
+        .numbers(&["版"])
+        .datetimes(&["提出日時"]);
     for response in all.iter().filter(|r| r.status == ResponseStatus::Submitted) {
         let Some(answers) = &response.answers else {
             continue;
@@ -1069,9 +1074,10 @@ async fn responses_csv(
     State(state): State<AppState>,
     viewer: Viewer,
     Path(key): Path<String>,
+    csv: CsvRequest,
 ) -> Result<Response, WebError> {
     responses_table(&state, &viewer, &key).await?.download(
-        ExportFormat::Csv,
+        ExportFormat::Csv(csv),
         &format!("form-{key}-responses"),
         "回答",
     )

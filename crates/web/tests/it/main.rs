@@ -12,6 +12,7 @@ mod directory;
 mod directory_api;
 mod escaping;
 mod events;
+mod exports;
 mod fairs;
 mod flows;
 mod forms;

@@ -16,7 +16,7 @@ use store::diagnostics::{self, DiagnosisRow, FOLLOW_UP_KINDS, FollowUp, FollowUp
 use store::forms::{Form, ResponseStatus};
 
 use crate::auth::Viewer;
-use crate::export::{ExportFormat, Table};
+use crate::export::{CsvRequest, ExportFormat, Table};
 use crate::form::FormData;
 use crate::pages::query_pairs;
 use crate::view::{Layout, tokyo_time};
@@ -240,10 +240,12 @@ async fn export(
         "フォローアップ件数".to_owned(),
         "最終フォローアップ".to_owned(),
     ]);
-    let mut table = Table {
-        headers,
-        rows: Vec::new(),
-    };
+    let percent_columns: Vec<String> = areas.iter().map(|a| format!("{a}（%）")).collect();
+    let percent_columns: Vec<&str> = percent_columns.iter().map(String::as_str).collect();
+    let mut table = Table::from_headers(headers)
+        .datetimes(&["診断日", "最終フォローアップ"])
+        .numbers(&["総合", "フォローアップ件数"])
+        .numbers(&percent_columns);
     for row in &rows {
         let mut cells = vec![
             row.company_name.clone(),
@@ -283,8 +285,9 @@ async fn list_csv(
     State(state): State<AppState>,
     viewer: Viewer,
     Path(key): Path<String>,
+    csv: CsvRequest,
 ) -> Result<Response, WebError> {
-    export(&state, &viewer, &key, ExportFormat::Csv).await
+    export(&state, &viewer, &key, ExportFormat::Csv(csv)).await
 }
 
 async fn list_xlsx(
