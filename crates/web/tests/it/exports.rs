@@ -23,24 +23,19 @@ fn cp932_spelling(text: &str) -> String {
         .replace('\u{203E}', "\u{FFE3}")
 }
 
-/// A valid 法人番号 whose check digit is 0, so that it starts with a zero.
-fn corporate_number_with_leading_zero() -> String {
-    (0..1000u32)
-        .map(|n| format!("3010100{n:05}"))
-        .find_map(|base| {
-            let digits: Vec<u32> = base.chars().map(|c| c.to_digit(10).unwrap()).collect();
-            let check = domain::CorporateNumber::check_digit(&digits.try_into().unwrap());
-            (check == 0).then(|| format!("0{base}"))
-        })
-        .unwrap()
+/// A valid 法人番号 (13 digits, which Excel would show as 3.01010E+12 in a number cell).
+fn corporate_number() -> String {
+    let base = "301010012345";
+    let digits: Vec<u32> = base.chars().map(|c| c.to_digit(10).unwrap()).collect();
+    let check = domain::CorporateNumber::check_digit(&digits.try_into().unwrap());
+    format!("{check}{base}")
 }
 
-/// Staff of the secretariat save 有限会社羽田精工 (ota-03) with these fields.
-async fn edit_haneda(app: &TestApp, fields: &[(&str, &str)]) {
-    let admin = app.admin().await;
+/// The secretariat (`admin`) saves 有限会社羽田精工 (ota-03) with these fields.
+async fn edit_haneda(app: &TestApp, admin: &reqwest::Client, fields: &[(&str, &str)]) {
     let mut all = vec![("city", "ota"), ("public", "1"), ("description", "5軸加工で難削材の試作に対応。")];
     all.extend_from_slice(fields);
-    let saved = app.post_form(&admin, "/companies/ota-03/edit", &all).await;
+    let saved = app.post_form(admin, "/companies/ota-03/edit", &all).await;
     assert_eq!(saved.status(), StatusCode::SEE_OTHER, "{}", saved.text().await.unwrap());
 }
 
@@ -58,8 +53,10 @@ async fn bytes(app: &TestApp, client: &reqwest::Client, path: &str) -> (StatusCo
 #[tokio::test]
 async fn the_shift_jis_csv_holds_the_same_cells_as_the_utf8_one_with_crlf() {
     on_each_backend(|app| async move {
+        let admin = app.admin().await;
         edit_haneda(
             &app,
+            &admin,
             &[
                 ("name", "有限会社羽田精工"),
                 ("kana", "ハネダセイコウ"),
@@ -106,7 +103,8 @@ async fn the_shift_jis_csv_holds_the_same_cells_as_the_utf8_one_with_crlf() {
 #[tokio::test]
 async fn a_character_shift_jis_cannot_hold_is_named_with_the_utf8_link_never_dropped() {
     on_each_backend(|app| async move {
-        edit_haneda(&app, &[("name", "有限会社𠮷田精工"), ("kana", "ヨシダセイコウ")]).await;
+        let admin = app.admin().await;
+        edit_haneda(&app, &admin, &[("name", "有限会社𠮷田精工"), ("kana", "ヨシダセイコウ")]).await;
         let public = app.client();
         let response = app.get(&public, "/companies.csv?city=ota&encoding=shift_jis").await;
         assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
@@ -155,19 +153,22 @@ async fn every_page_with_a_csv_offers_the_shift_jis_one() {
 #[tokio::test]
 async fn in_the_xlsx_codes_stay_text_and_dates_are_dates() {
     on_each_backend(|app| async move {
-        let number = corporate_number_with_leading_zero();
+        let number = corporate_number();
+        let admin = app.admin().await;
         edit_haneda(
             &app,
+            &admin,
             &[
                 ("name", "有限会社羽田精工"),
                 ("kana", "ハネダセイコウ"),
                 ("corporate_number", &number),
                 ("founded_year", "1968"),
+                ("contact_phone", "0312345678"),
             ],
         )
         .await;
         let public = app.client();
-        let (status, _, body) = bytes(&app, &public, "/companies.xlsx?city=ota").await;
+        let (status, _, body) = bytes(&app, &admin, "/companies.xlsx?city=ota").await;
         assert_eq!(status, StatusCode::OK);
         let mut book: Xlsx<_> = calamine::open_workbook_from_rs(std::io::Cursor::new(body)).unwrap();
         let sheet = book.worksheet_range_at(0).unwrap().unwrap();
@@ -177,7 +178,8 @@ async fn in_the_xlsx_codes_stay_text_and_dates_are_dates() {
             .rows()
             .find(|row| row[col("企業名")].to_string() == "有限会社羽田精工")
             .expect("羽田精工 is listed");
-        assert_eq!(haneda[col("法人番号")], Data::String(number.clone()), "text with its leading zero");
+        assert_eq!(haneda[col("法人番号")], Data::String(number.clone()), "text, all 13 digits");
+        assert_eq!(haneda[col("連絡先電話")], Data::String("0312345678".into()), "the leading zero kept");
         assert_eq!(haneda[col("企業ID")], Data::String("ota-03".into()));
         assert_eq!(haneda[col("設立年")], Data::Float(1968.0), "a number stays a number");
 
@@ -201,7 +203,8 @@ async fn in_the_xlsx_codes_stay_text_and_dates_are_dates() {
 async fn a_company_is_found_by_the_reading_of_its_name_and_shows_it() {
     on_each_backend(|app| async move {
         // Typed in hiragana in the form; kept as katakana.
-        edit_haneda(&app, &[("name", "有限会社羽田精機"), ("kana", "はねだせいき")]).await;
+        let admin = app.admin().await;
+        edit_haneda(&app, &admin, &[("name", "有限会社羽田精機"), ("kana", "はねだせいき")]).await;
         let public = app.client();
         for (query, typed) in [
             ("%E3%81%9B%E3%81%84%E3%81%8D", "せいき"),
@@ -213,7 +216,6 @@ async fn a_company_is_found_by_the_reading_of_its_name_and_shows_it() {
         }
         let page = app.text(&public, "/companies/ota-03").await;
         assert!(page.contains("ハネダセイキ"), "the reading is shown on the company page");
-        let admin = app.admin().await;
         let form = app.text(&admin, "/companies/ota-03/edit").await;
         assert!(form.contains("value=\"ハネダセイキ\""), "and is editable");
     })
@@ -255,8 +257,8 @@ async fn the_times_people_read_are_japan_time() {
         assert!(close(generated), "作成日時 {generated} is Japan time ({japan_now})");
 
         // The audit log's export: the change just made, in Japan time.
-        edit_haneda(&app, &[("name", "有限会社羽田精工"), ("kana", "ハネダセイコウ")]).await;
         let admin = app.admin().await;
+        edit_haneda(&app, &admin, &[("name", "有限会社羽田精工"), ("kana", "ハネダセイコウ")]).await;
         let (_, _, csv) = bytes(&app, &admin, "/admin/audit.csv").await;
         let csv = String::from_utf8(csv[3..].to_vec()).unwrap();
         assert!(csv.starts_with("日時,利用者,"), "{csv}");
