@@ -91,7 +91,11 @@ mod tests {
         assert_eq!(holiday_name(day(2025, 11, 24)), Some("休日")); // 振替休日
         assert_eq!(holiday_name(day(2021, 7, 23)), Some("スポーツの日")); // moved for the Olympics
         assert_eq!(holiday_name(day(2019, 5, 1)), Some("休日（祝日扱い）"));
-        assert_eq!(holiday_name(day(2026, 12, 23)), None, "no 天皇誕生日 in December since 2019");
+        assert_eq!(
+            holiday_name(day(2026, 12, 23)),
+            None,
+            "no 天皇誕生日 in December since 2019"
+        );
         assert_eq!(holiday_name(day(2026, 12, 7)), None);
     }
 

@@ -155,9 +155,16 @@ fn a_company_is_found_by_the_reading_of_its_name_in_any_kana_or_width() {
     let index = index_of(&[fuse, haneda, company(3, "精機の修理", "")]);
     for query in ["せいき", "セイキ", "ｾｲｷ", "ふせせいき", "フセ セイキ"] {
         assert!(found(&index, query).contains(&1), "{query} finds 布施精機");
-        assert!(!found(&index, query).contains(&2), "{query} is not 羽田精工");
+        assert!(
+            !found(&index, query).contains(&2),
+            "{query} is not 羽田精工"
+        );
     }
-    assert_eq!(found(&index, "精機"), set(&[1, 3]), "the kanji still finds both");
+    assert_eq!(
+        found(&index, "精機"),
+        set(&[1, 3]),
+        "the kanji still finds both"
+    );
     assert_eq!(found(&index, "はねだ"), set(&[2]));
 }
 

@@ -555,9 +555,11 @@ mod tests {
     #[test]
     fn shift_jis_csv_reads_back_as_the_same_cells() {
         let mut table = table();
-        table
-            .rows
-            .push(vec!["髙橋①㈱".into(), "10時〜12時".into(), "\"引用\"".into()]);
+        table.rows.push(vec![
+            "髙橋①㈱".into(),
+            "10時〜12時".into(),
+            "\"引用\"".into(),
+        ]);
         let bytes = table.csv_shift_jis().unwrap().unwrap();
         assert_ne!(&bytes[..3], &[0xEF, 0xBB, 0xBF], "no BOM in Shift_JIS");
         let (text, _, bad) = SHIFT_JIS.decode(&bytes);
@@ -586,8 +588,8 @@ mod tests {
 
     #[test]
     fn the_encoding_is_read_from_the_query_and_the_utf8_link_keeps_the_rest() {
-        let asked = CsvRequest::parse("/companies.csv", Some("city=ota&encoding=shift_jis"))
-            .unwrap();
+        let asked =
+            CsvRequest::parse("/companies.csv", Some("city=ota&encoding=shift_jis")).unwrap();
         assert_eq!(asked.encoding, CsvEncoding::ShiftJis);
         assert_eq!(asked.utf8_url, "/companies.csv?city=ota");
         let plain = CsvRequest::parse("/companies.csv", None).unwrap();

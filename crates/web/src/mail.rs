@@ -458,7 +458,10 @@ mod tests {
         assert!(!headers.contains("List-Unsubscribe"), "{headers}");
         let dates: Vec<&str> = headers.lines().filter(|l| l.starts_with("Date:")).collect();
         assert_eq!(dates.len(), 1, "{headers}");
-        assert!(dates[0].ends_with("+0900"), "the Date is Japan time: {headers}");
+        assert!(
+            dates[0].ends_with("+0900"),
+            "the Date is Japan time: {headers}"
+        );
     }
 
     #[test]

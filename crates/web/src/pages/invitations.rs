@@ -252,9 +252,11 @@ async fn invitations_csv(
     viewer: Viewer,
     csv: CsvRequest,
 ) -> Result<Response, WebError> {
-    invitations_table(&state, &viewer)
-        .await?
-        .download(ExportFormat::Csv(csv), "invitations", "招待")
+    invitations_table(&state, &viewer).await?.download(
+        ExportFormat::Csv(csv),
+        "invitations",
+        "招待",
+    )
 }
 
 async fn invitations_xlsx(

@@ -957,7 +957,11 @@ async fn results_csv(
 ) -> Result<Response, WebError> {
     results_table(&state, &viewer, &key, query.as_deref())
         .await?
-        .download(ExportFormat::Csv(csv), &format!("form-{key}-results"), "集計")
+        .download(
+            ExportFormat::Csv(csv),
+            &format!("form-{key}-results"),
+            "集計",
+        )
 }
 
 async fn results_xlsx(
