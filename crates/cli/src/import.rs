@@ -3,7 +3,7 @@
 //! generator of realistic NTA files for tests and benchmarks.
 
 use std::fs::File;
-use std::io::{BufWriter, Write};
+use std::io::BufWriter;
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -92,7 +92,8 @@ fn spinner(what: &str) -> ProgressBar {
 /// refused row by row for millions of rows does not hold them all.
 const REPORT_ROWS_KEPT: usize = 100_000;
 
-/// Refused rows, written as CSV with a BOM so that Excel opens them.
+/// Refused rows, written as the web's lists are (UTF-8 with a BOM and CRLF, so that
+/// Excel opens them).
 struct Rejected {
     rows: store::import::RefusedRows,
 }
@@ -100,21 +101,22 @@ struct Rejected {
 impl Rejected {
     fn write(&self, path: Option<&PathBuf>) -> anyhow::Result<()> {
         let Some(path) = path else { return Ok(()) };
-        let mut out = BufWriter::new(
-            File::create(path).with_context(|| format!("{} を作成できません", path.display()))?,
-        );
-        out.write_all(&[0xEF, 0xBB, 0xBF])?;
-        let mut writer = csv::Writer::from_writer(out);
-        writer.write_record(["行", "理由コード", "理由"])?;
+        let mut table = web::export::Table::new(&["行", "理由コード", "理由"]).numbers(&["行"]);
         for row in &self.rows.rows {
-            writer.write_record([row.line.to_string(), row.code.clone(), row.reason.clone()])?;
+            table.rows.push(vec![
+                row.line.to_string(),
+                row.code.clone(),
+                row.reason.clone(),
+            ]);
         }
         // The last line says when rows were left out, where whoever reads the file will
         // look for the end of the list.
         if let Some(note) = self.rows.omitted_note() {
-            writer.write_record(["", "omitted", note.as_str()])?;
+            table.rows.push(vec![String::new(), "omitted".into(), note]);
         }
-        writer.flush()?;
+        let bytes = table.csv().map_err(|e| anyhow::anyhow!("{e}"))?;
+        std::fs::write(path, bytes)
+            .with_context(|| format!("{} を作成できません", path.display()))?;
         eprintln!("取り込めなかった行を {} に書き出しました。", path.display());
         Ok(())
     }

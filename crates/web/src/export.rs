@@ -617,9 +617,6 @@ mod tests {
         );
         assert_eq!(parse_datetime("2026-04-01").map(|d| d.1), Some(false));
         // view::tokyo_time, as the sign-up and diagnosis lists write it.
-        assert_eq!(
-            parse_datetime("2026年4月1日 9:05").map(|d| d.1),
-            Some(true)
-        );
+        assert_eq!(parse_datetime("2026年4月1日 9:05").map(|d| d.1), Some(true));
     }
 }
