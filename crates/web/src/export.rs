@@ -202,10 +202,10 @@ impl Table {
     /// Gives the columns named `headers` the kind `kind`.
     pub fn kind(mut self, kind: ColumnKind, headers: &[&str]) -> Table {
         for wanted in headers {
-            let found = self.headers.iter().position(|h| h == wanted);
-            debug_assert!(found.is_some(), "no column {wanted} in the export");
-            if let Some(col) = found {
-                self.kinds[col] = kind;
+            match self.headers.iter().position(|h| h == wanted) {
+                Some(col) => self.kinds[col] = kind,
+                // A misspelt header leaves the column text: never a failed download.
+                None => tracing::warn!(column = %wanted, "export: no such column to type"),
             }
         }
         self
