@@ -264,7 +264,12 @@ enum ReportCommand {
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
 enum ExportFormat {
+    /// UTF-8 with a BOM (Excel 2016 and later).
     Csv,
+    /// Shift_JIS (CP932) for older Excel; refused, naming the characters, when a cell
+    /// holds one Shift_JIS cannot.
+    #[value(name = "csv-shift-jis")]
+    CsvShiftJis,
     Xlsx,
 }
 
@@ -606,6 +611,32 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let table = web::pages::initiatives_table(&initiatives);
             let bytes = match format {
                 ExportFormat::Csv => table.csv(),
+                ExportFormat::CsvShiftJis => match table
+                    .csv_shift_jis()
+                    .map_err(|e| anyhow::anyhow!("{e}"))?
+                {
+                    Ok(bytes) => Ok(bytes),
+                    Err(problems) => {
+                        let listed: Vec<String> = problems
+                            .iter()
+                            .take(20)
+                            .map(|p| {
+                                format!(
+                                    "  {}行目「{}」の「{}」（{}）",
+                                    p.row,
+                                    p.column,
+                                    p.character,
+                                    p.code_point()
+                                )
+                            })
+                            .collect();
+                        bail!(
+                            "Shift_JIS で書き出せない文字が{}個あります（--format csv なら UTF-8 でそのまま書き出せます）:\n{}",
+                            problems.len(),
+                            listed.join("\n")
+                        );
+                    }
+                },
                 ExportFormat::Xlsx => table.xlsx("施策一覧"),
             }
             .map_err(|e| anyhow::anyhow!("{e}"))?;

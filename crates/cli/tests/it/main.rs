@@ -161,6 +161,21 @@ fn initiatives_export_to_csv_and_xlsx_files() {
     let bytes = std::fs::read(dir.0.join("initiatives.csv")).unwrap();
     let text = String::from_utf8(bytes[3..].to_vec()).unwrap();
     assert!(text.contains("すみだ和ガラス館"));
+    // For older Excel: Shift_JIS, the same cells, CRLF.
+    let sjis = dir.renkei(&[
+        "export",
+        "initiatives",
+        "--format",
+        "csv-shift-jis",
+        "--output",
+        "initiatives-sjis.csv",
+    ]);
+    assert!(sjis.status.success(), "{}", stderr(&sjis));
+    let sjis = std::fs::read(dir.0.join("initiatives-sjis.csv")).unwrap();
+    let (decoded, _, malformed) = encoding_rs::SHIFT_JIS.decode(&sjis);
+    assert!(!malformed);
+    assert!(decoded.contains("すみだ和ガラス館"));
+    assert!(decoded.starts_with("施策ID,施策名,団体") && decoded.ends_with("\r\n"));
     let xlsx = dir.renkei(&[
         "export",
         "initiatives",
