@@ -13,6 +13,7 @@ pub mod audit;
 pub mod backup;
 pub mod catalogue;
 pub mod companies;
+pub mod demo;
 pub mod diagnostics;
 pub mod digest;
 mod entity;
