@@ -42,6 +42,7 @@ pub mod report;
 pub mod seed;
 pub mod seed_calls;
 pub mod seed_directory;
+pub mod seed_network;
 pub mod signup;
 pub mod survey_mail;
 pub mod surveys;
