@@ -167,7 +167,11 @@ pub async fn load_if_empty(store: &Store) -> Result<usize, StoreError> {
     for seed in &file.call {
         if seed.open_now {
             let today = domain::time::japan_today();
-            let fy = if today.month() >= 4 { today.year() } else { today.year() - 1 };
+            let fy = if today.month() >= 4 {
+                today.year()
+            } else {
+                today.year() - 1
+            };
             let open = SeedCall {
                 award_year: fy,
                 opens_on: NaiveDate::from_ymd_opt(fy, 4, 1).ok_or_else(|| broken("fy"))?,
@@ -244,7 +248,10 @@ async fn load_call(store: &Store, actor: &Actor, seed: &SeedCall) -> Result<(), 
     // The form itself dates from the call's opening, not from the load.
     let opened = crate::demo::japan_morning(seed.opens_on);
     form::Entity::update_many()
-        .col_expr(form::Column::CreatedAt, sea_orm::sea_query::Expr::value(opened))
+        .col_expr(
+            form::Column::CreatedAt,
+            sea_orm::sea_query::Expr::value(opened),
+        )
         .filter(form::Column::Key.eq(seed.key.as_str()))
         .exec(&store.db)
         .await?;

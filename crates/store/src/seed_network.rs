@@ -31,7 +31,10 @@ const JOBS: &[Demo] = &[
         0,
         9,
         &[
-            ("cutting", &[("NC旋盤 1号機", 240), ("マシニングセンタ", 300)]),
+            (
+                "cutting",
+                &[("NC旋盤 1号機", 240), ("マシニングセンタ", 300)],
+            ),
             ("heat_treatment", &[("熱処理炉", 480)]),
             ("grinding", &[("平面研削盤", 180)]),
             ("inspection", &[("三次元測定機", 60), ("組立・検査台", 90)]),
@@ -43,7 +46,10 @@ const JOBS: &[Demo] = &[
         0,
         7,
         &[
-            ("cutting", &[("5軸マシニングセンタ", 200), ("NC旋盤 1号機", 220)]),
+            (
+                "cutting",
+                &[("5軸マシニングセンタ", 200), ("NC旋盤 1号機", 220)],
+            ),
             ("plating", &[("めっきライン", 300)]),
             ("inspection", &[("組立・検査台", 60)]),
         ],
@@ -100,7 +106,9 @@ pub async fn load_if_empty(store: &Store) -> Result<usize, StoreError> {
             .map(|(process, alternatives)| {
                 let choices: Vec<String> = alternatives
                     .iter()
-                    .filter_map(|(machine, minutes)| id_of(machine).map(|id| format!("{id}:{minutes}")))
+                    .filter_map(|(machine, minutes)| {
+                        id_of(machine).map(|id| format!("{id}:{minutes}"))
+                    })
                     .collect();
                 format!("{process} {}", choices.join(" "))
             })
@@ -123,7 +131,14 @@ pub async fn load_if_empty(store: &Store) -> Result<usize, StoreError> {
     // In progress: the first job's first operation done and its second running, the
     // second job's first operation running; the third not started.
     let progress: [(usize, &[(usize, EventKind)]); 2] = [
-        (0, &[(0, EventKind::Start), (0, EventKind::Finish), (1, EventKind::Start)]),
+        (
+            0,
+            &[
+                (0, EventKind::Start),
+                (0, EventKind::Finish),
+                (1, EventKind::Start),
+            ],
+        ),
         (1, &[(0, EventKind::Start)]),
     ];
     for (job_index, reports) in progress {

@@ -47,7 +47,11 @@ async fn the_activity_is_dated_from_the_records_distinct_and_names_each_company_
             .iter()
             .map(|i| (i.title.clone(), i.summary.clone()))
             .collect();
-        assert_eq!(lines.len(), items.len(), "{backend:?}: repeated activity lines");
+        assert_eq!(
+            lines.len(),
+            items.len(),
+            "{backend:?}: repeated activity lines"
+        );
         // Loading the data changes no initiative: the KPIs are the document's.
         assert!(
             items.iter().all(|i| i.kind != "initiative"),
@@ -144,7 +148,11 @@ async fn the_58_negotiations_follow_their_fair_and_surveys_and_offices_match_the
                 n.key,
                 n.started_on
             );
-            assert!(FiscalYear::containing(n.started_on).year() == 2016, "{}", n.key);
+            assert!(
+                FiscalYear::containing(n.started_on).year() == 2016,
+                "{}",
+                n.key
+            );
         }
 
         let survey = forms::list(&store)
@@ -155,7 +163,11 @@ async fn the_58_negotiations_follow_their_fair_and_surveys_and_offices_match_the
             .expect("加賀商工会議所's survey");
         assert_eq!(survey.title, "事業承継の実態調査");
         let opens = survey.period.opens_on.unwrap();
-        assert_eq!(FiscalYear::containing(opens).year(), 2017, "平成29年度 as the document says");
+        assert_eq!(
+            FiscalYear::containing(opens).year(),
+            2017,
+            "平成29年度 as the document says"
+        );
 
         // One name per place: an office that is also a facility has the same name.
         let facilities = people::facilities(&store, None).await.unwrap();
@@ -216,7 +228,10 @@ async fn the_demo_network_has_jobs_in_progress() {
             .iter()
             .filter(|o| o.started_at.is_some() && o.finished_at.is_none())
             .count();
-        let done = operations.iter().filter(|o| o.finished_at.is_some()).count();
+        let done = operations
+            .iter()
+            .filter(|o| o.finished_at.is_some())
+            .count();
         assert_eq!((running, done), (2, 1), "{backend:?}");
         assert!(board.jobs.iter().all(|j| !j.is_finished()));
         assert!(operations.iter().all(|o| o.machine_id.is_some()));

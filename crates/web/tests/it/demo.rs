@@ -29,7 +29,10 @@ async fn the_home_pages_activity_is_dated_from_the_records_and_never_repeats() {
             // The line says what the record is (its title) as well as what happened.
             assert!(line.contains('｜'), "{line}");
         }
-        assert!(!home.contains("開催予定｜2016"), "a past event read 開催予定");
+        assert!(
+            !home.contains("開催予定｜2016"),
+            "a past event read 開催予定"
+        );
 
         // An award names its company once, in the feed and on its page.
         let feed = app.text(&client, "/feeds/activity.atom").await;
@@ -50,11 +53,17 @@ async fn invented_companies_and_the_open_demo_call_are_marked_demo() {
     on_each_backend(|app| async move {
         let client = app.client();
         let company = app.text(&client, "/companies/ota-01").await;
-        assert!(company.contains("デモ（架空の企業）"), "company page marked");
+        assert!(
+            company.contains("デモ（架空の企業）"),
+            "company page marked"
+        );
         let list = app.text(&client, "/companies").await;
         assert!(list.contains("<span class=\"tag demo\">デモ</span>"));
         let calls = app.text(&client, "/calls").await;
-        assert!(calls.contains("【デモ】試作開発チャレンジ補助金"), "one call open to try");
+        assert!(
+            calls.contains("【デモ】試作開発チャレンジ補助金"),
+            "one call open to try"
+        );
     })
     .await;
 }
