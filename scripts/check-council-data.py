@@ -448,6 +448,9 @@ def main() -> int:
         if key not in used_partners:
             c.error("partners.toml", f"partner {key} is used by no initiative")
 
+    # ---------------------------------------------------------------- demo data
+    demo_data(c)
+
     # ---------------------------------------------------------------- coverage
     if raw:
         coverage(c, text, orgs, per_org, len(pillar_numbers), len(cities))
@@ -548,6 +551,46 @@ def coverage(c: Checker, text: str, orgs: dict, per_org: dict, n_pillars: int, n
         entry_years = {e.get("fy") for ini in initiatives for e in ini.get("entry", [])}
         if years != entry_years:
             c.error(f"coverage {key}", f"fiscal years in the document {sorted(years)} ≠ entries' {sorted(entry_years)}")
+
+
+def demo_data(c: Checker) -> None:
+    """The demonstration data tells the truth (issue 17): each company once, every
+    商談 of the 川口 fair on or after the fair, one name per office, the 加賀 survey in
+    平成29年度 as the document says, no demo call writing the council's KPIs."""
+    directory = load(DATA / "directory.toml", c)
+    calls = load(DATA / "calls.toml", c)
+    diagnostics = load(DATA / "diagnostics.toml", c)
+    events = load(DATA / "events.toml", c)
+    offices = load(DATA / "offices.toml", c)
+    surveys = load(DATA / "surveys.toml", c)
+    names = [x["name"] for x in directory.get("company", [])]
+    names += [x["name"] for x in calls.get("company", [])]
+    names += [pair[0] for pair in diagnostics.get("extra_names", [])]
+    for name, count in Counter(names).items():
+        if count > 1:
+            c.error("demo companies", f"{name} appears {count} times")
+    fair = next((e for e in events.get("event", []) if e.get("key") == "kawaguchi-cci-2016-matching-fair"), None)
+    if fair is None:
+        c.error("events.toml", "the 川口 matching fair of 平成28年度 is missing")
+    else:
+        at_fair = [n for n in directory.get("negotiation", []) if n.get("owner") == "kawaguchi-cci"]
+        if len(at_fair) != 58:
+            c.error("directory.toml", f"{len(at_fair)} 商談 of the fair, the document says 延べ58商談")
+        for n in at_fair:
+            early = [d for _, d in n.get("steps", []) if d < fair["start_date"]]
+            if early:
+                c.error("directory.toml", f"negotiation {n.get('key')}: {early[0]} is before its fair on {fair['start_date']}")
+    facility_names = {(f.get("city"), f.get("kind")): f.get("name") for f in directory.get("facility", [])}
+    for office in offices.get("office", []):
+        name = facility_names.get((office.get("city"), "share_office"))
+        if name is not None and name != office.get("name"):
+            c.error("offices.toml", f"{office.get('key')} is 「{office.get('name')}」 but 「{name}」 in directory.toml")
+    for survey in surveys.get("survey", []):
+        if survey.get("organisation") == "kaga-cci" and survey.get("fiscal_year") != 2017:
+            c.error("surveys.toml", "加賀商工会議所の事業承継の実態調査 is 平成29年度 (2017) in the document")
+    for call in calls.get("call", []):
+        if call.get("kpi"):
+            c.error("calls.toml", f"{call.get('key')}: invented applications must not write the council's KPIs")
 
 
 def print_summary(orgs: dict, per_org: dict, partners: dict, cities: dict) -> None:

@@ -342,6 +342,11 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         } => {
             let digest_weekday = digest_day(&digest_weekday)?;
             let store = open(&cli.database_url).await?;
+            // The demonstration network's jobs in progress, for the first visitors (only
+            // here: tests and other commands start from an idle network).
+            store::seed_network::load_if_empty(&store)
+                .await
+                .context("仲間まわしのデモ案件を読み込めませんでした")?;
             if let Some((email, password)) = store::accounts::ensure_first_admin(&store).await? {
                 println!("──────────────────────────────────────────────");
                 println!("初期管理者（協議会事務局）を作成しました。この表示は一度だけです。");

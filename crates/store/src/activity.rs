@@ -80,6 +80,7 @@ pub async fn recent(
             .into_iter()
             .map(|i| (i.key.clone(), i))
             .collect();
+    let today = domain::time::japan_today();
     let mut items: Vec<ActivityItem> = events
         .values()
         .filter(|event| {
@@ -102,7 +103,14 @@ pub async fn recent(
             title: event.title.clone(),
             summary: format!(
                 "{}｜{}｜{}（{}）",
-                event.status.label(),
+                // An event of the past that went ahead was held, not "scheduled".
+                if event.status == domain::events::EventStatus::Scheduled
+                    && event.time.last_day() < today
+                {
+                    "開催済み"
+                } else {
+                    event.status.label()
+                },
                 event.time.label(),
                 event.event_type.label(),
                 event.city.name
@@ -155,7 +163,12 @@ pub async fn recent(
                 at: entry.approved_at,
                 kind: "registry",
                 action: "create".into(),
-                title: format!("{}（{}）", entry.title, entry.company_name),
+                // An award's title is the company itself: named once.
+                title: if entry.title == entry.company_name {
+                    entry.title.clone()
+                } else {
+                    format!("{}（{}）", entry.title, entry.company_name)
+                },
                 summary: format!(
                     "{}｜{}年 {}「{}」",
                     entry.category, entry.year, entry.organisation_name, entry.call_title

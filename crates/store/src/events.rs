@@ -652,6 +652,14 @@ pub(crate) async fn insert_seed(
                         )),
                         other => other,
                     })?;
+                // A record of 平成28/29年度 is dated at its own day, not at the load.
+                let at = crate::demo::japan_morning(draft.time.first_day());
+                event::Entity::update_many()
+                    .col_expr(event::Column::CreatedAt, Expr::value(at))
+                    .col_expr(event::Column::UpdatedAt, Expr::value(at))
+                    .filter(event::Column::Key.eq(key.as_str()))
+                    .exec(w.txn())
+                    .await?;
             }
             w.audit(Audited::new(
                 Action::Seed,

@@ -1,8 +1,11 @@
 //! Loads the calls of `data/council/calls.toml` with their applications, as
 //! demonstration data: forms created and calls set up through the store's own
 //! functions, each application submitted and moved through the workflow like a real
-//! one (the same rows, steps and registry entries), then the figures counted from the
-//! registry written into the initiatives' KPIs (`i-mono 認定製品数` and friends).
+//! one (the same rows, steps and registry entries). Every step is dated within the
+//! call's own period and fiscal year (submitted while the call was open, decided on
+//! the call's `decided_on`), never at the moment of loading. The applications are
+//! invented: their counts are never written into the council's KPIs, which keep the
+//! document's figures.
 //!
 //! The calls are closed (FY2016/2017), so submissions are written here rather than
 //! through [`forms::submit`](crate::forms::submit), which would refuse them; the
@@ -10,18 +13,21 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{NaiveDate, Utc};
-use domain::applications::{ApplicationStatus, CallInput, RegistryKind};
+use chrono::{DateTime, Datelike, Days, NaiveDate, Utc};
+use domain::applications::{ApplicationStatus, CallInput};
 use domain::directory::{CompanyDraft, CompanyInput};
 use domain::forms::{Eligibility, FormDefinition, FormPurpose, Period, RawAnswers};
-use domain::{Actor, FiscalYear, Role};
+use domain::{Actor, Role};
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, Set};
 use serde::Deserialize;
 
-use crate::applications::{self, RegistryFilter};
-use crate::entity::{application, call, company, form_response, form_version};
+use crate::applications;
+use crate::entity::{
+    application, application_transition, call, company, form, form_response, form_version,
+    registry_entry,
+};
 use crate::forms::{self, FormDraft, ResponseStatus, to_json};
-use crate::{Store, StoreError, catalogue, organisations};
+use crate::{Store, StoreError, organisations};
 
 const CALLS_TOML: &str = include_str!("../../../data/council/calls.toml");
 
@@ -56,6 +62,14 @@ struct SeedCall {
     award_year: i32,
     opens_on: NaiveDate,
     closes_on: NaiveDate,
+    /// When the call's applications were decided (within its fiscal year); the
+    /// closing day when absent.
+    #[serde(default)]
+    decided_on: Option<NaiveDate>,
+    /// A demonstration call open for the fiscal year of the load (its period is
+    /// replaced by April 1 to March 31 of that year), for a visitor to try applying.
+    #[serde(default)]
+    open_now: bool,
     kind: String,
     #[serde(default)]
     registry_kind: String,
@@ -71,17 +85,7 @@ struct SeedCall {
     eligibility: Eligibility,
     definition: FormDefinition,
     #[serde(default)]
-    kpi: Vec<SeedKpi>,
     application: Vec<SeedApplication>,
-}
-
-#[derive(Deserialize)]
-struct SeedKpi {
-    initiative: String,
-    fy: i32,
-    label: String,
-    unit: String,
-    registry_kind: String,
 }
 
 #[derive(Deserialize)]
@@ -161,7 +165,37 @@ pub async fn load_if_empty(store: &Store) -> Result<usize, StoreError> {
 
     let actor = system();
     for seed in &file.call {
-        load_call(store, &actor, seed).await?;
+        if seed.open_now {
+            let today = domain::time::japan_today();
+            let fy = if today.month() >= 4 {
+                today.year()
+            } else {
+                today.year() - 1
+            };
+            let open = SeedCall {
+                award_year: fy,
+                opens_on: NaiveDate::from_ymd_opt(fy, 4, 1).ok_or_else(|| broken("fy"))?,
+                closes_on: NaiveDate::from_ymd_opt(fy + 1, 3, 31).ok_or_else(|| broken("fy"))?,
+                decided_on: None,
+                open_now: false,
+                key: seed.key.clone(),
+                owner: seed.owner.clone(),
+                title: seed.title.clone(),
+                description: seed.description.clone(),
+                kind: seed.kind.clone(),
+                registry_kind: seed.registry_kind.clone(),
+                category_question: seed.category_question.clone(),
+                title_question: seed.title_question.clone(),
+                summary_question: seed.summary_question.clone(),
+                amount_limit: seed.amount_limit,
+                eligibility: seed.eligibility.clone(),
+                definition: seed.definition.clone(),
+                application: Vec::new(),
+            };
+            load_call(store, &actor, &open).await?;
+        } else {
+            load_call(store, &actor, seed).await?;
+        }
     }
     Ok(file.call.len())
 }
@@ -195,41 +229,39 @@ async fn load_call(store: &Store, actor: &Actor, seed: &SeedCall) -> Result<(), 
     let call = applications::save_call(store, actor, &seed.key, &input)
         .await
         .map_err(|e| broken(format!("{}: {e:?}", seed.key)))?;
-    for a in &seed.application {
-        load_application(store, actor, &call, a)
+    let decided = crate::demo::japan_morning(seed.decided_on.unwrap_or(seed.closes_on));
+    for (n, a) in seed.application.iter().enumerate() {
+        // Submitted while the call was open, a few days apart.
+        let day = seed
+            .opens_on
+            .checked_add_days(Days::new(3 * n as u64 + 7))
+            .unwrap_or(seed.closes_on)
+            .min(seed.closes_on);
+        let dates = Dates {
+            submitted: crate::demo::japan_morning(day),
+            decided,
+        };
+        load_application(store, actor, &call, a, &dates)
             .await
             .map_err(|e| broken(format!("{} / {}: {e:?}", seed.key, a.company)))?;
     }
-    for kpi in &seed.kpi {
-        let kind = RegistryKind::parse(&kpi.registry_kind)
-            .ok_or_else(|| broken(format!("registry_kind {}", kpi.registry_kind)))?;
-        let count = applications::registry(
-            store,
-            &RegistryFilter {
-                kind: Some(kind),
-                city: None,
-            },
+    // The form itself dates from the call's opening, not from the load.
+    let opened = crate::demo::japan_morning(seed.opens_on);
+    form::Entity::update_many()
+        .col_expr(
+            form::Column::CreatedAt,
+            sea_orm::sea_query::Expr::value(opened),
         )
-        .await?
-        .iter()
-        .filter(|e| e.call_key == seed.key)
-        .count();
-        let fy = FiscalYear::new(kpi.fy).map_err(|e| broken(e.reason))?;
-        catalogue::feed_kpis(
-            store,
-            actor,
-            &kpi.initiative,
-            fy,
-            &[catalogue::KpiFigure {
-                label: kpi.label.clone(),
-                value: count as f64,
-                unit: kpi.unit.clone(),
-            }],
-            "認定記録",
-        )
+        .filter(form::Column::Key.eq(seed.key.as_str()))
+        .exec(&store.db)
         .await?;
-    }
     Ok(())
+}
+
+/// When a demonstration application was submitted and decided.
+struct Dates {
+    submitted: DateTime<Utc>,
+    decided: DateTime<Utc>,
 }
 
 async fn load_application(
@@ -237,6 +269,7 @@ async fn load_application(
     actor: &Actor,
     call: &applications::Call,
     seed: &SeedApplication,
+    dates: &Dates,
 ) -> Result<(), StoreError> {
     let status = ApplicationStatus::parse(&seed.status)
         .ok_or_else(|| broken(format!("status {}", seed.status)))?;
@@ -252,7 +285,7 @@ async fn load_application(
         .one(&txn)
         .await?
         .ok_or_else(|| broken("no version"))?;
-    let now = Utc::now();
+    let now = dates.submitted;
     let response = form_response::ActiveModel {
         form_id: Set(call.form.id),
         version_id: Set(version.id),
@@ -297,12 +330,46 @@ async fn load_application(
             .ok_or_else(|| broken("no application"))?
             .into();
         active.decided_by_email = Set(format!("{}（審査会）", call.form.owner.name));
-        active.decided_at = Set(Some(now));
+        active.decided_at = Set(Some(dates.decided));
+        active.updated_at = Set(dates.decided);
         active.amount = Set(seed.amount);
         let row = active.update(&txn).await?;
         if status == ApplicationStatus::Approved {
-            applications::publish(&txn, actor, &row, call, &company, now).await?;
+            applications::publish(&txn, actor, &row, call, &company, dates.decided).await?;
+            registry_entry::Entity::update_many()
+                .col_expr(
+                    registry_entry::Column::ApprovedAt,
+                    sea_orm::sea_query::Expr::value(dates.decided),
+                )
+                .filter(registry_entry::Column::ApplicationId.eq(row.id))
+                .exec(&txn)
+                .await?;
         }
+    }
+    // The workflow's steps: into review on submission, the decision on its day.
+    for transition in application_transition::Entity::find()
+        .filter(application_transition::Column::ApplicationId.eq(row.id))
+        .all(&txn)
+        .await?
+    {
+        let at = if status.is_decided() && transition.to_status == status.code() {
+            dates.decided
+        } else {
+            dates.submitted
+        };
+        let mut active: application_transition::ActiveModel = transition.into();
+        active.at = Set(at);
+        active.update(&txn).await?;
+    }
+    if !status.is_decided() {
+        let mut active: application::ActiveModel = application::Entity::find_by_id(row.id)
+            .one(&txn)
+            .await?
+            .ok_or_else(|| broken("no application"))?
+            .into();
+        active.created_at = Set(dates.submitted);
+        active.updated_at = Set(dates.submitted);
+        active.update(&txn).await?;
     }
     txn.commit().await?;
     Ok(())

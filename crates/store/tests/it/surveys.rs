@@ -415,7 +415,7 @@ async fn the_demo_surveys_are_loaded_once_with_kawaguchis_answers() {
             ],
             "{backend:?}"
         );
-        for other in ["kaga-cci-succession-2016", "amagasaki-lasting-secrets-2017"] {
+        for other in ["kaga-cci-succession-2017", "amagasaki-lasting-secrets-2017"] {
             let (_, _, submitted) = surveys::results(&store, &staff, other).await.unwrap();
             assert!(submitted >= 3, "{other}");
         }

@@ -74,6 +74,8 @@ pub struct Row {
     snippet: String,
     closed: bool,
     public: bool,
+    /// Invented demonstration data (marked 「デモ」).
+    demo: bool,
 }
 
 fn row(company: &Company, snippet: Option<String>) -> Row {
@@ -94,6 +96,7 @@ fn row(company: &Company, snippet: Option<String>) -> Row {
         snippet: snippet.unwrap_or_else(|| askama_escape(&first_chars(&company.description, 90))),
         closed: company.is_closed(),
         public: company.public,
+        demo: store::demo::is_demo_company(&company.source),
     }
 }
 

@@ -59,7 +59,14 @@ async fn page(State(state): State<AppState>, viewer: Viewer) -> Result<HomePage,
         .map(|item| {
             // Tokyo has no daylight saving: UTC+9 all year.
             let day = domain::time::in_japan(item.at).format("%Y-%m-%d");
-            (day.to_string(), item.summary, item.path)
+            // The record's title (with the company of a registry entry) and what
+            // happened, unless the summary names the record already.
+            let line = if item.summary.contains(&item.title) {
+                item.summary
+            } else {
+                format!("{}｜{}", item.title, item.summary)
+            };
+            (day.to_string(), line, item.path)
         })
         .collect();
     Ok(HomePage {

@@ -1,7 +1,8 @@
 //! A real headless Chromium (Debian's `chromium` + `chromium-driver`) clicks through
 //! the foundation: sign in, change the one-time password, edit an initiative's KPI,
 //! find it in the annual report and the audit log — and every page it visits is
-//! checked with axe-core at WCAG 2.x A/AA with zero violations allowed.
+//! checked with axe-core at WCAG 2.x A/AA with zero violations allowed, and must not
+//! scroll sideways on a 390 px phone.
 //!
 //! Skipped (with a message) where chromedriver or axe-core is missing, except in CI
 //! (`CI=true`), where their absence fails the test.
@@ -183,13 +184,52 @@ pub(crate) async fn browser_or_skip() -> Option<(String, Driver, Client)> {
     Some((axe, driver, browser))
 }
 
-/// Runs axe-core on the current page and fails with every violation found.
+/// How wide a phone is: the page must fit it without scrolling sideways.
+const PHONE_WIDTH: u32 = 390;
+
+/// At a phone's width, how far the current page is wider than the screen (0 when it
+/// fits) and the elements that stick out, one line each. The window is restored.
+async fn overflow_on_a_phone(browser: &Client) -> (i64, Vec<String>) {
+    let (width, height) = browser.get_window_size().await.expect("window size");
+    browser
+        .set_window_size(PHONE_WIDTH, 844)
+        .await
+        .expect("phone-sized window");
+    let result = browser
+        .execute(
+            "const width = window.innerWidth;
+             const over = document.documentElement.scrollWidth - width;
+             const wide = [...document.querySelectorAll('body *')]
+                 .filter(e => e.getBoundingClientRect().right > width + 1)
+                 .filter(e => ![...e.children].some(c => c.getBoundingClientRect().right > width + 1))
+                 .slice(0, 5)
+                 .map(e => e.tagName.toLowerCase() + (e.className ? '.' + e.className : '') + ' ' + Math.round(e.getBoundingClientRect().right) + 'px');
+             return [over, wide];",
+            vec![],
+        )
+        .await
+        .expect("widths measured");
+    browser
+        .set_window_size(width as u32, height as u32)
+        .await
+        .expect("window restored");
+    serde_json::from_value(result).expect("a width and a list")
+}
+
+/// Runs axe-core on the current page and fails with every violation found; then fails
+/// if the page scrolls sideways on a phone (390 px).
 pub(crate) async fn assert_accessible(browser: &Client, axe: &str, page: &str) {
     let found = violations(browser, axe).await;
     assert!(
         found.is_empty(),
         "axe-core violations on {page}:\n{}",
         found.join("\n")
+    );
+    let (over, wide) = overflow_on_a_phone(browser).await;
+    assert!(
+        over <= 0,
+        "{page} scrolls sideways on a {PHONE_WIDTH} px phone by {over} px: {}",
+        wide.join(", ")
     );
 }
 
@@ -248,6 +288,16 @@ async fn a_clerk_signs_in_edits_a_kpi_and_finds_it_in_the_report_with_no_accessi
     assert!(
         found.iter().any(|v| v.starts_with("image-alt")),
         "axe must report an image without alt: {found:?}"
+    );
+    // And the phone check must catch a page wider than the phone.
+    browser
+        .execute("const wide = document.createElement('div'); wide.style.width = '600px'; wide.textContent = '幅の広い要素'; document.querySelector('main').appendChild(wide); return true;", vec![])
+        .await
+        .unwrap();
+    let (over, wide) = overflow_on_a_phone(&browser).await;
+    assert!(
+        over > 0 && wide.iter().any(|w| w.starts_with("div")),
+        "a 600 px element must overflow a {PHONE_WIDTH} px phone: {over} {wide:?}"
     );
 
     for path in [

@@ -587,7 +587,7 @@ async fn a_member_of_amagasakis_office_books_a_visit_to_ota_and_ota_approves_it(
                 .unwrap_or(0)
         };
         let public = app.text(&app.client(), "/offices").await;
-        assert!(public.contains("尼崎創業支援オフィス アビーズ"));
+        assert!(public.contains("尼崎創業支援オフィスアビーズ"));
         let before = count(&public, "尼崎市", "大田区");
         assert_eq!(before, 1, "{public}");
 

@@ -7,6 +7,7 @@ mod accounts;
 mod applications;
 mod browser;
 mod browser_accounts;
+mod demo;
 mod digest;
 mod directory;
 mod directory_api;
