@@ -355,9 +355,14 @@ async fn review_application(
     ApiJson(body): ApiJson<ReviewBody>,
 ) -> Result<Response, ApiError> {
     let actor = viewer.actor()?;
-    let review =
-        applications::review(&state.store, &actor, parse_id(&id)?, &body.score, &body.comment)
-            .await?;
+    let review = applications::review(
+        &state.store,
+        &actor,
+        parse_id(&id)?,
+        &body.score,
+        &body.comment,
+    )
+    .await?;
     Ok((
         StatusCode::CREATED,
         Json(ReviewDto {

@@ -151,7 +151,10 @@ async fn company_result(
     let (form, response, diagnosis) =
         diagnostics::result(&state.store, &actor, &key, &company).await?;
     Ok(Json(CompanyResultDto {
-        url: format!("/forms/{}/result?company={}", form.key, response.company_key),
+        url: format!(
+            "/forms/{}/result?company={}",
+            form.key, response.company_key
+        ),
         form_key: form.key,
         form_title: form.title,
         company_key: response.company_key,

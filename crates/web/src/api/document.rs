@@ -168,12 +168,30 @@ mod tests {
         });
         describe_responses(&mut document);
         declare_security(&mut document);
-        assert_eq!(document["paths"]["/a"]["get"]["responses"]["200"]["description"], "成功：一覧");
-        assert_eq!(document["paths"]["/a"]["post"]["responses"]["201"]["description"], "作成");
-        assert_eq!(document["paths"]["/a"]["post"]["responses"]["422"]["description"], "入力内容の誤り");
-        assert_eq!(document["paths"]["/a"]["get"]["security"], json!([{SESSION: []}]));
-        assert_eq!(document["paths"]["/a"]["post"]["security"], json!([{SESSION: [], CSRF: []}]));
-        assert_eq!(document["paths"]["/b"]["get"]["security"], json!([{}, {SESSION: []}]));
+        assert_eq!(
+            document["paths"]["/a"]["get"]["responses"]["200"]["description"],
+            "成功：一覧"
+        );
+        assert_eq!(
+            document["paths"]["/a"]["post"]["responses"]["201"]["description"],
+            "作成"
+        );
+        assert_eq!(
+            document["paths"]["/a"]["post"]["responses"]["422"]["description"],
+            "入力内容の誤り"
+        );
+        assert_eq!(
+            document["paths"]["/a"]["get"]["security"],
+            json!([{SESSION: []}])
+        );
+        assert_eq!(
+            document["paths"]["/a"]["post"]["security"],
+            json!([{SESSION: [], CSRF: []}])
+        );
+        assert_eq!(
+            document["paths"]["/b"]["get"]["security"],
+            json!([{}, {SESSION: []}])
+        );
         assert_eq!(
             document["components"]["securitySchemes"][CSRF]["name"],
             "X-CSRF-Token"

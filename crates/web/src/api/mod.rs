@@ -246,7 +246,9 @@ fn parameter_schema(path: &str, name: &str, council: &Directory) -> Option<serde
                 .map(|s| s.code().to_owned())
                 .collect(),
         ),
-        ("/api/v1/forms/{key}/survey", "page") => json!({"type": "integer", "minimum": 1, "maximum": 100_000}),
+        ("/api/v1/forms/{key}/survey", "page") => {
+            json!({"type": "integer", "minimum": 1, "maximum": 100_000})
+        }
         ("/api/v1/registry", "kind") => one_of(
             RegistryKind::ALL
                 .iter()

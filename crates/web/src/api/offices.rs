@@ -317,7 +317,11 @@ async fn list_facilities(
 ) -> Result<Json<Vec<FacilityDto>>, ApiError> {
     // A city by its key or its 全国地方公共団体コード, as the other reads take it;
     // anything else goes to the store as typed, which names the mistake.
-    let typed = params.city.as_deref().map(str::trim).filter(|c| !c.is_empty());
+    let typed = params
+        .city
+        .as_deref()
+        .map(str::trim)
+        .filter(|c| !c.is_empty());
     let directory = store::organisations::directory(&state.store).await?;
     let city = typed.map(|value| {
         directory

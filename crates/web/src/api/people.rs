@@ -73,7 +73,11 @@ fn person_dto(p: &Person) -> PersonDto {
         city_name: p.city.as_ref().map(|c| c.name.clone()),
         organisation: p.owner.key.clone(),
         profile: p.profile.clone(),
-        capability_labels: p.capabilities.iter().map(|c| Capability::label_of(c)).collect(),
+        capability_labels: p
+            .capabilities
+            .iter()
+            .map(|c| Capability::label_of(c))
+            .collect(),
         capabilities: p.capabilities.clone(),
         public: p.public,
         contact: p.contact.as_ref().map(|(email, phone)| ContactDto {

@@ -116,9 +116,10 @@ fn sections(document: &serde_json::Value) -> Vec<Section> {
                 .filter_map(|requirement| requirement.as_object())
                 .flat_map(|requirement| requirement.keys().map(String::as_str))
                 .collect();
-            let public = operation["security"]
-                .as_array()
-                .is_none_or(|all| all.iter().any(|r| r.as_object().is_some_and(|o| o.is_empty())));
+            let public = operation["security"].as_array().is_none_or(|all| {
+                all.iter()
+                    .any(|r| r.as_object().is_some_and(|o| o.is_empty()))
+            });
             let auth = if schemes.contains(&"csrfToken") {
                 "ログインしたセッションCookieと X-CSRF-Token ヘッダーが必要"
             } else if !public {

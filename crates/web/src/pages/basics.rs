@@ -89,7 +89,11 @@ pub fn router() -> Router<AppState> {
         .route("/static/{file}", get(asset))
 }
 
-fn with_headers(body: impl IntoResponse, content_type: &'static str, cache: &'static str) -> Response {
+fn with_headers(
+    body: impl IntoResponse,
+    content_type: &'static str,
+    cache: &'static str,
+) -> Response {
     let mut response = body.into_response();
     let headers = response.headers_mut();
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
@@ -132,7 +136,9 @@ async fn asset(Path(file): Path<String>) -> Result<Response, WebError> {
 pub(crate) fn compression() -> CompressionLayer<impl Predicate> {
     CompressionLayer::new().gzip(true).br(true).compress_when(
         DefaultPredicate::new()
-            .and(NotForContentType::const_new("application/vnd.openxmlformats"))
+            .and(NotForContentType::const_new(
+                "application/vnd.openxmlformats",
+            ))
             .and(NotForContentType::const_new("application/zip"))
             .and(NotForContentType::const_new("application/pdf"))
             .and(NotForContentType::const_new("application/gzip"))

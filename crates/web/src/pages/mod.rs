@@ -2,8 +2,8 @@
 
 mod account;
 mod admin;
-pub(crate) mod basics;
 pub(crate) mod applications;
+pub(crate) mod basics;
 pub(crate) mod companies;
 mod company_import;
 mod digest;

@@ -120,7 +120,15 @@ async fn decide(
 ) -> Result<Response, WebError> {
     let actor = viewer.actor()?;
     let id: i64 = id.parse().map_err(|_| WebError::NotFound("予約".into()))?;
-    match offices::decide(&state.store, &actor, id, form.get("decision"), form.get("note")).await {
+    match offices::decide(
+        &state.store,
+        &actor,
+        id,
+        form.get("decision"),
+        form.get("note"),
+    )
+    .await
+    {
         Ok(()) => Ok(Redirect::to("/offices?done=decided").into_response()),
         Err(error) => {
             let (status, lines) = super::form_errors(error, label)?;

@@ -26,8 +26,13 @@ async fn calls_and_applications_answer_as_their_pages() {
     on_each_backend(|app| async move {
         let anonymous = app.client();
         let admin = app.admin().await;
-        let member =
-            company_member(&app, &admin, "api-calls@kawaguchi-01.example.jp", "kawaguchi-01").await;
+        let member = company_member(
+            &app,
+            &admin,
+            "api-calls@kawaguchi-01.example.jp",
+            "kawaguchi-01",
+        )
+        .await;
         let owner = app
             .staff(&admin, "api-calls@city.kawaguchi.example.jp", "kawaguchi")
             .await;
@@ -47,7 +52,10 @@ async fn calls_and_applications_answer_as_their_pages() {
             .clone();
         let page = app.text(&anonymous, "/calls").await;
         assert!(page.contains(call["title"].as_str().unwrap()));
-        assert_eq!(calls.as_array().unwrap().len(), page.matches("href=\"/calls/").count());
+        assert_eq!(
+            calls.as_array().unwrap().len(),
+            page.matches("href=\"/calls/").count()
+        );
         let (status, one) = get_json(&app, &anonymous, &format!("/api/v1/calls/{CALL}")).await;
         assert_eq!(status, StatusCode::OK);
         assert_eq!(one["title"], call["title"]);
@@ -82,7 +90,12 @@ async fn calls_and_applications_answer_as_their_pages() {
         );
         let (status, mine) = get_json(&app, &member, "/api/v1/applications").await;
         assert_eq!(status, StatusCode::OK);
-        let first = mine.as_array().unwrap().first().expect("kawaguchi-01 applied").clone();
+        let first = mine
+            .as_array()
+            .unwrap()
+            .first()
+            .expect("kawaguchi-01 applied")
+            .clone();
         assert_eq!(first["company_key"], "kawaguchi-01");
         let id = first["id"].as_i64().unwrap();
         let page = format!("/applications/{id}");
@@ -95,7 +108,11 @@ async fn calls_and_applications_answer_as_their_pages() {
         assert!(!application["history"].as_array().unwrap().is_empty());
         assert_eq!(application["may_decide"], false);
         let not_a_number = app.get(&member, "/api/v1/applications/abc").await;
-        assert_problem(&not_a_number, StatusCode::NOT_FOUND, "an id that is not a number");
+        assert_problem(
+            &not_a_number,
+            StatusCode::NOT_FOUND,
+            "an id that is not a number",
+        );
 
         // A member may not review: refused before the body is read, in Japanese.
         let token = api_token(&app, &member).await;
@@ -118,9 +135,13 @@ async fn offices_facilities_and_visits_answer_as_their_pages() {
     on_each_backend(|app| async move {
         let anonymous = app.client();
         let admin = app.admin().await;
-        let member =
-            company_member(&app, &admin, "api-offices@kawaguchi-01.example.jp", "kawaguchi-01")
-                .await;
+        let member = company_member(
+            &app,
+            &admin,
+            "api-offices@kawaguchi-01.example.jp",
+            "kawaguchi-01",
+        )
+        .await;
         let other = app
             .staff(&admin, "api-offices@city.kaga.example.jp", "kaga")
             .await;
@@ -159,9 +180,19 @@ async fn offices_facilities_and_visits_answer_as_their_pages() {
             &json!({"office": "", "company": "kawaguchi-01", "visit_on": "", "days": "x"}),
         )
         .await;
-        assert_problem(&booked, StatusCode::UNPROCESSABLE_ENTITY, "an empty booking");
+        assert_problem(
+            &booked,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "an empty booking",
+        );
         let problem: Value = booked.json().await.unwrap();
-        assert!(problem["errors"].as_array().unwrap().iter().any(|e| e["field"] == "office"));
+        assert!(
+            problem["errors"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|e| e["field"] == "office")
+        );
         let token = api_token(&app, &other).await;
         let decided = send(
             &app,
@@ -183,7 +214,10 @@ async fn offices_facilities_and_visits_answer_as_their_pages() {
         let page = app.text(&anonymous, "/facilities").await;
         assert!(!facilities.as_array().unwrap().is_empty());
         for facility in facilities.as_array().unwrap() {
-            assert!(page.contains(facility["name"].as_str().unwrap()), "{facility}");
+            assert!(
+                page.contains(facility["name"].as_str().unwrap()),
+                "{facility}"
+            );
         }
         let (_, kawaguchi) = get_json(&app, &anonymous, "/api/v1/facilities?city=kawaguchi").await;
         assert!(
@@ -193,7 +227,9 @@ async fn offices_facilities_and_visits_answer_as_their_pages() {
                 .iter()
                 .all(|f| f["city"] == "kawaguchi")
         );
-        let bad = app.get(&anonymous, "/api/v1/facilities?city=atlantis").await;
+        let bad = app
+            .get(&anonymous, "/api/v1/facilities?city=atlantis")
+            .await;
         assert_problem(&bad, StatusCode::UNPROCESSABLE_ENTITY, "an unknown city");
     })
     .await;
@@ -301,9 +337,13 @@ async fn diagnoses_and_survey_tracking_are_the_owning_chambers() {
         let other = app
             .staff(&admin, "api-diag@city.kaga.example.jp", "kaga")
             .await;
-        let member =
-            company_member(&app, &admin, "api-diag@kawaguchi-01.example.jp", "kawaguchi-01")
-                .await;
+        let member = company_member(
+            &app,
+            &admin,
+            "api-diag@kawaguchi-01.example.jp",
+            "kawaguchi-01",
+        )
+        .await;
 
         for (page, api) in [
             (
@@ -315,7 +355,11 @@ async fn diagnoses_and_survey_tracking_are_the_owning_chambers() {
                 format!("/api/v1/forms/{DIAGNOSTIC}/survey"),
             ),
         ] {
-            assert_eq!(both(&app, &anonymous, &page, &api).await, (303, 401), "{api}");
+            assert_eq!(
+                both(&app, &anonymous, &page, &api).await,
+                (303, 401),
+                "{api}"
+            );
             assert_eq!(both(&app, &member, &page, &api).await, (403, 403), "{api}");
             assert_eq!(both(&app, &other, &page, &api).await, (403, 403), "{api}");
             assert_eq!(both(&app, &owner, &page, &api).await, (200, 200), "{api}");
@@ -323,8 +367,12 @@ async fn diagnoses_and_survey_tracking_are_the_owning_chambers() {
             assert_problem(&refused, StatusCode::FORBIDDEN, &api);
         }
 
-        let (_, rows) =
-            get_json(&app, &owner, &format!("/api/v1/forms/{DIAGNOSTIC}/diagnoses")).await;
+        let (_, rows) = get_json(
+            &app,
+            &owner,
+            &format!("/api/v1/forms/{DIAGNOSTIC}/diagnoses"),
+        )
+        .await;
         let page = app
             .text(&owner, &format!("/forms/{DIAGNOSTIC}/diagnoses"))
             .await;
@@ -349,7 +397,10 @@ async fn diagnoses_and_survey_tracking_are_the_owning_chambers() {
         assert_eq!(status, StatusCode::OK);
         assert_eq!(result["diagnosis"]["total"]["percent"], percent);
         let refused = app
-            .get(&other, &format!("/api/v1/forms/{DIAGNOSTIC}/diagnoses/{company}/followups"))
+            .get(
+                &other,
+                &format!("/api/v1/forms/{DIAGNOSTIC}/diagnoses/{company}/followups"),
+            )
             .await;
         assert_problem(&refused, StatusCode::FORBIDDEN, "another city's follow-ups");
         let (status, _) = get_json(
@@ -364,7 +415,10 @@ async fn diagnoses_and_survey_tracking_are_the_owning_chambers() {
             get_json(&app, &owner, &format!("/api/v1/forms/{DIAGNOSTIC}/survey")).await;
         assert_eq!(tracking["page"], 1);
         let bad = app
-            .get(&owner, &format!("/api/v1/forms/{DIAGNOSTIC}/survey?status=lost"))
+            .get(
+                &owner,
+                &format!("/api/v1/forms/{DIAGNOSTIC}/survey?status=lost"),
+            )
             .await;
         assert_problem(&bad, StatusCode::UNPROCESSABLE_ENTITY, "an unknown status");
     })
@@ -405,7 +459,10 @@ async fn the_document_describes_every_response_and_declares_its_security() {
     assert!(responses > 352, "{responses} responses");
     // Reads that need a session say so; public ones allow none.
     let needs = |path: &str| document["paths"][path]["get"]["security"].clone();
-    assert_eq!(needs("/api/v1/applications"), json!([{"sessionCookie": []}]));
+    assert_eq!(
+        needs("/api/v1/applications"),
+        json!([{"sessionCookie": []}])
+    );
     assert_eq!(needs("/api/v1/calls"), json!([{}, {"sessionCookie": []}]));
     // Every resource of the pages named in the issue has its operations.
     for path in [

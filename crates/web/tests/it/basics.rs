@@ -46,11 +46,17 @@ async fn favicon_and_robots_are_served() {
         assert!(robots.lines().any(|l| l == closed), "{closed}");
     }
     assert!(robots.lines().any(|l| l == "Allow: /"));
-    for open in ["/events", "/companies", "/initiatives", "/calls", "/registry"] {
+    for open in [
+        "/events",
+        "/companies",
+        "/initiatives",
+        "/calls",
+        "/registry",
+    ] {
         assert!(
-            !robots
-                .lines()
-                .any(|l| l.strip_prefix("Disallow: ").is_some_and(|p| open.starts_with(p))),
+            !robots.lines().any(|l| l
+                .strip_prefix("Disallow: ")
+                .is_some_and(|p| open.starts_with(p))),
             "{open} stays open to crawlers"
         );
     }
@@ -79,7 +85,10 @@ async fn every_page_has_a_description_and_the_main_ones_their_own() {
     ] {
         let own = description(&app.text(&client, path).await);
         assert!(own.chars().count() >= 30, "{path}: {own}");
-        assert!(!seen.contains(&own), "{path} has its own description: {own}");
+        assert!(
+            !seen.contains(&own),
+            "{path} has its own description: {own}"
+        );
         seen.push(own);
     }
     // An error page has one too.
@@ -103,7 +112,11 @@ async fn text_is_compressed_and_spreadsheets_are_not() {
         assert_eq!(response.status(), StatusCode::OK);
         assert_eq!(response.headers()[CONTENT_ENCODING], encoding, "{accept}");
         let size = response.bytes().await.unwrap().len();
-        assert!(size * 3 < plain.len(), "{encoding}: {size} of {}", plain.len());
+        assert!(
+            size * 3 < plain.len(),
+            "{encoding}: {size} of {}",
+            plain.len()
+        );
     }
     // The feed and the API compress too, and still arrive whole.
     for path in ["/feeds/activity.atom", "/api/v1/events", "/calendar.ics"] {
@@ -183,7 +196,10 @@ async fn not_found_messages_read_as_one_sentence() {
         .await;
     assert_eq!(year.status(), StatusCode::NOT_FOUND);
     let page = year.text().await.unwrap();
-    assert!(page.contains("年度「1800」の記録は見つかりません。"), "{page}");
+    assert!(
+        page.contains("年度「1800」の記録は見つかりません。"),
+        "{page}"
+    );
     assert!(!page.contains("。が見つかりません") && !page.contains("）が見つかりません"));
     // A record's name still gets the usual sentence.
     let event = app.get(&client, "/events/no-such-event").await;
