@@ -6,16 +6,17 @@
 
 use axum::Json;
 use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
 use domain::forms::scoring::{Diagnosis, Score};
 use serde::{Deserialize, Serialize};
 use store::StoreError;
-use store::diagnostics::{self, DiagnosisRow, FollowUp};
+use store::diagnostics::{self, DiagnosisRow, FollowUp, FollowUpDraft};
 use store::surveys::{self, InvitationStatus};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::{ApiError, Problem};
+use super::{ApiError, ApiJson, Problem};
 use crate::AppState;
 use crate::auth::Viewer;
 
@@ -23,7 +24,7 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list_diagnoses))
         .routes(routes!(company_result))
-        .routes(routes!(company_followups))
+        .routes(routes!(company_followups, add_followup))
         .routes(routes!(survey_tracking))
 }
 
@@ -214,6 +215,71 @@ async fn company_followups(
     let actor = viewer.actor()?;
     let records = diagnostics::followups(&state.store, &actor, &key, &company).await?;
     Ok(Json(records.iter().map(followup_dto).collect()))
+}
+
+/// 診断後のフォローアップの記録
+#[derive(Debug, Default, Deserialize, ToSchema)]
+pub struct FollowUpBody {
+    /// 実施日（YYYY-MM-DD）
+    #[serde(default)]
+    pub happened_on: String,
+    /// 面談・電話・訪問・専門家派遣・融資相談・その他
+    #[serde(default)]
+    pub kind: String,
+    /// 連携先（金融機関、専門家など）
+    #[serde(default)]
+    pub partner: String,
+    #[serde(default)]
+    pub note: String,
+    /// 次の対応とその予定日（YYYY-MM-DD、なければ空）
+    #[serde(default)]
+    pub next_action: String,
+    #[serde(default)]
+    pub next_on: String,
+}
+
+/// 診断後のフォローアップを記録する（診断を所管する団体の職員のみ）
+#[utoipa::path(
+    post, path = "/api/v1/forms/{key}/diagnoses/{company}/followups", tag = "forms",
+    request_body = FollowUpBody,
+    params(("key" = String, Path, description = "診断（フォーム）のキー"),
+           ("company" = String, Path, description = "企業のキー")),
+    responses((status = 201, description = "記録しました（その企業の記録の一覧、古い順）", body = Vec<FollowUpDto>),
+              (status = 403, description = "所管団体の職員ではありません", body = Problem, content_type = "application/problem+json"),
+              (status = 404, description = "その診断か企業がありません", body = Problem, content_type = "application/problem+json"),
+              (status = 422, description = "実施日・種類・内容・予定日の誤り", body = Problem, content_type = "application/problem+json"))
+)]
+async fn add_followup(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path((key, company)): Path<(String, String)>,
+    ApiJson(body): ApiJson<FollowUpBody>,
+) -> Result<(StatusCode, Json<Vec<FollowUpDto>>), ApiError> {
+    let actor = viewer.actor()?;
+    let date = |text: &str| domain::forms::answers::parse_date(text);
+    // As on the page: a next date that was typed but cannot be read is refused,
+    // never dropped.
+    if !body.next_on.trim().is_empty() && date(&body.next_on).is_none() {
+        return Err(StoreError::Invalid(vec![domain::Invalid::new(
+            "next_on",
+            "日付として読めません（例：2026-12-01）。",
+        )])
+        .into());
+    }
+    let draft = FollowUpDraft {
+        happened_on: date(&body.happened_on),
+        kind: body.kind,
+        partner: body.partner,
+        note: body.note,
+        next_action: body.next_action,
+        next_on: date(&body.next_on),
+    };
+    diagnostics::add_followup(&state.store, &actor, &key, &company, &draft).await?;
+    let records = diagnostics::followups(&state.store, &actor, &key, &company).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(records.iter().map(followup_dto).collect()),
+    ))
 }
 
 /// 調査の配布数と回答状況

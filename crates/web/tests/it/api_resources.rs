@@ -411,6 +411,32 @@ async fn diagnoses_and_survey_tracking_are_the_owning_chambers() {
         .await;
         assert_eq!(status, StatusCode::OK);
 
+        // Recording a follow-up: the owning chamber's staff; another city's staff are
+        // refused as on the page, and a next date that cannot be read is named.
+        let followups = format!("/api/v1/forms/{DIAGNOSTIC}/diagnoses/{company}/followups");
+        let token = api_token(&app, &owner).await;
+        let record = json!({"happened_on": "2026-11-20", "kind": "面談", "partner": "城東信用金庫",
+                            "note": "設備投資の資金繰りを相談", "next_action": "融資相談", "next_on": "2026-12-01"});
+        let added = send(&app, &owner, Method::POST, &followups, Some(&token), &record).await;
+        assert_eq!(added.status(), StatusCode::CREATED);
+        let added: Value = added.json().await.unwrap();
+        let last = added.as_array().unwrap().last().unwrap().clone();
+        assert_eq!(last["partner"], "城東信用金庫");
+        assert_eq!(last["next_on"], "2026-12-01");
+        let page = app
+            .text(&owner, &format!("/forms/{DIAGNOSTIC}/followups?company={company}"))
+            .await;
+        assert!(page.contains("設備投資の資金繰りを相談"));
+        let mut unreadable = record.clone();
+        unreadable["next_on"] = json!("来月");
+        let refused = send(&app, &owner, Method::POST, &followups, Some(&token), &unreadable).await;
+        assert_problem(&refused, StatusCode::UNPROCESSABLE_ENTITY, "an unreadable date");
+        let problem: Value = refused.json().await.unwrap();
+        assert_eq!(problem["errors"][0]["field"], "next_on");
+        let token = api_token(&app, &other).await;
+        let foreign = send(&app, &other, Method::POST, &followups, Some(&token), &record).await;
+        assert_problem(&foreign, StatusCode::FORBIDDEN, "another city's staff record");
+
         let (_, tracking) =
             get_json(&app, &owner, &format!("/api/v1/forms/{DIAGNOSTIC}/survey")).await;
         assert_eq!(tracking["page"], 1);
