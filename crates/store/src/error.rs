@@ -6,8 +6,10 @@ use sea_orm::{DbErr, SqlErr};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    /// A record that does not exist (or that the actor may not know exists).
-    #[error("{what}が見つかりません。")]
+    /// A record that does not exist (or that the actor may not know exists): `what`
+    /// names it (「イベント「…」」), or is a whole sentence of its own (see
+    /// [`not_found_text`]).
+    #[error("{}", not_found_text(what))]
     NotFound { what: String },
     /// The actor may not do this.
     #[error("{reason}")]
@@ -32,6 +34,18 @@ pub enum StoreError {
     Config(String),
     #[error("database error: {0}")]
     Database(DbErr),
+}
+
+/// 「{what}が見つかりません。」 for the name of a record; a `what` that is already a
+/// sentence (it ends with 。, e.g. 「この回答リンクは見つかりません。…お問い合わせください。」)
+/// is said as it is, never followed by 「が見つかりません。」.
+pub fn not_found_text(what: &str) -> String {
+    let what = what.trim();
+    if what.ends_with('。') {
+        what.to_owned()
+    } else {
+        format!("{what}が見つかりません。")
+    }
 }
 
 /// Whole minutes, rounded up, so that "after N minutes" is never too early.

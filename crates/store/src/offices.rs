@@ -269,12 +269,14 @@ pub async fn book(
         .ok_or_else(|| StoreError::not_found("予約"))
 }
 
-/// Approves or declines a requested visit: the host office's organisation only.
+/// Approves (`decision` `approve`) or declines (`decline`, with a reason) a requested
+/// visit: the host office's organisation only; any other decision is refused after
+/// the actor is found allowed.
 pub async fn decide(
     store: &Store,
     actor: &Actor,
     visit_id: i64,
-    approve: bool,
+    decision: &str,
     note: &str,
 ) -> Result<(), StoreError> {
     let txn = store.begin().await?;
@@ -297,6 +299,16 @@ pub async fn decide(
             "この予約は既に承認またはお断り済みです。".into(),
         ));
     }
+    let approve = match decision.trim() {
+        "approve" => true,
+        "decline" => false,
+        _ => {
+            return Err(StoreError::Invalid(vec![Invalid::new(
+                "decision",
+                "承認するか、お断りするかを選んでください。",
+            )]));
+        }
+    };
     if !approve && note.trim().is_empty() {
         return Err(StoreError::Invalid(vec![Invalid::new(
             "note",

@@ -18,7 +18,9 @@ pub enum WebError {
     SignInRequired,
     #[error("初回パスワードを変更してから操作してください。")]
     PasswordChangeRequired,
-    #[error("{0}が見つかりません。")]
+    /// The name of what was not found (「申請」), or a whole sentence saying so and
+    /// what to do (see `store::error::not_found_text`).
+    #[error("{}", store::error::not_found_text(.0))]
     NotFound(String),
     #[error("{0}")]
     BadRequest(String),

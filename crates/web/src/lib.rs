@@ -149,7 +149,8 @@ pub async fn apps(store: Store, options: WebOptions) -> Result<(Router, Router),
         .route("/metrics", axum::routing::get(pages::system::metrics_text))
         .with_state(state);
     Ok((
-        layers::guarded(router, options.max_in_flight, options.time_budget),
+        layers::guarded(router, options.max_in_flight, options.time_budget)
+            .layer(pages::basics::compression()),
         metrics,
     ))
 }

@@ -2,14 +2,19 @@
 //! `/api/docs` (`reference`). Everything a page shows is here too. Errors are
 //! problem+json (RFC 9457) with the fields that were wrong.
 
+mod calls;
 mod catalogue;
+mod diagnostics;
 mod directory;
+mod document;
 mod events;
 mod fairs;
 mod invitations;
 mod network;
 mod notices;
+mod offices;
 mod outbox;
+mod people;
 mod reference;
 mod registry;
 mod surveys;
@@ -34,7 +39,7 @@ use crate::{AppState, WebError};
         description = "中小企業都市連絡協議会 連携プラットフォームのAPI。変更系の呼び出しには、ログイン済みのセッションCookieと、GET /api/v1/session で得た csrf_token を X-CSRF-Token ヘッダーで送ってください。",
         version = "1"
     ),
-    tags((name = "catalogue", description = "施策カタログ（施策・年度の記録・KPI）"), (name = "reference", description = "都市・団体・柱"), (name = "session", description = "セッション"), (name = "events", description = "イベントカレンダーと参加申込"), (name = "directory", description = "企業ディレクトリと共通分類（加工・材料・設備・認証）"), (name = "matching", description = "ニーズ・シーズ、マッチング候補、商談と実績"), (name = "network", description = "仲間まわし: 工場の設備、案件、計画、進捗の報告（設備・タブレットからのイベント）"), (name = "fairs", description = "商談会：面談の申込・回答、割り当て、各社の予定、開催後の結果"), (name = "forms", description = "フォーム（調査・診断・申請）の集計結果"), (name = "registry", description = "認定・表彰の公開名簿（i-mono・i-waza・100年企業）"), (name = "mail", description = "送信メール（アウトボックス）の状態（職員のみ）"), (name = "accounts", description = "アカウントへのメール招待（職員・協議会事務局）"), (name = "notices", description = "お知らせと通知設定（ログインした本人のみ）"))
+    tags((name = "catalogue", description = "施策カタログ（施策・年度の記録・KPI）"), (name = "reference", description = "都市・団体・柱"), (name = "session", description = "セッション"), (name = "events", description = "イベントカレンダーと参加申込"), (name = "directory", description = "企業ディレクトリと共通分類（加工・材料・設備・認証）"), (name = "matching", description = "ニーズ・シーズ、マッチング候補、商談と実績"), (name = "network", description = "仲間まわし: 工場の設備、案件、計画、進捗の報告（設備・タブレットからのイベント）"), (name = "fairs", description = "商談会：面談の申込・回答、割り当て、各社の予定、開催後の結果"), (name = "forms", description = "フォーム（調査・診断・申請）の集計結果"), (name = "registry", description = "認定・表彰の公開名簿（i-mono・i-waza・100年企業）"), (name = "mail", description = "送信メール（アウトボックス）の状態（職員のみ）"), (name = "accounts", description = "アカウントへのメール招待（職員・協議会事務局）"), (name = "notices", description = "お知らせと通知設定（ログインした本人のみ）"), (name = "calls", description = "募集（認定・表彰・補助金）と申請、審査の手続き"), (name = "offices", description = "シェアオフィスの相互利用と各都市の拠点"), (name = "people", description = "人材（デザイナー・研究者・後継者候補・学生・専門家）"))
 )]
 struct ApiDoc;
 
@@ -51,6 +56,10 @@ pub fn openapi_router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(outbox::router())
         .merge(invitations::router())
         .merge(notices::router())
+        .merge(calls::router())
+        .merge(offices::router())
+        .merge(people::router())
+        .merge(diagnostics::router())
         .split_for_parts()
 }
 
@@ -219,6 +228,27 @@ fn parameter_schema(path: &str, name: &str, council: &Directory) -> Option<serde
                 .map(|k| k.code().to_owned())
                 .collect(),
         ),
+        ("/api/v1/people", "kind") => one_of(
+            domain::directory::PersonKind::ALL
+                .iter()
+                .map(|k| k.code().to_owned())
+                .collect(),
+        ),
+        ("/api/v1/calls/{key}/applications", "status") => one_of(
+            domain::applications::ApplicationStatus::ALL
+                .iter()
+                .map(|s| s.code().to_owned())
+                .collect(),
+        ),
+        ("/api/v1/forms/{key}/survey", "status") => one_of(
+            store::surveys::InvitationStatus::ALL
+                .iter()
+                .map(|s| s.code().to_owned())
+                .collect(),
+        ),
+        ("/api/v1/forms/{key}/survey", "page") => {
+            json!({"type": "integer", "minimum": 1, "maximum": 100_000})
+        }
         ("/api/v1/registry", "kind") => one_of(
             RegistryKind::ALL
                 .iter()
@@ -270,6 +300,8 @@ pub fn router(directory: &Directory) -> (Router<AppState>, Operations) {
     declare_refusals(&mut openapi);
     let mut document = serde_json::to_value(&openapi).unwrap_or_default();
     constrain_parameters(&mut document, directory);
+    document::describe_responses(&mut document);
+    document::declare_security(&mut document);
     let operations = Operations::of(&document);
     let reference = std::sync::Arc::new(reference::Reference::of(&document));
     let router =

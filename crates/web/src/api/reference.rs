@@ -20,6 +20,9 @@ pub struct Operation {
     parameters: Vec<Parameter>,
     body: Option<String>,
     responses: Vec<(String, String)>,
+    /// What the caller must send: nothing, the session cookie, or the cookie and the
+    /// CSRF header (from the operation's `security`).
+    auth: &'static str,
 }
 
 /// One parameter of an operation.
@@ -106,7 +109,26 @@ fn sections(document: &serde_json::Value) -> Vec<Section> {
                 .flatten()
                 .map(|(code, response)| (code.clone(), text(&response["description"])))
                 .collect();
+            let schemes: Vec<&str> = operation["security"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|requirement| requirement.as_object())
+                .flat_map(|requirement| requirement.keys().map(String::as_str))
+                .collect();
+            let public = operation["security"].as_array().is_none_or(|all| {
+                all.iter()
+                    .any(|r| r.as_object().is_some_and(|o| o.is_empty()))
+            });
+            let auth = if schemes.contains(&"csrfToken") {
+                "ログインしたセッションCookieと X-CSRF-Token ヘッダーが必要"
+            } else if !public {
+                "ログインしたセッションCookieが必要"
+            } else {
+                "ログイン不要（ログインしていれば、権限に応じた内容）"
+            };
             let entry = Operation {
+                auth,
                 method: method.to_uppercase(),
                 path: path.clone(),
                 summary: text(&operation["summary"]),

@@ -65,7 +65,7 @@ fn label(field: &str) -> &'static str {
 }
 
 /// The rules of a call in words, for applicants.
-fn eligibility_words(call: &Call) -> Vec<String> {
+pub(crate) fn eligibility_words(call: &Call) -> Vec<String> {
     call.form
         .eligibility
         .rules
@@ -94,7 +94,7 @@ fn eligibility_words(call: &Call) -> Vec<String> {
         .collect()
 }
 
-fn state_label(call: &Call) -> &'static str {
+pub(crate) fn state_label(call: &Call) -> &'static str {
     match call.form.period.state_on(japan_day(chrono::Utc::now())) {
         PeriodState::NotYetOpen => "受付開始前",
         PeriodState::Open => "受付中",
@@ -102,7 +102,7 @@ fn state_label(call: &Call) -> &'static str {
     }
 }
 
-fn kind_label(call: &Call) -> &'static str {
+pub(crate) fn kind_label(call: &Call) -> &'static str {
     call.kind().map_or("申請", CallKind::label)
 }
 

@@ -817,7 +817,9 @@ async fn create_entry(
 }
 
 fn fiscal_year_in_path(fy: &str) -> Result<FiscalYear, WebError> {
-    FiscalYear::parse(fy).map_err(|e| WebError::NotFound(format!("年度「{fy}」（{}）", e.reason)))
+    FiscalYear::parse(fy).map_err(|e| {
+        WebError::NotFound(format!("年度「{fy}」の記録は見つかりません。{}", e.reason))
+    })
 }
 
 async fn edit_entry_form(

@@ -3,6 +3,7 @@
 mod account;
 mod admin;
 pub(crate) mod applications;
+pub(crate) mod basics;
 pub(crate) mod companies;
 mod company_import;
 mod digest;
@@ -41,6 +42,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .merge(home::router())
         .merge(system::router())
+        .merge(basics::router())
         .merge(account::router())
         .merge(recovery::router())
         .merge(invitations::router())

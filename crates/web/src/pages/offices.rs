@@ -85,6 +85,7 @@ fn label(field: &str) -> &'static str {
         "days" => "利用日数",
         "purpose" => "目的",
         "note" => "理由",
+        "decision" => "回答",
         _ => "入力",
     }
 }
@@ -119,8 +120,15 @@ async fn decide(
 ) -> Result<Response, WebError> {
     let actor = viewer.actor()?;
     let id: i64 = id.parse().map_err(|_| WebError::NotFound("予約".into()))?;
-    let approve = form.get("decision") == "approve";
-    match offices::decide(&state.store, &actor, id, approve, form.get("note")).await {
+    match offices::decide(
+        &state.store,
+        &actor,
+        id,
+        form.get("decision"),
+        form.get("note"),
+    )
+    .await
+    {
         Ok(()) => Ok(Redirect::to("/offices?done=decided").into_response()),
         Err(error) => {
             let (status, lines) = super::form_errors(error, label)?;

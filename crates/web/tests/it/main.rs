@@ -4,7 +4,9 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // Tests fail loudly by design.
 
 mod accounts;
+mod api_resources;
 mod applications;
+mod basics;
 mod browser;
 mod browser_accounts;
 mod demo;

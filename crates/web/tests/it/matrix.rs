@@ -251,9 +251,9 @@ fn body(method: &str, path: &str) -> Option<serde_json::Value> {
         ("POST", "/api/v1/invitations") => json!({
             "email": "matrix-api-invitee@example.jp", "role": "company", "company": "kawaguchi-01",
         }),
-        ("POST", "/people") => json!({
+        ("POST", "/people" | "/api/v1/people") => json!({
             "kind": "successor", "name": "後継者候補（権限確認）", "kana": "こうけいしゃこうほ",
-            "city": "kawaguchi", "capabilities": "woodwork", "email": "matrix@example.jp",
+            "city": "kawaguchi", "capabilities": ["woodwork"], "email": "matrix@example.jp",
         }),
         _ => return None,
     })

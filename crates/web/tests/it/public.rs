@@ -92,7 +92,12 @@ async fn the_annual_report_has_the_documents_structure_and_a_chart() {
             );
         }
         assert!(report.contains("<svg") && report.contains("role=\"img\""));
-        assert!(report.contains("@media print") || report.contains("/static/app.css"));
+        // The stylesheet (with the print rules) under its hashed name, as every page links it.
+        let home = app.text(&client, "/").await;
+        let stylesheet = crate::harness::between(&home, "<link rel=\"stylesheet\" href=\"", "\"")
+            .expect("the stylesheet");
+        assert!(stylesheet.starts_with("/static/app."));
+        assert!(report.contains("@media print") || report.contains(&stylesheet));
         let bad = app.get(&client, "/reports/annual?fy=1800").await;
         assert_eq!(bad.status(), StatusCode::BAD_REQUEST);
     })
