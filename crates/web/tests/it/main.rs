@@ -19,6 +19,7 @@ mod harness;
 mod hostile;
 mod matrix;
 mod network;
+mod pdf;
 mod notices;
 mod public;
 mod public_url;
