@@ -7,7 +7,7 @@ use std::sync::{LazyLock, Mutex};
 
 use typst::diag::{FileError, FileResult, SourceDiagnostic};
 use typst::foundations::{Bytes, Datetime, Duration};
-use typst::layout::PagedDocument;
+use typst_layout::PagedDocument;
 use typst::syntax::{FileId, RootedPath, Source, VirtualPath, VirtualRoot};
 use typst::text::{Font, FontBook};
 use typst::utils::LazyHash;
@@ -109,7 +109,7 @@ impl World for DocumentWorld {
 }
 
 fn not_found(id: FileId) -> FileError {
-    FileError::NotFound(id.get().vpath().as_rootless_path().to_path_buf())
+    FileError::NotFound(std::path::PathBuf::from(id.get().vpath().get_without_slash()))
 }
 
 fn describe(diagnostics: &[SourceDiagnostic]) -> String {
