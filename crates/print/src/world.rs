@@ -7,11 +7,11 @@ use std::sync::{LazyLock, Mutex};
 
 use typst::diag::{FileError, FileResult, SourceDiagnostic};
 use typst::foundations::{Bytes, Datetime, Duration};
-use typst_layout::PagedDocument;
 use typst::syntax::{FileId, RootedPath, Source, VirtualPath, VirtualRoot};
 use typst::text::{Font, FontBook};
 use typst::utils::LazyHash;
 use typst::{Library, LibraryExt, World};
+use typst_layout::PagedDocument;
 
 use crate::PrintError;
 
@@ -92,7 +92,8 @@ impl World for DocumentWorld {
         if id == self.shared.data {
             Ok(self.data.clone())
         } else if id == self.shared.main || id == self.shared.common {
-            self.source(id).map(|s| Bytes::from_string(s.text().to_owned()))
+            self.source(id)
+                .map(|s| Bytes::from_string(s.text().to_owned()))
         } else {
             Err(not_found(id))
         }
@@ -109,7 +110,9 @@ impl World for DocumentWorld {
 }
 
 fn not_found(id: FileId) -> FileError {
-    FileError::NotFound(std::path::PathBuf::from(id.get().vpath().get_without_slash()))
+    FileError::NotFound(std::path::PathBuf::from(
+        id.get().vpath().get_without_slash(),
+    ))
 }
 
 fn describe(diagnostics: &[SourceDiagnostic]) -> String {
@@ -122,7 +125,9 @@ fn describe(diagnostics: &[SourceDiagnostic]) -> String {
 
 /// Typesets `template` (typst markup) with `data` as `data.json` into PDF bytes.
 pub fn typeset(template: &str, data: Vec<u8>) -> Result<Vec<u8>, PrintError> {
-    let shared = SHARED.as_ref().map_err(|e| PrintError::Typeset(e.clone()))?;
+    let shared = SHARED
+        .as_ref()
+        .map_err(|e| PrintError::Typeset(e.clone()))?;
     let world = DocumentWorld {
         shared,
         main: Source::new(shared.main, template.to_owned()),
@@ -131,9 +136,8 @@ pub fn typeset(template: &str, data: Vec<u8>) -> Result<Vec<u8>, PrintError> {
     };
     let _guard = TYPESETTING.lock().unwrap_or_else(|e| e.into_inner());
     let compiled = typst::compile::<PagedDocument>(&world).output;
-    let pdf = compiled.and_then(|document| {
-        typst_pdf::pdf(&document, &typst_pdf::PdfOptions::default())
-    });
+    let pdf =
+        compiled.and_then(|document| typst_pdf::pdf(&document, &typst_pdf::PdfOptions::default()));
     typst::comemo::evict(2);
     pdf.map_err(|errors| PrintError::Typeset(describe(&errors)))
 }

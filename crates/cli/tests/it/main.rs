@@ -162,7 +162,15 @@ fn poppler() -> bool {
 fn the_annual_report_writes_the_published_pdf() {
     let dir = Workdir::new("report-pdf");
     let written = dir.renkei(&[
-        "report", "annual", "--fy", "2016", "--fy", "2017", "--format", "pdf", "--output",
+        "report",
+        "annual",
+        "--fy",
+        "2016",
+        "--fy",
+        "2017",
+        "--format",
+        "pdf",
+        "--output",
         "report.pdf",
     ]);
     assert!(written.status.success(), "{}", stderr(&written));
@@ -179,7 +187,11 @@ fn the_annual_report_writes_the_published_pdf() {
     if !poppler() {
         return;
     }
-    let text = Command::new("pdftotext").arg(&path).arg("-").output().unwrap();
+    let text = Command::new("pdftotext")
+        .arg(&path)
+        .arg("-")
+        .output()
+        .unwrap();
     let text: String = String::from_utf8_lossy(&text.stdout)
         .chars()
         .filter(|c| !c.is_whitespace())

@@ -49,7 +49,11 @@ impl PdfFile {
         let output = Command::new(tool)
             .args(args)
             .arg(&self.0)
-            .args(if tool == "pdftotext" { &["-"][..] } else { &[][..] })
+            .args(if tool == "pdftotext" {
+                &["-"][..]
+            } else {
+                &[][..]
+            })
             .output()
             .unwrap();
         assert!(
@@ -111,7 +115,11 @@ fn squeeze(text: &str) -> String {
 async fn fetch_pdf(app: &TestApp, client: &reqwest::Client, path: &str) -> Vec<u8> {
     let response = app.get(client, path).await;
     assert_eq!(response.status(), StatusCode::OK, "{path}");
-    assert_eq!(response.headers()["content-type"], "application/pdf", "{path}");
+    assert_eq!(
+        response.headers()["content-type"],
+        "application/pdf",
+        "{path}"
+    );
     let bytes = response.bytes().await.unwrap().to_vec();
     assert!(bytes.starts_with(b"%PDF-"), "{path}");
     bytes
@@ -168,7 +176,9 @@ async fn the_annual_report_is_published_as_an_a4_pdf_with_contents_and_figures()
             "川口商工会議所",
             "KPI・事業数の概要",
         ] {
-            let at = contents.find(chapter).unwrap_or_else(|| panic!("{chapter}: {contents}"));
+            let at = contents
+                .find(chapter)
+                .unwrap_or_else(|| panic!("{chapter}: {contents}"));
             let after = &contents[at + chapter.len()..];
             let number: String = after
                 .trim_start_matches('.')
@@ -186,7 +196,8 @@ async fn the_annual_report_is_published_as_an_a4_pdf_with_contents_and_figures()
         // Running header and footer on the report's pages.
         let third = pdf.page_text(3);
         assert!(
-            third.contains("第10回中小企業都市サミット") && third.contains(&format!("2/{}", pages - 1)),
+            third.contains("第10回中小企業都市サミット")
+                && third.contains(&format!("2/{}", pages - 1)),
             "header and page n / total: {third}"
         );
         for figure in [
@@ -201,7 +212,10 @@ async fn the_annual_report_is_published_as_an_a4_pdf_with_contents_and_figures()
             assert!(text.contains(figure), "{figure} in the PDF");
         }
         assert!(text.contains("団体別・柱別の記録件数とKPI数"));
-        assert!(!text.contains(STAFF_NOTE), "no staff-only note when published");
+        assert!(
+            !text.contains(STAFF_NOTE),
+            "no staff-only note when published"
+        );
         pdf.assert_japanese_font_embedded();
         pdf.assert_no_images();
     })
@@ -237,7 +251,9 @@ async fn registry_entries_print_their_certificate_or_award() {
         assert_eq!(pdf.pages(), 1);
         let text = pdf.text();
         assert!(
-            text.contains("表彰状") && text.contains("株式会社大物鋳造所") && text.contains("1897年"),
+            text.contains("表彰状")
+                && text.contains("株式会社大物鋳造所")
+                && text.contains("1897年"),
             "{text}"
         );
         pdf.assert_japanese_font_embedded();
@@ -251,8 +267,12 @@ async fn a_company_prints_its_diagnosis_and_others_cannot() {
         let admin = app.admin().await;
         let member = company_member(&app, &admin, "ceo@sumida-01.example.jp", "sumida-01").await;
         let result = "/forms/sumida-health-check-2016/result";
-        let page = app.text(&member, &format!("{result}?company=sumida-01")).await;
-        assert!(page.contains(&format!("{result}.pdf?company=sumida-01\">診断レポートをPDFで印刷")));
+        let page = app
+            .text(&member, &format!("{result}?company=sumida-01"))
+            .await;
+        assert!(page.contains(&format!(
+            "{result}.pdf?company=sumida-01\">診断レポートをPDFで印刷"
+        )));
         let bytes = fetch_pdf(&app, &member, &format!("{result}.pdf?company=sumida-01")).await;
         // Another company sees nothing of it, as on the page; nor does a visitor.
         let other = company_member(&app, &admin, "ceo@sumida-02.example.jp", "sumida-02").await;
@@ -271,7 +291,9 @@ async fn a_company_prints_its_diagnosis_and_others_cannot() {
         let pdf = PdfFile::new(&bytes);
         let text = pdf.text();
         assert!(
-            text.contains("診断結果") && text.contains("総合判定") && text.contains("事業承継の準備"),
+            text.contains("診断結果")
+                && text.contains("総合判定")
+                && text.contains("事業承継の準備"),
             "{text}"
         );
         assert!(text.contains("分野ごとの得点と助言"), "{text}");
@@ -292,10 +314,16 @@ async fn a_fair_schedule_prints_for_its_company() {
             .text(&admin, &format!("/fairs/{key}/companies/buyer-01"))
             .await;
         let path = format!("/fairs/{key}/companies/buyer-01/schedule.pdf");
-        assert!(page.contains(&format!("{path}\">予定表をPDFで印刷")), "{page}");
+        assert!(
+            page.contains(&format!("{path}\">予定表をPDFで印刷")),
+            "{page}"
+        );
         let bytes = fetch_pdf(&app, &admin, &path).await;
         let unknown = app
-            .get(&admin, &format!("/fairs/{key}/companies/nobody/schedule.pdf"))
+            .get(
+                &admin,
+                &format!("/fairs/{key}/companies/nobody/schedule.pdf"),
+            )
             .await;
         assert_eq!(unknown.status(), StatusCode::NOT_FOUND);
         let visitor = app.get(&app.client(), &path).await;
@@ -305,7 +333,10 @@ async fn a_fair_schedule_prints_for_its_company() {
         }
         let pdf = PdfFile::new(&bytes);
         let text = pdf.text();
-        assert!(text.contains("面談予定") && text.contains("テーブル"), "{text}");
+        assert!(
+            text.contains("面談予定") && text.contains("テーブル"),
+            "{text}"
+        );
         let name = crate::harness::between(&page, "<h1>", "の面談予定</h1>").unwrap();
         assert!(text.contains(&squeeze(&name)), "{name} in {text}");
         pdf.assert_japanese_font_embedded();
