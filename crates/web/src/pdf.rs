@@ -137,7 +137,11 @@ pub fn certificate(e: &RegistryEntry) -> print::Certificate {
     let date = japan_day(e.approved_at)
         .format("%Y年%-m月%-d日")
         .to_string();
-    let mut facts = vec![format!("区分：{}（{}）", e.category, e.kind.label())];
+    let mut facts = vec![if e.category == e.kind.label() {
+        format!("区分：{}", e.category)
+    } else {
+        format!("区分：{}（{}）", e.category, e.kind.label())
+    }];
     if let Some(city) = &e.city_name {
         facts.push(format!("都市：{city}"));
     }
@@ -157,7 +161,7 @@ pub fn certificate(e: &RegistryEntry) -> print::Certificate {
             };
             (
                 "認定証",
-                format!("「{}」", e.title),
+                e.title.clone(),
                 format!(
                     "貴社の上記の{what}は、{}において優れた{what}と認められましたので、「{}」として認定します。",
                     e.call_title, e.category
