@@ -133,7 +133,7 @@ async fn the_annual_report_is_published_as_an_a4_pdf_with_contents_and_figures()
         let client = app.client();
         let html = app.text(&client, "/reports/annual?fy=2016&fy=2017").await;
         assert!(
-            html.contains("/reports/annual.pdf?fy=2016&amp;fy=2017"),
+            html.contains("/reports/annual.pdf?fy=2016&#38;fy=2017"),
             "the page links its PDF"
         );
         assert!(html.contains(STAFF_NOTE), "the page has the staff note");
