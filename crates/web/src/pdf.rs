@@ -65,18 +65,16 @@ fn year_items(year: &YearView) -> print::YearItems {
     }
 }
 
-fn overview_rows(rows: Vec<(String, [(u32, u32); 3], u32)>) -> Vec<print::OverviewRow> {
-    rows.into_iter()
-        .map(|(name, per_pillar, kpis)| print::OverviewRow {
-            name,
-            counts: per_pillar.map(|(done, planned)| done + planned),
-            cells: per_pillar
-                .iter()
-                .map(|(done, planned)| format!("{}（実施{done}・予定等{planned}）", done + planned))
-                .collect(),
-            kpis,
-        })
-        .collect()
+fn overview_row(name: &str, per_pillar: &[(u32, u32); 3], kpis: u32) -> print::OverviewRow {
+    print::OverviewRow {
+        name: name.to_owned(),
+        counts: per_pillar.map(|(done, planned)| done + planned),
+        cells: per_pillar
+            .iter()
+            .map(|(done, planned)| format!("{}（実施{done}・予定等{planned}）", done + planned))
+            .collect(),
+        kpis,
+    }
 }
 
 /// The annual report of the given years as the council publishes it.
@@ -105,20 +103,16 @@ pub async fn annual_report(store: &Store, years: &[FiscalYear]) -> Result<Vec<u8
             })
             .collect(),
         pillar_headings: Pillar::ALL.iter().map(crate::view::pillar_tag).collect(),
-        overview: overview_rows(
-            report
-                .overview
-                .iter()
-                .map(|r: &OverviewRow| (r.organisation.name.clone(), r.per_pillar, r.kpi_count))
-                .collect(),
-        ),
-        city_overview: overview_rows(
-            report
-                .city_overview
-                .iter()
-                .map(|r| (r.city_name.clone(), r.per_pillar, r.kpi_count))
-                .collect(),
-        ),
+        overview: report
+            .overview
+            .iter()
+            .map(|r: &OverviewRow| overview_row(&r.organisation.name, &r.per_pillar, r.kpi_count))
+            .collect(),
+        city_overview: report
+            .city_overview
+            .iter()
+            .map(|r| overview_row(&r.city_name, &r.per_pillar, r.kpi_count))
+            .collect(),
     };
     typeset(move || print::annual_report(&data)).await
 }
