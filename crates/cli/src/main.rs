@@ -245,6 +245,8 @@ enum UserCommand {
 enum ReportFormat {
     Html,
     Md,
+    /// The published version: A4 PDF with the bundled Japanese font.
+    Pdf,
 }
 
 #[derive(Debug, Subcommand)]
@@ -594,18 +596,30 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         } => {
             let years = parse_years(&fiscal_years)?;
             let store = open(&cli.database_url).await?;
-            let text = match format {
-                ReportFormat::Html => web::report::annual_html(&store, &years, true).await,
-                ReportFormat::Md => web::report::annual_markdown(&store, &years).await,
+            let bytes = match format {
+                ReportFormat::Html => web::report::annual_html(&store, &years, true)
+                    .await
+                    .map(String::into_bytes),
+                ReportFormat::Md => web::report::annual_markdown(&store, &years)
+                    .await
+                    .map(String::into_bytes),
+                ReportFormat::Pdf => web::pdf::annual_report(&store, &years).await,
             }
             .map_err(|e| anyhow::anyhow!("{e}"))?;
             match output {
                 Some(path) => {
-                    std::fs::write(&path, text)
+                    std::fs::write(&path, bytes)
                         .with_context(|| format!("{} に書き込めません", path.display()))?;
                     eprintln!("{} に書き出しました。", path.display());
                 }
-                None => print!("{text}"),
+                None => {
+                    use std::io::Write;
+                    let mut stdout = std::io::stdout().lock();
+                    stdout
+                        .write_all(&bytes)
+                        .and_then(|()| stdout.flush())
+                        .context("標準出力に書き込めません")?;
+                }
             }
         }
         Command::Export {

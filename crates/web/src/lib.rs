@@ -14,6 +14,7 @@ pub mod layers;
 pub mod mail;
 pub mod metrics;
 pub mod pages;
+pub mod pdf;
 pub mod report;
 pub mod view;
 

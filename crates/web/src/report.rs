@@ -187,7 +187,7 @@ fn overview_cells(per_pillar: &[(u32, u32); 3]) -> Vec<String> {
         .collect()
 }
 
-fn document(report: &AnnualReport, standalone: bool) -> ReportDocument {
+pub(crate) fn document(report: &AnnualReport, standalone: bool) -> ReportDocument {
     let council = report
         .council
         .iter()

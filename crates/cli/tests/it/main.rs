@@ -146,6 +146,77 @@ fn the_annual_report_prints_as_markdown_and_writes_standalone_html() {
     assert!(stderr(&bad).contains("範囲外"));
 }
 
+/// Whether poppler's pdftotext and pdffonts are here; under CI they must be.
+fn poppler() -> bool {
+    let found = ["pdftotext", "pdffonts"]
+        .iter()
+        .all(|tool| Command::new(tool).arg("-v").output().is_ok());
+    assert!(
+        found || std::env::var("CI").as_deref() != Ok("true"),
+        "CI must install poppler-utils to check the PDF"
+    );
+    found
+}
+
+#[test]
+fn the_annual_report_writes_the_published_pdf() {
+    let dir = Workdir::new("report-pdf");
+    let written = dir.renkei(&[
+        "report",
+        "annual",
+        "--fy",
+        "2016",
+        "--fy",
+        "2017",
+        "--format",
+        "pdf",
+        "--output",
+        "report.pdf",
+    ]);
+    assert!(written.status.success(), "{}", stderr(&written));
+    let path = dir.0.join("report.pdf");
+    let bytes = std::fs::read(&path).unwrap();
+    assert!(bytes.starts_with(b"%PDF-"));
+    // To standard output as well, byte for byte a PDF.
+    let piped = dir.renkei(&["report", "annual", "--fy", "2016", "--format", "pdf"]);
+    assert!(piped.status.success(), "{}", stderr(&piped));
+    assert!(piped.stdout.starts_with(b"%PDF-"));
+    let bad = dir.renkei(&["report", "annual", "--fy", "1800", "--format", "pdf"]);
+    assert!(!bad.status.success());
+    assert!(stderr(&bad).contains("範囲外"));
+    if !poppler() {
+        return;
+    }
+    let text = Command::new("pdftotext")
+        .arg(&path)
+        .arg("-")
+        .output()
+        .unwrap();
+    let text: String = String::from_utf8_lossy(&text.stdout)
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect();
+    for expected in [
+        "第10回中小企業都市サミット",
+        "目次",
+        "1協議会全体の事業",
+        "川口商工会議所",
+        "58商談",
+        "KPI・事業数の概要",
+    ] {
+        assert!(text.contains(expected), "{expected} in {text}");
+    }
+    assert!(!text.contains("柱は資料に明記がなく"), "no staff-only note");
+    let fonts = Command::new("pdffonts").arg(&path).output().unwrap();
+    let fonts = String::from_utf8_lossy(&fonts.stdout).into_owned();
+    let row = fonts
+        .lines()
+        .find(|l| l.contains("IPAexGothic"))
+        .unwrap_or_else(|| panic!("IPAexGothic in {fonts}"));
+    let fields: Vec<&str> = row.split_whitespace().collect();
+    assert_eq!(fields[fields.len() - 5], "yes", "embedded: {fonts}");
+}
+
 #[test]
 fn initiatives_export_to_csv_and_xlsx_files() {
     let dir = Workdir::new("export");

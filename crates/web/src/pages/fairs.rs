@@ -784,7 +784,10 @@ struct PersonalPage {
     lines: Vec<SlotLine>,
 }
 
-fn personal_meetings(fair: &Fair, participant_id: i64) -> Vec<(&MeetingRequest, &str, &str)> {
+pub(super) fn personal_meetings(
+    fair: &Fair,
+    participant_id: i64,
+) -> Vec<(&MeetingRequest, &str, &str)> {
     fair.meetings_of(participant_id)
         .into_iter()
         .map(|r| {

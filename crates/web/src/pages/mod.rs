@@ -21,6 +21,7 @@ mod notices;
 mod offices;
 mod outbox;
 mod people;
+mod printed;
 mod publishing;
 mod recovery;
 mod registrations;
@@ -61,6 +62,7 @@ pub fn router() -> Router<AppState> {
         .merge(registrations::router())
         .merge(publishing::router())
         .merge(reports::router())
+        .merge(printed::router())
         .merge(admin::router())
         .merge(outbox::router())
         .merge(notices::router())

@@ -1,5 +1,5 @@
 //! `/reports/annual?fy=2016&fy=2017`: the council's annual report as a page
-//! (print-ready), as a standalone HTML file and as Markdown.
+//! (print-ready), as a standalone HTML file, as Markdown and as the published PDF.
 
 use axum::Router;
 use axum::extract::{RawQuery, State};
@@ -15,6 +15,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/reports/annual", get(annual))
         .route("/reports/annual.md", get(annual_markdown))
+        .route("/reports/annual.pdf", get(annual_pdf))
 }
 
 /// The years asked for; the document's two years when none are given.
@@ -57,6 +58,19 @@ async fn annual(
         );
     }
     Ok(response)
+}
+
+/// The published version: A4 PDF, without staff-only notes.
+async fn annual_pdf(
+    State(state): State<AppState>,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, WebError> {
+    let years = requested_years(raw.as_deref())?;
+    let bytes = crate::pdf::annual_report(&state.store, &years).await?;
+    Ok(crate::pdf::response(
+        bytes,
+        &crate::pdf::annual_filename(&years),
+    ))
 }
 
 async fn annual_markdown(
