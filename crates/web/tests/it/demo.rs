@@ -10,7 +10,8 @@ async fn the_home_pages_activity_is_dated_from_the_records_and_never_repeats() {
     on_each_backend(|app| async move {
         let client = app.client();
         let home = app.text(&client, "/").await;
-        let section = between(&home, "最新の活動", "</ul>").expect("the activity section");
+        // The heading, not the page's meta description, which names 最新の活動 too.
+        let section = between(&home, ">最新の活動</h2>", "</ul>").expect("the activity section");
         let lines: Vec<&str> = section
             .split("<li>")
             .skip(1)
