@@ -42,6 +42,36 @@ pub struct FollowUpDraft {
     pub next_on: Option<NaiveDate>,
 }
 
+impl FollowUpDraft {
+    /// A follow-up as typed, on the page or through the API: dates in any form
+    /// `parse_date` reads. A next date that was typed but cannot be read is refused,
+    /// never dropped.
+    pub fn from_text(
+        happened_on: &str,
+        kind: &str,
+        partner: &str,
+        note: &str,
+        next_action: &str,
+        next_on: &str,
+    ) -> Result<FollowUpDraft, StoreError> {
+        let date = domain::forms::answers::parse_date;
+        if !next_on.trim().is_empty() && date(next_on).is_none() {
+            return Err(StoreError::Invalid(vec![domain::Invalid::new(
+                "next_on",
+                "日付として読めません（例：2026-12-01）。",
+            )]));
+        }
+        Ok(FollowUpDraft {
+            happened_on: date(happened_on),
+            kind: kind.to_owned(),
+            partner: partner.to_owned(),
+            note: note.to_owned(),
+            next_action: next_action.to_owned(),
+            next_on: date(next_on),
+        })
+    }
+}
+
 /// The kinds of follow-up offered on the page.
 pub const FOLLOW_UP_KINDS: [&str; 6] = ["面談", "電話", "訪問", "専門家派遣", "融資相談", "その他"];
 

@@ -256,24 +256,14 @@ async fn add_followup(
     ApiJson(body): ApiJson<FollowUpBody>,
 ) -> Result<(StatusCode, Json<Vec<FollowUpDto>>), ApiError> {
     let actor = viewer.actor()?;
-    let date = |text: &str| domain::forms::answers::parse_date(text);
-    // As on the page: a next date that was typed but cannot be read is refused,
-    // never dropped.
-    if !body.next_on.trim().is_empty() && date(&body.next_on).is_none() {
-        return Err(StoreError::Invalid(vec![domain::Invalid::new(
-            "next_on",
-            "日付として読めません（例：2026-12-01）。",
-        )])
-        .into());
-    }
-    let draft = FollowUpDraft {
-        happened_on: date(&body.happened_on),
-        kind: body.kind,
-        partner: body.partner,
-        note: body.note,
-        next_action: body.next_action,
-        next_on: date(&body.next_on),
-    };
+    let draft = FollowUpDraft::from_text(
+        &body.happened_on,
+        &body.kind,
+        &body.partner,
+        &body.note,
+        &body.next_action,
+        &body.next_on,
+    )?;
     diagnostics::add_followup(&state.store, &actor, &key, &company, &draft).await?;
     let records = diagnostics::followups(&state.store, &actor, &key, &company).await?;
     Ok((

@@ -379,26 +379,17 @@ async fn add_followup(
     let actor = viewer.actor()?;
     let query = query_pairs(query.as_deref());
     let company = query.get("company").to_owned();
-    let date = |name: &str| domain::forms::answers::parse_date(form.get(name));
-    let mut errors = Vec::new();
-    if !form.get("next_on").trim().is_empty() && date("next_on").is_none() {
-        errors.push(domain::Invalid::new(
-            "next_on",
-            "日付として読めません（例：2026-12-01）。",
-        ));
-    }
-    let draft = FollowUpDraft {
-        happened_on: date("happened_on"),
-        kind: form.get("kind").to_owned(),
-        partner: form.get("partner").to_owned(),
-        note: form.get("note").to_owned(),
-        next_action: form.get("next_action").to_owned(),
-        next_on: date("next_on"),
-    };
-    let result = if errors.is_empty() {
-        diagnostics::add_followup(&state.store, &actor, &key, &company, &draft).await
-    } else {
-        Err(store::StoreError::Invalid(errors))
+    let draft = FollowUpDraft::from_text(
+        form.get("happened_on"),
+        form.get("kind"),
+        form.get("partner"),
+        form.get("note"),
+        form.get("next_action"),
+        form.get("next_on"),
+    );
+    let result = match draft {
+        Ok(draft) => diagnostics::add_followup(&state.store, &actor, &key, &company, &draft).await,
+        Err(error) => Err(error),
     };
     match result {
         Ok(()) => Ok(Redirect::to(&format!(
