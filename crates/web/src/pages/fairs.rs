@@ -764,11 +764,11 @@ async fn outcome(
 
 /// One slot of a participant's day.
 pub struct SlotLine {
-    slot: String,
-    with: String,
-    with_key: String,
-    table: String,
-    absent: bool,
+    pub(super) slot: String,
+    pub(super) with: String,
+    pub(super) with_key: String,
+    pub(super) table: String,
+    pub(super) absent: bool,
 }
 
 #[derive(Template, WebTemplate)]
@@ -806,33 +806,26 @@ pub(super) fn personal_meetings(
         .collect()
 }
 
-async fn personal(
-    State(state): State<AppState>,
-    viewer: Viewer,
-    Path((key, company)): Path<(String, String)>,
-    headers: HeaderMap,
-) -> Result<Response, WebError> {
-    let actor = viewer.actor()?;
-    let fair = fairs::get(&state.store, &key).await?;
-    let (company, ics) = match company.strip_suffix(".ics") {
-        Some(c) => (c.to_owned(), true),
-        None => (company, false),
-    };
-    let participant = fair
-        .participant_by_company(&company)
-        .filter(|p| fair.may_act_for(Some(&actor), p))
-        .ok_or_else(|| WebError::NotFound("参加企業の予定".into()))?;
-    let meetings = personal_meetings(&fair, participant.id);
-    if ics {
-        return Ok(personal_ics(
-            &state,
-            &fair,
-            &participant.company_name,
-            &meetings,
-            &headers,
-        ));
-    }
-    let lines = (0..fair.slot_count)
+/// The participant whose own schedule the actor may see: the company itself and the
+/// fair's organisers (its page, `.ics` and PDF alike); anyone else is told it is not there.
+pub(super) fn own_participant<'a>(
+    fair: &'a Fair,
+    actor: &domain::Actor,
+    company: &str,
+) -> Result<&'a fairs::Participant, WebError> {
+    fair.participant_by_company(company)
+        .filter(|p| fair.may_act_for(Some(actor), p))
+        .ok_or_else(|| WebError::NotFound("参加企業の予定".into()))
+}
+
+/// A company's schedule, one line per slot of the fair: whom it meets at which table,
+/// or that it is away.
+pub(super) fn slot_lines(
+    fair: &Fair,
+    participant: &fairs::Participant,
+    meetings: &[(&MeetingRequest, &str, &str)],
+) -> Vec<SlotLine> {
+    (0..fair.slot_count)
         .map(|slot| {
             let found = meetings.iter().find(|(r, _, _)| r.slot == Some(slot));
             SlotLine {
@@ -846,7 +839,33 @@ async fn personal(
                 absent: !participant.available.contains(&slot),
             }
         })
-        .collect();
+        .collect()
+}
+
+async fn personal(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path((key, company)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Result<Response, WebError> {
+    let actor = viewer.actor()?;
+    let fair = fairs::get(&state.store, &key).await?;
+    let (company, ics) = match company.strip_suffix(".ics") {
+        Some(c) => (c.to_owned(), true),
+        None => (company, false),
+    };
+    let participant = own_participant(&fair, &actor, &company)?;
+    let meetings = personal_meetings(&fair, participant.id);
+    if ics {
+        return Ok(personal_ics(
+            &state,
+            &fair,
+            &participant.company_name,
+            &meetings,
+            &headers,
+        ));
+    }
+    let lines = slot_lines(&fair, participant, &meetings);
     Ok(PersonalPage {
         layout: Layout::for_viewer(
             format!("{}の予定（{}）", participant.company_name, fair.name),

@@ -93,23 +93,15 @@ async fn fair_schedule(
 ) -> Result<Response, WebError> {
     let actor = viewer.actor()?;
     let fair = fairs::get(&state.store, &key).await?;
-    let participant = fair
-        .participant_by_company(&company)
-        .filter(|p| fair.may_act_for(Some(&actor), p))
-        .ok_or_else(|| WebError::NotFound("参加企業の予定".into()))?;
+    let participant = super::fairs::own_participant(&fair, &actor, &company)?;
     let meetings = super::fairs::personal_meetings(&fair, participant.id);
-    let lines = (0..fair.slot_count)
-        .map(|slot| {
-            let found = meetings.iter().find(|(r, _, _)| r.slot == Some(slot));
-            print::ScheduleLine {
-                slot: fair.slot_label(slot),
-                with: found.map(|m| m.1.to_owned()).unwrap_or_default(),
-                table: found
-                    .and_then(|m| m.0.table)
-                    .map(|t| format!("テーブル{}", t + 1))
-                    .unwrap_or_default(),
-                absent: !participant.available.contains(&slot),
-            }
+    let lines = super::fairs::slot_lines(&fair, participant, &meetings)
+        .into_iter()
+        .map(|line| print::ScheduleLine {
+            slot: line.slot,
+            with: line.with,
+            table: line.table,
+            absent: line.absent,
         })
         .collect();
     let data = print::FairSchedule {
