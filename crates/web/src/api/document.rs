@@ -4,7 +4,7 @@
 //! for every response that a handler declared without one, so that the document
 //! passes `openapi-spec-validator` and the reference page says what each answer means.
 
-use serde_json::{Value, json};
+use serde_json::{Map, Value, json};
 
 /// The name of the session cookie's scheme in the document.
 const SESSION: &str = "sessionCookie";
@@ -46,32 +46,37 @@ pub fn declare_security(document: &mut Value) {
             }
         }
     }
-    let Some(paths) = document.get_mut("paths").and_then(Value::as_object_mut) else {
-        return;
-    };
-    for item in paths.values_mut() {
-        let Some(item) = item.as_object_mut() else {
-            continue;
+    for (method, operation) in operations_mut(document) {
+        let changes = method != "get" && method != "head" && method != "options";
+        let signed_in = operation
+            .get("responses")
+            .and_then(|r| r.get("401"))
+            .is_some();
+        let security = if changes {
+            json!([{ SESSION: [], CSRF: [] }])
+        } else if signed_in {
+            json!([{ SESSION: [] }])
+        } else {
+            json!([{}, { SESSION: [] }])
         };
-        for (method, operation) in item.iter_mut() {
-            let Some(operation) = operation.as_object_mut() else {
-                continue;
-            };
-            let changes = method != "get" && method != "head" && method != "options";
-            let signed_in = operation
-                .get("responses")
-                .and_then(|r| r.get("401"))
-                .is_some();
-            let security = if changes {
-                json!([{ SESSION: [], CSRF: [] }])
-            } else if signed_in {
-                json!([{ SESSION: [] }])
-            } else {
-                json!([{}, { SESSION: [] }])
-            };
-            operation.insert("security".into(), security);
-        }
+        operation.insert("security".into(), security);
     }
+}
+
+/// Every operation of the document (each method of each path) with its method.
+fn operations_mut(document: &mut Value) -> impl Iterator<Item = (&str, &mut Map<String, Value>)> {
+    document
+        .get_mut("paths")
+        .and_then(Value::as_object_mut)
+        .into_iter()
+        .flat_map(|paths| paths.values_mut())
+        .filter_map(Value::as_object_mut)
+        .flat_map(|item| item.iter_mut())
+        .filter_map(|(method, operation)| {
+            operation
+                .as_object_mut()
+                .map(|operation| (method.as_str(), operation))
+        })
 }
 
 /// What an answer with `status` means, for a response declared without a
@@ -113,39 +118,31 @@ fn description_of(status: &str, method: &str, summary: &str) -> String {
 /// Gives every response without a description (or with an empty one) the meaning
 /// of its status code.
 pub fn describe_responses(document: &mut Value) {
-    let Some(paths) = document.get_mut("paths").and_then(Value::as_object_mut) else {
-        return;
-    };
-    for item in paths.values_mut() {
-        let Some(item) = item.as_object_mut() else {
+    for (method, operation) in operations_mut(document) {
+        let summary = operation
+            .get("summary")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned();
+        let Some(responses) = operation
+            .get_mut("responses")
+            .and_then(Value::as_object_mut)
+        else {
             continue;
         };
-        for (method, operation) in item.iter_mut() {
-            let summary = operation
-                .get("summary")
-                .and_then(Value::as_str)
-                .unwrap_or_default()
-                .to_owned();
-            let Some(responses) = operation
-                .get_mut("responses")
-                .and_then(Value::as_object_mut)
-            else {
+        for (status, response) in responses.iter_mut() {
+            let Some(response) = response.as_object_mut() else {
                 continue;
             };
-            for (status, response) in responses.iter_mut() {
-                let Some(response) = response.as_object_mut() else {
-                    continue;
-                };
-                let missing = response
-                    .get("description")
-                    .and_then(Value::as_str)
-                    .is_none_or(|d| d.trim().is_empty());
-                if missing && !response.contains_key("$ref") {
-                    response.insert(
-                        "description".into(),
-                        Value::String(description_of(status, method, &summary)),
-                    );
-                }
+            let missing = response
+                .get("description")
+                .and_then(Value::as_str)
+                .is_none_or(|d| d.trim().is_empty());
+            if missing && !response.contains_key("$ref") {
+                response.insert(
+                    "description".into(),
+                    Value::String(description_of(status, method, &summary)),
+                );
             }
         }
     }
