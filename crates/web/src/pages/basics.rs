@@ -2,7 +2,7 @@
 //! the static assets under a name that carries a hash of their content
 //! (`/static/app.<hash>.css`), cached for a year as immutable: a new build changes
 //! the name, so a browser never keeps an old stylesheet. The unhashed names
-//! (`/static/app.css`, `/static/forms.js`, see `system`) keep working with a short
+//! (`/static/app.css`, `/static/forms.js`) keep working with a short
 //! cache for city homepages that link them directly.
 //!
 //! Templates take the hashed names from [`app_css`] and [`forms_js`], the one place
@@ -86,6 +86,8 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/favicon.ico", get(favicon))
         .route("/robots.txt", get(robots))
+        .route("/static/app.css", get(stylesheet))
+        .route("/static/forms.js", get(forms_script))
         .route("/static/{file}", get(asset))
 }
 
@@ -107,6 +109,24 @@ async fn favicon() -> Response {
 
 async fn robots() -> Response {
     with_headers(ROBOTS, "text/plain; charset=utf-8", "public, max-age=3600")
+}
+
+/// The stylesheet under its old name, for pages that link it directly.
+async fn stylesheet() -> Response {
+    with_headers(
+        crate::report::STYLESHEET,
+        "text/css; charset=utf-8",
+        "public, max-age=3600",
+    )
+}
+
+/// The forms' script (conditional questions and autosave) under its old name.
+async fn forms_script() -> Response {
+    with_headers(
+        FORMS_SCRIPT,
+        "text/javascript; charset=utf-8",
+        "public, max-age=3600",
+    )
 }
 
 /// A hashed asset, immutable for a year; any other name is a 404 (an old hash

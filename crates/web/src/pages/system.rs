@@ -1,4 +1,4 @@
-//! Operational endpoints: health, metrics and the stylesheet.
+//! Operational endpoints: health and metrics.
 //!
 //! `/metrics` tells how busy the platform is and how far its data has changed, which
 //! is nobody's business outside the council: on the application's address only the
@@ -17,8 +17,6 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics))
-        .route("/static/app.css", get(stylesheet))
-        .route("/static/forms.js", get(forms_script))
 }
 
 /// 200 when the database answers, 503 when it does not.
@@ -69,35 +67,6 @@ pub(crate) async fn metrics_text(State(state): State<AppState>) -> Response {
     response.headers_mut().insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"),
-    );
-    response
-}
-
-async fn stylesheet() -> Response {
-    let mut response = crate::report::STYLESHEET.into_response();
-    let headers = response.headers_mut();
-    headers.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/css; charset=utf-8"),
-    );
-    headers.insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("public, max-age=3600"),
-    );
-    response
-}
-
-/// The forms' script: conditional questions and autosave.
-async fn forms_script() -> Response {
-    let mut response = include_str!("../../static/forms.js").into_response();
-    let headers = response.headers_mut();
-    headers.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/javascript; charset=utf-8"),
-    );
-    headers.insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("public, max-age=3600"),
     );
     response
 }
