@@ -306,8 +306,15 @@ async fn open(url: &str) -> anyhow::Result<Store> {
     let store = Store::connect(url)
         .await
         .with_context(|| format!("データベースに接続できません: {url}"))?;
+    // A rehearsal of a roll onto a binary with a new migration (store::migrate::REHEARSAL).
+    let rehearsal = std::env::var("RENKEI_REHEARSAL_MIGRATION").is_ok_and(|v| v == "1");
+    let extra: &[store::migrate::Migration] = if rehearsal {
+        &[store::migrate::REHEARSAL]
+    } else {
+        &[]
+    };
     let loaded = store
-        .prepare()
+        .prepare_with(extra)
         .await
         .context("マイグレーションまたは初期データの読み込みに失敗しました")?;
     if loaded {
@@ -346,10 +353,15 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let store = open(&cli.database_url).await?;
             // The demonstration network's jobs in progress, for the first visitors (only
             // here: tests and other commands start from an idle network).
-            store::seed_network::load_if_empty(&store)
+            // Under the migration lock: processes starting together do this once.
+            let (_, first_admin) = store
+                .while_starting(|| async {
+                    let jobs = store::seed_network::load_if_empty(&store).await?;
+                    Ok((jobs, store::accounts::ensure_first_admin(&store).await?))
+                })
                 .await
-                .context("仲間まわしのデモ案件を読み込めませんでした")?;
-            if let Some((email, password)) = store::accounts::ensure_first_admin(&store).await? {
+                .context("仲間まわしのデモ案件または初期管理者を用意できませんでした")?;
+            if let Some((email, password)) = first_admin {
                 println!("──────────────────────────────────────────────");
                 println!("初期管理者（協議会事務局）を作成しました。この表示は一度だけです。");
                 println!("  メールアドレス: {email}");

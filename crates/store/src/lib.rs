@@ -147,7 +147,34 @@ impl Store {
     /// Migrates, then fills an empty database with the council's data. Returns
     /// whether seed data was loaded.
     pub async fn prepare(&self) -> Result<bool, StoreError> {
-        migrate::run(self).await?;
+        self.prepare_with(&[]).await
+    }
+
+    /// [`Store::prepare`] with extra migrations after the embedded ones (the
+    /// rehearsal, [`migrate::REHEARSAL`]). Migrating and the "load if empty" seeds run
+    /// under the migration lock, so that processes starting together on an empty
+    /// PostgreSQL database neither migrate twice nor both load the council's data.
+    pub async fn prepare_with(&self, extra: &[migrate::Migration]) -> Result<bool, StoreError> {
+        let lock = migrate::Lock::take(self).await?;
+        let prepared = self.migrate_and_seed(extra).await;
+        lock.release().await;
+        prepared
+    }
+
+    /// Runs `work` under the migration lock: start-up work of `serve` that must not run
+    /// twice when processes start together (the first administrator, demo jobs).
+    pub async fn while_starting<T, Fut>(&self, work: impl FnOnce() -> Fut) -> Result<T, StoreError>
+    where
+        Fut: std::future::Future<Output = Result<T, StoreError>>,
+    {
+        let lock = migrate::Lock::take(self).await?;
+        let done = work().await;
+        lock.release().await;
+        done
+    }
+
+    async fn migrate_and_seed(&self, extra: &[migrate::Migration]) -> Result<bool, StoreError> {
+        migrate::apply(self, extra).await?;
         let seeded = seed::load_if_empty(self).await?;
         seed::load_events_if_empty(self).await?;
         seed_directory::load_if_empty(self).await?;

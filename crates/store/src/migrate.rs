@@ -1,12 +1,39 @@
 //! Forward-only migrations embedded in the binary. Each runs once, in a transaction,
 //! and is recorded in `schema_migrations`; an applied migration is never edited.
+//!
+//! Several processes may start together on one database (a cluster behind a load
+//! balancer, a rolling restart): the check-and-apply runs under a lock — on PostgreSQL
+//! an advisory lock held by one transaction, on SQLite the write lock of each
+//! migration's transaction with the check repeated inside it — so each migration is
+//! applied by exactly one of them. A binary that does not know a migration the
+//! database already has refuses to run rather than work on a schema it does not know.
 
-use sea_orm::{ConnectionTrait, DatabaseBackend, Statement, TransactionTrait};
+use sea_orm::{
+    ConnectionTrait, DatabaseBackend, DatabaseConnection, DatabaseTransaction, Statement,
+    TransactionTrait,
+};
 
 use crate::{Store, StoreError};
 
-/// Every migration, in order: (version, name, SQL with backend placeholders).
-const MIGRATIONS: &[(i64, &str, &str)] = &[
+/// A migration: (version, name, SQL with backend placeholders).
+pub type Migration = (i64, &'static str, &'static str);
+
+/// The key of the PostgreSQL advisory lock that serialises migrating and seeding
+/// (any constant the platform uses for nothing else: "renkei" in ASCII).
+const LOCK_KEY: i64 = 0x72_65_6e_6b_65_69;
+
+/// A rehearsal of "a new binary with a new migration" for the cluster's rolling-restart
+/// test and for operators who want to try a roll before a real one: a harmless table
+/// that nothing reads, applied only when the binary is asked to
+/// (`RENKEI_REHEARSAL_MIGRATION=1`, see the CLI). It is not part of the schema.
+pub const REHEARSAL: Migration = (
+    9000,
+    "rehearsal_marker",
+    "CREATE TABLE rehearsal_marker (id {id}, note TEXT NOT NULL)",
+);
+
+/// Every migration, in order.
+const MIGRATIONS: &[Migration] = &[
     (
         1,
         "foundation",
@@ -104,29 +131,128 @@ fn statements(sql: &str) -> Vec<String> {
         .collect()
 }
 
-/// Applies every pending migration; returns the versions applied now.
+/// The newest migration this binary knows (without a rehearsal).
+pub fn newest_known() -> i64 {
+    MIGRATIONS.last().map_or(0, |m| m.0)
+}
+
+/// Applies every pending migration under the migration lock; returns the versions
+/// applied now.
 pub async fn run(store: &Store) -> Result<Vec<i64>, StoreError> {
-    let db = &store.db;
-    let backend = db.get_database_backend();
-    db.execute_unprepared(
-        "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)",
-    )
-    .await?;
-    let applied: Vec<i64> = db
+    run_with(store, &[]).await
+}
+
+/// [`run`] with `extra` migrations after the embedded ones (the [`REHEARSAL`]).
+pub async fn run_with(store: &Store, extra: &[Migration]) -> Result<Vec<i64>, StoreError> {
+    let lock = Lock::take(store).await?;
+    let applied = apply(store, extra).await;
+    lock.release().await;
+    applied
+}
+
+/// The migration lock: on PostgreSQL an advisory lock taken by a transaction of its
+/// own and held until that transaction ends (so a process killed while holding it
+/// frees it with its connection); on SQLite nothing, since every migration takes the
+/// write lock itself.
+pub(crate) struct Lock(Option<DatabaseTransaction>);
+
+impl Lock {
+    pub(crate) async fn take(store: &Store) -> Result<Lock, StoreError> {
+        if store.db.get_database_backend() != DatabaseBackend::Postgres {
+            return Ok(Lock(None));
+        }
+        let txn = store.db.begin().await?;
+        let started = std::time::Instant::now();
+        txn.execute(Statement::from_sql_and_values(
+            DatabaseBackend::Postgres,
+            "SELECT pg_advisory_xact_lock($1)",
+            [LOCK_KEY.into()],
+        ))
+        .await?;
+        tracing::info!(
+            waited_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+            pid = std::process::id(),
+            "migration lock taken"
+        );
+        Ok(Lock(Some(txn)))
+    }
+
+    pub(crate) async fn release(self) {
+        if let Some(txn) = self.0 {
+            // Ending the transaction frees the lock; a failure here closes the
+            // connection, which frees it too.
+            if let Err(error) = txn.rollback().await {
+                tracing::warn!(%error, "migration lock: releasing failed");
+            }
+        }
+    }
+}
+
+/// The versions recorded in `schema_migrations`.
+async fn applied_versions<C: ConnectionTrait>(db: &C) -> Result<Vec<i64>, StoreError> {
+    Ok(db
         .query_all(Statement::from_string(
-            backend,
+            db.get_database_backend(),
             "SELECT version FROM schema_migrations",
         ))
         .await?
         .iter()
         .filter_map(|row| row.try_get::<i64>("", "version").ok())
+        .collect())
+}
+
+/// Refuses a database that has migrations this binary does not know: it was migrated
+/// by a newer version, and running on its schema could write what the newer version
+/// does not expect.
+fn refuse_unknown(applied: &[i64], known: &[i64]) -> Result<(), StoreError> {
+    let mut unknown: Vec<i64> = applied
+        .iter()
+        .copied()
+        .filter(|v| !known.contains(v))
         .collect();
+    if unknown.is_empty() {
+        return Ok(());
+    }
+    unknown.sort_unstable();
+    let list = unknown
+        .iter()
+        .map(i64::to_string)
+        .collect::<Vec<_>>()
+        .join(", ");
+    let newest = known.iter().max().copied().unwrap_or(0);
+    Err(StoreError::Config(format!(
+        "このデータベースには、このプログラムが知らないマイグレーション（{list}）が適用済みです。\
+         より新しい版の renkei で更新されたデータベースです。新しい版で起動してください\
+         （このプログラムが知る最新のマイグレーション: {newest}）。 \
+         The database has migration(s) {list} that this binary does not know (newest known: \
+         {newest}); it was migrated by a newer renkei. Refusing to run: start the newer binary."
+    )))
+}
+
+/// The check-and-apply, under the caller's [`Lock`].
+pub(crate) async fn apply(store: &Store, extra: &[Migration]) -> Result<Vec<i64>, StoreError> {
+    let db: &DatabaseConnection = &store.db;
+    let backend = db.get_database_backend();
+    db.execute_unprepared(
+        "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)",
+    )
+    .await?;
+    let all: Vec<&Migration> = MIGRATIONS.iter().chain(extra).collect();
+    let known: Vec<i64> = all.iter().map(|m| m.0).collect();
+    refuse_unknown(&applied_versions(db).await?, &known)?;
     let mut now_applied = Vec::new();
-    for (version, name, sql) in MIGRATIONS {
-        if applied.contains(version) {
+    for (version, name, sql) in all {
+        let txn = db.begin().await?;
+        if backend == DatabaseBackend::Sqlite {
+            // The write lock before the check (see `Store::begin`): a second process
+            // waits here, then finds the migration applied.
+            txn.execute_unprepared("UPDATE schema_migrations SET version = version WHERE 0")
+                .await?;
+        }
+        if applied_versions(&txn).await?.contains(version) {
+            txn.rollback().await?;
             continue;
         }
-        let txn = db.begin().await?;
         for statement in statements(&render(sql, backend)) {
             txn.execute_unprepared(&statement).await?;
         }
