@@ -20,7 +20,7 @@ use domain::fairs::{
 };
 use domain::{Actor, Invalid};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
 };
 use serde_json::json;
 use solve::fair as engine;
@@ -1158,16 +1158,31 @@ pub async fn expire_unanswered(
             found.request_deadline
         )));
     }
-    let pending: Vec<i64> = found
-        .requests
-        .iter()
-        .filter(|r| r.status == RequestStatus::Pending)
-        .map(|r| r.id)
-        .collect();
+    let txn = store.begin().await?;
+    // The requests still pending, read and locked in the transaction that expires them:
+    // a second pass at the same time (a double submission reaching two processes)
+    // waits, then finds none, so participants are told and the pass audited once.
+    let pending: Vec<i64> = fair_request::Entity::find()
+        .select_only()
+        .column(fair_request::Column::Id)
+        .filter(
+            fair_request::Column::Id.is_in(
+                found
+                    .requests
+                    .iter()
+                    .filter(|r| r.status == RequestStatus::Pending)
+                    .map(|r| r.id),
+            ),
+        )
+        .filter(fair_request::Column::Status.eq(RequestStatus::Pending.code()))
+        .order_by_asc(fair_request::Column::Id)
+        .lock_exclusive()
+        .into_tuple::<i64>()
+        .all(&txn)
+        .await?;
     if pending.is_empty() {
         return Ok(0);
     }
-    let txn = store.begin().await?;
     fair_request::Entity::update_many()
         .col_expr(
             fair_request::Column::Status,

@@ -7,7 +7,9 @@
 
 use chrono::{DateTime, Duration, Utc};
 use domain::{Actor, Invalid, Role};
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+};
 use serde::Serialize;
 use serde_json::json;
 
@@ -223,9 +225,13 @@ pub async fn purge_expired(store: &Store, now: DateTime<Utc>) -> Result<u64, Sto
         };
         let cutoff = now - Duration::days(i64::from(days));
         let txn = store.begin().await?;
+        // Locked (PostgreSQL; SQLite's write lock is taken by `begin`): another process
+        // purging at the same time waits, then finds them gone, so a purge is done
+        // and audited once.
         let expired = form_response::Entity::find()
             .filter(form_response::Column::FormId.eq(form.id))
             .filter(form_response::Column::UpdatedAt.lt(cutoff))
+            .lock_exclusive()
             .all(&txn)
             .await?;
         if expired.is_empty() {

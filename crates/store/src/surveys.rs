@@ -729,6 +729,14 @@ pub async fn remind_with(
             let txn = w.txn();
             let form = forms::load(txn, form_key).await?;
             check_owner_staff(actor, &form)?;
+            // One round of a form at a time (PostgreSQL; SQLite's write lock is taken
+            // already): a second round started meanwhile — another staff member, or a
+            // double submission reaching another process — waits and becomes the next
+            // round instead of a second 「第N回」 counted twice.
+            crate::entity::form::Entity::find_by_id(form.id)
+                .lock_exclusive()
+                .one(txn)
+                .await?;
             let submitted: HashSet<i64> = form_response::Entity::find()
                 .select_only()
                 .column(form_response::Column::CompanyId)
