@@ -29,13 +29,13 @@ fn draft(slots: &str, tables: &str) -> FairDraft {
     .expect("valid fair")
 }
 
-fn before_deadline() -> NaiveDate {
+pub(super) fn before_deadline() -> NaiveDate {
     NaiveDate::from_ymd_opt(2027, 1, 20).unwrap()
 }
 
 /// A fair of the 川口商工会議所 with buyers kawaguchi-01..03 and suppliers from three
 /// cities, everyone present in every slot unless `available` says otherwise.
-async fn fair_with_participants(store: &Store, slots: &str, tables: &str) -> (Fair, domain::Actor) {
+pub(super) async fn fair_with_participants(store: &Store, slots: &str, tables: &str) -> (Fair, domain::Actor) {
     let staff = staff_of(store, "kawaguchi-cci", "fair@kawaguchi-cci.example.jp").await;
     let fair = fairs::create(store, &staff, "kawaguchi-cci", &draft(slots, tables))
         .await

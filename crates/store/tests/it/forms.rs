@@ -54,7 +54,7 @@ fn survey() -> FormDefinition {
     }
 }
 
-fn draft(key: &str) -> FormDraft {
+pub(super) fn draft(key: &str) -> FormDraft {
     FormDraft {
         key: key.into(),
         purpose: FormPurpose::Survey,

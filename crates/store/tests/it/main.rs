@@ -12,6 +12,7 @@ use store::{Backend, Store, StoreError};
 
 mod applications;
 mod bulk;
+mod cluster;
 mod demo;
 mod directory;
 mod events;
