@@ -9,6 +9,7 @@ use std::process::{Command, Output};
 mod accounts;
 mod bombs;
 mod bulk;
+mod cluster;
 mod crash;
 mod directory;
 mod mail;
