@@ -49,7 +49,7 @@ impl Cluster {
             .env("DATABASE_URL", &self.database_url)
             .env("CLUSTER_DIR", &self.dir)
             .env("CLUSTER_PORT", self.port.to_string())
-            .env("RENKEI_INSECURE_COOKIES", "1")
+            .env("RENKEI_INSECURE_COOKIES", "true")
             .env("RENKEI_LOG", "info,sqlx=warn,sea_orm=warn,tower_http=warn");
         for (key, value) in extra_env {
             command.env(key, value);
@@ -72,8 +72,19 @@ impl Cluster {
         format!("http://127.0.0.1:{}{path}", self.port)
     }
 
+    /// Process `i`'s log without the terminal colours of its fields.
     fn log_of(&self, i: usize) -> String {
-        std::fs::read_to_string(self.dir.join(format!("renkei-{i}.log"))).unwrap_or_default()
+        let log =
+            std::fs::read_to_string(self.dir.join(format!("renkei-{i}.log"))).unwrap_or_default();
+        let mut plain = String::with_capacity(log.len());
+        let mut rest = log.as_str();
+        while let Some(at) = rest.find('\u{1b}') {
+            plain.push_str(&rest[..at]);
+            rest = &rest[at..];
+            rest = rest.find('m').map_or("", |end| &rest[end + 1..]);
+        }
+        plain.push_str(rest);
+        plain
     }
 
     fn logs(&self) -> String {
@@ -116,7 +127,9 @@ impl Cluster {
         let text = String::from_utf8_lossy(&output.stdout);
         text.lines()
             .map(|line| line.split(',').collect::<Vec<_>>())
-            .find(|fields| fields.len() > 17 && fields[0] == "renkei" && fields[1] == format!("r{i}"))
+            .find(|fields| {
+                fields.len() > 17 && fields[0] == "renkei" && fields[1] == format!("r{i}")
+            })
             .map(|fields| fields[17].to_owned())
             .unwrap_or_default()
     }
@@ -161,9 +174,8 @@ fn prerequisites() -> bool {
 fn free_ports() -> u16 {
     loop {
         let port = 20_000 + rand::random::<u16>() % 40_000;
-        let free = (0..=PROCESSES as u16).all(|i| {
-            std::net::TcpListener::bind(("127.0.0.1", port + i)).is_ok()
-        });
+        let free = (0..=PROCESSES as u16)
+            .all(|i| std::net::TcpListener::bind(("127.0.0.1", port + i)).is_ok());
         if free {
             return port;
         }
@@ -176,7 +188,12 @@ async fn csrf(client: &Client, url: &str) -> String {
     meta_csrf(&response.text().await.unwrap())
 }
 
-async fn post_form(client: &Client, cluster: &Cluster, path: &str, fields: &[(&str, &str)]) -> StatusCode {
+async fn post_form(
+    client: &Client,
+    cluster: &Cluster,
+    path: &str,
+    fields: &[(&str, &str)],
+) -> StatusCode {
     let token = csrf(client, &cluster.url("/login")).await;
     let mut body = vec![("csrf_token", token.as_str())];
     body.extend_from_slice(fields);
@@ -191,7 +208,13 @@ async fn post_form(client: &Client, cluster: &Cluster, path: &str, fields: &[(&s
 
 async fn sign_in(cluster: &Cluster, password: &str) -> Client {
     let client = client();
-    let status = post_form(&client, cluster, "/login", &[("email", ADMIN), ("password", password)]).await;
+    let status = post_form(
+        &client,
+        cluster,
+        "/login",
+        &[("email", ADMIN), ("password", password)],
+    )
+    .await;
     assert_eq!(status, StatusCode::SEE_OTHER, "login through the proxy");
     client
 }
@@ -206,14 +229,25 @@ struct Seen {
 
 /// Registers events through the proxy one after another until `stop`, with one CSRF
 /// token taken at the start (so a token made by one process is checked by the others).
-async fn writer(cluster_url: String, client: Client, phase: &'static str, id: usize, stop: Arc<AtomicBool>) -> Seen {
+async fn writer(
+    cluster_url: String,
+    client: Client,
+    phase: &'static str,
+    id: usize,
+    stop: Arc<AtomicBool>,
+) -> Seen {
     let token = csrf(&client, &format!("{cluster_url}/events/new")).await;
     let mut seen = Seen::default();
     let mut n = 0;
     while !stop.load(Ordering::SeqCst) {
         let title = format!("cluster-{phase}-{id}-{n}");
         n += 1;
-        let date = format!("2032-{:02}-{:02}", 1 + n % 12, 1 + n % 28);
+        // A day of its own per write (the key's random part is per day).
+        let day = (id * 1500 + n + if phase == "roll" { 750 } else { 0 }) % 3650;
+        let date = (chrono::NaiveDate::from_ymd_opt(2031, 1, 1).unwrap()
+            + chrono::Days::new(day as u64))
+        .format("%Y-%m-%d")
+        .to_string();
         let body = [
             ("csrf_token", token.as_str()),
             ("organisation", "amagasaki"),
@@ -240,7 +274,11 @@ async fn writer(cluster_url: String, client: Client, phase: &'static str, id: us
             Ok(response) => {
                 let status = response.status();
                 let text = response.text().await.unwrap_or_default();
-                seen.failed.push((title, Instant::now(), format!("{status}: {}", text.chars().take(300).collect::<String>())));
+                seen.failed.push((
+                    title,
+                    Instant::now(),
+                    format!("{status}: {}", text.chars().take(300).collect::<String>()),
+                ));
             }
             Err(error) => seen.failed.push((title, Instant::now(), error.to_string())),
         }
@@ -249,12 +287,25 @@ async fn writer(cluster_url: String, client: Client, phase: &'static str, id: us
     seen
 }
 
-async fn write_for(cluster: &Cluster, clients: &[Client], phase: &'static str, during: impl std::future::Future<Output = ()>) -> Seen {
+async fn write_for(
+    cluster: &Cluster,
+    clients: &[Client],
+    phase: &'static str,
+    during: impl std::future::Future<Output = ()>,
+) -> Seen {
     let stop = Arc::new(AtomicBool::new(false));
     let writers: Vec<_> = clients
         .iter()
         .enumerate()
-        .map(|(id, client)| tokio::spawn(writer(cluster.url(""), client.clone(), phase, id, stop.clone())))
+        .map(|(id, client)| {
+            tokio::spawn(writer(
+                cluster.url(""),
+                client.clone(),
+                phase,
+                id,
+                stop.clone(),
+            ))
+        })
         .collect();
     during.await;
     stop.store(true, Ordering::SeqCst);
@@ -278,7 +329,12 @@ async fn titles_in_database(url: &str) -> BTreeMap<String, i64> {
         .await
         .unwrap();
     rows.iter()
-        .map(|row| (row.try_get("", "title").unwrap(), row.try_get("", "n").unwrap()))
+        .map(|row| {
+            (
+                row.try_get("", "title").unwrap(),
+                row.try_get("", "n").unwrap(),
+            )
+        })
         .collect()
 }
 
@@ -300,7 +356,11 @@ fn assert_acknowledged_present(seen: &Seen, present: &BTreeMap<String, i64>, pha
         .map(|(title, _)| title)
         .filter(|title| !present.contains_key(*title))
         .collect();
-    assert!(lost.is_empty(), "{phase}: {} acknowledged writes lost: {lost:?}", lost.len());
+    assert!(
+        lost.is_empty(),
+        "{phase}: {} acknowledged writes lost: {lost:?}",
+        lost.len()
+    );
     let doubled: Vec<(&String, &i64)> = present.iter().filter(|(_, n)| **n > 1).collect();
     assert!(doubled.is_empty(), "{phase}: written twice: {doubled:?}");
     lost.len()
@@ -332,16 +392,28 @@ async fn the_cluster_loses_no_acknowledged_write_to_a_sigkill_and_rolls_without_
                 .find_map(|l| l.trim().strip_prefix("初回パスワード: ").map(str::to_owned))
         })
         .collect();
-    assert_eq!(passwords.len(), 1, "one first administrator for three processes\n{}", cluster.logs());
+    assert_eq!(
+        passwords.len(),
+        1,
+        "one first administrator for three processes\n{}",
+        cluster.logs()
+    );
     let admin = sign_in(&cluster, &passwords[0]).await;
     let status = post_form(
         &admin,
         &cluster,
         "/account/password",
-        &[("current_password", &passwords[0]), ("new_password", PASSWORD)],
+        &[
+            ("current_password", &passwords[0]),
+            ("new_password", PASSWORD),
+        ],
     )
     .await;
-    assert_eq!(status, StatusCode::SEE_OTHER, "password change through the proxy");
+    assert_eq!(
+        status,
+        StatusCode::SEE_OTHER,
+        "password change through the proxy"
+    );
     let mut clients = vec![admin];
     for _ in 1..CLIENTS {
         clients.push(sign_in(&cluster, PASSWORD).await);
@@ -355,21 +427,31 @@ async fn the_cluster_loses_no_acknowledged_write_to_a_sigkill_and_rolls_without_
     let failover = write_for(&cluster, &clients, "failover", async {
         tokio::time::sleep(Duration::from_secs(3)).await;
         killed_at = Instant::now();
-        let killed = Command::new("kill").args(["-KILL", &victim_pid.to_string()]).status().unwrap();
+        let killed = Command::new("kill")
+            .args(["-KILL", &victim_pid.to_string()])
+            .status()
+            .unwrap();
         assert!(killed.success());
         loop {
             if cluster.proxy_status(victim).starts_with("DOWN") {
                 down_after = killed_at.elapsed();
                 break;
             }
-            assert!(killed_at.elapsed() < Duration::from_secs(10), "r{victim} never DOWN\n{}", cluster.logs());
+            assert!(
+                killed_at.elapsed() < Duration::from_secs(10),
+                "r{victim} never DOWN\n{}",
+                cluster.logs()
+            );
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
         tokio::time::sleep(Duration::from_secs(3)).await;
     })
     .await;
     let limit = CHECK_INTERVAL * (FALL + 1);
-    assert!(down_after <= limit, "DOWN after {down_after:?}, more than {limit:?}");
+    assert!(
+        down_after <= limit,
+        "DOWN after {down_after:?}, more than {limit:?}"
+    );
     assert!(
         failover.failed.len() <= CLIENTS,
         "at most one in-flight request per client fails: {:?}",
@@ -424,7 +506,11 @@ async fn the_cluster_loses_no_acknowledged_write_to_a_sigkill_and_rolls_without_
         "one new migration"
     );
     assert_eq!(
-        scalar(&database.url, "SELECT COUNT(*) FROM schema_migrations WHERE version = 9000").await,
+        scalar(
+            &database.url,
+            "SELECT COUNT(*) FROM schema_migrations WHERE version = 9000"
+        )
+        .await,
         1
     );
     let applied_by: Vec<usize> = (1..=PROCESSES)
@@ -435,10 +521,20 @@ async fn the_cluster_loses_no_acknowledged_write_to_a_sigkill_and_rolls_without_
                 .any(|l| l.contains("migration applied") && l.contains("version=9000"))
         })
         .collect();
-    assert_eq!(applied_by, [1], "the first process restarted applies it, alone");
+    assert_eq!(
+        applied_by,
+        [1],
+        "the first process restarted applies it, alone"
+    );
     for i in 1..=PROCESSES {
-        assert!(cluster.log_of(i).contains("migration lock taken"), "r{i} took the lock");
-        assert!(cluster.proxy_status(i).starts_with("UP"), "r{i} UP after the roll");
+        assert!(
+            cluster.log_of(i).contains("migration lock taken"),
+            "r{i} took the lock"
+        );
+        assert!(
+            cluster.proxy_status(i).starts_with("UP"),
+            "r{i} UP after the roll"
+        );
     }
     // Once-only work: no ISO week's digest queued twice, one first administrator.
     assert_eq!(

@@ -117,10 +117,7 @@ async fn a_database_migrated_by_a_newer_binary_is_refused_with_a_clear_message()
         assert!(
             message.contains("知らないマイグレーション（9000）")
                 && message.contains("newer renkei")
-                && message.contains(&format!(
-                    "newest known: {}",
-                    store::migrate::newest_known()
-                )),
+                && message.contains(&format!("newest known: {}", store::migrate::newest_known())),
             "{message}"
         );
         let again = store::migrate::run(&store).await;
@@ -136,9 +133,14 @@ async fn the_retention_purge_run_by_two_processes_at_once_deletes_and_audits_onc
         let a = database.store().await.unwrap();
         let b = Store::connect(&database.url).await.unwrap();
         let kawaguchi = super::staff_of(&a, "kawaguchi", "staff@city.kawaguchi.example.jp").await;
-        store::forms::create(&a, &kawaguchi, "kawaguchi", &super::forms::draft("kept-a-year"))
-            .await
-            .unwrap();
+        store::forms::create(
+            &a,
+            &kawaguchi,
+            "kawaguchi",
+            &super::forms::draft("kept-a-year"),
+        )
+        .await
+        .unwrap();
         store::privacy::set_retention(&a, &kawaguchi, "kept-a-year", Some(365))
             .await
             .unwrap();
@@ -206,7 +208,10 @@ async fn the_fair_deadline_pass_run_twice_at_once_expires_tells_and_audits_once(
         );
         let expired = [first.unwrap(), second.unwrap()];
         assert_eq!(expired.iter().sum::<usize>(), 3, "{backend:?}: {expired:?}");
-        assert!(expired.contains(&0), "{backend:?}: one pass found nothing left");
+        assert!(
+            expired.contains(&0),
+            "{backend:?}: one pass found nothing left"
+        );
         assert_eq!(
             count(
                 &a,

@@ -35,7 +35,11 @@ pub(super) fn before_deadline() -> NaiveDate {
 
 /// A fair of the 川口商工会議所 with buyers kawaguchi-01..03 and suppliers from three
 /// cities, everyone present in every slot unless `available` says otherwise.
-pub(super) async fn fair_with_participants(store: &Store, slots: &str, tables: &str) -> (Fair, domain::Actor) {
+pub(super) async fn fair_with_participants(
+    store: &Store,
+    slots: &str,
+    tables: &str,
+) -> (Fair, domain::Actor) {
     let staff = staff_of(store, "kawaguchi-cci", "fair@kawaguchi-cci.example.jp").await;
     let fair = fairs::create(store, &staff, "kawaguchi-cci", &draft(slots, tables))
         .await
