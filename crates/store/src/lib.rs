@@ -33,6 +33,7 @@ pub mod notices;
 pub mod offices;
 pub mod organisations;
 pub mod outbox;
+pub mod queues;
 pub mod people;
 pub mod postings;
 pub mod privacy;

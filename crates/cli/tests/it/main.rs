@@ -12,6 +12,7 @@ mod bulk;
 mod crash;
 mod directory;
 mod mail;
+mod operations;
 mod signup;
 
 struct Workdir(PathBuf);
