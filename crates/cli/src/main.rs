@@ -350,7 +350,9 @@ async fn open(url: &str) -> anyhow::Result<Store> {
         .await
         .context("マイグレーションまたは初期データの読み込みに失敗しました")?;
     if loaded {
-        eprintln!("協議会の初期データ（7都市・11団体・施策）を読み込みました。");
+        // A log line, not a bare line on stderr: with --log-format json that stream
+        // holds JSON objects only (stdout may be a report or an export).
+        tracing::info!("協議会の初期データ（7都市・11団体・施策）を読み込みました。");
     }
     Ok(store)
 }
