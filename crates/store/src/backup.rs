@@ -170,15 +170,18 @@ pub fn scheduled_path(dir: &Path, at: chrono::DateTime<chrono::Utc>, backend: Ba
         Backend::Sqlite => "db",
         Backend::Postgres => "pgdump",
     };
-    dir.join(format!("renkei-{}.{extension}", at.format("%Y%m%dT%H%M%S%.3fZ")))
+    dir.join(format!(
+        "renkei-{}.{extension}",
+        at.format("%Y%m%dT%H%M%S%.3fZ")
+    ))
 }
 
 /// Whether `name` is a scheduled backup's file name (see [`scheduled_path`]).
 fn is_scheduled(name: &str) -> bool {
-    let Some(stem) = name
-        .strip_prefix("renkei-")
-        .and_then(|rest| rest.strip_suffix(".db").or_else(|| rest.strip_suffix(".pgdump")))
-    else {
+    let Some(stem) = name.strip_prefix("renkei-").and_then(|rest| {
+        rest.strip_suffix(".db")
+            .or_else(|| rest.strip_suffix(".pgdump"))
+    }) else {
         return false;
     };
     chrono::NaiveDateTime::parse_from_str(stem, "%Y%m%dT%H%M%S%.3fZ").is_ok()

@@ -137,7 +137,7 @@ impl Metrics {
     pub fn render(&self, gauges: &[(&'static str, &'static str, f64)]) -> String {
         let gauges: Vec<Gauge> = gauges
             .iter()
-            .map(|(name, help, value)| Gauge::single(*name, *help, *value))
+            .map(|&(name, help, value)| Gauge::single(name, help, value))
             .collect();
         self.render_gauges(&gauges)
     }
@@ -212,7 +212,9 @@ impl Metrics {
                 ));
             }
         }
-        out.push_str("# HELP renkei_http_route_duration_seconds Time to answer a request, by route.\n");
+        out.push_str(
+            "# HELP renkei_http_route_duration_seconds Time to answer a request, by route.\n",
+        );
         out.push_str("# TYPE renkei_http_route_duration_seconds histogram\n");
         for (key, stats) in routes.iter() {
             let labels = format!(

@@ -69,9 +69,7 @@ async fn json_logs_are_one_object_a_line_with_each_request_s_route_status_and_cl
     let objects: Vec<serde_json::Value> = text
         .lines()
         .filter(|line| !line.trim().is_empty())
-        .map(|line| {
-            serde_json::from_str(line).unwrap_or_else(|e| panic!("not JSON ({e}): {line}"))
-        })
+        .map(|line| serde_json::from_str(line).unwrap_or_else(|e| panic!("not JSON ({e}): {line}")))
         .collect();
     assert!(!objects.is_empty(), "no log lines");
     for object in &objects {
@@ -88,7 +86,11 @@ async fn json_logs_are_one_object_a_line_with_each_request_s_route_status_and_cl
     assert_eq!(access["status"], 404);
     assert_eq!(access["client"], "203.0.113.5", "{access}");
     assert!(access["latency_ms"].as_f64().is_some(), "{access}");
-    assert!(access["request_id"].as_str().is_some_and(|id| !id.is_empty()));
+    assert!(
+        access["request_id"]
+            .as_str()
+            .is_some_and(|id| !id.is_empty())
+    );
     // The address asked for is never logged, only its route's pattern.
     assert!(!text.contains("no-such-event"), "{text}");
     let health = objects
@@ -148,7 +150,11 @@ fn scheduled_backups_keep_only_the_newest_copies() {
         .collect();
     names.sort();
     assert_eq!(names.len(), 2, "{names:?}");
-    assert!(names.iter().all(|n| n.starts_with("renkei-") && n.ends_with(".db")));
+    assert!(
+        names
+            .iter()
+            .all(|n| n.starts_with("renkei-") && n.ends_with(".db"))
+    );
     // Each copy restores.
     let restored = Command::new(env!("CARGO_BIN_EXE_renkei"))
         .args(["restore", "--yes"])

@@ -10,8 +10,8 @@ use axum::routing::{get, post};
 use store::StoreError;
 use store::accounts;
 
-use crate::client::ClientAddress;
 use crate::auth::{DeviceCookie, Viewer, device_cookie, device_token};
+use crate::client::ClientAddress;
 use crate::form::FormData;
 use crate::view::Layout;
 use crate::{AppState, WebError};

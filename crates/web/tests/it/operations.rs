@@ -86,8 +86,7 @@ async fn behind_a_trusted_proxy_the_forwarded_client_is_the_one_limited() {
 
 /// The activity feed, fetched with `x-forwarded-proto: https`.
 async fn feed_fetched_as_https(app: &TestApp) -> String {
-    app
-        .client()
+    app.client()
         .get(app.url("/feeds/activity.atom"))
         .header("host", "renkei.city.example.lg.jp")
         .header("x-forwarded-proto", "https")
@@ -141,11 +140,8 @@ fn is_secure(cookie: &str) -> bool {
 async fn an_https_public_url_marks_cookies_secure_and_sends_hsts_an_http_one_neither() {
     for backend in store::testing::backends() {
         // Even asked for insecure cookies (the test clients' default), https wins.
-        let https = TestApp::spawn_with(
-            backend,
-            options(&[], Some("https://renkei.example.jp/")),
-        )
-        .await;
+        let https =
+            TestApp::spawn_with(backend, options(&[], Some("https://renkei.example.jp/"))).await;
         let (cookie, hsts) = cookie_and_hsts(&https).await;
         assert!(is_secure(&cookie), "{cookie}");
         assert_eq!(hsts.as_deref(), Some(web::HSTS));
@@ -187,12 +183,17 @@ async fn metrics_count_each_route_by_its_pattern_and_show_the_queues() {
     for backend in store::testing::backends() {
         let app = TestApp::spawn(backend).await;
         let visitor = app.client();
-        for path in ["/events/1", "/events/2", "/events/999999", "/nowhere/at/all"] {
+        for path in [
+            "/events/1",
+            "/events/2",
+            "/events/999999",
+            "/nowhere/at/all",
+        ] {
             app.get(&visitor, path).await;
         }
         // A message waiting in the outbox (no sender runs in these tests).
         assert_eq!(
-            ask_reset(&app, &visitor, &format!("{}", store::accounts::FIRST_ADMIN_EMAIL)).await,
+            ask_reset(&app, &visitor, store::accounts::FIRST_ADMIN_EMAIL).await,
             StatusCode::OK
         );
         let admin = app.admin().await;
@@ -263,9 +264,7 @@ fn parse_exposition(text: &str) -> HashMap<(String, String), f64> {
                     "{line}"
                 );
                 assert!(
-                    types
-                        .insert(name.to_owned(), declared.to_owned())
-                        .is_none(),
+                    types.insert(name.to_owned(), declared.to_owned()).is_none(),
                     "TYPE twice for {name}"
                 );
             } else {
@@ -274,9 +273,7 @@ fn parse_exposition(text: &str) -> HashMap<(String, String), f64> {
             continue;
         }
         let (series, value) = line.rsplit_once(' ').expect("a value");
-        let value: f64 = value
-            .parse()
-            .unwrap_or_else(|_| panic!("value in {line}"));
+        let value: f64 = value.parse().unwrap_or_else(|_| panic!("value in {line}"));
         let (name, labels) = match series.split_once('{') {
             Some((name, rest)) => (name, rest.strip_suffix('}').expect("closing brace")),
             None => (series, ""),
