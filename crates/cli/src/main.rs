@@ -24,8 +24,25 @@ struct Cli {
         default_value = "sqlite://renkei.db"
     )]
     database_url: String,
+    /// Log lines as text for people or as one JSON object a line for log shippers
+    /// (timestamp, level, target, fields; each request's method, route, status,
+    /// latency and client address).
+    #[arg(
+        long,
+        global = true,
+        env = "RENKEI_LOG_FORMAT",
+        value_enum,
+        default_value = "text"
+    )]
+    log_format: LogFormat,
     #[command(subcommand)]
     command: Command,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum LogFormat {
+    Text,
+    Json,
 }
 
 #[derive(Debug, Subcommand)]
@@ -93,6 +110,11 @@ enum Command {
         /// in Japan; once a week whatever the number of processes), or `off`.
         #[arg(long, env = "RENKEI_WEEKLY_DIGEST", default_value = "mon")]
         weekly_digest: String,
+        /// A proxy (CIDR or address, repeatable or comma-separated: 10.0.0.0/8,::1)
+        /// whose X-Forwarded-For and X-Forwarded-Proto are believed; from any other
+        /// peer they are ignored. Without it the TCP peer is the client.
+        #[arg(long, env = "RENKEI_TRUSTED_PROXY", value_delimiter = ',')]
+        trusted_proxy: Vec<String>,
     },
     /// Apply pending database migrations and load the council's data if empty.
     Migrate,
@@ -123,7 +145,19 @@ enum Command {
     },
     /// Take a consistent copy of the whole database while the platform keeps running
     /// (SQLite: VACUUM INTO; PostgreSQL: pg_dump). PATH must not exist.
-    Backup { path: PathBuf },
+    Backup {
+        /// The file to write (must not exist).
+        #[arg(required_unless_present = "dir")]
+        path: Option<PathBuf>,
+        /// Write `renkei-<UTC time>.db` / `.pgdump` in this directory instead (for a
+        /// cron job or systemd timer; see deploy/renkei-backup.timer).
+        #[arg(long, conflicts_with = "path")]
+        dir: Option<PathBuf>,
+        /// With --dir: afterwards keep only the N newest backups there, deleting older
+        /// ones (other files in the directory are left alone).
+        #[arg(long, requires = "dir", value_parser = clap::value_parser!(u64).range(1..))]
+        keep: Option<u64>,
+    },
     /// Bring a backup back as the database (stop `renkei serve` first for SQLite).
     Restore {
         path: PathBuf,
@@ -288,14 +322,19 @@ enum ExportCommand {
 
 fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
-    tracing_subscriber::fmt()
+    let logs = tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("RENKEI_LOG").unwrap_or_else(|_| {
                 tracing_subscriber::EnvFilter::new("info,sqlx=warn,sea_orm=warn")
             }),
         )
-        .with_writer(std::io::stderr)
-        .init();
+        .with_writer(std::io::stderr);
+    match cli.log_format {
+        LogFormat::Text => logs.init(),
+        // One object a line, the event's fields at the top level beside timestamp,
+        // level and target, as log shippers (Loki, Fluent Bit, Vector) read them.
+        LogFormat::Json => logs.json().flatten_event(true).init(),
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
@@ -318,7 +357,9 @@ async fn open(url: &str) -> anyhow::Result<Store> {
         .await
         .context("マイグレーションまたは初期データの読み込みに失敗しました")?;
     if loaded {
-        eprintln!("協議会の初期データ（7都市・11団体・施策）を読み込みました。");
+        // A log line, not a bare line on stderr: with --log-format json that stream
+        // holds JSON objects only (stdout may be a report or an export).
+        tracing::info!("協議会の初期データ（7都市・11団体・施策）を読み込みました。");
     }
     Ok(store)
 }
@@ -348,8 +389,16 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             mail_retry_seconds,
             mail_lease_seconds,
             weekly_digest: digest_weekday,
+            trusted_proxy,
         } => {
             let digest_weekday = digest_day(&digest_weekday)?;
+            let trusted_proxies =
+                web::client::TrustedProxies::parse(&trusted_proxy).map_err(anyhow::Error::msg)?;
+            if insecure_cookies && public_url.as_deref().is_some_and(web::is_https) {
+                bail!(
+                    "--insecure-cookies と https の --public-url は同時に指定できません（https で公開するときはクッキーに常に Secure を付けます）。"
+                );
+            }
             let store = open(&cli.database_url).await?;
             // The demonstration network's jobs in progress, for the first visitors (only
             // here: tests and other commands start from an idle network).
@@ -413,6 +462,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                         changes: std::time::Duration::from_secs(write_timeout.max(1)),
                     },
                     public_url: public_url.clone(),
+                    trusted_proxies,
                 },
             )
             .await
@@ -503,16 +553,32 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             open(&cli.database_url).await?;
             println!("マイグレーションは最新です。");
         }
-        Command::Backup { path } => {
+        Command::Backup { path, dir, keep } => {
             let store = Store::connect(&cli.database_url)
                 .await
                 .with_context(|| format!("データベースに接続できません: {}", cli.database_url))?;
+            let path = match (&dir, path) {
+                (Some(dir), _) => {
+                    std::fs::create_dir_all(dir).with_context(|| {
+                        format!("バックアップの保存先 {} を作れません", dir.display())
+                    })?;
+                    store::backup::scheduled_path(dir, chrono::Utc::now(), store.backend())
+                }
+                (None, Some(path)) => path,
+                (None, None) => bail!("バックアップの保存先（PATH か --dir）を指定してください。"),
+            };
             let report = store::backup::backup(&store, &cli.database_url, &path).await?;
             println!(
                 "バックアップを作成しました: {}（{} バイト）",
                 report.path.display(),
                 report.bytes
             );
+            if let (Some(dir), Some(keep)) = (&dir, keep) {
+                let keep = usize::try_from(keep).unwrap_or(usize::MAX);
+                for old in store::backup::prune(dir, keep)? {
+                    println!("古いバックアップを削除しました: {}", old.display());
+                }
+            }
         }
         Command::Restore { path, yes } => {
             if !yes {

@@ -161,3 +161,99 @@ pub async fn restore(url: &str, path: &Path) -> Result<(), StoreError> {
     }
     Ok(())
 }
+
+/// The file a scheduled backup (`renkei backup --dir`) taken at `at` is written to:
+/// `renkei-20261207T031500.000Z.db` (SQLite) or `.pgdump` (PostgreSQL). The UTC time in
+/// the name sorts as the backups were taken, which [`prune`] relies on.
+pub fn scheduled_path(dir: &Path, at: chrono::DateTime<chrono::Utc>, backend: Backend) -> PathBuf {
+    let extension = match backend {
+        Backend::Sqlite => "db",
+        Backend::Postgres => "pgdump",
+    };
+    dir.join(format!(
+        "renkei-{}.{extension}",
+        at.format("%Y%m%dT%H%M%S%.3fZ")
+    ))
+}
+
+/// Whether `name` is a scheduled backup's file name (see [`scheduled_path`]).
+fn is_scheduled(name: &str) -> bool {
+    let Some(stem) = name.strip_prefix("renkei-").and_then(|rest| {
+        rest.strip_suffix(".db")
+            .or_else(|| rest.strip_suffix(".pgdump"))
+    }) else {
+        return false;
+    };
+    chrono::NaiveDateTime::parse_from_str(stem, "%Y%m%dT%H%M%S%.3fZ").is_ok()
+}
+
+/// Deletes the scheduled backups in `dir` beyond the `keep` newest, and returns what
+/// it deleted. Only files named as [`scheduled_path`] names them are considered, so
+/// anything else kept in the directory is left alone. `keep` is at least 1: the
+/// backup just taken is never deleted.
+pub fn prune(dir: &Path, keep: usize) -> Result<Vec<PathBuf>, StoreError> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .map_err(|e| io("バックアップの保存先を読めません", e))?
+        .filter_map(|entry| entry.ok())
+        .filter(|entry| entry.file_type().is_ok_and(|t| t.is_file()))
+        .filter_map(|entry| entry.file_name().into_string().ok())
+        .filter(|name| is_scheduled(name))
+        .collect();
+    names.sort();
+    let surplus = names.len().saturating_sub(keep.max(1));
+    let mut deleted = Vec::new();
+    for name in names.into_iter().take(surplus) {
+        let path = dir.join(name);
+        std::fs::remove_file(&path).map_err(|e| io("古いバックアップを消せません", e))?;
+        deleted.push(path);
+    }
+    Ok(deleted)
+}
+
+#[cfg(test)]
+mod schedule_tests {
+    use super::*;
+
+    #[test]
+    fn only_the_newest_scheduled_backups_are_kept_and_other_files_are_left_alone() {
+        let dir = std::env::temp_dir().join(format!("renkei-prune-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let at = |h: u32| {
+            chrono::NaiveDate::from_ymd_opt(2026, 12, 7)
+                .unwrap()
+                .and_hms_opt(h, 0, 0)
+                .unwrap()
+                .and_utc()
+        };
+        for hour in [3, 1, 2, 4] {
+            std::fs::write(scheduled_path(&dir, at(hour), Backend::Sqlite), b"x").unwrap();
+        }
+        std::fs::write(dir.join("renkei-manual.db"), b"x").unwrap();
+        std::fs::write(dir.join("notes.txt"), b"x").unwrap();
+        let deleted = prune(&dir, 2).unwrap();
+        assert_eq!(
+            deleted,
+            vec![
+                dir.join("renkei-20261207T010000.000Z.db"),
+                dir.join("renkei-20261207T020000.000Z.db")
+            ]
+        );
+        let mut left: Vec<String> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        left.sort();
+        assert_eq!(
+            left,
+            [
+                "notes.txt",
+                "renkei-20261207T030000.000Z.db",
+                "renkei-20261207T040000.000Z.db",
+                "renkei-manual.db"
+            ]
+        );
+        // Keeping none still keeps the newest.
+        assert_eq!(prune(&dir, 0).unwrap().len(), 1);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}

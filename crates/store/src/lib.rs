@@ -36,6 +36,7 @@ pub mod outbox;
 pub mod people;
 pub mod postings;
 pub mod privacy;
+pub mod queues;
 pub mod recovery;
 pub mod registrations;
 pub mod report;

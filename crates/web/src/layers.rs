@@ -60,13 +60,40 @@ pub async fn security_headers(request: Request, next: Next) -> Response {
     response
 }
 
-/// Counts requests by status class and measures their time.
+/// Counts requests by status class and route and measures their time, and writes
+/// one line to the log per request (target `renkei::access`: method, the route's
+/// pattern — never the address itself, which may carry a single-use token —, status,
+/// latency, client address, request id). `RENKEI_LOG=
+/// info,renkei::access=warn` silences the lines; `--log-format json` makes them JSON.
 pub async fn observe(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let started = std::time::Instant::now();
+    let method = request.method().clone();
+    let route = request
+        .extensions()
+        .get::<axum::extract::MatchedPath>()
+        .map(|matched| matched.as_str().to_owned());
+    let client = request
+        .extensions()
+        .get::<crate::client::ClientAddress>()
+        .copied()
+        .unwrap_or(crate::client::ClientAddress(None));
+    let request_id = request_id(&request);
     let response = next.run(request).await;
+    let elapsed = started.elapsed();
+    let status = response.status().as_u16();
     state
         .metrics
-        .record(response.status().as_u16(), started.elapsed());
+        .record_request(&method, route.as_deref(), status, elapsed);
+    tracing::info!(
+        target: "renkei::access",
+        %method,
+        route = route.as_deref().unwrap_or(crate::metrics::UNMATCHED),
+        status,
+        latency_ms = elapsed.as_secs_f64() * 1000.0,
+        %client,
+        request_id,
+        "request"
+    );
     response
 }
 

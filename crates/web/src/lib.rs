@@ -7,6 +7,7 @@
 
 pub mod api;
 pub mod auth;
+pub mod client;
 pub mod error;
 pub mod export;
 pub mod form;
@@ -59,7 +60,8 @@ impl AppState {
 /// How the web layer is set up.
 #[derive(Debug, Clone)]
 pub struct WebOptions {
-    /// Mark the session cookie `Secure`. Browsers accept Secure cookies from
+    /// Mark the session cookie `Secure` when no public URL says the scheme (see
+    /// [`WebOptions::cookies_secure`]). Browsers accept Secure cookies from
     /// http://127.0.0.1 and http://localhost, so this stays on except for test
     /// clients that refuse them over plain HTTP.
     pub secure_cookies: bool,
@@ -72,6 +74,38 @@ pub struct WebOptions {
     /// The platform's public address (`https://renkei.example.jp`) for absolute
     /// links in feeds, embeds and exports; `None` uses the request's Host header.
     pub public_url: Option<String>,
+    /// The proxies whose `X-Forwarded-For` and `X-Forwarded-Proto` are believed
+    /// (`renkei serve --trusted-proxy`); none by default.
+    pub trusted_proxies: client::TrustedProxies,
+}
+
+/// `Strict-Transport-Security` of every answer when the public URL is https: a year,
+/// the platform's own host only (a city's other hosts may still be plain HTTP).
+pub const HSTS: &str = "max-age=31536000";
+
+/// Whether `url` is an `https://` address.
+pub fn is_https(url: &str) -> bool {
+    url.trim()
+        .get(..8)
+        .is_some_and(|scheme| scheme.eq_ignore_ascii_case("https://"))
+}
+
+impl WebOptions {
+    /// Whether the public URL is `https://…`.
+    pub fn public_url_is_https(&self) -> bool {
+        self.public_url.as_deref().is_some_and(is_https)
+    }
+
+    /// Whether cookies are marked `Secure`: always behind an https public URL (the
+    /// platform is reached over TLS, whatever the proxy speaks to us); never behind an
+    /// http one (a browser would drop a Secure cookie there and nobody could sign
+    /// in); without a public URL as [`WebOptions::secure_cookies`] says.
+    pub fn cookies_secure(&self) -> bool {
+        match self.public_url.as_deref().map(str::trim) {
+            Some(url) if !url.is_empty() => self.public_url_is_https(),
+            _ => self.secure_cookies,
+        }
+    }
 }
 
 impl Default for WebOptions {
@@ -82,6 +116,7 @@ impl Default for WebOptions {
             max_in_flight: layers::DEFAULT_MAX_IN_FLIGHT,
             time_budget: layers::TimeBudget::default(),
             public_url: None,
+            trusted_proxies: client::TrustedProxies::none(),
         }
     }
 }
@@ -100,10 +135,11 @@ pub async fn app(store: Store, options: WebOptions) -> Result<Router, WebError> 
 /// address `/metrics` is the secretariat's, so that Prometheus scrapes the private
 /// one. Both count the same requests.
 pub async fn apps(store: Store, options: WebOptions) -> Result<(Router, Router), WebError> {
+    let secure_cookies = options.cookies_secure();
     let sessions = auth::DbSessionStore::for_store(&store).await?;
     let session_layer = SessionManagerLayer::new(sessions)
         .with_name(SESSION_COOKIE)
-        .with_secure(options.secure_cookies)
+        .with_secure(secure_cookies)
         .with_http_only(true)
         .with_same_site(SameSite::Lax)
         .with_expiry(Expiry::OnInactivity(Duration::hours(8)));
@@ -115,7 +151,7 @@ pub async fn apps(store: Store, options: WebOptions) -> Result<(Router, Router),
             Some(dir) => store::index::SearchIndex::open(&store, dir).await?,
             None => store::index::SearchIndex::in_memory(&store).await?,
         },
-        secure_cookies: options.secure_cookies,
+        secure_cookies,
         public_url: options
             .public_url
             .as_deref()
@@ -141,6 +177,10 @@ pub async fn apps(store: Store, options: WebOptions) -> Result<(Router, Router),
             state.clone(),
             layers::observe,
         ))
+        .layer(axum::middleware::from_fn_with_state(
+            options.trusted_proxies.clone(),
+            client::identify_client,
+        ))
         .layer(tower_http::limit::RequestBodyLimitLayer::new(
             layers::MAX_BODY_BYTES,
         ))
@@ -149,11 +189,15 @@ pub async fn apps(store: Store, options: WebOptions) -> Result<(Router, Router),
     let metrics = Router::new()
         .route("/metrics", axum::routing::get(pages::system::metrics_text))
         .with_state(state);
-    Ok((
-        layers::guarded(router, options.max_in_flight, options.time_budget)
-            .layer(pages::basics::compression()),
-        metrics,
-    ))
+    let mut app = layers::guarded(router, options.max_in_flight, options.time_budget)
+        .layer(pages::basics::compression());
+    if options.public_url_is_https() {
+        app = app.layer(tower_http::set_header::SetResponseHeaderLayer::overriding(
+            axum::http::header::STRICT_TRANSPORT_SECURITY,
+            axum::http::HeaderValue::from_static(HSTS),
+        ));
+    }
+    Ok((app, metrics))
 }
 
 /// Serves the application on `listener` until Ctrl-C, with client addresses for

@@ -13,6 +13,7 @@ mod cluster;
 mod crash;
 mod directory;
 mod mail;
+mod operations;
 mod signup;
 
 struct Workdir(PathBuf);

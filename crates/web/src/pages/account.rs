@@ -3,15 +3,15 @@
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::Router;
-use axum::extract::{ConnectInfo, State};
-use axum::http::{Extensions, HeaderMap};
+use axum::extract::State;
+use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use std::net::SocketAddr;
 use store::StoreError;
 use store::accounts;
 
 use crate::auth::{DeviceCookie, Viewer, device_cookie, device_token};
+use crate::client::ClientAddress;
 use crate::form::FormData;
 use crate::view::Layout;
 use crate::{AppState, WebError};
@@ -43,18 +43,10 @@ async fn login_page(mut viewer: Viewer) -> Result<LoginPage, WebError> {
     })
 }
 
-/// The client's address, for the per-client login limit (empty in tests without a socket).
-fn client_of(extensions: &Extensions) -> String {
-    extensions
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|ConnectInfo(addr)| addr.ip().to_string())
-        .unwrap_or_default()
-}
-
 async fn login(
     State(state): State<AppState>,
     viewer: Viewer,
-    extensions: Extensions,
+    client: ClientAddress,
     headers: HeaderMap,
     form: FormData,
 ) -> Result<Response, WebError> {
@@ -64,7 +56,7 @@ async fn login(
         &state.store,
         &email,
         form.get("password"),
-        &client_of(&extensions),
+        &client.text(),
         device.as_deref(),
     )
     .await

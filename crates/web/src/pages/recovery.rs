@@ -7,7 +7,7 @@ use askama::Template;
 use askama_web::WebTemplate;
 use axum::Router;
 use axum::extract::{Path, State};
-use axum::http::{Extensions, HeaderValue, StatusCode, header};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use store::StoreError;
@@ -140,14 +140,6 @@ pub(crate) fn no_store(mut response: Response) -> Response {
     response
 }
 
-/// The client's address, for the per-client limit (empty in tests without a socket).
-pub(crate) fn client_of(extensions: &Extensions) -> String {
-    extensions
-        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-        .map(|axum::extract::ConnectInfo(addr)| addr.ip().to_string())
-        .unwrap_or_default()
-}
-
 async fn forgot_page(mut viewer: Viewer) -> Result<ForgotPage, WebError> {
     viewer.ensure_csrf().await?;
     Ok(ForgotPage {
@@ -161,7 +153,7 @@ async fn forgot_page(mut viewer: Viewer) -> Result<ForgotPage, WebError> {
 async fn request_link(
     State(state): State<AppState>,
     viewer: Viewer,
-    extensions: Extensions,
+    client: crate::client::ClientAddress,
     form: FormData,
 ) -> Result<Response, WebError> {
     let email = form.get("email").to_owned();
@@ -174,7 +166,7 @@ async fn request_link(
         };
         (status, page).into_response()
     };
-    match recovery::request_reset(&state.store, &email, &client_of(&extensions)).await {
+    match recovery::request_reset(&state.store, &email, &client.text()).await {
         Ok(ResetRequest::Accepted) => {
             let page = SentPage {
                 layout: Layout::for_viewer("メールをご確認ください", &viewer),

@@ -24,6 +24,7 @@ mod hostile;
 mod matrix;
 mod network;
 mod notices;
+mod operations;
 mod pdf;
 mod public;
 mod public_url;
