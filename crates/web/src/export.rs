@@ -620,3 +620,9 @@ mod tests {
         assert_eq!(parse_datetime("2026年4月1日 9:05").map(|d| d.1), Some(true));
     }
 }
+
+/// The 「デモ」 column of an export: the mark of an invented demonstration record
+/// (empty for the council's own records).
+pub fn demo_cell(demo: bool) -> String {
+    if demo { store::demo::MARK } else { "" }.to_owned()
+}
