@@ -242,20 +242,14 @@ async fn the_demo_network_has_jobs_in_progress() {
 #[tokio::test]
 async fn demo_applications_go_into_review_on_a_day_of_the_records_after_submission() {
     each_backend(|store, backend| async move {
-        let directory = store::organisations::directory(&store).await.unwrap();
         let mut checked = 0;
         for (call, owner) in [
             ("okaya-monozukuri-challenge-2017", "okaya"),
             ("kawaguchi-ginou-kentei-2017", "kawaguchi"),
             ("kawaguchi-consultant-2017", "kawaguchi"),
         ] {
-            let staff = Actor {
-                user_id: 0,
-                email: "test".into(),
-                role: Role::Staff,
-                organisation_id: directory.organisation_by_key(owner).map(|o| o.id),
-                company_id: None,
-            };
+            let staff =
+                crate::staff_of(&store, owner, &format!("review-{call}@{owner}.example.jp")).await;
             let today = domain::time::japan_today();
             let mut days = HashSet::new();
             for summary in store::applications::for_call(&store, &staff, call, None)
