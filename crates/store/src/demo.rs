@@ -43,7 +43,10 @@ pub fn refuse_only_invented(
             fy.label()
         )
     } else {
-        format!("{}の{records}がありません。反映するものがありません。", fy.label())
+        format!(
+            "{}の{records}がありません。反映するものがありません。",
+            fy.label()
+        )
     };
     Err(crate::StoreError::Invalid(vec![domain::Invalid::new(
         "fy", reason,

@@ -631,8 +631,7 @@ pub async fn feed_kpis(
         .await?
         .into_iter()
         .filter(|n| {
-            n.owner.id == initiative.organisation.id
-                && FiscalYear::containing(n.started_on) == fy
+            n.owner.id == initiative.organisation.id && FiscalYear::containing(n.started_on) == fy
         })
         .partition(|n| n.demo);
     crate::demo::refuse_only_invented(fy, "商談記録", real.len(), invented.len())?;

@@ -280,7 +280,10 @@ async fn demo_applications_go_into_review_on_a_day_of_the_records_after_submissi
                     checked += 1;
                 }
             }
-            assert!(!days.is_empty(), "{backend:?}: {call} has applications in review");
+            assert!(
+                !days.is_empty(),
+                "{backend:?}: {call} has applications in review"
+            );
         }
         assert!(checked >= 4, "{backend:?}: {checked}");
     })
@@ -290,7 +293,9 @@ async fn demo_applications_go_into_review_on_a_day_of_the_records_after_submissi
 #[tokio::test]
 async fn invented_people_and_negotiations_are_marked_and_kept_out_of_the_kpis() {
     each_backend(|store, backend| async move {
-        let everyone = people::list(&store, Some(&secretariat()), &[]).await.unwrap();
+        let everyone = people::list(&store, Some(&secretariat()), &[])
+            .await
+            .unwrap();
         assert!(!everyone.is_empty());
         assert!(
             everyone.iter().all(|p| p.demo),
@@ -322,7 +327,10 @@ async fn invented_people_and_negotiations_are_marked_and_kept_out_of_the_kpis() 
             .await
             .unwrap();
         let kpis = &fair.entry(FiscalYear::new(2016).unwrap()).unwrap().kpis;
-        assert!(kpis.iter().any(|k| k.value.get() == 58.0), "{backend:?}: {kpis:?}");
+        assert!(
+            kpis.iter().any(|k| k.value.get() == 58.0),
+            "{backend:?}: {kpis:?}"
+        );
         assert!(kpis.iter().all(|k| !k.note.contains("記録から集計")));
         // The invented offices are marked, the one the document names is not.
         for office in offices::list(&store).await.unwrap() {
@@ -345,7 +353,15 @@ async fn real_negotiations_are_written_into_kpis_and_invented_ones_left_out() {
         use store::postings::{self, Poster};
 
         let ota = crate::staff_of(&store, "ota", "kpi@city.ota.example.jp").await;
-        let cities = ["kawaguchi", "sumida", "ota", "okaya", "kaga", "higashiosaka", "amagasaki"];
+        let cities = [
+            "kawaguchi",
+            "sumida",
+            "ota",
+            "okaya",
+            "kaga",
+            "higashiosaka",
+            "amagasaki",
+        ];
         let draft = CompanyDraft::parse(
             &CompanyInput {
                 name: "株式会社実在確認".into(),
@@ -358,7 +374,9 @@ async fn real_negotiations_are_written_into_kpis_and_invented_ones_left_out() {
             2026,
         )
         .unwrap();
-        let real = companies::create(&store, &ota, &draft, "manual").await.unwrap();
+        let real = companies::create(&store, &ota, &draft, "manual")
+            .await
+            .unwrap();
         assert!(!store::demo::is_demo_company(&real.source));
         let need = PostingDraft::parse(
             &PostingInput {
@@ -405,8 +423,13 @@ async fn real_negotiations_are_written_into_kpis_and_invented_ones_left_out() {
         let figures = negotiations::feed_kpis(&store, &ota, "ota-iot-nakamamawashi", fy)
             .await
             .unwrap();
-        assert_eq!(figures.matches, 1, "{backend:?}: the invented 商談 is left out");
-        let initiative = catalogue::get(&store, "ota-iot-nakamamawashi").await.unwrap();
+        assert_eq!(
+            figures.matches, 1,
+            "{backend:?}: the invented 商談 is left out"
+        );
+        let initiative = catalogue::get(&store, "ota-iot-nakamamawashi")
+            .await
+            .unwrap();
         let kpi = initiative
             .entry(fy)
             .unwrap()

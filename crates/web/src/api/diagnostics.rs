@@ -558,7 +558,11 @@ pub struct SurveySentDto {
 }
 
 fn notify(mail: bool) -> Notify {
-    if mail { Notify::Mail } else { Notify::LinksOnly }
+    if mail {
+        Notify::Mail
+    } else {
+        Notify::LinksOnly
+    }
 }
 
 /// 調査をディレクトリの企業に配布する（調査を所管する団体の職員のみ。ページの「配布する」と同じ処理）
@@ -584,14 +588,9 @@ async fn survey_send(
         size: body.size,
     })
     .map_err(StoreError::Invalid)?;
-    let sent = surveys::send_to_directory_with(
-        &state.store,
-        &actor,
-        &key,
-        &recipients,
-        notify(body.mail),
-    )
-    .await?;
+    let sent =
+        surveys::send_to_directory_with(&state.store, &actor, &key, &recipients, notify(body.mail))
+            .await?;
     Ok(Json(SurveySentDto {
         invited: sent.invited,
         already: sent.already,
@@ -716,7 +715,8 @@ async fn survey_upload(
         }
     }
     if bytes.is_empty() && refusals.is_empty() {
-        refusals.push("企業の一覧ファイル（CSVまたはXLSX）を file として送ってください。".to_owned());
+        refusals
+            .push("企業の一覧ファイル（CSVまたはXLSX）を file として送ってください。".to_owned());
     }
     if refusals.is_empty() {
         match upload_list(&state, &actor, &key, &bytes, notify(mail)).await? {

@@ -287,7 +287,11 @@ fn recipients_of(input: &RecipientsInput) -> Result<Recipients, Vec<String>> {
         errors
             .iter()
             .map(|e| {
-                let label = if e.field == "size" { "規模" } else { "業種" };
+                let label = if e.field == "size" {
+                    "規模"
+                } else {
+                    "業種"
+                };
                 format!("{label}：{}", e.reason)
             })
             .collect()

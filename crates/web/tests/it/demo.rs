@@ -133,7 +133,10 @@ async fn invented_people_offices_registry_entries_and_negotiations_are_marked_wh
         assert!(!abiz.contains(TAG), "{abiz}");
         let ota = between(&offices, "<h3>大田区ものづくりコワーキング", "</li>").unwrap();
         assert!(ota.contains(TAG) && ota.contains("架空の企業3社"), "{ota}");
-        assert!(offices.contains("架空の企業の利用"), "the city pairs say so");
+        assert!(
+            offices.contains("架空の企業の利用"),
+            "the city pairs say so"
+        );
         let listed: serde_json::Value = client
             .get(app.url("/api/v1/offices"))
             .send()
@@ -166,7 +169,10 @@ async fn invented_people_offices_registry_entries_and_negotiations_are_marked_wh
         assert!(deal.contains("デモ（架空の商談）"), "{deal}");
         let csv = app.text(&staff, "/negotiations.csv").await;
         let header = csv.lines().next().unwrap();
-        assert!(header.trim_start_matches('\u{feff}').ends_with(",デモ"), "{header}");
+        assert!(
+            header.trim_start_matches('\u{feff}').ends_with(",デモ"),
+            "{header}"
+        );
         assert!(csv.lines().skip(1).all(|l| l.ends_with(",デモ")), "{csv}");
         let deals: serde_json::Value = staff
             .get(app.url("/api/v1/negotiations"))
@@ -199,12 +205,18 @@ async fn invented_answers_are_marked_and_never_written_into_the_councils_kpis() 
             .post_form(
                 &cci,
                 "/negotiations/feed",
-                &[("initiative", "kawaguchi-cci-matching-fair"), ("fy", "2016")],
+                &[
+                    ("initiative", "kawaguchi-cci-matching-fair"),
+                    ("fy", "2016"),
+                ],
             )
             .await;
         assert_eq!(refused.status(), reqwest::StatusCode::UNPROCESSABLE_ENTITY);
         let page = refused.text().await.unwrap();
-        assert!(page.contains("デモデータは協議会のKPIに反映しません"), "{page}");
+        assert!(
+            page.contains("デモデータは協議会のKPIに反映しません"),
+            "{page}"
+        );
         let initiative = app
             .text(&cci, "/initiatives/kawaguchi-cci-matching-fair")
             .await;
@@ -212,12 +224,19 @@ async fn invented_answers_are_marked_and_never_written_into_the_councils_kpis() 
 
         // The invented applications of the 企業健康診断: marked, and not fed.
         let chamber = app
-            .staff(&admin, "kpi@sumida.tokyo-cci.example.jp", "tokyo-cci-sumida")
+            .staff(
+                &admin,
+                "kpi@sumida.tokyo-cci.example.jp",
+                "tokyo-cci-sumida",
+            )
             .await;
         let list = app
             .text(&chamber, "/forms/sumida-health-check-2016/diagnoses")
             .await;
-        assert!(list.contains(TAG) && list.contains("このうち35社"), "{list}");
+        assert!(
+            list.contains(TAG) && list.contains("このうち35社"),
+            "{list}"
+        );
         let csv = app
             .text(&chamber, "/forms/sumida-health-check-2016/diagnoses.csv")
             .await;
@@ -235,7 +254,8 @@ async fn invented_answers_are_marked_and_never_written_into_the_councils_kpis() 
         assert_eq!(refused.status(), reqwest::StatusCode::UNPROCESSABLE_ENTITY);
         let page = refused.text().await.unwrap();
         assert!(
-            page.contains("error-summary") && page.contains("デモデータは協議会のKPIに反映しません"),
+            page.contains("error-summary")
+                && page.contains("デモデータは協議会のKPIに反映しません"),
             "{page}"
         );
         let initiative = app
