@@ -450,6 +450,7 @@ def main() -> int:
 
     # ---------------------------------------------------------------- demo data
     demo_data(c)
+    invented_marked(c, text, per_org)
 
     # ---------------------------------------------------------------- coverage
     if raw:
@@ -591,6 +592,69 @@ def demo_data(c: Checker) -> None:
     for call in calls.get("call", []):
         if call.get("kpi"):
             c.error("calls.toml", f"{call.get('key')}: invented applications must not write the council's KPIs")
+
+
+MIGRATION_0021 = ROOT / "crates" / "store" / "migrations" / "0021_demo_people.sql"
+# The words a KPI note uses when its figure was counted from records
+# (store::catalogue::feed_kpis: 「商談記録から集計」, 「診断記録から集計」, 「デモ」).
+COUNTED_NOTE = re.compile(r"記録から集計|デモ")
+
+
+def backfilled_keys(sql: str, table: str) -> set[str] | None:
+    """The keys the migration's `UPDATE {table} SET source = 'seed'` names."""
+    m = re.search(rf"UPDATE {table} SET source = 'seed'(.*?);", sql, re.S)
+    if m is None:
+        return None
+    return set(re.findall(r"'([a-z0-9-]+)'", m.group(1))) - {"seed"}
+
+
+def invented_marked(c: Checker, text: str, per_org: dict) -> None:
+    """Invented demonstration content is marked 「デモ」 and never in the council's
+    figures (issue 17): the invented people of directory.toml are exactly those that
+    migration 0021 marks in an older database, and none of them is a name of the
+    document; every share office that the document does not name is `invented`, and
+    the one it names is not (and migration 0021 marks exactly the invented ones); no
+    KPI of the document's data was counted from (demonstration) records."""
+    directory = load(DATA / "directory.toml", c)
+    offices = load(DATA / "offices.toml", c)
+    people = directory.get("person", [])
+    person_keys = {p.get("key") for p in people}
+    if text:
+        for p in people:
+            if p.get("name") and p.get("name") in text:
+                c.error("directory.toml", f"person {p.get('key')}: 「{p.get('name')}」 is a name of the document, not an invented one")
+    invented_offices = set()
+    for office in offices.get("office", []):
+        ow = f"offices.toml {office.get('key')}"
+        invented = office.get("invented", False)
+        if not isinstance(invented, bool):
+            c.error(ow, "`invented` must be true or false")
+        named = bool(text) and office.get("name", "") in text
+        if text and named and invented:
+            c.error(ow, f"「{office.get('name')}」 is named in the document: not invented")
+        if text and not named and not invented:
+            c.error(ow, f"「{office.get('name')}」 is not in the document: mark it `invented = true` (shown 「デモ」)")
+        if invented:
+            invented_offices.add(office.get("key"))
+    try:
+        sql = MIGRATION_0021.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        c.error(str(MIGRATION_0021.relative_to(ROOT)), "missing")
+        sql = ""
+    if sql:
+        marked_people = backfilled_keys(sql, "people")
+        if marked_people != person_keys:
+            c.error("0021_demo_people.sql", f"marks people {sorted(marked_people or [])}, directory.toml invents {sorted(person_keys)}")
+        marked_offices = backfilled_keys(sql, "share_offices")
+        if marked_offices != invented_offices:
+            c.error("0021_demo_people.sql", f"marks offices {sorted(marked_offices or [])}, offices.toml invents {sorted(invented_offices)}")
+    for org_key, initiatives in per_org.items():
+        for ini in initiatives:
+            for entry in ini.get("entry", []):
+                for kpi in entry.get("kpi", []):
+                    if COUNTED_NOTE.search(str(kpi.get("note", ""))):
+                        c.error(f"initiatives/{org_key}.toml {ini.get('key')}",
+                                f"KPI 「{kpi.get('label')}」 is noted as counted from records: the council's figures are the document's")
 
 
 def print_summary(orgs: dict, per_org: dict, partners: dict, cities: dict) -> None:

@@ -36,6 +36,9 @@ pub struct ActivityItem {
     pub path: String,
     pub city: Option<String>,
     pub organisation: String,
+    /// About invented demonstration data (a registry entry of an invented company),
+    /// marked 「デモ」 where it is shown.
+    pub demo: bool,
 }
 
 /// Which activity to show. Empty fields do not filter; `event_type` keeps events only.
@@ -118,6 +121,7 @@ pub async fn recent(
             path: format!("/events/{}", event.key),
             city: Some(event.city.name.clone()),
             organisation: event.organisation.name.clone(),
+            demo: false,
         })
         .collect();
     if filter.event_type.is_none() {
@@ -148,6 +152,7 @@ pub async fn recent(
                 path: format!("/initiatives/{}", initiative.key),
                 city: city.map(|c| c.name.clone()),
                 organisation: initiative.organisation.name.clone(),
+                demo: false,
             });
         }
     }
@@ -176,6 +181,7 @@ pub async fn recent(
                 path: format!("/registry/{}", entry.slug),
                 city: entry.city_name.clone(),
                 organisation: entry.organisation_name.clone(),
+                demo: entry.demo,
             });
         }
     }

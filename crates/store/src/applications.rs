@@ -138,6 +138,8 @@ pub struct RegistryEntry {
     pub call_key: String,
     pub call_title: String,
     pub organisation_name: String,
+    /// The entry of an invented demonstration company (marked 「デモ」).
+    pub demo: bool,
 }
 
 /// Which registry entries to list; empty fields do not filter.
@@ -1140,6 +1142,7 @@ async fn to_entries(
                 .organisation(form.owner_organisation_id)
                 .map(|o| o.name.clone())
                 .unwrap_or_default(),
+            demo: crate::demo::is_demo_company(&company.source),
         });
     }
     Ok(out)

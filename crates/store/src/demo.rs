@@ -15,6 +15,54 @@ pub fn is_demo_company(source: &str) -> bool {
     source == COMPANY_SOURCE
 }
 
+/// The `source` of the people the demonstration data creates (every one invented;
+/// migration 0021).
+pub const PERSON_SOURCE: &str = "seed";
+
+/// Whether a person with this `source` is invented demonstration data.
+pub fn is_demo_person(source: &str) -> bool {
+    source == PERSON_SOURCE
+}
+
+/// Refuses to write an initiative's KPIs from the records of fiscal year `fy` when
+/// there is none to count (`real`): every record there invented (`invented` of them)
+/// — the council's figures are never counted from demonstration data — or none at
+/// all; zeros would overwrite the council's own figures.
+pub fn refuse_only_invented(
+    fy: domain::FiscalYear,
+    records: &str,
+    real: usize,
+    invented: usize,
+) -> Result<(), crate::StoreError> {
+    if real > 0 {
+        return Ok(());
+    }
+    let reason = if invented > 0 {
+        format!(
+            "{}の{records}は{MARK}データ（架空の記録）{invented}件だけです。{MARK}データは協議会のKPIに反映しません。",
+            fy.label()
+        )
+    } else {
+        format!(
+            "{}の{records}がありません。反映するものがありません。",
+            fy.label()
+        )
+    };
+    Err(crate::StoreError::Invalid(vec![domain::Invalid::new(
+        "fy", reason,
+    )]))
+}
+
+/// Where figures written into KPIs came from: `records`, and how many invented ones
+/// were left out.
+pub fn counted_from(records: &str, invented: usize) -> String {
+    if invented == 0 {
+        records.to_owned()
+    } else {
+        format!("{records}（{MARK}データ{invented}件を除く）")
+    }
+}
+
 /// 09:00 in Japan on a day of the records, as a stored moment: what a seeded record of
 /// that day is dated at.
 pub fn japan_morning(day: NaiveDate) -> DateTime<Utc> {

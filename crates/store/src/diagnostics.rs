@@ -28,6 +28,8 @@ pub struct DiagnosisRow {
     pub diagnosis: Option<Diagnosis>,
     pub followups: usize,
     pub last_followup: Option<String>,
+    /// An invented demonstration company's application (marked 「デモ」).
+    pub demo: bool,
 }
 
 /// What staff record after a diagnosis.
@@ -175,6 +177,7 @@ pub async fn diagnoses(
             diagnosis,
             followups: mine.len(),
             last_followup: mine.last().map(|f| f.happened_on.clone()),
+            demo: response.demo,
         });
     }
     Ok((form, rows))
@@ -332,7 +335,13 @@ pub async fn feed_kpis(
     owner_staff(actor, &form)?;
     let responses = forms::responses(store, actor, form_key).await?;
     let in_year = |at: DateTime<Utc>| FiscalYear::containing(domain::time::japan_day(at)) == fy;
-    let applied = responses.iter().filter(|r| in_year(r.created_at)).count() as u64;
+    // Invented demonstration companies' answers are never counted into the council's KPIs.
+    let (invented, responses): (Vec<_>, Vec<_>) = responses
+        .into_iter()
+        .filter(|r| in_year(r.created_at))
+        .partition(|r| r.demo);
+    crate::demo::refuse_only_invented(fy, "診断記録", responses.len(), invented.len())?;
+    let applied = responses.len() as u64;
     let diagnosed = responses
         .iter()
         .filter(|r| r.submitted_at.is_some_and(in_year))
@@ -349,7 +358,8 @@ pub async fn feed_kpis(
             unit: "社".into(),
         },
     ];
-    crate::catalogue::feed_kpis(store, actor, initiative_key, fy, &figures, "診断記録").await?;
+    let source = crate::demo::counted_from("診断記録", invented.len());
+    crate::catalogue::feed_kpis(store, actor, initiative_key, fy, &figures, &source).await?;
     Ok((applied, diagnosed))
 }
 

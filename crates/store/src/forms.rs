@@ -109,6 +109,9 @@ pub struct Response {
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub submitted_at: Option<DateTime<Utc>>,
+    /// The answer of an invented demonstration company (marked 「デモ」, never counted
+    /// into the council's KPIs).
+    pub demo: bool,
 }
 
 /// What a cross-tabulation groups respondents by.
@@ -728,6 +731,7 @@ pub(crate) fn to_response(
         created_at: row.created_at,
         updated_at: row.updated_at,
         submitted_at: row.submitted_at,
+        demo: crate::demo::is_demo_company(&company.source),
     })
 }
 

@@ -96,6 +96,11 @@ const MIGRATIONS: &[Migration] = &[
         "notices",
         include_str!("../migrations/0018_notices.sql"),
     ),
+    (
+        21,
+        "demo_people",
+        include_str!("../migrations/0021_demo_people.sql"),
+    ),
 ];
 
 /// Fills the type placeholders for the backend.

@@ -40,6 +40,9 @@ pub struct Negotiation {
     pub started_on: NaiveDate,
     pub updated_on: NaiveDate,
     pub steps: Vec<Step>,
+    /// Invented demonstration data: either side is an invented company or person
+    /// (marked 「デモ」, never counted into the council's KPIs).
+    pub demo: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -151,13 +154,30 @@ async fn load(
         .flatten()
         .collect();
     let mut companies: HashMap<i64, (String, Option<i64>)> = HashMap::new();
+    let mut invented: std::collections::HashSet<i64> = std::collections::HashSet::new();
     for chunk in company_ids.chunks(500) {
         for row in company::Entity::find()
             .filter(company::Column::Id.is_in(chunk.iter().copied()))
             .all(db)
             .await?
         {
+            if crate::demo::is_demo_company(&row.source) {
+                invented.insert(row.id);
+            }
             companies.insert(row.id, (row.key, row.city_id));
+        }
+    }
+    let person_ids: Vec<i64> = rows.iter().filter_map(|r| r.supplier_person_id).collect();
+    let mut invented_people: std::collections::HashSet<i64> = std::collections::HashSet::new();
+    for chunk in person_ids.chunks(500) {
+        for row in person::Entity::find()
+            .filter(person::Column::Id.is_in(chunk.iter().copied()))
+            .all(db)
+            .await?
+        {
+            if crate::demo::is_demo_person(&row.source) {
+                invented_people.insert(row.id);
+            }
         }
     }
     let posting_ids: Vec<i64> = rows.iter().filter_map(|r| r.posting_id).collect();
@@ -190,6 +210,13 @@ async fn load(
             };
             let buyer = party(row.buyer_company_id);
             let supplier = party(row.supplier_company_id);
+            let demo = [row.buyer_company_id, row.supplier_company_id]
+                .iter()
+                .flatten()
+                .any(|id| invented.contains(id))
+                || row
+                    .supplier_person_id
+                    .is_some_and(|id| invented_people.contains(&id));
             let owner = directory
                 .organisation(row.owner_organisation_id)
                 .unwrap_or(council)
@@ -214,6 +241,7 @@ async fn load(
                 started_on: parse_date(&row.started_on),
                 updated_on: parse_date(&row.updated_on),
                 steps: steps.remove(&row.id).unwrap_or_default(),
+                demo,
             }
         })
         .collect())
@@ -567,6 +595,16 @@ pub async fn figures(
     Ok((per_city, total))
 }
 
+/// How many invented demonstration negotiations (「デモ」) the figures of fiscal year
+/// `fy` (or all years) include: the dashboard says so beside them.
+pub async fn invented(store: &Store, fy: Option<FiscalYear>) -> Result<u64, StoreError> {
+    Ok(load(&store.db, None)
+        .await?
+        .iter()
+        .filter(|n| n.demo && fy.is_none_or(|fy| FiscalYear::containing(n.started_on) == fy))
+        .count() as u64)
+}
+
 /// The labels under which the figures are written into an initiative's KPIs.
 pub const KPI_LABELS: [&str; 4] = ["マッチング件数", "商談件数", "試作件数", "受注・契約件数"];
 
@@ -588,9 +626,16 @@ pub async fn feed_kpis(
         )));
     }
     let mut figures = Figures::default();
-    for n in load(&store.db, None).await?.iter().filter(|n| {
-        n.owner.id == initiative.organisation.id && FiscalYear::containing(n.started_on) == fy
-    }) {
+    // Invented demonstration negotiations are never counted into the council's KPIs.
+    let (invented, real): (Vec<_>, Vec<_>) = load(&store.db, None)
+        .await?
+        .into_iter()
+        .filter(|n| {
+            n.owner.id == initiative.organisation.id && FiscalYear::containing(n.started_on) == fy
+        })
+        .partition(|n| n.demo);
+    crate::demo::refuse_only_invented(fy, "商談記録", real.len(), invented.len())?;
+    for n in &real {
         figures.add(n);
     }
     let values = [
@@ -614,7 +659,7 @@ pub async fn feed_kpis(
         initiative_key,
         fy,
         &figures_written,
-        "商談記録",
+        &crate::demo::counted_from("商談記録", invented.len()),
     )
     .await?;
     Ok(figures)

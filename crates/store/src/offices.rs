@@ -33,6 +33,10 @@ pub struct Office {
     pub description: String,
     /// Member companies: (key, name).
     pub members: Vec<(String, String)>,
+    /// The keys of the members that are invented demonstration companies.
+    pub demo_member_keys: Vec<String>,
+    /// An invented office of the demonstration data (marked 「デモ」).
+    pub demo: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -85,6 +89,8 @@ pub struct Visit {
     pub decision_note: String,
     /// Whether the viewer may approve or decline it.
     pub may_decide: bool,
+    /// The visit of an invented demonstration company (marked 「デモ」).
+    pub demo: bool,
 }
 
 /// What a member types to book a visit.
@@ -102,6 +108,8 @@ pub struct VisitRequest {
 pub struct CityPair {
     pub from: String,
     pub to: String,
+    /// How many of the visits are invented demonstration companies' (marked 「デモ」).
+    pub demo: u64,
     pub visits: u64,
     pub days: i64,
 }
@@ -123,7 +131,18 @@ async fn load_offices(store: &Store, directory: &Directory) -> Result<Vec<Office
         .into_iter()
         .map(|row| {
             let city = directory.cities.iter().find(|c| c.id == row.city_id);
+            let of_office = || {
+                members
+                    .iter()
+                    .filter(|m| m.office_id == row.id)
+                    .filter_map(|m| companies.get(&m.company_id))
+            };
             Office {
+                demo_member_keys: of_office()
+                    .filter(|c| crate::demo::is_demo_company(&c.source))
+                    .map(|c| c.key.clone())
+                    .collect(),
+                demo: crate::demo::is_demo_company(&row.source),
                 members: members
                     .iter()
                     .filter(|m| m.office_id == row.id)
@@ -426,6 +445,9 @@ pub async fn visits(store: &Store, actor: &Actor) -> Result<Vec<Visit>, StoreErr
                 decided_at: r.decided_at,
                 decision_note: r.decision_note,
                 may_decide: status == VisitStatus::Requested && own_offices.contains(&r.office_id),
+                demo: companies
+                    .get(&r.company_id)
+                    .is_some_and(|c| crate::demo::is_demo_company(&c.source)),
             }
         })
         .collect())
@@ -446,19 +468,29 @@ pub async fn city_pairs(store: &Store) -> Result<Vec<CityPair>, StoreError> {
             .map(|o| o.city_name.clone())
             .unwrap_or_default()
     };
-    let mut pairs: BTreeMap<(String, String), (u64, i64)> = BTreeMap::new();
+    let invented: std::collections::HashSet<i64> = company::Entity::find()
+        .filter(company::Column::Id.is_in(rows.iter().map(|r| r.company_id)))
+        .all(&store.db)
+        .await?
+        .into_iter()
+        .filter(|c| crate::demo::is_demo_company(&c.source))
+        .map(|c| c.id)
+        .collect();
+    let mut pairs: BTreeMap<(String, String), (u64, i64, u64)> = BTreeMap::new();
     for row in rows {
         let entry = pairs
             .entry((city(row.home_office_id), city(row.office_id)))
             .or_default();
         entry.0 += 1;
         entry.1 += i64::from(row.days);
+        entry.2 += u64::from(invented.contains(&row.company_id));
     }
     Ok(pairs
         .into_iter()
-        .map(|((from, to), (visits, days))| CityPair {
+        .map(|((from, to), (visits, days, demo))| CityPair {
             from,
             to,
+            demo,
             visits,
             days,
         })
@@ -482,6 +514,9 @@ struct DemoOffice {
     address: String,
     description: String,
     members: Vec<String>,
+    /// Invented for the demonstration (every office but the one the document names).
+    #[serde(default)]
+    invented: bool,
 }
 
 #[derive(serde::Deserialize)]
@@ -538,6 +573,11 @@ pub async fn load_demo_if_empty(store: &Store) -> Result<bool, StoreError> {
             name: Set(office.name.clone()),
             address: Set(office.address.clone()),
             description: Set(office.description.clone()),
+            source: Set(if office.invented {
+                crate::demo::COMPANY_SOURCE.to_owned()
+            } else {
+                String::new()
+            }),
             created_at: Set(now),
             ..Default::default()
         }

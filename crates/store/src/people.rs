@@ -38,6 +38,8 @@ pub struct Person {
     pub public: bool,
     /// (e-mail, phone) — `None` unless the viewer keeps this person's record.
     pub contact: Option<(String, String)>,
+    /// Invented demonstration data (marked 「デモ」, [`crate::demo::is_demo_person`]).
+    pub demo: bool,
 }
 
 /// What staff type for a person.
@@ -141,6 +143,7 @@ async fn people_of(
                 capabilities: capabilities.remove(&row.id).unwrap_or_default(),
                 public: row.public,
                 contact: keeps.then_some((row.email, row.phone)),
+                demo: crate::demo::is_demo_person(&row.source),
             }
         })
         .collect())

@@ -237,8 +237,18 @@ async fn load_call(store: &Store, actor: &Actor, seed: &SeedCall) -> Result<(), 
             .checked_add_days(Days::new(3 * n as u64 + 7))
             .unwrap_or(seed.closes_on)
             .min(seed.closes_on);
+        let status = ApplicationStatus::parse(&a.status);
+        let decided_day = status
+            .filter(|s| s.is_decided())
+            .map(|_| seed.decided_on.unwrap_or(seed.closes_on));
         let dates = Dates {
             submitted: crate::demo::japan_morning(day),
+            in_review: crate::demo::japan_morning(in_review_day(
+                &seed.key,
+                &a.company,
+                day,
+                decided_day,
+            )),
             decided,
         };
         load_application(store, actor, &call, a, &dates)
@@ -258,10 +268,35 @@ async fn load_call(store: &Store, actor: &Actor, seed: &SeedCall) -> Result<(), 
     Ok(())
 }
 
-/// When a demonstration application was submitted and decided.
+/// When a demonstration application was submitted, went into review and was decided.
 struct Dates {
     submitted: DateTime<Utc>,
+    in_review: DateTime<Utc>,
     decided: DateTime<Utc>,
+}
+
+/// The day a demonstration application went into review: 3 to 16 days after it was
+/// submitted, spread by the call and the company (the same on every load, never the
+/// moment of loading), before its decision and within the fiscal year of its
+/// submission.
+fn in_review_day(
+    call: &str,
+    company: &str,
+    submitted: NaiveDate,
+    decided: Option<NaiveDate>,
+) -> NaiveDate {
+    let spread = call
+        .bytes()
+        .chain(company.bytes())
+        .fold(0u32, |h, b| h.wrapping_mul(31).wrapping_add(u32::from(b)));
+    let day = submitted
+        .checked_add_days(Days::new(3 + u64::from(spread % 14)))
+        .unwrap_or(submitted);
+    let mut latest = domain::FiscalYear::containing(submitted).last_day();
+    if let Some(decided) = decided.and_then(|d| d.pred_opt()) {
+        latest = latest.min(decided);
+    }
+    day.min(latest).max(submitted)
 }
 
 async fn load_application(
@@ -346,7 +381,8 @@ async fn load_application(
                 .await?;
         }
     }
-    // The workflow's steps: into review on submission, the decision on its day.
+    // The workflow's steps: submitted on its day, into review some days later, the
+    // decision on its day.
     for transition in application_transition::Entity::find()
         .filter(application_transition::Column::ApplicationId.eq(row.id))
         .all(&txn)
@@ -354,6 +390,8 @@ async fn load_application(
     {
         let at = if status.is_decided() && transition.to_status == status.code() {
             dates.decided
+        } else if transition.to_status == ApplicationStatus::InReview.code() {
+            dates.in_review
         } else {
             dates.submitted
         };
@@ -368,7 +406,11 @@ async fn load_application(
             .ok_or_else(|| broken("no application"))?
             .into();
         active.created_at = Set(dates.submitted);
-        active.updated_at = Set(dates.submitted);
+        active.updated_at = Set(if status == ApplicationStatus::InReview {
+            dates.in_review
+        } else {
+            dates.submitted
+        });
         active.update(&txn).await?;
     }
     txn.commit().await?;

@@ -167,6 +167,7 @@ pub async fn load_if_empty(store: &Store) -> Result<usize, StoreError> {
             owner_organisation_id: Set(owner),
             profile: Set(p.profile.clone()),
             public: Set(p.public),
+            source: Set(crate::demo::PERSON_SOURCE.to_owned()),
             created_at: Set(now),
             updated_at: Set(now),
             ..Default::default()

@@ -103,6 +103,8 @@ pub struct Invitation {
     pub opened_at: Option<DateTime<Utc>>,
     pub reminders: u32,
     pub reminded_at: Option<DateTime<Utc>>,
+    /// An invented demonstration company (marked 「デモ」).
+    pub demo: bool,
 }
 
 /// Response tracking: counts that reveal no answers.
@@ -627,6 +629,7 @@ async fn all_invitations(
                 opened_at: row.opened_at,
                 reminders: u32::try_from(row.reminders).unwrap_or(0),
                 reminded_at: row.reminded_at,
+                demo: crate::demo::is_demo_company(&company.source),
             })
         })
         .collect())
@@ -846,6 +849,34 @@ pub async fn results(
     let summary = forms::aggregate(store, form_key).await?;
     let (_, submitted) = forms::counts(store, form_key).await?;
     Ok((form, summary, submitted))
+}
+
+/// How many of a form's submitted answers are invented demonstration companies'
+/// (marked 「デモ」 beside the results), for those who read aggregates.
+pub async fn invented_answers(
+    store: &Store,
+    actor: &Actor,
+    form_key: &str,
+) -> Result<u64, StoreError> {
+    check_may_see_aggregates(actor)?;
+    let form = forms::get(store, form_key).await?;
+    let ids: Vec<i64> = form_response::Entity::find()
+        .select_only()
+        .column(form_response::Column::CompanyId)
+        .filter(form_response::Column::FormId.eq(form.id))
+        .filter(form_response::Column::Status.eq(ResponseStatus::Submitted.code()))
+        .into_tuple::<i64>()
+        .all(&store.db)
+        .await?;
+    let companies = forms::companies_by_id(&store.db, ids.iter().copied()).await?;
+    Ok(ids
+        .iter()
+        .filter(|id| {
+            companies
+                .get(id)
+                .is_some_and(|c| crate::demo::is_demo_company(&c.source))
+        })
+        .count() as u64)
 }
 
 /// One question cross-tabulated by city, industry or size, for those who read

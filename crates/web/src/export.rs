@@ -530,6 +530,12 @@ fn internal(error: impl std::fmt::Display) -> WebError {
     WebError::Internal(format!("export: {error}"))
 }
 
+/// The 「デモ」 column of an export: the mark of an invented demonstration record
+/// (empty for the council's own records).
+pub fn demo_cell(demo: bool) -> String {
+    if demo { store::demo::MARK } else { "" }.to_owned()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -136,6 +136,12 @@ pub fn certificate(e: &RegistryEntry) -> print::Certificate {
     } else {
         format!("区分：{}（{}）", e.category, e.kind.label())
     }];
+    if e.demo {
+        facts.insert(
+            0,
+            "デモ：架空の企業（実在の認定・表彰ではありません）".into(),
+        );
+    }
     if let Some(city) = &e.city_name {
         facts.push(format!("都市：{city}"));
     }

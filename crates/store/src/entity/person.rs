@@ -26,6 +26,9 @@ pub struct Model {
     pub review: String,
     /// The keeper's reason when it refused publication.
     pub review_note: String,
+    /// Where the record came from: '' when entered, `seed` for the invented people of
+    /// the demonstration data (migration 0021, [`crate::demo`]).
+    pub source: String,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -14,6 +14,9 @@ pub struct Model {
     pub address: String,
     pub description: String,
     pub created_at: ChronoDateTimeUtc,
+    /// '' for an office the council's document names or staff entered; `seed` for an
+    /// invented office of the demonstration data (migration 0021).
+    pub source: String,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -238,3 +238,208 @@ async fn the_demo_network_has_jobs_in_progress() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn demo_applications_go_into_review_on_a_day_of_the_records_after_submission() {
+    each_backend(|store, backend| async move {
+        let mut checked = 0;
+        for (call, owner) in [
+            ("okaya-monozukuri-challenge-2017", "okaya"),
+            ("kawaguchi-ginou-kentei-2017", "kawaguchi"),
+            ("kawaguchi-consultant-2017", "kawaguchi"),
+        ] {
+            let staff =
+                crate::staff_of(&store, owner, &format!("review-{call}@{owner}.example.jp")).await;
+            let today = domain::time::japan_today();
+            let mut days = HashSet::new();
+            for summary in store::applications::for_call(&store, &staff, call, None)
+                .await
+                .unwrap()
+            {
+                let application = store::applications::get(&store, &staff, summary.id)
+                    .await
+                    .unwrap();
+                let submitted = domain::time::japan_day(summary.submitted_at.unwrap());
+                for step in application
+                    .history
+                    .iter()
+                    .filter(|t| t.to == domain::applications::ApplicationStatus::InReview)
+                {
+                    let day = domain::time::japan_day(step.at);
+                    assert!(
+                        day > submitted
+                            && day != today
+                            && FiscalYear::containing(day) == FiscalYear::containing(submitted),
+                        "{backend:?}: {call} {} went into review on {day}, submitted {submitted}",
+                        summary.company_key
+                    );
+                    if let Some(decided) = application.decided_at {
+                        assert!(day < domain::time::japan_day(decided), "{call}");
+                    }
+                    days.insert(day);
+                    checked += 1;
+                }
+            }
+            assert!(
+                !days.is_empty(),
+                "{backend:?}: {call} has applications in review"
+            );
+        }
+        assert!(checked >= 4, "{backend:?}: {checked}");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn invented_people_and_negotiations_are_marked_and_kept_out_of_the_kpis() {
+    each_backend(|store, backend| async move {
+        let everyone = people::list(&store, Some(&secretariat()), &[])
+            .await
+            .unwrap();
+        assert!(!everyone.is_empty());
+        assert!(
+            everyone.iter().all(|p| p.demo),
+            "{backend:?}: every seeded person is invented"
+        );
+        let all = negotiations::list(&store, &secretariat()).await.unwrap();
+        assert_eq!(all.len(), 79, "{backend:?}");
+        assert!(all.iter().all(|n| n.demo), "{backend:?}");
+        assert_eq!(
+            negotiations::invented(&store, Some(FiscalYear::new(2016).unwrap()))
+                .await
+                .unwrap(),
+            79
+        );
+        // Feeding the fair's initiative from invented 商談 is refused; its KPI stays
+        // the document's 延べ58商談.
+        let refused = negotiations::feed_kpis(
+            &store,
+            &secretariat(),
+            "kawaguchi-cci-matching-fair",
+            FiscalYear::new(2016).unwrap(),
+        )
+        .await;
+        assert!(
+            matches!(refused, Err(store::StoreError::Invalid(_))),
+            "{backend:?}: {refused:?}"
+        );
+        let fair = catalogue::get(&store, "kawaguchi-cci-matching-fair")
+            .await
+            .unwrap();
+        let kpis = &fair.entry(FiscalYear::new(2016).unwrap()).unwrap().kpis;
+        assert!(
+            kpis.iter().any(|k| k.value.get() == 58.0),
+            "{backend:?}: {kpis:?}"
+        );
+        assert!(kpis.iter().all(|k| !k.note.contains("記録から集計")));
+        // The invented offices are marked, the one the document names is not.
+        for office in offices::list(&store).await.unwrap() {
+            assert_eq!(
+                office.demo,
+                office.key != "amagasaki-abiz",
+                "{backend:?}: {}",
+                office.key
+            );
+        }
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn real_negotiations_are_written_into_kpis_and_invented_ones_left_out() {
+    each_backend(|store, backend| async move {
+        use domain::directory::{CompanyDraft, CompanyInput, PostingDraft, PostingInput};
+        use store::negotiations::Supplier;
+        use store::postings::{self, Poster};
+
+        let ota = crate::staff_of(&store, "ota", "kpi@city.ota.example.jp").await;
+        let cities = [
+            "kawaguchi",
+            "sumida",
+            "ota",
+            "okaya",
+            "kaga",
+            "higashiosaka",
+            "amagasaki",
+        ];
+        let draft = CompanyDraft::parse(
+            &CompanyInput {
+                name: "株式会社実在確認".into(),
+                kana: "ジツザイカクニン".into(),
+                city: "ota".into(),
+                public: true,
+                ..CompanyInput::default()
+            },
+            &cities,
+            2026,
+        )
+        .unwrap();
+        let real = companies::create(&store, &ota, &draft, "manual")
+            .await
+            .unwrap();
+        assert!(!store::demo::is_demo_company(&real.source));
+        let need = PostingDraft::parse(
+            &PostingInput {
+                side: "need".into(),
+                kind: "business".into(),
+                title: "試作部品の切削".into(),
+                body: "アルミ部品の試作を頼める会社を探しています。".into(),
+                poster_name: "大田区".into(),
+                capabilities: vec!["cutting".into()],
+                prefer_other_cities: true,
+                public: true,
+                ..Default::default()
+            },
+            &cities,
+        )
+        .unwrap();
+        let posted = postings::create(&store, &ota, &Poster::Organisation("ota".into()), &need)
+            .await
+            .unwrap();
+        let on = NaiveDate::from_ymd_opt(2016, 11, 1).unwrap();
+        let fy = FiscalYear::new(2016).unwrap();
+        let proposed = negotiations::propose(
+            &store,
+            &ota,
+            &posted.key,
+            &Supplier::Company(real.key.clone()),
+            on,
+            "",
+        )
+        .await
+        .unwrap();
+        assert!(!proposed.demo, "{backend:?}: a real company's 商談");
+        let invented = negotiations::propose(
+            &store,
+            &ota,
+            &posted.key,
+            &Supplier::Company("ota-06".into()),
+            on,
+            "",
+        )
+        .await
+        .unwrap();
+        assert!(invented.demo, "{backend:?}: an invented company's 商談");
+        let figures = negotiations::feed_kpis(&store, &ota, "ota-iot-nakamamawashi", fy)
+            .await
+            .unwrap();
+        assert_eq!(
+            figures.matches, 1,
+            "{backend:?}: the invented 商談 is left out"
+        );
+        let initiative = catalogue::get(&store, "ota-iot-nakamamawashi")
+            .await
+            .unwrap();
+        let kpi = initiative
+            .entry(fy)
+            .unwrap()
+            .kpis
+            .iter()
+            .find(|k| k.label == "マッチング件数")
+            .cloned()
+            .unwrap();
+        assert_eq!(kpi.value.get(), 1.0);
+        assert!(kpi.note.contains("デモデータ1件を除く"), "{}", kpi.note);
+    })
+    .await;
+}

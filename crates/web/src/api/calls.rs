@@ -24,6 +24,7 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list_calls))
         .routes(routes!(get_call))
+        .routes(routes!(get_call_settings, put_call_settings))
         .routes(routes!(call_applications))
         .routes(routes!(my_applications))
         .routes(routes!(get_application))
@@ -426,4 +427,115 @@ async fn step_application(
         status: status.code().to_owned(),
         status_label: status.label().to_owned(),
     }))
+}
+
+// ---------------------------------------------------------------- a call's settings
+
+/// 募集の設定（審査員のメールアドレスを含むため、所管団体の職員と事務局のみ）
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CallSettingsDto {
+    /// 募集のキー
+    pub call: String,
+    /// certification（認定）| award（表彰）| subsidy（補助金）
+    pub kind: String,
+    /// 承認で公開名簿に載せる区分（product | technique | award。載せない・設問で決める場合は空）
+    pub registry_kind: String,
+    /// 区分（product・technique・award）を答える単一選択の設問のID（空なら registry_kind）
+    pub category_question: String,
+    /// 掲載名（製品名・技術名）と概要を答える設問のID（空なら企業名・概要なし）
+    pub title_question: String,
+    pub summary_question: String,
+    /// 補助金の1件あたりの上限額（円）
+    pub amount_limit: Option<i64>,
+    /// 審査員のメールアドレス
+    pub reviewers: Vec<String>,
+    /// 設定のページ
+    pub url: String,
+}
+
+fn settings_dto(key: &str, input: &domain::applications::CallInput) -> CallSettingsDto {
+    CallSettingsDto {
+        call: key.to_owned(),
+        kind: input.kind.clone(),
+        registry_kind: input.registry_kind.clone(),
+        category_question: input.category_question.clone(),
+        title_question: input.title_question.clone(),
+        summary_question: input.summary_question.clone(),
+        amount_limit: input.amount_limit.trim().parse().ok(),
+        reviewers: input.reviewer_emails(),
+        url: format!("/calls/{key}/settings"),
+    }
+}
+
+/// 募集の設定（所管団体の職員と事務局のみ。ページの「募集の設定」と同じ内容）
+#[utoipa::path(
+    get, path = "/api/v1/calls/{key}/settings", tag = "calls",
+    params(("key" = String, Path, description = "募集（フォーム）のキー")),
+    responses((status = 200, description = "募集の設定", body = CallSettingsDto),
+              (status = 401, description = "ログインが必要です", body = Problem, content_type = "application/problem+json"),
+              (status = 403, description = "所管団体の職員ではありません", body = Problem, content_type = "application/problem+json"),
+              (status = 404, description = "その募集はありません", body = Problem, content_type = "application/problem+json"))
+)]
+async fn get_call_settings(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(key): Path<String>,
+) -> Result<Json<CallSettingsDto>, ApiError> {
+    let actor = viewer.actor()?;
+    let (_, input) = crate::pages::applications::settings_of(&state, &actor, &key).await?;
+    Ok(Json(settings_dto(&key, &input)))
+}
+
+/// 募集の設定（本文。省略した項目は空として扱います）
+#[derive(Debug, Default, Deserialize, ToSchema)]
+pub struct CallSettingsBody {
+    /// certification | award | subsidy
+    #[serde(default)]
+    pub kind: String,
+    /// product | technique | award（載せない・設問で決める場合は空）
+    #[serde(default)]
+    pub registry_kind: String,
+    #[serde(default)]
+    pub category_question: String,
+    #[serde(default)]
+    pub title_question: String,
+    #[serde(default)]
+    pub summary_question: String,
+    /// 補助金の1件あたりの上限額（円）
+    #[serde(default)]
+    pub amount_limit: Option<i64>,
+    /// 審査員のメールアドレス（アカウントのある職員）
+    #[serde(default)]
+    pub reviewers: Vec<String>,
+}
+
+/// 募集の設定を保存する（所管団体の職員と事務局のみ。ページの「募集の設定」と同じ処理）
+#[utoipa::path(
+    put, path = "/api/v1/calls/{key}/settings", tag = "calls",
+    request_body = CallSettingsBody,
+    params(("key" = String, Path, description = "募集（フォーム）のキー")),
+    responses((status = 200, description = "保存した設定", body = CallSettingsDto),
+              (status = 403, description = "所管団体の職員ではありません", body = Problem, content_type = "application/problem+json"),
+              (status = 404, description = "その募集はありません", body = Problem, content_type = "application/problem+json"),
+              (status = 422, description = "種類・区分・設問・上限額・審査員の誤り", body = Problem, content_type = "application/problem+json"))
+)]
+async fn put_call_settings(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(key): Path<String>,
+    ApiJson(body): ApiJson<CallSettingsBody>,
+) -> Result<Json<CallSettingsDto>, ApiError> {
+    let actor = viewer.actor()?;
+    let input = domain::applications::CallInput {
+        kind: body.kind,
+        registry_kind: body.registry_kind,
+        category_question: body.category_question,
+        title_question: body.title_question,
+        summary_question: body.summary_question,
+        amount_limit: body.amount_limit.map(|v| v.to_string()).unwrap_or_default(),
+        reviewers: body.reviewers.join("\n"),
+    };
+    applications::save_call(&state.store, &actor, &key, &input).await?;
+    let (_, saved) = crate::pages::applications::settings_of(&state, &actor, &key).await?;
+    Ok(Json(settings_dto(&key, &saved)))
 }

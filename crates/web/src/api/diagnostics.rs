@@ -3,6 +3,9 @@
 //! result and follow-up records, and a survey's distribution and answer tracking.
 //! The same store calls as `pages::forms::diagnostics` and `pages::surveys`: the
 //! owning organisation's staff see the lists, a company's members its own result.
+//! The staff's actions of those pages have their twins here: sending a survey to
+//! the directory, uploading a company list to send to, reminding, and writing a
+//! diagnostic's figures into an initiative's KPIs.
 
 use axum::Json;
 use axum::extract::{Path, Query, State};
@@ -16,9 +19,12 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use store::survey_mail::{Mailed, Notify};
+
 use super::{ApiError, ApiJson, Problem};
 use crate::AppState;
 use crate::auth::Viewer;
+use crate::pages::surveys::{RecipientsInput, recipients_checked, upload_list};
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -26,6 +32,10 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(company_result))
         .routes(routes!(company_followups, add_followup))
         .routes(routes!(survey_tracking))
+        .routes(routes!(survey_send))
+        .routes(routes!(survey_upload))
+        .routes(routes!(survey_remind))
+        .routes(routes!(feed_diagnosis_kpis))
 }
 
 /// 分野（または全体）の得点と判定
@@ -84,6 +94,8 @@ pub struct DiagnosedCompanyDto {
     /// フォローアップの件数と最後の日付（YYYY-MM-DD）
     pub followups: usize,
     pub last_followup: Option<String>,
+    /// デモデータ（架空の企業の申込・回答）であること。協議会の実績（KPI）には数えません
+    pub demo: bool,
 }
 
 fn row_dto(r: &DiagnosisRow) -> DiagnosedCompanyDto {
@@ -95,6 +107,7 @@ fn row_dto(r: &DiagnosisRow) -> DiagnosedCompanyDto {
         diagnosis: r.diagnosis.as_ref().map(diagnosis_dto),
         followups: r.followups,
         last_followup: r.last_followup.clone(),
+        demo: r.demo,
     }
 }
 
@@ -310,6 +323,8 @@ pub struct SurveyInvitationDto {
     pub reminded_at: Option<String>,
     /// 回答リンク（ログイン不要。配布先だけに知らせてください）
     pub link: String,
+    /// デモデータ（架空の企業）であること
+    pub demo: bool,
 }
 
 /// 調査の回答状況の1ページ
@@ -397,7 +412,342 @@ async fn survey_tracking(
                 reminders: i.reminders,
                 reminded_at: i.reminded_at.map(|t| t.to_rfc3339()),
                 link: format!("{base}/s/{}", i.token),
+                demo: i.demo,
             })
             .collect(),
     }))
+}
+
+// ---------------------------------------------------------------- KPI feeding
+
+/// 記録から数えた実績を施策のKPIに反映する（本文）
+#[derive(Debug, Default, Deserialize, ToSchema)]
+pub struct KpiFeedBody {
+    /// 反映先の施策のキー（自団体の施策）
+    #[serde(default)]
+    pub initiative: String,
+    /// 年度（2016 や 平成28年度）
+    #[serde(default)]
+    pub fy: String,
+}
+
+/// 反映したKPIの1項目
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FedKpiDto {
+    pub label: String,
+    pub value: u64,
+    pub unit: String,
+}
+
+/// 施策のKPIに反映した実績（デモデータ＝架空の記録は数えません）
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FedKpisDto {
+    /// 反映先の施策のキー
+    pub initiative: String,
+    /// 年度（西暦の開始年）と和暦表記
+    pub fy: i32,
+    pub fy_label: String,
+    pub kpis: Vec<FedKpiDto>,
+    /// 反映先の施策のページ
+    pub url: String,
+}
+
+/// The year of a KPI feed, as the pages read it: `fy` in the problem when unreadable.
+pub(crate) fn feed_year(text: &str) -> Result<domain::FiscalYear, ApiError> {
+    domain::FiscalYear::parse(text.trim())
+        .map_err(|e| StoreError::Invalid(vec![domain::Invalid::new("fy", e.reason)]).into())
+}
+
+pub(crate) fn fed_kpis_dto(
+    initiative: &str,
+    fy: domain::FiscalYear,
+    kpis: impl IntoIterator<Item = (&'static str, u64, &'static str)>,
+) -> FedKpisDto {
+    FedKpisDto {
+        initiative: initiative.to_owned(),
+        fy: fy.year(),
+        fy_label: fy.wareki_label(),
+        kpis: kpis
+            .into_iter()
+            .map(|(label, value, unit)| FedKpiDto {
+                label: label.to_owned(),
+                value,
+                unit: unit.to_owned(),
+            })
+            .collect(),
+        url: format!("/initiatives/{initiative}#fy-{}", fy.year()),
+    }
+}
+
+/// 診断の申込企業数・無料診断実施企業数を施策のKPIに反映する（診断を所管する団体の職員のみ。ページの「施策のKPIに反映」と同じ処理。デモデータ＝架空の企業の申込は数えず、その年度の記録が架空の企業のものだけなら反映しません）
+#[utoipa::path(
+    post, path = "/api/v1/forms/{key}/kpis", tag = "forms",
+    request_body = KpiFeedBody,
+    params(("key" = String, Path, description = "診断（フォーム）のキー")),
+    responses((status = 200, description = "反映した申込企業数と無料診断実施企業数", body = FedKpisDto),
+              (status = 403, description = "所管団体の職員ではない、またはその施策を編集できません", body = Problem, content_type = "application/problem+json"),
+              (status = 404, description = "その診断か施策がありません", body = Problem, content_type = "application/problem+json"),
+              (status = 422, description = "年度の誤り、またはその年度の記録がデモデータだけです", body = Problem, content_type = "application/problem+json"))
+)]
+async fn feed_diagnosis_kpis(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(key): Path<String>,
+    ApiJson(body): ApiJson<KpiFeedBody>,
+) -> Result<Json<FedKpisDto>, ApiError> {
+    let actor = viewer.actor()?;
+    let fy = feed_year(&body.fy)?;
+    let (applied, diagnosed) =
+        diagnostics::feed_kpis(&state.store, &actor, &key, &body.initiative, fy).await?;
+    Ok(Json(fed_kpis_dto(
+        &body.initiative,
+        fy,
+        [
+            (diagnostics::KPI_LABELS[0], applied, "社"),
+            (diagnostics::KPI_LABELS[1], diagnosed, "社"),
+        ],
+    )))
+}
+
+// ---------------------------------------------------------------- survey distribution
+
+/// メールで知らせた結果
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MailedDto {
+    /// 送信待ちに入れたメールの数
+    pub queued: u64,
+    /// 連絡先のメールアドレスがない配布先の数（回答リンクを手渡ししてください）
+    pub no_address: u64,
+    /// この団体の調査メールを配信停止している配布先の数
+    pub unsubscribed: u64,
+}
+
+fn mailed_dto(m: Mailed) -> MailedDto {
+    MailedDto {
+        queued: m.queued,
+        no_address: m.no_address,
+        unsubscribed: m.unsubscribed,
+    }
+}
+
+/// ディレクトリの企業に配布する（本文。空の条件は絞り込みません）
+#[derive(Debug, Default, Deserialize, ToSchema)]
+pub struct SurveySendBody {
+    /// 市区のキー（kawaguchi など）
+    #[serde(default)]
+    pub city: String,
+    /// 業種（日本標準産業分類の中分類コード、24 など）
+    #[serde(default)]
+    pub industry: String,
+    /// 規模（micro | small | large）
+    #[serde(default)]
+    pub size: String,
+    /// true で配布先にメールでも知らせる（false は回答リンクを作るだけ）
+    #[serde(default)]
+    pub mail: bool,
+}
+
+/// 配布した結果
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SurveySentDto {
+    /// 新たに配布した企業の数
+    pub invited: u64,
+    /// 配布済みだった企業の数（二重には配布しません）
+    pub already: u64,
+    pub mail: MailedDto,
+}
+
+fn notify(mail: bool) -> Notify {
+    if mail {
+        Notify::Mail
+    } else {
+        Notify::LinksOnly
+    }
+}
+
+/// 調査をディレクトリの企業に配布する（調査を所管する団体の職員のみ。ページの「配布する」と同じ処理）
+#[utoipa::path(
+    post, path = "/api/v1/forms/{key}/survey/send", tag = "forms",
+    request_body = SurveySendBody,
+    params(("key" = String, Path, description = "調査（フォーム）のキー")),
+    responses((status = 200, description = "配布した企業の数とメールの送信", body = SurveySentDto),
+              (status = 403, description = "所管団体の職員ではありません", body = Problem, content_type = "application/problem+json"),
+              (status = 404, description = "その調査はありません", body = Problem, content_type = "application/problem+json"),
+              (status = 422, description = "業種・規模の誤り、または調査ではないフォーム", body = Problem, content_type = "application/problem+json"))
+)]
+async fn survey_send(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(key): Path<String>,
+    ApiJson(body): ApiJson<SurveySendBody>,
+) -> Result<Json<SurveySentDto>, ApiError> {
+    let actor = viewer.actor()?;
+    let recipients = recipients_checked(&RecipientsInput {
+        city: body.city,
+        industry: body.industry,
+        size: body.size,
+    })
+    .map_err(StoreError::Invalid)?;
+    let sent =
+        surveys::send_to_directory_with(&state.store, &actor, &key, &recipients, notify(body.mail))
+            .await?;
+    Ok(Json(SurveySentDto {
+        invited: sent.invited,
+        already: sent.already,
+        mail: mailed_dto(sent.mail),
+    }))
+}
+
+/// 督促する（本文）
+#[derive(Debug, Default, Deserialize, ToSchema)]
+pub struct SurveyRemindBody {
+    /// true で未提出の配布先にメールでも督促する（false は督促の回を記録するだけ）
+    #[serde(default)]
+    pub mail: bool,
+}
+
+/// 督促した結果
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SurveyRemindedDto {
+    /// 督促した（未提出の）企業の数
+    pub reminded: u64,
+    /// 何回目の督促か
+    pub round: u32,
+    pub mail: MailedDto,
+}
+
+/// 未提出の配布先に督促する（調査を所管する団体の職員のみ。ページの「督促する」と同じ処理）
+#[utoipa::path(
+    post, path = "/api/v1/forms/{key}/survey/remind", tag = "forms",
+    request_body = SurveyRemindBody,
+    params(("key" = String, Path, description = "調査（フォーム）のキー")),
+    responses((status = 200, description = "督促した企業の数とメールの送信", body = SurveyRemindedDto),
+              (status = 403, description = "所管団体の職員ではありません", body = Problem, content_type = "application/problem+json"),
+              (status = 404, description = "その調査はありません", body = Problem, content_type = "application/problem+json"),
+              (status = 422, description = "督促できません（未提出の配布先がない、など）", body = Problem, content_type = "application/problem+json"))
+)]
+async fn survey_remind(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(key): Path<String>,
+    ApiJson(body): ApiJson<SurveyRemindBody>,
+) -> Result<Json<SurveyRemindedDto>, ApiError> {
+    let actor = viewer.actor()?;
+    let reminded = surveys::remind_with(&state.store, &actor, &key, notify(body.mail)).await?;
+    Ok(Json(SurveyRemindedDto {
+        reminded: reminded.reminded,
+        round: reminded.round,
+        mail: mailed_dto(reminded.mail),
+    }))
+}
+
+/// 企業の一覧ファイル（multipart/form-data）
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct SurveyUploadForm {
+    /// 企業の一覧（CSV〔UTF-8 または Shift_JIS〕か XLSX。見出しは企業の取り込みと同じ：法人番号・会社名・フリガナ・市区町村…）
+    #[schema(value_type = String, format = Binary)]
+    pub file: Vec<u8>,
+    /// 1 で配布先にメールでも知らせる（省略時は回答リンクを作るだけ）
+    pub mail: Option<String>,
+}
+
+/// 取り込めなかった行
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RejectedRowDto {
+    /// ファイルの行番号
+    pub line: u64,
+    /// 理由のコード（invalid、warning など）と日本語の理由
+    pub code: String,
+    pub reason: String,
+}
+
+/// 一覧を取り込んで配布した結果
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SurveyUploadedDto {
+    /// ディレクトリに新たに登録した企業と更新した企業の数
+    pub inserted: u64,
+    pub updated: u64,
+    /// 新たに配布した企業と配布済みだった企業の数
+    pub invited: u64,
+    pub already: u64,
+    pub mail: MailedDto,
+    /// 取り込めなかった行（先頭の100行）とその総数
+    pub rejected: Vec<RejectedRowDto>,
+    pub rejected_total: u64,
+}
+
+/// 企業の一覧ファイルを取り込み、その全社に調査を配布する（調査を所管する団体の職員のみ。ページの「一覧から配布」と同じ処理。取り込めない一覧は何も取り込まず、配布もしません）
+#[utoipa::path(
+    post, path = "/api/v1/forms/{key}/survey/upload", tag = "forms",
+    request_body(content = SurveyUploadForm, content_type = "multipart/form-data"),
+    params(("key" = String, Path, description = "調査（フォーム）のキー")),
+    responses((status = 200, description = "取り込みと配布の結果", body = SurveyUploadedDto),
+              (status = 403, description = "所管団体の職員ではありません", body = Problem, content_type = "application/problem+json"),
+              (status = 404, description = "その調査はありません", body = Problem, content_type = "application/problem+json"),
+              (status = 422, description = "ファイルがない・読めない・取り込める行がない（理由は errors の file）", body = Problem, content_type = "application/problem+json"))
+)]
+async fn survey_upload(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(key): Path<String>,
+    multipart: Result<axum::extract::Multipart, axum::extract::multipart::MultipartRejection>,
+) -> Result<Json<SurveyUploadedDto>, ApiError> {
+    let actor = viewer.actor()?;
+    // Who may send the survey is decided before the file is read.
+    surveys::counts(&state.store, &actor, &key).await?;
+    let mut multipart = multipart.map_err(|_| {
+        crate::WebError::BadRequest(
+            "multipart/form-data で file（企業の一覧）を送ってください。".to_owned(),
+        )
+    })?;
+    let mut bytes = Vec::new();
+    let mut mail = false;
+    let mut refusals = Vec::new();
+    while let Ok(Some(field)) = multipart.next_field().await {
+        match field.name() {
+            Some("mail") => mail = field.text().await.is_ok_and(|v| v == "1"),
+            Some("file") => match field.bytes().await {
+                Ok(b) => bytes = b.to_vec(),
+                Err(_) => refusals.push("ファイルを受け取れませんでした（2MBまで）。".to_owned()),
+            },
+            _ => {}
+        }
+    }
+    if bytes.is_empty() && refusals.is_empty() {
+        refusals
+            .push("企業の一覧ファイル（CSVまたはXLSX）を file として送ってください。".to_owned());
+    }
+    if refusals.is_empty() {
+        match upload_list(&state, &actor, &key, &bytes, notify(mail)).await? {
+            Ok(uploaded) => {
+                return Ok(Json(SurveyUploadedDto {
+                    inserted: uploaded.inserted,
+                    updated: uploaded.updated,
+                    invited: uploaded.invited,
+                    already: uploaded.already,
+                    mail: mailed_dto(uploaded.mail),
+                    rejected_total: uploaded.rejected_total,
+                    rejected: uploaded
+                        .rejected
+                        .into_iter()
+                        .take(100)
+                        .map(|r| RejectedRowDto {
+                            line: r.line,
+                            code: r.code,
+                            reason: r.reason,
+                        })
+                        .collect(),
+                }));
+            }
+            Err(lines) => refusals = lines,
+        }
+    }
+    Err(StoreError::Invalid(
+        refusals
+            .into_iter()
+            .map(|reason| domain::Invalid::new("file", reason))
+            .collect(),
+    )
+    .into())
 }

@@ -47,6 +47,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(propose))
         .routes(routes!(list_negotiations))
         .routes(routes!(figures))
+        .routes(routes!(feed_negotiation_kpis))
         .routes(routes!(get_negotiation))
         .routes(routes!(advance))
 }
@@ -119,6 +120,8 @@ pub struct CompanyDto {
     pub close_cause: String,
     /// 登録元（manual | seed | list | nta）
     pub source: String,
+    /// デモデータ（架空の企業）であること。協議会の実績（KPI）には数えません
+    pub demo: bool,
     /// 呼び出した人がこの企業を編集できるか
     pub editable: bool,
     pub updated_at: String,
@@ -170,6 +173,7 @@ fn company_dto(company: Company, editable: bool) -> CompanyDto {
         public: company.public,
         closed_on: company.closed_on,
         close_cause: company.close_cause,
+        demo: store::demo::is_demo_company(&company.source),
         source: company.source,
         editable,
         updated_at: company.updated_at.to_rfc3339(),
@@ -1130,6 +1134,8 @@ pub struct NegotiationDto {
     pub updated_on: String,
     /// 経過（古い順）
     pub steps: Vec<NegotiationStepDto>,
+    /// デモデータ（架空の企業・人材どうしの商談）であること。協議会の実績（KPI）には数えません
+    pub demo: bool,
     /// 呼び出した人が次の段階を記録できるか
     pub editable: bool,
 }
@@ -1138,6 +1144,7 @@ fn negotiation_dto(n: Negotiation, actor: &domain::Actor) -> NegotiationDto {
     NegotiationDto {
         cross_city: n.is_cross_city(),
         editable: n.editable_by(Some(actor)),
+        demo: n.demo,
         need: n.posting.as_ref().map(|p| p.0.clone()),
         need_title: n.posting.as_ref().map(|p| p.1.clone()),
         buyer_company: n.buyer_company.as_ref().map(|c| c.0.clone()),
@@ -1415,4 +1422,32 @@ async fn figures(
         cities,
         total: figures_dto("total", "合計", &total),
     }))
+}
+
+/// 担当団体の商談の実績（マッチング・商談・試作・受注の件数）を施策のKPIに反映する（その団体の施策を編集できる職員・事務局のみ。実績ページの「施策のKPIに反映する」と同じ処理。デモデータ＝架空の商談は数えず、その年度の商談が架空のものだけなら反映しません）
+#[utoipa::path(
+    post, path = "/api/v1/negotiations/kpis", tag = "matching",
+    request_body = super::diagnostics::KpiFeedBody,
+    responses((status = 200, description = "反映した件数", body = super::diagnostics::FedKpisDto),
+              (status = 403, description = "その施策を編集できません", body = Problem, content_type = "application/problem+json"),
+              (status = 404, description = "その施策はありません", body = Problem, content_type = "application/problem+json"),
+              (status = 422, description = "年度の誤り、またはその年度の商談がデモデータだけです", body = Problem, content_type = "application/problem+json"))
+)]
+async fn feed_negotiation_kpis(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    ApiJson(body): ApiJson<super::diagnostics::KpiFeedBody>,
+) -> Result<Json<super::diagnostics::FedKpisDto>, ApiError> {
+    let actor = viewer.actor()?;
+    let fy = super::diagnostics::feed_year(&body.fy)?;
+    let f = negotiations::feed_kpis(&state.store, &actor, &body.initiative, fy).await?;
+    let values = [f.matches, f.negotiations, f.prototypes, f.orders];
+    Ok(Json(super::diagnostics::fed_kpis_dto(
+        &body.initiative,
+        fy,
+        negotiations::KPI_LABELS
+            .iter()
+            .zip(values)
+            .map(|(label, value)| (*label, value, "件")),
+    )))
 }

@@ -35,6 +35,8 @@ pub fn router() -> OpenApiRouter<AppState> {
 pub struct MemberDto {
     pub key: String,
     pub name: String,
+    /// デモデータ（架空の企業）であること
+    pub demo: bool,
 }
 
 /// シェアオフィス
@@ -51,6 +53,8 @@ pub struct OfficeDto {
     pub description: String,
     /// 加盟企業（このオフィスから他都市のオフィスを利用できる企業）
     pub members: Vec<MemberDto>,
+    /// デモデータ（架空のオフィス）であること
+    pub demo: bool,
 }
 
 fn office_dto(o: &Office) -> OfficeDto {
@@ -66,10 +70,12 @@ fn office_dto(o: &Office) -> OfficeDto {
             .members
             .iter()
             .map(|(key, name)| MemberDto {
+                demo: o.demo_member_keys.contains(key),
                 key: key.clone(),
                 name: name.clone(),
             })
             .collect(),
+        demo: o.demo,
     }
 }
 
@@ -93,6 +99,8 @@ pub struct CityPairDto {
     /// 承認済みの利用の件数と延べ日数
     pub visits: u64,
     pub days: i64,
+    /// うちデモデータ（架空の企業の利用）の件数。協議会の実績（KPI）には数えません
+    pub demo_visits: u64,
 }
 
 fn pair_dto(p: &CityPair) -> CityPairDto {
@@ -101,6 +109,7 @@ fn pair_dto(p: &CityPair) -> CityPairDto {
         to: p.to.clone(),
         visits: p.visits,
         days: p.days,
+        demo_visits: p.demo,
     }
 }
 
@@ -139,6 +148,8 @@ pub struct VisitDto {
     pub decision_note: String,
     /// 閲覧者がこの申込に回答できること
     pub may_decide: bool,
+    /// デモデータ（架空の企業の申込）であること
+    pub demo: bool,
 }
 
 fn visit_dto(v: &Visit) -> VisitDto {
@@ -158,6 +169,7 @@ fn visit_dto(v: &Visit) -> VisitDto {
         decided_at: v.decided_at.map(|t| t.to_rfc3339()),
         decision_note: v.decision_note.clone(),
         may_decide: v.may_decide,
+        demo: v.demo,
     }
 }
 

@@ -59,6 +59,8 @@ pub struct PersonDto {
     pub contact: Option<ContactDto>,
     /// 人材のページ
     pub url: String,
+    /// デモデータ（架空の人物）であること
+    pub demo: bool,
 }
 
 fn person_dto(p: &Person) -> PersonDto {
@@ -85,6 +87,7 @@ fn person_dto(p: &Person) -> PersonDto {
             phone: phone.clone(),
         }),
         url: format!("/people/{}", p.key),
+        demo: p.demo,
     }
 }
 

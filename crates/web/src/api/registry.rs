@@ -43,6 +43,8 @@ pub struct RegistryEntryDto {
     pub call_title: String,
     pub organisation: String,
     pub url: String,
+    /// デモデータ（架空の企業の認定・表彰）であること。協議会の実績（KPI）には数えません
+    pub demo: bool,
 }
 
 impl From<RegistryEntry> for RegistryEntryDto {
@@ -63,6 +65,7 @@ impl From<RegistryEntry> for RegistryEntryDto {
             call_key: e.call_key,
             call_title: e.call_title,
             organisation: e.organisation_name,
+            demo: e.demo,
         }
     }
 }

@@ -256,15 +256,16 @@ fn questions_of(call: &Call) -> Vec<(String, String)> {
         .collect()
 }
 
-async fn settings_page(
-    State(state): State<AppState>,
-    viewer: Viewer,
-    Path(key): Path<String>,
-) -> Result<SettingsPage, WebError> {
-    let actor = viewer.actor()?;
-    let call = applications::call(&state.store, &key).await?;
-    // The settings name the reviewers (their e-mail addresses): only those who may
-    // change them see them.
+/// A call's settings as its settings form shows them (the reviewers one address a
+/// line), for those who may change them: the settings name the reviewers (their
+/// e-mail addresses), so nobody else sees them. The page and
+/// `GET /api/v1/calls/{key}/settings` read them here.
+pub(crate) async fn settings_of(
+    state: &AppState,
+    actor: &domain::Actor,
+    key: &str,
+) -> Result<(Call, CallInput), WebError> {
+    let call = applications::call(&state.store, key).await?;
     if !actor.may_edit_catalogue_of(call.form.owner.id) {
         return Err(store::StoreError::forbidden(format!(
             "「{}」の設定は{}の職員のみ閲覧できます。",
@@ -286,6 +287,16 @@ async fn settings_page(
         .map(|r| r.email.clone())
         .collect::<Vec<_>>()
         .join("\n");
+    Ok((call, input))
+}
+
+async fn settings_page(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(key): Path<String>,
+) -> Result<SettingsPage, WebError> {
+    let actor = viewer.actor()?;
+    let (call, input) = settings_of(&state, &actor, &key).await?;
     Ok(SettingsPage {
         layout: Layout::for_viewer(format!("募集の設定：{}", call.form.title), &viewer),
         questions: questions_of(&call),

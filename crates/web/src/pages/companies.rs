@@ -685,6 +685,7 @@ pub fn export_table(companies: &[Company]) -> Table {
         "担当者名",
         "連絡先メール",
         "連絡先電話",
+        "デモ",
     ])
     .codes(&["企業ID", "法人番号", "連絡先電話"])
     .numbers(&["従業員数", "設立年"])
@@ -721,6 +722,7 @@ pub fn export_table(companies: &[Company]) -> Table {
             private.map(|p| p.contact_name.clone()).unwrap_or_default(),
             private.map(|p| p.contact_email.clone()).unwrap_or_default(),
             private.map(|p| p.contact_phone.clone()).unwrap_or_default(),
+            crate::export::demo_cell(store::demo::is_demo_company(&c.source)),
         ]);
     }
     table

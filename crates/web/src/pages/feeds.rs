@@ -277,9 +277,14 @@ async fn activity_feed(
                         name: item.organisation.clone(),
                         ..Default::default()
                     }]);
+                    let demo = if item.demo {
+                        "【デモ・架空の企業】"
+                    } else {
+                        ""
+                    };
                     entry.set_summary(Some(Text::plain(match &item.city {
-                        Some(city) => format!("{}（{city}）", item.summary),
-                        None => item.summary.clone(),
+                        Some(city) => format!("{demo}{}（{city}）", item.summary),
+                        None => format!("{demo}{}", item.summary),
                     })));
                     entry.set_content(Some(Content {
                         value: Some(item.summary.clone()),

@@ -28,7 +28,8 @@ struct HomePage {
     events_heading: &'static str,
     events: Vec<super::events::Row>,
     /// (date in Tokyo, one-line summary, link)
-    activity: Vec<(String, String, String)>,
+    /// (day, line, path, invented demonstration data).
+    activity: Vec<(String, String, String, bool)>,
     cities: Vec<(String, String)>,
     pillars: Vec<(u8, String, usize)>,
     organisations: Vec<(String, String, usize)>,
@@ -66,7 +67,7 @@ async fn page(State(state): State<AppState>, viewer: Viewer) -> Result<HomePage,
             } else {
                 format!("{}｜{}", item.title, item.summary)
             };
-            (day.to_string(), line, item.path)
+            (day.to_string(), line, item.path, item.demo)
         })
         .collect();
     Ok(HomePage {

@@ -30,7 +30,7 @@ mod signup;
 pub use initiatives::export_table as initiatives_table;
 pub(crate) use initiatives::parse_filter as initiatives_filter;
 mod reports;
-mod surveys;
+pub(crate) mod surveys;
 pub(crate) mod system;
 mod unsubscribe;
 

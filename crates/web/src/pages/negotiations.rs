@@ -44,6 +44,8 @@ pub struct Row {
     started_on: String,
     updated_on: String,
     owner: String,
+    /// Invented demonstration data (marked 「デモ」).
+    demo: bool,
 }
 
 fn row(n: &Negotiation) -> Row {
@@ -57,6 +59,7 @@ fn row(n: &Negotiation) -> Row {
         started_on: n.started_on.to_string(),
         updated_on: n.updated_on.to_string(),
         owner: n.owner.name.clone(),
+        demo: n.demo,
     }
 }
 
@@ -110,6 +113,7 @@ fn list_table(all: &[Negotiation]) -> Table {
         "更新日",
         "担当団体",
         "金額（円）",
+        "デモ",
     ])
     .codes(&["商談ID"])
     .dates(&["開始日", "更新日"])
@@ -127,6 +131,7 @@ fn list_table(all: &[Negotiation]) -> Table {
             r.updated_on,
             r.owner,
             n.amount.map(|a| format!("{a:.0}")).unwrap_or_default(),
+            crate::export::demo_cell(r.demo),
         ]);
     }
     table
@@ -297,6 +302,8 @@ struct DashboardPage {
     /// Initiatives the viewer may write the figures into (key, title).
     initiatives: Vec<(String, String)>,
     errors: Vec<String>,
+    /// How many of the counted negotiations are invented demonstration data.
+    demo: u64,
 }
 
 async fn figures(
@@ -391,6 +398,14 @@ async fn dashboard_page(
 ) -> Result<DashboardPage, WebError> {
     let query = query_pairs(raw);
     let (fy, cities, total) = figures(state, raw).await?;
+    let demo = negotiations::invented(
+        &state.store,
+        match fy.as_str() {
+            "" => None,
+            text => FiscalYear::parse(text).ok(),
+        },
+    )
+    .await?;
     let years = view::fiscal_year_choices(&[])
         .into_iter()
         .map(|y| (y.year().to_string(), y.label()))
@@ -410,6 +425,7 @@ async fn dashboard_page(
         years,
         cities,
         total,
+        demo,
     })
 }
 

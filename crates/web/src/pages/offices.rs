@@ -29,6 +29,8 @@ struct OfficesPage {
     offices: Vec<Office>,
     pairs: Vec<CityPair>,
     total_visits: u64,
+    /// How many of them are invented demonstration companies' visits.
+    demo_visits: u64,
     visits: Vec<Visit>,
     /// The viewer's company, when it is a member of an office: (key, name, office).
     member: Option<(String, String, String)>,
@@ -55,6 +57,7 @@ async fn render(
     Ok(OfficesPage {
         layout: Layout::for_viewer("シェアオフィスの相互利用", viewer).with_notice(notice),
         total_visits: pairs.iter().map(|p| p.visits).sum(),
+        demo_visits: pairs.iter().map(|p| p.demo).sum(),
         offices,
         pairs,
         visits,

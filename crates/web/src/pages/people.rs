@@ -42,6 +42,8 @@ pub struct Row {
     capabilities: Vec<String>,
     public: bool,
     contact: Option<(String, String)>,
+    /// Invented demonstration data (marked 「デモ」).
+    demo: bool,
 }
 
 fn row(p: &Person) -> Row {
@@ -59,6 +61,7 @@ fn row(p: &Person) -> Row {
             .collect(),
         public: p.public,
         contact: p.contact.clone(),
+        demo: p.demo,
     }
 }
 

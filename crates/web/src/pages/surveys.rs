@@ -65,6 +65,8 @@ struct RowView {
     link: String,
     opened: String,
     reminders: u32,
+    /// An invented demonstration company (marked 「デモ」).
+    demo: bool,
 }
 
 #[derive(Template, WebTemplate)]
@@ -96,13 +98,13 @@ struct TrackingPage {
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
-struct RecipientsInput {
+pub(crate) struct RecipientsInput {
     #[serde(default)]
-    city: String,
+    pub(crate) city: String,
     #[serde(default)]
-    industry: String,
+    pub(crate) industry: String,
     #[serde(default)]
-    size: String,
+    pub(crate) size: String,
 }
 
 struct UploadReport {
@@ -214,6 +216,7 @@ async fn tracking_page(
                 link: format!("{base}/s/{}", i.token),
                 opened: i.opened_at.map(jst).unwrap_or_default(),
                 reminders: i.reminders,
+                demo: i.demo,
             })
             .collect(),
         rate: format!("{rate:.1}"),
@@ -280,13 +283,31 @@ async fn tracking(
 }
 
 fn recipients_of(input: &RecipientsInput) -> Result<Recipients, Vec<String>> {
+    recipients_checked(input).map_err(|errors| {
+        errors
+            .iter()
+            .map(|e| {
+                let label = if e.field == "size" {
+                    "規模"
+                } else {
+                    "業種"
+                };
+                format!("{label}：{}", e.reason)
+            })
+            .collect()
+    })
+}
+
+/// The recipients typed (city, JSIC major group, size band), checked: the one rule
+/// of the page's send and `POST /api/v1/forms/{key}/survey/send`.
+pub(crate) fn recipients_checked(input: &RecipientsInput) -> Result<Recipients, Vec<Invalid>> {
     let mut errors = Vec::new();
     let size = match input.size.as_str() {
         "" => None,
         code => {
             let band = SizeBand::parse(code);
             if band.is_none() {
-                errors.push("規模：一覧から選んでください。".to_owned());
+                errors.push(Invalid::new("size", "一覧から選んでください。"));
             }
             band
         }
@@ -296,7 +317,7 @@ fn recipients_of(input: &RecipientsInput) -> Result<Recipients, Vec<String>> {
         text => match domain::directory::parse_jsic(text) {
             Ok(code) => code.map(str::to_owned),
             Err(wrong) => {
-                errors.push(format!("業種：{}", wrong.reason));
+                errors.push(Invalid::new("industry", wrong.reason));
                 None
             }
         },
@@ -353,6 +374,94 @@ async fn send(
     Ok((outcome.0, page).into_response())
 }
 
+/// What an uploaded company list did.
+pub(crate) struct Uploaded {
+    pub(crate) inserted: u64,
+    pub(crate) updated: u64,
+    pub(crate) invited: u64,
+    pub(crate) already: u64,
+    pub(crate) mail: Mailed,
+    /// The rows refused, with line and reason (all of them), and how many.
+    pub(crate) rejected: Vec<RejectedRow>,
+    pub(crate) rejected_total: u64,
+}
+
+/// Imports a company list (CSV or XLSX, as the company import reads it) into the
+/// directory, then sends the survey to every company of the list: the one rule of
+/// the page's upload and `POST /api/v1/forms/{key}/survey/upload`. `Ok(Err(lines))`
+/// is a refusal in Japanese (nothing imported, nothing sent); `Err` an error that
+/// is not the user's to fix (or the survey refused to the actor).
+pub(crate) async fn upload_list(
+    state: &AppState,
+    actor: &domain::Actor,
+    key: &str,
+    bytes: &[u8],
+    notify: Notify,
+) -> Result<Result<Uploaded, Vec<String>>, WebError> {
+    let mut errors = Vec::new();
+    // The survey is checked first, so that a refused survey imports nothing.
+    surveys::counts(&state.store, actor, key).await?;
+    let directory = organisations::directory(&state.store).await?;
+    let year = {
+        use chrono::Datelike;
+        domain::time::japan_today().year()
+    };
+    // The reader is not Send: read the whole list before writing.
+    let prepared = import::list::from_bytes(bytes, import::list::ListFormat::Auto)
+        .map(|reader| store::import::prepare_list(reader, &directory, year));
+    match prepared {
+        Err(error) => errors.push(format!("ファイルを読めません: {error}")),
+        Ok((_, rejected)) if rejected.fatal.is_some() => {
+            super::company_import::refuse_broken(&mut errors, &rejected);
+        }
+        Ok((rows, rejected)) if rows.is_empty() => {
+            errors.push("取り込める行がありませんでした。".to_owned());
+            errors.extend(
+                rejected
+                    .rows
+                    .iter()
+                    .take(20)
+                    .map(|r| format!("{}行目：{}", r.line, r.reason)),
+            );
+            if rejected.total > 20 {
+                errors.push(format!(
+                    "取り込めなかった行は全部で{}件です（先頭の20件だけを載せています）。",
+                    rejected.total
+                ));
+            }
+        }
+        Ok((rows, rejected)) => {
+            match store::import::upsert_list_keys(&state.store, actor, &rows).await {
+                Ok((stats, keys)) => {
+                    match surveys::send_with(&state.store, actor, key, &keys, notify).await {
+                        Ok(sent) => {
+                            return Ok(Ok(Uploaded {
+                                inserted: stats.inserted,
+                                updated: stats.updated,
+                                invited: sent.invited,
+                                already: sent.already,
+                                mail: sent.mail,
+                                rejected_total: rejected.total,
+                                rejected: rejected.rows,
+                            }));
+                        }
+                        Err(error) => errors.extend(super::form_errors(error, |_| "配布")?.1),
+                    }
+                }
+                Err(StoreError::Forbidden { reason }) => {
+                    errors.push(reason);
+                    errors.push(
+                        "取り込みも配布も行いませんでした（ファイル全体が取り消されています）。"
+                            .into(),
+                    );
+                }
+                Err(other) => return Err(other.into()),
+            }
+        }
+    }
+    Ok(Err(errors))
+}
+
 /// Upload of a company list: imported into the directory (as the company import
 /// does), then the survey is sent to every company of the list.
 async fn upload(
@@ -385,72 +494,26 @@ async fn upload(
     }
     let mut report = None;
     if errors.is_empty() {
-        // The survey is checked first, so that a refused survey imports nothing.
-        surveys::counts(&state.store, &actor, &key).await?;
-        let directory = organisations::directory(&state.store).await?;
-        let year = {
-            use chrono::Datelike;
-            domain::time::japan_today().year()
-        };
-        // The reader is not Send: read the whole list before writing.
-        let prepared = import::list::from_bytes(&bytes, import::list::ListFormat::Auto)
-            .map(|reader| store::import::prepare_list(reader, &directory, year));
-        match prepared {
-            Err(error) => errors.push(format!("ファイルを読めません: {error}")),
-            Ok((_, rejected)) if rejected.fatal.is_some() => {
-                super::company_import::refuse_broken(&mut errors, &rejected);
+        match upload_list(&state, &actor, &key, &bytes, notify).await? {
+            Ok(uploaded) => {
+                report = Some(UploadReport {
+                    file_name: file_name.clone(),
+                    inserted: uploaded.inserted,
+                    updated: uploaded.updated,
+                    invited: uploaded.invited,
+                    already: uploaded.already,
+                    mail: uploaded.mail,
+                    rejected_total: uploaded.rejected_total,
+                    rejected_note: (uploaded.rejected_total > 100).then(|| {
+                        format!(
+                            "取り込めなかった行は全部で{}件です。ここには先頭の100件だけを載せています。",
+                            uploaded.rejected_total
+                        )
+                    }),
+                    rejected: uploaded.rejected.into_iter().take(100).collect(),
+                });
             }
-            Ok((rows, rejected)) if rows.is_empty() => {
-                errors.push("取り込める行がありませんでした。".to_owned());
-                errors.extend(
-                    rejected
-                        .rows
-                        .iter()
-                        .take(20)
-                        .map(|r| format!("{}行目：{}", r.line, r.reason)),
-                );
-                if rejected.total > 20 {
-                    errors.push(format!(
-                        "取り込めなかった行は全部で{}件です（先頭の20件だけを載せています）。",
-                        rejected.total
-                    ));
-                }
-            }
-            Ok((rows, rejected)) => {
-                match store::import::upsert_list_keys(&state.store, &actor, &rows).await {
-                    Ok((stats, keys)) => {
-                        match surveys::send_with(&state.store, &actor, &key, &keys, notify).await {
-                            Ok(sent) => {
-                                report = Some(UploadReport {
-                                    file_name: file_name.clone(),
-                                    inserted: stats.inserted,
-                                    updated: stats.updated,
-                                    invited: sent.invited,
-                                    already: sent.already,
-                                    mail: sent.mail,
-                                    rejected_total: rejected.total,
-                                    rejected_note: (rejected.total > 100).then(|| {
-                                        format!(
-                                            "取り込めなかった行は全部で{}件です。ここには先頭の100件だけを載せています。",
-                                            rejected.total
-                                        )
-                                    }),
-                                    rejected: rejected.rows.into_iter().take(100).collect(),
-                                });
-                            }
-                            Err(error) => errors.extend(super::form_errors(error, |_| "配布")?.1),
-                        }
-                    }
-                    Err(StoreError::Forbidden { reason }) => {
-                        errors.push(reason);
-                        errors.push(
-                            "取り込みも配布も行いませんでした（ファイル全体が取り消されています）。"
-                                .into(),
-                        );
-                    }
-                    Err(other) => return Err(other.into()),
-                }
-            }
+            Err(refusals) => errors.extend(refusals),
         }
     }
     let status = if errors.is_empty() {
@@ -519,6 +582,7 @@ fn unanswered_table(invitations: &[Invitation], base: &str) -> Table {
         "回答リンク",
         "状況",
         "督促回数",
+        "デモ",
     ])
     .codes(&["企業キー"])
     .numbers(&["督促回数"]);
@@ -532,6 +596,7 @@ fn unanswered_table(invitations: &[Invitation], base: &str) -> Table {
             format!("{base}/s/{}", i.token),
             i.status.label().to_owned(),
             i.reminders.to_string(),
+            crate::export::demo_cell(i.demo),
         ]);
     }
     table
@@ -591,6 +656,8 @@ struct ResultsPage {
     layout: Layout,
     form: Form,
     submitted: u64,
+    /// How many of the submitted answers are invented demonstration companies'.
+    demo: u64,
     questions: Vec<QuestionView>,
     /// Choice and scale questions that can be cross-tabulated (id, label).
     choices: Vec<(String, String)>,
@@ -827,6 +894,7 @@ async fn results(
 ) -> Result<ResultsPage, WebError> {
     let actor = viewer.actor()?;
     let (form, summary, submitted) = surveys::results(&state.store, &actor, &key).await?;
+    let demo = surveys::invented_answers(&state.store, &actor, &key).await?;
     let choices = choice_questions(&form.latest.definition);
     let question = if choices.iter().any(|(id, _)| *id == query.q) {
         query.q.clone()
@@ -876,6 +944,7 @@ async fn results(
         layout: Layout::for_viewer(format!("{}（集計結果）", form.title), &viewer),
         is_owner_staff: actor.role == Role::Staff && actor.organisation_id == Some(form.owner.id),
         submitted,
+        demo,
         questions: summary
             .iter()
             .enumerate()
@@ -1032,6 +1101,7 @@ async fn responses_table(state: &AppState, viewer: &Viewer, key: &str) -> Result
             _ => headers.push(q.label.clone()),
         }
     }
+    headers.push("デモ".to_owned());
     let mut table = Table::from_headers(headers)
         .codes(&["企業キー"])
         .numbers(&["版"])
@@ -1069,6 +1139,7 @@ async fn responses_table(state: &AppState, viewer: &Viewer, key: &str) -> Result
                 (_, None) => row.push(String::new()),
             }
         }
+        row.push(crate::export::demo_cell(response.demo));
         table.rows.push(row);
     }
     Ok(table)

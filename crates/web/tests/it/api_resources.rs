@@ -526,3 +526,155 @@ async fn the_document_describes_every_response_and_declares_its_security() {
     assert!(page.contains("GET /api/v1/offices"));
     assert!(page.contains("<code>401</code> ログインが必要です"));
 }
+
+/// The staff's actions that had a page and no API (issue 17): a survey sent to the
+/// directory, a company list uploaded and sent to, a reminder round, a call's
+/// settings, and figures written into KPIs — each the page's store call, refused to
+/// those the page refuses, with problem+json.
+#[tokio::test]
+async fn survey_rounds_call_settings_and_kpi_feeding_have_their_api_twins() {
+    on_each_backend(|app| async move {
+        use crate::surveys::{KEY, create_survey};
+
+        let admin = app.admin().await;
+        let staff = app
+            .staff(&admin, "api-twins@city.kawaguchi.example.jp", "kawaguchi")
+            .await;
+        let other = app
+            .staff(&admin, "api-twins@city.kaga.example.jp", "kaga")
+            .await;
+        let anonymous = app.client();
+        create_survey(&app, &staff).await;
+        let token = api_token(&app, &staff).await;
+        let send_path = format!("/api/v1/forms/{KEY}/survey/send");
+
+        // Sending: the page's recipients rule (8 metal-products companies of 川口).
+        let body = json!({"city": "kawaguchi", "industry": "24", "size": "", "mail": false});
+        let sent = send(&app, &staff, Method::POST, &send_path, Some(&token), &body).await;
+        assert_eq!(sent.status(), StatusCode::OK);
+        let sent: Value = sent.json().await.unwrap();
+        assert_eq!(sent["invited"], 8, "{sent}");
+        assert_eq!(sent["mail"]["queued"], 0, "links only");
+        let page = app.text(&staff, &format!("/forms/{KEY}/survey")).await;
+        assert!(page.contains("<dt>配布</dt><dd>8社</dd>"), "the page counts them");
+        let again = send(&app, &staff, Method::POST, &send_path, Some(&token), &body).await;
+        let again: Value = again.json().await.unwrap();
+        assert_eq!((again["invited"].as_u64(), again["already"].as_u64()), (Some(0), Some(8)));
+        let wrong = json!({"city": "kawaguchi", "industry": "", "size": "huge"});
+        let refused = send(&app, &staff, Method::POST, &send_path, Some(&token), &wrong).await;
+        assert_problem(&refused, StatusCode::UNPROCESSABLE_ENTITY, "an unknown size");
+        let problem: Value = refused.json().await.unwrap();
+        assert_eq!(problem["errors"][0]["field"], "size");
+        let other_token = api_token(&app, &other).await;
+        let foreign = send(&app, &other, Method::POST, &send_path, Some(&other_token), &body).await;
+        assert_problem(&foreign, StatusCode::FORBIDDEN, "another city's staff");
+        let nobody = send(&app, &anonymous, Method::POST, &send_path, None, &body).await;
+        assert!(nobody.status().is_client_error());
+
+        // Uploading a list: imported, then sent to; a list with no row is refused.
+        let upload = format!("/api/v1/forms/{KEY}/survey/upload");
+        let list = "会社名,フリガナ,市区町村,住所,業種\n株式会社API配布テスト,エーピーアイハイフテスト,川口市,埼玉県川口市本町1-1,24\n";
+        let form = reqwest::multipart::Form::new().part(
+            "file",
+            reqwest::multipart::Part::bytes(list.as_bytes().to_vec()).file_name("list.csv"),
+        );
+        let uploaded = staff
+            .post(app.url(&upload))
+            .header("x-csrf-token", &token)
+            .multipart(form)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(uploaded.status(), StatusCode::OK);
+        let uploaded: Value = uploaded.json().await.unwrap();
+        assert_eq!(uploaded["inserted"], 1, "{uploaded}");
+        assert_eq!(uploaded["invited"], 1, "{uploaded}");
+        let empty = reqwest::multipart::Form::new().part(
+            "file",
+            reqwest::multipart::Part::bytes("会社名\n".as_bytes().to_vec()).file_name("empty.csv"),
+        );
+        let refused = staff
+            .post(app.url(&upload))
+            .header("x-csrf-token", &token)
+            .multipart(empty)
+            .send()
+            .await
+            .unwrap();
+        assert_problem(&refused, StatusCode::UNPROCESSABLE_ENTITY, "a list with no row");
+        let problem: Value = refused.json().await.unwrap();
+        assert_eq!(problem["errors"][0]["field"], "file");
+        let not_multipart = send(&app, &staff, Method::POST, &upload, Some(&token), &json!({})).await;
+        assert_problem(&not_multipart, StatusCode::BAD_REQUEST, "JSON instead of a file");
+        let foreign = send(&app, &other, Method::POST, &upload, Some(&other_token), &json!({})).await;
+        assert_problem(&foreign, StatusCode::FORBIDDEN, "refused before the file is read");
+
+        // A reminder round: the nine that have not answered.
+        let remind = format!("/api/v1/forms/{KEY}/survey/remind");
+        let reminded = send(&app, &staff, Method::POST, &remind, Some(&token), &json!({})).await;
+        assert_eq!(reminded.status(), StatusCode::OK);
+        let reminded: Value = reminded.json().await.unwrap();
+        assert_eq!((reminded["reminded"].as_u64(), reminded["round"].as_u64()), (Some(9), Some(1)));
+        let (_, tracking) = get_json(&app, &staff, &format!("/api/v1/forms/{KEY}/survey")).await;
+        assert_eq!(tracking["counts"]["reminder_rounds"], 1, "{tracking}");
+
+        // A call's settings: read and saved as on the settings page.
+        let settings = format!("/api/v1/calls/{CALL}/settings");
+        let (status, read) = get_json(&app, &staff, &settings).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(read["kind"], "subsidy", "{read}");
+        let (status, _) = get_json(&app, &other, &settings).await;
+        assert_eq!(status, StatusCode::FORBIDDEN);
+        let (status, _) = get_json(&app, &anonymous, &settings).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+        let mut changed = json!({
+            "kind": read["kind"], "registry_kind": read["registry_kind"],
+            "category_question": read["category_question"], "title_question": read["title_question"],
+            "summary_question": read["summary_question"], "amount_limit": 30000,
+            "reviewers": read["reviewers"],
+        });
+        let saved = send(&app, &staff, Method::PUT, &settings, Some(&token), &changed).await;
+        assert_eq!(saved.status(), StatusCode::OK);
+        let saved: Value = saved.json().await.unwrap();
+        assert_eq!(saved["amount_limit"], 30000);
+        let page = app.text(&staff, &format!("/calls/{CALL}/settings")).await;
+        assert!(page.contains("30000"), "the page shows what the API saved");
+        changed["kind"] = json!("lottery");
+        let refused = send(&app, &staff, Method::PUT, &settings, Some(&token), &changed).await;
+        assert_problem(&refused, StatusCode::UNPROCESSABLE_ENTITY, "an unknown kind");
+        let foreign = send(&app, &other, Method::PUT, &settings, Some(&other_token), &changed).await;
+        assert_problem(&foreign, StatusCode::FORBIDDEN, "another city's staff");
+
+        // KPI feeding: the invented records are never counted into the council's
+        // figures (the same refusal as the pages), another organisation is refused.
+        let cci = app
+            .staff(&admin, "api-twins@kawaguchi-cci.example.jp", "kawaguchi-cci")
+            .await;
+        let cci_token = api_token(&app, &cci).await;
+        let feed = json!({"initiative": "kawaguchi-cci-matching-fair", "fy": "平成28年度"});
+        let refused = send(&app, &cci, Method::POST, "/api/v1/negotiations/kpis", Some(&cci_token), &feed).await;
+        assert_problem(&refused, StatusCode::UNPROCESSABLE_ENTITY, "only invented 商談");
+        let problem: Value = refused.json().await.unwrap();
+        assert!(problem["errors"][0]["reason"].as_str().unwrap().contains("デモ"), "{problem}");
+        let foreign = send(&app, &staff, Method::POST, "/api/v1/negotiations/kpis", Some(&token), &feed).await;
+        assert_problem(&foreign, StatusCode::FORBIDDEN, "川口市 cannot write 川口商工会議所's KPIs");
+        let unreadable = json!({"initiative": "kawaguchi-cci-matching-fair", "fy": "去年"});
+        let refused = send(&app, &cci, Method::POST, "/api/v1/negotiations/kpis", Some(&cci_token), &unreadable).await;
+        assert_problem(&refused, StatusCode::UNPROCESSABLE_ENTITY, "an unreadable year");
+        // A year with no record at all writes nothing either.
+        let empty_year = json!({"initiative": "kawaguchi-cci-matching-fair", "fy": "2025"});
+        let refused = send(&app, &cci, Method::POST, "/api/v1/negotiations/kpis", Some(&cci_token), &empty_year).await;
+        assert_problem(&refused, StatusCode::UNPROCESSABLE_ENTITY, "no record to count");
+
+        let chamber = app
+            .staff(&admin, "api-twins@sumida.tokyo-cci.example.jp", "tokyo-cci-sumida")
+            .await;
+        let chamber_token = api_token(&app, &chamber).await;
+        let kpis = format!("/api/v1/forms/{DIAGNOSTIC}/kpis");
+        let feed = json!({"initiative": "tokyo-cci-sumida-ceo60-health-check", "fy": "2016"});
+        let refused = send(&app, &chamber, Method::POST, &kpis, Some(&chamber_token), &feed).await;
+        assert_problem(&refused, StatusCode::UNPROCESSABLE_ENTITY, "only invented applications");
+        let foreign = send(&app, &staff, Method::POST, &kpis, Some(&token), &feed).await;
+        assert_problem(&foreign, StatusCode::FORBIDDEN, "川口市 is not the chamber");
+    })
+    .await;
+}

@@ -424,13 +424,22 @@ async fn the_recorded_negotiations_feed_the_initiative_kpis_of_their_organisatio
                 ],
             )
             .await;
-        assert_eq!(fed.status(), StatusCode::SEE_OTHER);
+        // The 58 商談 of the demonstration data are invented: never counted into the
+        // council's KPIs (issue 17), which keep the document's 延べ58商談.
+        assert_eq!(fed.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let refusal = fed.text().await.unwrap();
+        assert!(
+            refusal.contains("デモデータは協議会のKPIに反映しません"),
+            "{refusal}"
+        );
         let page = app
             .text(&admin, "/initiatives/kawaguchi-cci-matching-fair")
             .await;
-        let row = between(&page, "<th scope=\"row\">商談件数</th>", "</tr>").expect("KPI written");
-        assert!(row.contains("58"), "{row}");
-        assert!(row.contains("商談記録から集計"));
+        assert!(
+            between(&page, "<th scope=\"row\">商談件数</th>", "</tr>").is_none(),
+            "no KPI written from invented records"
+        );
+        assert!(!page.contains("商談記録から集計"));
         assert!(
             page.contains("商談数（延べ）"),
             "the document's own KPI is kept"

@@ -251,6 +251,14 @@ fn body(method: &str, path: &str) -> Option<serde_json::Value> {
         ("POST", "/api/v1/invitations") => json!({
             "email": "matrix-api-invitee@example.jp", "role": "company", "company": "kawaguchi-01",
         }),
+        // Writing figures into KPIs: a year and an initiative of the owner, so that the
+        // matrix shows who may (the owner's records are invented or none: 422).
+        ("POST", "/forms/{key}/kpis" | "/api/v1/forms/{key}/kpis") => json!({
+            "initiative": "tokyo-cci-sumida-ceo60-health-check", "fy": "2016",
+        }),
+        ("POST", "/negotiations/feed" | "/api/v1/negotiations/kpis") => json!({
+            "initiative": "kawaguchi-succession-survey-1000", "fy": "2016",
+        }),
         ("POST", "/people" | "/api/v1/people") => json!({
             "kind": "successor", "name": "後継者候補（権限確認）", "kana": "こうけいしゃこうほ",
             "city": "kawaguchi", "capabilities": ["woodwork"], "email": "matrix@example.jp",

@@ -246,6 +246,7 @@ async fn registry_entries_print_their_certificate_or_award() {
         let text = pdf.text();
         assert!(text.contains("認定証") && text.contains("殿"), "{text}");
         assert!(text.contains("川口商工会議所"), "{text}");
+        assert!(text.contains("架空の企業"), "an invented company's: {text}");
         pdf.assert_japanese_font_embedded();
         let pdf = PdfFile::new(&diploma);
         assert_eq!(pdf.pages(), 1);

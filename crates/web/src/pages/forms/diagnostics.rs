@@ -150,8 +150,12 @@ struct ListPage {
     diagnosed: usize,
     /// Companies per band of the total: (band label, count, bar width).
     bands: Vec<(String, usize, u32)>,
-    fiscal_year: i32,
+    fiscal_year: String,
     initiatives: Vec<(String, String)>,
+    /// How many applications are invented demonstration companies'.
+    demo: usize,
+    /// Why the figures were not written into the KPIs (with the typed year).
+    errors: Vec<String>,
 }
 
 async fn list(
@@ -160,8 +164,23 @@ async fn list(
     Path(key): Path<String>,
     RawQuery(query): RawQuery,
 ) -> Result<ListPage, WebError> {
+    let notice = match query_pairs(query.as_deref()).get("done") {
+        "kpis" => Some("施策のKPI（申込企業数・無料診断実施企業数）に反映しました。".to_owned()),
+        _ => None,
+    };
+    list_page(&state, &viewer, &key, notice, None, Vec::new()).await
+}
+
+async fn list_page(
+    state: &AppState,
+    viewer: &Viewer,
+    key: &str,
+    notice: Option<String>,
+    typed_year: Option<String>,
+    errors: Vec<String>,
+) -> Result<ListPage, WebError> {
     let actor = viewer.actor()?;
-    let (form, rows) = diagnostics::diagnoses(&state.store, &actor, &key).await?;
+    let (form, rows) = diagnostics::diagnoses(&state.store, &actor, key).await?;
     let diagnosed = rows
         .iter()
         .filter(|r| r.status == ResponseStatus::Submitted)
@@ -196,17 +215,15 @@ async fn list(
         .filter(|i| i.organisation.id == form.owner.id)
         .map(|i| (i.key, i.title))
         .collect();
-    let notice = match query_pairs(query.as_deref()).get("done") {
-        "kpis" => Some("施策のKPI（申込企業数・無料診断実施企業数）に反映しました。".to_owned()),
-        _ => None,
-    };
     Ok(ListPage {
-        layout: Layout::for_viewer(format!("{}：診断結果の一覧", form.title), &viewer)
+        layout: Layout::for_viewer(format!("{}：診断結果の一覧", form.title), viewer)
             .with_notice(notice),
         applied: rows.len(),
         diagnosed,
         bands,
-        fiscal_year,
+        fiscal_year: typed_year.unwrap_or_else(|| fiscal_year.to_string()),
+        demo: rows.iter().filter(|r| r.demo).count(),
+        errors,
         initiatives,
         rows,
         form,
@@ -239,6 +256,7 @@ async fn export(
     headers.extend([
         "フォローアップ件数".to_owned(),
         "最終フォローアップ".to_owned(),
+        "デモ".to_owned(),
     ]);
     let percent_columns: Vec<String> = areas.iter().map(|a| format!("{a}（%）")).collect();
     let percent_columns: Vec<&str> = percent_columns.iter().map(String::as_str).collect();
@@ -276,6 +294,7 @@ async fn export(
         }
         cells.push(row.followups.to_string());
         cells.push(row.last_followup.clone().unwrap_or_default());
+        cells.push(crate::export::demo_cell(row.demo));
         table.rows.push(cells);
     }
     table.download(format, &format!("{key}-diagnoses"), "診断結果")
@@ -420,8 +439,20 @@ async fn feed_kpis(
     match diagnostics::feed_kpis(&state.store, &actor, &key, form.get("initiative"), fy).await {
         Ok(_) => Ok(Redirect::to(&format!("/forms/{key}/diagnoses?done=kpis")).into_response()),
         Err(error) => {
-            let (status, lines) = crate::pages::form_errors(error, |f| f.to_owned())?;
-            Ok((status, lines.join(" ")).into_response())
+            let (status, lines) = crate::pages::form_errors(error, |f: &str| match f {
+                "fy" => "年度",
+                _ => "反映",
+            })?;
+            let page = list_page(
+                &state,
+                &viewer,
+                &key,
+                None,
+                Some(form.get("fy").to_owned()),
+                lines,
+            )
+            .await?;
+            Ok((status, page).into_response())
         }
     }
 }
