@@ -75,6 +75,10 @@ enum Command {
         /// links in mail, feeds, embeds and exports; without it pages use the Host header.
         #[arg(long, env = "RENKEI_PUBLIC_URL")]
         public_url: Option<String>,
+        /// Let secretariat accounts work without two-step sign-in (TOTP). By default
+        /// they must enrol before anything else; only for test servers and demos.
+        #[arg(long, env = "RENKEI_SECRETARIAT_TWO_STEP_OPTIONAL")]
+        secretariat_two_step_optional: bool,
         /// Where mail is written as .eml files when there is no --smtp-url.
         #[arg(long, env = "RENKEI_MAIL_DIR", default_value = "mail")]
         mail_dir: PathBuf,
@@ -328,6 +332,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Serve {
             addr,
             insecure_cookies,
+            secretariat_two_step_optional,
             index_dir,
             max_in_flight,
             metrics_addr,
@@ -401,6 +406,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                         changes: std::time::Duration::from_secs(write_timeout.max(1)),
                     },
                     public_url: public_url.clone(),
+                    // Secure by default: the secretariat enrols in two-step
+                    // sign-in before anything else (issue 22).
+                    two_step_for_secretariat: !secretariat_two_step_optional,
                 },
             )
             .await

@@ -7,6 +7,7 @@
 //! refuse, and writes the audit log in the same transaction as the change.
 
 pub mod accounts;
+pub mod api_tokens;
 pub mod activity;
 pub mod applications;
 pub mod audit;
@@ -48,6 +49,7 @@ pub mod survey_mail;
 pub mod surveys;
 pub mod testing;
 pub mod tokens;
+pub mod two_step;
 pub mod unsubscribe;
 
 /// `BYTES` random bytes as lower-case hex: the one way tokens and claims are made

@@ -69,6 +69,16 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "notices",
         include_str!("../migrations/0018_notices.sql"),
     ),
+    (
+        19,
+        "two_step",
+        include_str!("../migrations/0019_two_step.sql"),
+    ),
+    (
+        20,
+        "api_tokens",
+        include_str!("../migrations/0020_api_tokens.sql"),
+    ),
 ];
 
 /// Fills the type placeholders for the backend.

@@ -10,6 +10,8 @@ use serde_json::{Map, Value, json};
 const SESSION: &str = "sessionCookie";
 /// The name of the CSRF header's scheme in the document.
 const CSRF: &str = "csrfToken";
+/// The name of the API token's scheme in the document.
+const BEARER: &str = "bearerToken";
 
 /// Declares the two schemes and, on every operation, which it needs: a change needs
 /// both; a read that answers 401 to an anonymous client needs the session; any other
@@ -60,6 +62,32 @@ pub fn declare_security(document: &mut Value) {
             json!([{}, { SESSION: [] }])
         };
         operation.insert("security".into(), security);
+    }
+}
+
+/// Declares the API tokens (`Authorization: Bearer`, no cookie and so no CSRF token)
+/// and adds them to every operation as the other way in: an organisation token
+/// calls any operation as its organisation's staff; a machine token only the two
+/// reports of its machine (the others answer it 403). Runs after
+/// [`declare_security`].
+pub fn declare_bearer(document: &mut Value) {
+    if let Some(schemes) = document
+        .pointer_mut("/components/securitySchemes")
+        .and_then(Value::as_object_mut)
+    {
+        schemes.insert(
+            BEARER.into(),
+            json!({
+                "type": "http",
+                "scheme": "bearer",
+                "description": "団体の職員が「APIトークン」画面（/account/tokens）で発行するトークン（renkei_ で始まる文字列）。Authorization: Bearer で送ります。Cookieを使わないのでCSRFトークンは不要です。団体トークンはその団体の職員と同じ権限で /api/v1 を読み書きでき、設備トークンは自分の設備の進捗（POST /api/v1/network/operations/{id}/events）と停止（POST /api/v1/network/machines/{id}/outages）の報告だけができます。",
+            }),
+        );
+    }
+    for (_, operation) in operations_mut(document) {
+        if let Some(security) = operation.get_mut("security").and_then(Value::as_array_mut) {
+            security.push(json!({ BEARER: [] }));
+        }
     }
 }
 
@@ -192,6 +220,34 @@ mod tests {
         assert_eq!(
             document["components"]["securitySchemes"][CSRF]["name"],
             "X-CSRF-Token"
+        );
+    }
+
+    #[test]
+    fn an_api_token_is_the_other_way_into_every_operation() {
+        let mut document = json!({
+            "paths": {
+                "/a": {"get": {"responses": {"200": {}, "401": {}}}, "post": {"responses": {}}},
+                "/b": {"get": {"responses": {"200": {}}}}
+            }
+        });
+        declare_security(&mut document);
+        declare_bearer(&mut document);
+        assert_eq!(
+            document["paths"]["/a"]["post"]["security"],
+            json!([{SESSION: [], CSRF: []}, {BEARER: []}])
+        );
+        assert_eq!(
+            document["paths"]["/a"]["get"]["security"],
+            json!([{SESSION: []}, {BEARER: []}])
+        );
+        assert_eq!(
+            document["paths"]["/b"]["get"]["security"],
+            json!([{}, {SESSION: []}, {BEARER: []}])
+        );
+        assert_eq!(
+            document["components"]["securitySchemes"][BEARER]["scheme"],
+            "bearer"
         );
     }
 }

@@ -1,6 +1,7 @@
 //! Server-rendered pages, one module per resource; each exposes `router()`.
 
 mod account;
+mod api_tokens;
 mod admin;
 pub(crate) mod applications;
 pub(crate) mod basics;
@@ -31,6 +32,7 @@ pub use initiatives::export_table as initiatives_table;
 pub(crate) use initiatives::parse_filter as initiatives_filter;
 mod reports;
 mod surveys;
+mod two_step;
 pub(crate) mod system;
 mod unsubscribe;
 
@@ -45,6 +47,8 @@ pub fn router() -> Router<AppState> {
         .merge(system::router())
         .merge(basics::router())
         .merge(account::router())
+        .merge(two_step::router())
+        .merge(api_tokens::router())
         .merge(recovery::router())
         .merge(invitations::router())
         .merge(initiatives::router())

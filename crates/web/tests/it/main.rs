@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // Tests fail loudly by design.
 
 mod accounts;
+mod api_tokens;
 mod api_resources;
 mod applications;
 mod basics;
@@ -31,3 +32,4 @@ mod security;
 mod signin;
 mod signup;
 mod surveys;
+mod two_step;
