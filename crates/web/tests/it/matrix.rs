@@ -795,9 +795,9 @@ async fn every_token_caller_gets_exactly_its_listed_answer_on_every_api_route() 
             std::fs::write(file, text).unwrap();
             return;
         }
-        let listed = token_listed();
+        let tokens = token_listed();
         let routes: Vec<(String, String)> =
-            listed.iter().map(|(m, p, _)| (m.clone(), p.clone())).collect();
+            tokens.iter().map(|(m, p, _)| (m.clone(), p.clone())).collect();
         assert_eq!(
             routes.iter().cloned().collect::<BTreeSet<_>>(),
             found.iter().cloned().collect::<BTreeSet<_>>(),
@@ -805,7 +805,7 @@ async fn every_token_caller_gets_exactly_its_listed_answer_on_every_api_route() 
         );
         let observed = observe_tokens(backend, &routes).await;
         let mut wrong = Vec::new();
-        for ((method, path, expected), cells) in listed.iter().zip(&observed) {
+        for ((method, path, expected), cells) in tokens.iter().zip(&observed) {
             for (column, caller) in ["machine token", "organisation token"].iter().enumerate() {
                 if cells[column] != expected[column] {
                     wrong.push(format!(
@@ -823,6 +823,19 @@ async fn every_token_caller_gets_exactly_its_listed_answer_on_every_api_route() 
                 machine_route || cells[0] == "403",
                 "{backend:?}: a machine token got {} on {method} {path}",
                 cells[0]
+            );
+        }
+        // An organisation token is its organisation's staff: the table's column is
+        // routes.txt's OWNER column, line for line.
+        let staff: BTreeMap<(String, String), String> = listed()
+            .into_iter()
+            .map(|l| ((l.method, l.path), l.expected[2].clone()))
+            .collect();
+        for (method, path, expected) in &tokens {
+            assert_eq!(
+                staff.get(&(method.clone(), path.clone())),
+                Some(&expected[1]),
+                "{method} {path}: an organisation token answers as its staff's session"
             );
         }
         assert!(
