@@ -115,11 +115,7 @@ pub async fn create(
         Some(id) => {
             let own = machines_of(store, actor).await?;
             let Some((_, label)) = own.into_iter().find(|(m, _)| *m == id) else {
-                return Err(Invalid::new(
-                    "machine",
-                    "自団体の企業の設備を選んでください。",
-                )
-                .into());
+                return Err(Invalid::new("machine", "自団体の企業の設備を選んでください。").into());
             };
             Some((id, label))
         }

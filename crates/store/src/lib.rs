@@ -7,8 +7,8 @@
 //! refuse, and writes the audit log in the same transaction as the change.
 
 pub mod accounts;
-pub mod api_tokens;
 pub mod activity;
+pub mod api_tokens;
 pub mod applications;
 pub mod audit;
 pub mod backup;

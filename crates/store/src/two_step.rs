@@ -358,10 +358,7 @@ async fn use_recovery_code(
             entity: "user",
             entity_key: actor.email.clone(),
             organisation_id: actor.organisation_id,
-            summary: format!(
-                "{} が回復コードでログイン（残り{left}件）",
-                actor.email
-            ),
+            summary: format!("{} が回復コードでログイン（残り{left}件）", actor.email),
             before: None,
             after: Some(json!({"recovery_codes_left": left})),
         },
@@ -599,7 +596,11 @@ pub async fn set_required(
                 summary: format!(
                     "{} の職員の二段階認証を{}",
                     row.name,
-                    if required { "必須に変更" } else { "任意に変更" }
+                    if required {
+                        "必須に変更"
+                    } else {
+                        "任意に変更"
+                    }
                 ),
                 before: Some(json!({"two_step_required": row.two_step_required})),
                 after: Some(json!({"two_step_required": required})),
@@ -632,7 +633,10 @@ mod tests {
         assert_eq!(secret.len(), 32);
         assert_ne!(secret, new_secret());
         let url = enrolment_url(&secret, "staff@ota.example.jp").unwrap();
-        assert!(url.starts_with("otpauth://totp/renkei:staff%40ota.example.jp?"), "{url}");
+        assert!(
+            url.starts_with("otpauth://totp/renkei:staff%40ota.example.jp?"),
+            "{url}"
+        );
         assert!(url.contains(&format!("secret={secret}")), "{url}");
     }
 

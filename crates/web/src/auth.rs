@@ -471,7 +471,8 @@ pub async fn bearer(State(state): State<AppState>, mut request: Request, next: N
         return next.run(request).await;
     };
     let unauthorised = |detail: &str| {
-        let mut response = crate::api::problem(StatusCode::UNAUTHORIZED, "APIトークンが無効です", detail);
+        let mut response =
+            crate::api::problem(StatusCode::UNAUTHORIZED, "APIトークンが無効です", detail);
         response.headers_mut().insert(
             header::WWW_AUTHENTICATE,
             header::HeaderValue::from_static("Bearer realm=\"renkei\", error=\"invalid_token\""),
@@ -481,7 +482,10 @@ pub async fn bearer(State(state): State<AppState>, mut request: Request, next: N
     let Some(raw) = value
         .to_str()
         .ok()
-        .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
+        .and_then(|v| {
+            v.strip_prefix("Bearer ")
+                .or_else(|| v.strip_prefix("bearer "))
+        })
         .map(str::to_owned)
     else {
         return unauthorised("Authorization ヘッダーは「Bearer renkei_…」の形で送ってください。");
@@ -496,9 +500,13 @@ pub async fn bearer(State(state): State<AppState>, mut request: Request, next: N
         Err(error) => return WebError::from(error).into_response(),
     };
     let path = request.uri().path().to_owned();
-    let forbidden = |detail: &str| crate::api::problem(StatusCode::FORBIDDEN, "APIトークンの範囲外です", detail);
+    let forbidden = |detail: &str| {
+        crate::api::problem(StatusCode::FORBIDDEN, "APIトークンの範囲外です", detail)
+    };
     if !path.starts_with("/api/") {
-        return forbidden("APIトークンは /api/v1 の呼び出しにだけ使えます。画面はログインして使ってください。");
+        return forbidden(
+            "APIトークンは /api/v1 の呼び出しにだけ使えます。画面はログインして使ってください。",
+        );
     }
     if let Some(machine) = caller.machine_id {
         let matched = request
@@ -511,7 +519,8 @@ pub async fn bearer(State(state): State<AppState>, mut request: Request, next: N
                 MACHINE_OUTAGES => network_id(&path) == Some(machine),
                 OPERATION_EVENTS => match network_id(&path) {
                     Some(operation) => {
-                        match store::api_tokens::machine_of_operation(&state.store, operation).await {
+                        match store::api_tokens::machine_of_operation(&state.store, operation).await
+                        {
                             Ok(planned) => planned == Some(machine),
                             Err(error) => return WebError::from(error).into_response(),
                         }
@@ -528,7 +537,8 @@ pub async fn bearer(State(state): State<AppState>, mut request: Request, next: N
     }
     if !is_safe(request.method())
         && let Err(error) =
-            store::api_tokens::record_use(&state.store, &caller, request.method().as_str(), &path).await
+            store::api_tokens::record_use(&state.store, &caller, request.method().as_str(), &path)
+                .await
     {
         return WebError::from(error).into_response();
     }

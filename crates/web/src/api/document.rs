@@ -259,7 +259,10 @@ mod tests {
             document["paths"]["/api/v1/network/machines/{id}/outages"]["post"][TOKENS],
             json!(["organisation", "machine"])
         );
-        assert_eq!(document["paths"]["/a"]["get"][TOKENS], json!(["organisation"]));
+        assert_eq!(
+            document["paths"]["/a"]["get"][TOKENS],
+            json!(["organisation"])
+        );
         assert_eq!(
             document["paths"]["/a"]["get"]["security"],
             json!([{SESSION: []}])

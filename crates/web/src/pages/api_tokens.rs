@@ -118,8 +118,14 @@ async fn create(
     };
     match api_tokens::create(&state.store, &actor, &name, machine).await {
         Ok((token, raw)) => {
-            let page = page(&state, &viewer, Some((token.name, raw)), Default::default(), Vec::new())
-                .await?;
+            let page = page(
+                &state,
+                &viewer,
+                Some((token.name, raw)),
+                Default::default(),
+                Vec::new(),
+            )
+            .await?;
             Ok(no_store(page.into_response()))
         }
         Err(StoreError::Invalid(errors)) => {

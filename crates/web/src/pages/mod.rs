@@ -1,8 +1,8 @@
 //! Server-rendered pages, one module per resource; each exposes `router()`.
 
 mod account;
-mod api_tokens;
 mod admin;
+mod api_tokens;
 pub(crate) mod applications;
 pub(crate) mod basics;
 pub(crate) mod companies;
@@ -32,8 +32,8 @@ pub use initiatives::export_table as initiatives_table;
 pub(crate) use initiatives::parse_filter as initiatives_filter;
 mod reports;
 mod surveys;
-mod two_step;
 pub(crate) mod system;
+mod two_step;
 mod unsubscribe;
 
 use axum::Router;

@@ -72,7 +72,13 @@ async fn check_code(
         };
         no_store((status, page).into_response())
     };
-    match two_step::check(&state.store, user.id, form.get("code"), &client_of(&extensions)).await
+    match two_step::check(
+        &state.store,
+        user.id,
+        form.get("code"),
+        &client_of(&extensions),
+    )
+    .await
     {
         Ok(passed) => {
             let target = viewer.finish_two_step(&state, &user).await?;
@@ -181,7 +187,13 @@ async fn account_view(
             let directory = store::organisations::directory(&state.store).await?;
             user.organisation_id
                 .and_then(|id| directory.organisation(id))
-                .map(|o| (o.key.clone(), o.name.clone(), user.organisation_requires_two_step))
+                .map(|o| {
+                    (
+                        o.key.clone(),
+                        o.name.clone(),
+                        user.organisation_requires_two_step,
+                    )
+                })
         }
         _ => None,
     };
@@ -211,7 +223,9 @@ async fn account_page(
     let query = super::query_pairs(query.as_deref());
     let recovery_left = query.get("recovery_left").parse().ok();
     let mut page = account_view(&state, &viewer, Vec::new(), recovery_left).await?;
-    page.layout = page.layout.with_notice(crate::view::notice(Some(query.get("done"))));
+    page.layout = page
+        .layout
+        .with_notice(crate::view::notice(Some(query.get("done"))));
     Ok(no_store(page.into_response()))
 }
 
@@ -324,12 +338,20 @@ struct ResetPage {
     errors: Vec<String>,
 }
 
-async fn reset_target(state: &AppState, viewer: &Viewer, id: &str) -> Result<store::accounts::User, WebError> {
+async fn reset_target(
+    state: &AppState,
+    viewer: &Viewer,
+    id: &str,
+) -> Result<store::accounts::User, WebError> {
     let actor = viewer.actor()?;
     if !actor.is_secretariat() {
-        return Err(StoreError::forbidden("二段階認証のリセットは協議会事務局のみ行えます。").into());
+        return Err(
+            StoreError::forbidden("二段階認証のリセットは協議会事務局のみ行えます。").into(),
+        );
     }
-    let id: i64 = id.parse().map_err(|_| WebError::NotFound("アカウント".into()))?;
+    let id: i64 = id
+        .parse()
+        .map_err(|_| WebError::NotFound("アカウント".into()))?;
     store::accounts::user_by_id(&state.store, id)
         .await?
         .ok_or_else(|| WebError::NotFound("アカウント".into()))
@@ -385,9 +407,12 @@ mod tests {
 
     #[test]
     fn the_qr_code_is_an_svg_element_with_a_name_and_no_xml_declaration() {
-        let svg = qr_svg("otpauth://totp/renkei:a%40b.jp?secret=ABCDEFGHIJKLMNOP&issuer=renkei")
-            .unwrap();
-        assert!(svg.starts_with("<svg role=\"img\" aria-label="), "{svg:.80}");
+        let svg =
+            qr_svg("otpauth://totp/renkei:a%40b.jp?secret=ABCDEFGHIJKLMNOP&issuer=renkei").unwrap();
+        assert!(
+            svg.starts_with("<svg role=\"img\" aria-label="),
+            "{svg:.80}"
+        );
         assert!(svg.ends_with("</svg>"));
         assert!(!svg.contains("<?xml"));
     }

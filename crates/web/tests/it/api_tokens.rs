@@ -15,7 +15,11 @@ use crate::network::{enter_job, machine_id};
 /// Issues a token on the page; returns the token shown once.
 pub async fn issue(app: &TestApp, staff: &Client, name: &str, machine: &str) -> String {
     let response = app
-        .post_form(staff, "/account/tokens", &[("name", name), ("machine", machine)])
+        .post_form(
+            staff,
+            "/account/tokens",
+            &[("name", name), ("machine", machine)],
+        )
         .await;
     assert_eq!(response.status(), StatusCode::OK, "token {name}");
     assert_eq!(response.headers()["cache-control"], "no-store");

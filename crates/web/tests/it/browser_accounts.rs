@@ -88,10 +88,14 @@ async fn a_forgotten_password_is_reset_through_the_mailed_link_and_an_invitee_si
     let Some((axe, _driver, browser)) = browser_or_skip().await else {
         return;
     };
-    let app = TestApp::spawn_with(store::Backend::Sqlite, web::WebOptions {
-        two_step_for_secretariat: false,
-        ..web::WebOptions::default()
-    }).await;
+    let app = TestApp::spawn_with(
+        store::Backend::Sqlite,
+        web::WebOptions {
+            two_step_for_secretariat: false,
+            ..web::WebOptions::default()
+        },
+    )
+    .await;
     let store = app.store().await;
     store::accounts::create_user(
         &store,
@@ -225,7 +229,11 @@ async fn the_secretariat_enrols_in_two_step_sign_in_and_signs_in_with_a_computed
     assert_accessible(&browser, &axe, "/account/password").await;
     fill(&browser, "#current_password", &app.admin_password).await;
     fill(&browser, "#new_password", "council-secretariat-2026").await;
-    submit(&browser, "form[action='/account/password'] button[type=submit]").await;
+    submit(
+        &browser,
+        "form[action='/account/password'] button[type=submit]",
+    )
+    .await;
     page_showing(&browser, "このアカウントでは二段階認証が必須です").await;
     assert_accessible(&browser, &axe, "/account/two-step (enrolment)").await;
     // Anything else leads back here until enrolled.
@@ -248,11 +256,19 @@ async fn the_secretariat_enrols_in_two_step_sign_in_and_signs_in_with_a_computed
     );
     // A wrong code first: said clearly, accessibly.
     fill(&browser, "#code", "000000").await;
-    submit(&browser, "form[action='/account/two-step'] button[type=submit]").await;
+    submit(
+        &browser,
+        "form[action='/account/two-step'] button[type=submit]",
+    )
+    .await;
     page_showing(&browser, "確認コードが正しくありません").await;
     assert_accessible(&browser, &axe, "enrolment with a wrong code").await;
     fill(&browser, "#code", &crate::two_step::code(&secret, 0)).await;
-    submit(&browser, "form[action='/account/two-step'] button[type=submit]").await;
+    submit(
+        &browser,
+        "form[action='/account/two-step'] button[type=submit]",
+    )
+    .await;
     let page = page_showing(&browser, "二度と表示されません").await;
     assert_eq!(page.matches("<li><code>").count(), 10, "ten recovery codes");
     assert_accessible(&browser, &axe, "recovery codes").await;
@@ -266,7 +282,11 @@ async fn the_secretariat_enrols_in_two_step_sign_in_and_signs_in_with_a_computed
     page_showing(&browser, "確認コードの入力").await;
     assert_accessible(&browser, &axe, "/login/two-step").await;
     fill(&browser, "#code", &crate::two_step::code(&secret, 1)).await;
-    submit(&browser, "form[action='/login/two-step'] button[type=submit]").await;
+    submit(
+        &browser,
+        "form[action='/login/two-step'] button[type=submit]",
+    )
+    .await;
     page_showing(&browser, "ログインしました").await;
     assert_accessible(&browser, &axe, "signed in with two steps").await;
     visit(&browser, &axe, &app, "/admin/users").await;

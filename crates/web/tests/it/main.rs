@@ -4,8 +4,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // Tests fail loudly by design.
 
 mod accounts;
-mod api_tokens;
 mod api_resources;
+mod api_tokens;
 mod applications;
 mod basics;
 mod browser;

@@ -741,7 +741,11 @@ async fn observe_tokens(backend: store::Backend, routes: &[(String, String)]) ->
     let fair = demo_fair(&app, &admin).await;
     let network_owner = owner("/network");
     let staff = app
-        .staff(&admin, &format!("matrix@{network_owner}.example.jp"), network_owner)
+        .staff(
+            &admin,
+            &format!("matrix@{network_owner}.example.jp"),
+            network_owner,
+        )
         .await;
     let machine = crate::api_tokens::issue(&app, &staff, "matrix machine 1", "1").await;
     let mut organisation_tokens: BTreeMap<&'static str, String> = BTreeMap::new();
@@ -761,10 +765,14 @@ async fn observe_tokens(backend: store::Backend, routes: &[(String, String)]) ->
         let organisation = owner(path);
         if !organisation_tokens.contains_key(organisation) {
             let staff = app
-                .staff(&admin, &format!("matrix@{organisation}.example.jp"), organisation)
+                .staff(
+                    &admin,
+                    &format!("matrix@{organisation}.example.jp"),
+                    organisation,
+                )
                 .await;
-            let token = crate::api_tokens::issue(&app, &staff, "matrix organisation", "organisation")
-                .await;
+            let token =
+                crate::api_tokens::issue(&app, &staff, "matrix organisation", "organisation").await;
             organisation_tokens.insert(organisation, token);
         }
         observed[row][0] = send_with_token(method, &url, path, &machine).await;
@@ -796,8 +804,10 @@ async fn every_token_caller_gets_exactly_its_listed_answer_on_every_api_route() 
             return;
         }
         let tokens = token_listed();
-        let routes: Vec<(String, String)> =
-            tokens.iter().map(|(m, p, _)| (m.clone(), p.clone())).collect();
+        let routes: Vec<(String, String)> = tokens
+            .iter()
+            .map(|(m, p, _)| (m.clone(), p.clone()))
+            .collect();
         assert_eq!(
             routes.iter().cloned().collect::<BTreeSet<_>>(),
             found.iter().cloned().collect::<BTreeSet<_>>(),

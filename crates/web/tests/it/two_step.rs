@@ -29,7 +29,10 @@ pub fn code(secret: &str, steps: i64) -> String {
 /// the current code; returns the secret and the ten recovery codes.
 pub async fn enrol(app: &TestApp, client: &Client) -> (String, Vec<String>) {
     let page = app.text(client, "/account/two-step").await;
-    assert!(page.contains("<svg role=\"img\""), "a QR code drawn in the page");
+    assert!(
+        page.contains("<svg role=\"img\""),
+        "a QR code drawn in the page"
+    );
     let secret = between(&page, "<code id=\"two-step-secret\">", "</code>").expect("the secret");
     let response = app
         .post_form(client, "/account/two-step", &[("code", &code(&secret, 0))])
@@ -56,7 +59,11 @@ async fn password_step(app: &TestApp, email: &str) -> (Client, String) {
             &[("email", email), ("password", STAFF_PASSWORD)],
         )
         .await;
-    assert_eq!(response.status(), StatusCode::SEE_OTHER, "password of {email}");
+    assert_eq!(
+        response.status(),
+        StatusCode::SEE_OTHER,
+        "password of {email}"
+    );
     let location = response.headers()["location"].to_str().unwrap().to_owned();
     (client, location)
 }
@@ -122,13 +129,22 @@ async fn staff_enrol_then_sign_in_with_a_computed_code_once_and_a_recovery_code_
         let passed = code_step(&app, &halfway, &next_code).await;
         assert_eq!(passed.status(), StatusCode::SEE_OTHER);
         assert_eq!(location(&passed), "/initiatives?done=signed-in");
-        assert_eq!(app.get(&halfway, "/initiatives/new").await.status(), StatusCode::OK);
+        assert_eq!(
+            app.get(&halfway, "/initiatives/new").await.status(),
+            StatusCode::OK
+        );
 
         // The same code again, from another browser: refused, it was used.
         let (other, _) = password_step(&app, email).await;
         let replayed = code_step(&app, &other, &next_code).await;
         assert_eq!(replayed.status(), StatusCode::UNAUTHORIZED);
-        assert!(replayed.text().await.unwrap().contains("確認コードが正しくありません"));
+        assert!(
+            replayed
+                .text()
+                .await
+                .unwrap()
+                .contains("確認コードが正しくありません")
+        );
 
         // A recovery code, typed in capitals with spaces: in, once.
         let typed = recovery[3].to_uppercase().replace('-', " ");
@@ -139,15 +155,25 @@ async fn staff_enrol_then_sign_in_with_a_computed_code_once_and_a_recovery_code_
         assert!(told.contains("残りの回復コードは9件"));
         let (third, _) = password_step(&app, email).await;
         let again = code_step(&app, &third, &recovery[3]).await;
-        assert_eq!(again.status(), StatusCode::UNAUTHORIZED, "a recovery code works once");
+        assert_eq!(
+            again.status(),
+            StatusCode::UNAUTHORIZED,
+            "a recovery code works once"
+        );
         let another = code_step(&app, &third, &recovery[4]).await;
         assert_eq!(another.status(), StatusCode::SEE_OTHER);
 
         let log = audit_of(&app, &admin, email).await;
-        assert!(log.contains("が二段階認証を設定（回復コード10件を発行）"), "{log}");
+        assert!(
+            log.contains("が二段階認証を設定（回復コード10件を発行）"),
+            "{log}"
+        );
         assert!(log.contains("が回復コードでログイン（残り9件）"), "{log}");
         assert!(log.contains("が回復コードでログイン（残り8件）"), "{log}");
-        assert!(log.contains("の二段階認証で誤った確認コード（1回目"), "{log}");
+        assert!(
+            log.contains("の二段階認証で誤った確認コード（1回目"),
+            "{log}"
+        );
         assert!(log.contains("二段階認証の設定"), "the action's label");
     })
     .await;
@@ -165,11 +191,19 @@ async fn five_wrong_codes_lock_two_step_sign_in_for_fifteen_minutes() {
         let stale = code(&secret, -2 * 24 * 365 * 60);
         for attempt in 1..=4 {
             let wrong = code_step(&app, &client, &stale).await;
-            assert_eq!(wrong.status(), StatusCode::UNAUTHORIZED, "attempt {attempt}");
+            assert_eq!(
+                wrong.status(),
+                StatusCode::UNAUTHORIZED,
+                "attempt {attempt}"
+            );
         }
         let fifth = code_step(&app, &client, &stale).await;
         assert_eq!(fifth.status(), StatusCode::TOO_MANY_REQUESTS);
-        let seconds: u64 = fifth.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+        let seconds: u64 = fifth.headers()["retry-after"]
+            .to_str()
+            .unwrap()
+            .parse()
+            .unwrap();
         assert!((14 * 60..=15 * 60).contains(&seconds), "{seconds}");
         let page = fifth.text().await.unwrap();
         assert!(page.contains("15分間停止しています"), "{page}");
@@ -182,7 +216,10 @@ async fn five_wrong_codes_lock_two_step_sign_in_for_fifteen_minutes() {
 
         let log = audit_of(&app, &admin, email).await;
         assert!(log.contains("誤った確認コード（5回目"), "{log}");
-        assert!(log.contains("の二段階認証を15分間停止（誤った確認コードが5回）"), "{log}");
+        assert!(
+            log.contains("の二段階認証を15分間停止（誤った確認コードが5回）"),
+            "{log}"
+        );
         assert!(log.contains("二段階認証の停止"), "the action's label");
     })
     .await;
@@ -213,7 +250,11 @@ async fn the_secretariat_resets_a_lost_device_with_a_reason_and_the_owner_enrols
         assert_eq!(done.status(), StatusCode::SEE_OTHER);
         assert_eq!(location(&done), "/admin/two-step?done=two-step-reset");
         let twice = app.post_form(&admin, &path, &[("reason", reason)]).await;
-        assert_eq!(twice.status(), StatusCode::UNPROCESSABLE_ENTITY, "nothing to reset");
+        assert_eq!(
+            twice.status(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "nothing to reset"
+        );
 
         // The password alone gets in again (ota does not require it), the old
         // device's codes are worth nothing, and a new enrolment works.
@@ -249,7 +290,10 @@ async fn the_secretariat_must_enrol_before_anything_else_where_the_deployment_sa
             .post_form(
                 &admin,
                 "/login",
-                &[("email", "admin@renkei.local"), ("password", &app.admin_password)],
+                &[
+                    ("email", "admin@renkei.local"),
+                    ("password", &app.admin_password),
+                ],
             )
             .await;
         assert_eq!(location(&response), "/account/password");
@@ -269,15 +313,27 @@ async fn the_secretariat_must_enrol_before_anything_else_where_the_deployment_sa
             assert_eq!(sent.status(), StatusCode::SEE_OTHER, "{path}");
             assert_eq!(location(&sent), "/account/two-step", "{path}");
         }
-        let api = admin.get(app.url("/api/v1/invitations")).send().await.unwrap();
+        let api = admin
+            .get(app.url("/api/v1/invitations"))
+            .send()
+            .await
+            .unwrap();
         assert_eq!(api.status(), StatusCode::FORBIDDEN);
         let problem: serde_json::Value = api.json().await.unwrap();
-        assert!(problem["detail"].as_str().unwrap().contains("二段階認証を設定"));
+        assert!(
+            problem["detail"]
+                .as_str()
+                .unwrap()
+                .contains("二段階認証を設定")
+        );
         let page = app.text(&admin, "/account/two-step").await;
         assert!(page.contains("このアカウントでは二段階認証が必須です"));
 
         let (secret, _) = enrol(&app, &admin).await;
-        assert_eq!(app.get(&admin, "/admin/users").await.status(), StatusCode::OK);
+        assert_eq!(
+            app.get(&admin, "/admin/users").await.status(),
+            StatusCode::OK
+        );
 
         // From now on the secretariat signs in in two steps.
         let client = app.client();
@@ -285,13 +341,19 @@ async fn the_secretariat_must_enrol_before_anything_else_where_the_deployment_sa
             .post_form(
                 &client,
                 "/login",
-                &[("email", "admin@renkei.local"), ("password", "council-secretariat-2026")],
+                &[
+                    ("email", "admin@renkei.local"),
+                    ("password", "council-secretariat-2026"),
+                ],
             )
             .await;
         assert_eq!(location(&response), "/login/two-step");
         let passed = code_step(&app, &client, &code(&secret, 1)).await;
         assert_eq!(location(&passed), "/initiatives?done=signed-in");
-        assert_eq!(app.get(&client, "/admin/users").await.status(), StatusCode::OK);
+        assert_eq!(
+            app.get(&client, "/admin/users").await.status(),
+            StatusCode::OK
+        );
     }
 }
 
@@ -301,43 +363,82 @@ async fn an_organisation_that_requires_two_step_sends_its_staff_to_enrol_first()
         let admin = app.admin().await;
         let first = app.staff(&admin, "first@city.ota.example.jp", "ota").await;
         let second = app.staff(&admin, "second@city.ota.example.jp", "ota").await;
-        let kaga = app.staff(&admin, "clerk@city.kaga.example.jp", "kaga").await;
-        assert_eq!(app.get(&second, "/initiatives/new").await.status(), StatusCode::OK);
+        let kaga = app
+            .staff(&admin, "clerk@city.kaga.example.jp", "kaga")
+            .await;
+        assert_eq!(
+            app.get(&second, "/initiatives/new").await.status(),
+            StatusCode::OK
+        );
 
         // Another organisation's staff cannot switch it on for 大田区.
         let refused = app
-            .post_form(&kaga, "/account/two-step/organisations/ota", &[("required", "on")])
+            .post_form(
+                &kaga,
+                "/account/two-step/organisations/ota",
+                &[("required", "on")],
+            )
             .await;
         assert_eq!(refused.status(), StatusCode::FORBIDDEN);
         // 大田区's own staff can (and must enrol themselves before that).
         let page = app.text(&first, "/account/two-step").await;
         assert!(page.contains("職員の二段階認証を必須にする"));
         let switched = app
-            .post_form(&first, "/account/two-step/organisations/ota", &[("required", "on")])
+            .post_form(
+                &first,
+                "/account/two-step/organisations/ota",
+                &[("required", "on")],
+            )
             .await;
-        assert_eq!(location(&switched), "/account/two-step?done=two-step-setting");
+        assert_eq!(
+            location(&switched),
+            "/account/two-step?done=two-step-setting"
+        );
         let sent = app.get(&first, "/initiatives/new").await;
         assert_eq!(location(&sent), "/account/two-step");
         enrol(&app, &first).await;
-        assert_eq!(app.get(&first, "/initiatives/new").await.status(), StatusCode::OK);
+        assert_eq!(
+            app.get(&first, "/initiatives/new").await.status(),
+            StatusCode::OK
+        );
 
         let sent = app.get(&second, "/initiatives/new").await;
-        assert_eq!(location(&sent), "/account/two-step", "the colleague is sent to enrol");
-        assert_eq!(app.get(&kaga, "/initiatives/new").await.status(), StatusCode::OK);
+        assert_eq!(
+            location(&sent),
+            "/account/two-step",
+            "the colleague is sent to enrol"
+        );
+        assert_eq!(
+            app.get(&kaga, "/initiatives/new").await.status(),
+            StatusCode::OK
+        );
 
         // The secretariat switches it off again from its overview.
         let overview = app.text(&admin, "/admin/two-step").await;
         assert!(overview.contains("大田区を任意に戻す"), "{overview}");
         let off = app
-            .post_form(&admin, "/account/two-step/organisations/ota", &[("required", "off")])
+            .post_form(
+                &admin,
+                "/account/two-step/organisations/ota",
+                &[("required", "off")],
+            )
             .await;
         assert_eq!(location(&off), "/admin/two-step?done=two-step-setting");
-        assert_eq!(app.get(&second, "/initiatives/new").await.status(), StatusCode::OK);
+        assert_eq!(
+            app.get(&second, "/initiatives/new").await.status(),
+            StatusCode::OK
+        );
 
         let log = audit_of(&app, &admin, "first@city.ota.example.jp").await;
-        assert!(log.contains("大田区 の職員の二段階認証を必須に変更"), "{log}");
+        assert!(
+            log.contains("大田区 の職員の二段階認証を必須に変更"),
+            "{log}"
+        );
         let log = audit_of(&app, &admin, "admin@renkei.local").await;
-        assert!(log.contains("大田区 の職員の二段階認証を任意に変更"), "{log}");
+        assert!(
+            log.contains("大田区 の職員の二段階認証を任意に変更"),
+            "{log}"
+        );
     })
     .await;
 }
