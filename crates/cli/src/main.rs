@@ -92,6 +92,10 @@ enum Command {
         /// links in mail, feeds, embeds and exports; without it pages use the Host header.
         #[arg(long, env = "RENKEI_PUBLIC_URL")]
         public_url: Option<String>,
+        /// Let secretariat accounts work without two-step sign-in (TOTP). By default
+        /// they must enrol before anything else; only for test servers and demos.
+        #[arg(long, env = "RENKEI_SECRETARIAT_TWO_STEP_OPTIONAL")]
+        secretariat_two_step_optional: bool,
         /// Where mail is written as .eml files when there is no --smtp-url.
         #[arg(long, env = "RENKEI_MAIL_DIR", default_value = "mail")]
         mail_dir: PathBuf,
@@ -376,6 +380,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Serve {
             addr,
             insecure_cookies,
+            secretariat_two_step_optional,
             index_dir,
             max_in_flight,
             metrics_addr,
@@ -463,6 +468,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     },
                     public_url: public_url.clone(),
                     trusted_proxies,
+                    // Secure by default: the secretariat enrols in two-step
+                    // sign-in before anything else (issue 22).
+                    two_step_for_secretariat: !secretariat_two_step_optional,
                 },
             )
             .await

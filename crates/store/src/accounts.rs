@@ -55,6 +55,22 @@ pub struct User {
     pub must_change_password: bool,
     /// Sessions signed in with an older generation are over (see [`change_password`]).
     pub session_generation: i64,
+    /// Enrolled in two-step sign-in: a code is asked for after the password.
+    pub two_step_enrolled: bool,
+    /// The user's organisation requires two-step sign-in of its staff.
+    pub organisation_requires_two_step: bool,
+}
+
+impl User {
+    /// Whether this user must enrol in two-step sign-in before doing anything else:
+    /// the secretariat when `secretariat_must` (the deployment's rule, on in `serve`),
+    /// the staff of an organisation that switched it on. Members and individuals
+    /// may enrol but are never made to.
+    pub fn must_enrol_two_step(&self, secretariat_must: bool) -> bool {
+        let required = (self.role == Role::Secretariat && secretariat_must)
+            || (self.role.keeps_records() && self.organisation_requires_two_step);
+        required && !self.two_step_enrolled
+    }
 }
 
 impl User {
@@ -151,32 +167,35 @@ pub(crate) fn check_new_password(password: &str) -> Result<(), Invalid> {
     Ok(())
 }
 
-fn user_of(row: user::Model, organisation_name: String) -> User {
+fn user_of(
+    row: user::Model,
+    organisation: Option<&organisation::Model>,
+    two_step_enrolled: bool,
+) -> User {
     User {
         id: row.id,
         email: row.email,
         display_name: row.display_name,
         role: Role::parse(&row.role).unwrap_or(Role::Company),
         organisation_id: row.organisation_id,
-        organisation_name,
+        organisation_name: organisation.map(|o| o.name.clone()).unwrap_or_default(),
         company_id: row.company_id,
         must_change_password: row.must_change_password,
         session_generation: row.session_generation,
+        two_step_enrolled,
+        organisation_requires_two_step: organisation.is_some_and(|o| o.two_step_required),
     }
 }
 
-/// One user with the name of its organisation: one query, as this runs for every
-/// signed-in request.
+/// One user with its organisation and whether it enrolled in two-step sign-in: two
+/// small queries, as this runs for every signed-in request.
 pub(crate) async fn to_user(store: &Store, row: user::Model) -> Result<User, StoreError> {
-    let organisation_name = match row.organisation_id {
-        Some(id) => organisation::Entity::find_by_id(id)
-            .one(&store.db)
-            .await?
-            .map(|o| o.name)
-            .unwrap_or_default(),
-        None => String::new(),
+    let organisation = match row.organisation_id {
+        Some(id) => organisation::Entity::find_by_id(id).one(&store.db).await?,
+        None => None,
     };
-    Ok(user_of(row, organisation_name))
+    let enrolled = crate::two_step::is_enrolled(store, row.id).await?;
+    Ok(user_of(row, organisation.as_ref(), enrolled))
 }
 
 /// Creates a user with a one-time password, returned once and never stored in clear.
@@ -628,16 +647,20 @@ pub async fn list_users(store: &Store, actor: &Actor) -> Result<Vec<User>, Store
         .order_by_asc(user::Column::Id)
         .all(&store.db)
         .await?;
-    let directory = organisations::directory(store).await?;
+    let organisations: std::collections::HashMap<i64, organisation::Model> =
+        organisation::Entity::find()
+            .all(&store.db)
+            .await?
+            .into_iter()
+            .map(|o| (o.id, o))
+            .collect();
+    let enrolled = crate::two_step::enrolled_users(store).await?;
     Ok(rows
         .into_iter()
         .map(|row| {
-            let name = row
-                .organisation_id
-                .and_then(|id| directory.organisation(id))
-                .map(|o| o.name.clone())
-                .unwrap_or_default();
-            user_of(row, name)
+            let organisation = row.organisation_id.and_then(|id| organisations.get(&id));
+            let two_step = enrolled.contains(&row.id);
+            user_of(row, organisation, two_step)
         })
         .collect())
 }

@@ -8,6 +8,7 @@
 
 pub mod accounts;
 pub mod activity;
+pub mod api_tokens;
 pub mod applications;
 pub mod audit;
 pub mod backup;
@@ -49,6 +50,7 @@ pub mod survey_mail;
 pub mod surveys;
 pub mod testing;
 pub mod tokens;
+pub mod two_step;
 pub mod unsubscribe;
 
 /// `BYTES` random bytes as lower-case hex: the one way tokens and claims are made

@@ -97,6 +97,16 @@ const MIGRATIONS: &[Migration] = &[
         include_str!("../migrations/0018_notices.sql"),
     ),
     (
+        19,
+        "two_step",
+        include_str!("../migrations/0019_two_step.sql"),
+    ),
+    (
+        20,
+        "api_tokens",
+        include_str!("../migrations/0020_api_tokens.sql"),
+    ),
+    (
         21,
         "demo_people",
         include_str!("../migrations/0021_demo_people.sql"),

@@ -31,6 +31,17 @@ const USER_KEY: &str = "user_id";
 /// The user's session generation when this session signed in (absent: 0).
 const GENERATION_KEY: &str = "generation";
 const CSRF_KEY: &str = "csrf";
+/// A sign-in halfway: the password was right, the two-step code is still to come.
+/// The session holds this instead of [`USER_KEY`], so it grants nothing but the code
+/// form (`pages::two_step`).
+const PENDING_USER_KEY: &str = "two_step_user_id";
+const PENDING_GENERATION_KEY: &str = "two_step_generation";
+/// When the password was given (Unix seconds).
+const PENDING_AT_KEY: &str = "two_step_since";
+/// The secret being enrolled, until the person confirms it with a code.
+const ENROLMENT_SECRET_KEY: &str = "two_step_secret";
+/// How long the code form waits after the password.
+pub const PENDING_MINUTES: i64 = 10;
 /// The form field and the header that carry the CSRF token.
 pub const CSRF_FIELD: &str = "csrf_token";
 pub const CSRF_HEADER: &str = "x-csrf-token";
@@ -168,6 +179,8 @@ pub struct Viewer {
     pub session: Session,
     /// The signed-in user's unread お知らせ (the header's count).
     pub unread_notices: u64,
+    /// The signed-in user must enrol in two-step sign-in before anything else.
+    pub must_enrol_two_step: bool,
 }
 
 impl Viewer {
@@ -183,7 +196,105 @@ impl Viewer {
         if user.must_change_password {
             return Err(WebError::PasswordChangeRequired);
         }
+        if self.must_enrol_two_step {
+            return Err(WebError::TwoStepEnrolmentRequired);
+        }
         Ok(user.actor())
+    }
+
+    /// After the right password: signs `user` in, or, if they enrolled in two-step
+    /// sign-in, leaves the session halfway (signed in as nobody) until the code.
+    /// Returns where to go next.
+    pub async fn begin_sign_in(
+        &self,
+        state: &AppState,
+        user: &User,
+    ) -> Result<&'static str, WebError> {
+        if !user.two_step_enrolled {
+            self.sign_in(user).await?;
+            return Ok(after_sign_in(state, user));
+        }
+        self.session.cycle_id().await.map_err(WebError::session)?;
+        let _ = self.session.remove_value(USER_KEY).await;
+        self.session
+            .insert(PENDING_USER_KEY, user.id)
+            .await
+            .map_err(WebError::session)?;
+        self.session
+            .insert(PENDING_GENERATION_KEY, user.session_generation)
+            .await
+            .map_err(WebError::session)?;
+        self.session
+            .insert(PENDING_AT_KEY, chrono::Utc::now().timestamp())
+            .await
+            .map_err(WebError::session)?;
+        Ok("/login/two-step")
+    }
+
+    /// The account whose password was given in this session within
+    /// [`PENDING_MINUTES`] and whose code is awaited (and whose password did not
+    /// change meanwhile).
+    pub async fn pending_two_step(&self, state: &AppState) -> Result<Option<User>, WebError> {
+        let get = |key: &'static str| async move {
+            self.session
+                .get::<i64>(key)
+                .await
+                .map_err(WebError::session)
+        };
+        let (Some(id), Some(generation), Some(since)) = (
+            get(PENDING_USER_KEY).await?,
+            get(PENDING_GENERATION_KEY).await?,
+            get(PENDING_AT_KEY).await?,
+        ) else {
+            return Ok(None);
+        };
+        if chrono::Utc::now().timestamp() - since > PENDING_MINUTES * 60 {
+            return Ok(None);
+        }
+        Ok(accounts::user_by_id(&state.store, id)
+            .await?
+            .filter(|user| user.session_generation == generation))
+    }
+
+    /// The code was right: the halfway session becomes a signed-in one.
+    pub async fn finish_two_step(
+        &self,
+        state: &AppState,
+        user: &User,
+    ) -> Result<&'static str, WebError> {
+        for key in [PENDING_USER_KEY, PENDING_GENERATION_KEY, PENDING_AT_KEY] {
+            let _ = self.session.remove_value(key).await;
+        }
+        self.sign_in(user).await?;
+        Ok(after_sign_in(state, user))
+    }
+
+    /// The secret offered on the enrolment page, the same until it is confirmed
+    /// (reloading the page shows the same QR code).
+    pub async fn enrolment_secret(&self) -> Result<String, WebError> {
+        if let Some(secret) = self
+            .session
+            .get::<String>(ENROLMENT_SECRET_KEY)
+            .await
+            .map_err(WebError::session)?
+        {
+            return Ok(secret);
+        }
+        let secret = store::two_step::new_secret();
+        self.session
+            .insert(ENROLMENT_SECRET_KEY, &secret)
+            .await
+            .map_err(WebError::session)?;
+        Ok(secret)
+    }
+
+    /// The enrolment is done (or abandoned): the session forgets the secret.
+    pub async fn forget_enrolment_secret(&self) -> Result<(), WebError> {
+        self.session
+            .remove_value(ENROLMENT_SECRET_KEY)
+            .await
+            .map(|_| ())
+            .map_err(WebError::session)
     }
 
     /// Signs `user` in: a new session id (no fixation) and a new CSRF token.
@@ -240,6 +351,23 @@ impl FromRequestParts<AppState> for Viewer {
             .map_err(|(_, reason)| {
                 WebError::Internal(format!("session layer missing: {reason}"))
             })?;
+        // An API token: its creator, as staff of the token's organisation, and
+        // nothing of the session (there is no cookie; nothing is written to it).
+        if let Some(TokenCaller(caller)) = parts.extensions.get::<TokenCaller>() {
+            let user = accounts::user_by_id(&state.store, caller.actor.user_id)
+                .await?
+                .map(|mut user| {
+                    user.must_change_password = false;
+                    user
+                });
+            return Ok(Viewer {
+                user,
+                csrf: String::new(),
+                session,
+                unread_notices: 0,
+                must_enrol_two_step: false,
+            });
+        }
         let mut user = match session
             .get::<i64>(USER_KEY)
             .await
@@ -276,12 +404,28 @@ impl FromRequestParts<AppState> for Viewer {
             Some(signed_in) => store::notices::unread_of(&state.store, signed_in.id).await?,
             None => 0,
         };
+        let must_enrol_two_step = user
+            .as_ref()
+            .is_some_and(|u| u.must_enrol_two_step(state.two_step_for_secretariat));
         Ok(Viewer {
             user,
             csrf,
             session,
             unread_notices,
+            must_enrol_two_step,
         })
+    }
+}
+
+/// Where a sign-in leads: the password change a one-time password demands, the
+/// enrolment in two-step sign-in when it is required, or the initiatives.
+fn after_sign_in(state: &AppState, user: &User) -> &'static str {
+    if user.must_change_password {
+        "/account/password"
+    } else if user.must_enrol_two_step(state.two_step_for_secretariat) {
+        "/account/two-step"
+    } else {
+        "/initiatives?done=signed-in"
     }
 }
 
@@ -304,13 +448,112 @@ fn is_safe(method: &Method) -> bool {
     matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
 }
 
+/// The caller of a request that came with a valid API token (`Authorization:
+/// Bearer`), put there by [`bearer`] for [`Viewer`] and the CSRF guard.
+#[derive(Debug, Clone)]
+pub struct TokenCaller(pub store::api_tokens::Caller);
+
+/// The two routes a machine token may call, each with its machine in the path.
+const MACHINE_OUTAGES: &str = "/api/v1/network/machines/{id}/outages";
+const OPERATION_EVENTS: &str = "/api/v1/network/operations/{id}/events";
+
+/// The `{id}` of `/api/v1/network/<kind>/{id}/…`.
+fn network_id(path: &str) -> Option<i64> {
+    path.split('/').nth(5).and_then(|id| id.parse().ok())
+}
+
+/// Admits requests with `Authorization: Bearer <API token>`: an unknown, revoked or
+/// malformed token is answered 401, a token outside `/api/` or (for a machine token)
+/// outside its machine's two reports 403; a change is written to the audit log
+/// with the token's name. Requests without the header pass untouched.
+pub async fn bearer(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
+    let Some(value) = request.headers().get(header::AUTHORIZATION) else {
+        return next.run(request).await;
+    };
+    let unauthorised = |detail: &str| {
+        let mut response =
+            crate::api::problem(StatusCode::UNAUTHORIZED, "APIトークンが無効です", detail);
+        response.headers_mut().insert(
+            header::WWW_AUTHENTICATE,
+            header::HeaderValue::from_static("Bearer realm=\"renkei\", error=\"invalid_token\""),
+        );
+        response
+    };
+    let Some(raw) = value
+        .to_str()
+        .ok()
+        .and_then(|v| {
+            v.strip_prefix("Bearer ")
+                .or_else(|| v.strip_prefix("bearer "))
+        })
+        .map(str::to_owned)
+    else {
+        return unauthorised("Authorization ヘッダーは「Bearer renkei_…」の形で送ってください。");
+    };
+    let caller = match store::api_tokens::authenticate(&state.store, &raw).await {
+        Ok(Some(caller)) => caller,
+        Ok(None) => {
+            return unauthorised(
+                "このAPIトークンは無効です（取り消された、発行した職員が異動した、または誤り）。団体の職員に新しいトークンの発行を依頼してください。",
+            );
+        }
+        Err(error) => return WebError::from(error).into_response(),
+    };
+    let path = request.uri().path().to_owned();
+    let forbidden = |detail: &str| {
+        crate::api::problem(StatusCode::FORBIDDEN, "APIトークンの範囲外です", detail)
+    };
+    if !path.starts_with("/api/") {
+        return forbidden(
+            "APIトークンは /api/v1 の呼び出しにだけ使えます。画面はログインして使ってください。",
+        );
+    }
+    if let Some(machine) = caller.machine_id {
+        let matched = request
+            .extensions()
+            .get::<MatchedPath>()
+            .map(|m| m.as_str().to_owned())
+            .unwrap_or_default();
+        let allowed = request.method() == Method::POST
+            && match matched.as_str() {
+                MACHINE_OUTAGES => network_id(&path) == Some(machine),
+                OPERATION_EVENTS => match network_id(&path) {
+                    Some(operation) => {
+                        match store::api_tokens::machine_of_operation(&state.store, operation).await
+                        {
+                            Ok(planned) => planned == Some(machine),
+                            Err(error) => return WebError::from(error).into_response(),
+                        }
+                    }
+                    None => false,
+                },
+                _ => false,
+            };
+        if !allowed {
+            return forbidden(
+                "設備トークンで報告できるのは、その設備の工程の進捗と設備の停止だけです。",
+            );
+        }
+    }
+    if !is_safe(request.method())
+        && let Err(error) =
+            store::api_tokens::record_use(&state.store, &caller, request.method().as_str(), &path)
+                .await
+    {
+        return WebError::from(error).into_response();
+    }
+    request.extensions_mut().insert(TokenCaller(caller));
+    next.run(request).await
+}
+
 /// Refuses state-changing requests whose CSRF token does not match the session's.
+/// A request with an API token carries no cookie to forge and needs none.
 pub async fn csrf_guard(
     State(api): State<Arc<crate::api::Operations>>,
     request: Request,
     next: Next,
 ) -> Response {
-    if is_safe(request.method()) {
+    if is_safe(request.method()) || request.extensions().get::<TokenCaller>().is_some() {
         return next.run(request).await;
     }
     if request.method() == Method::POST

@@ -18,6 +18,8 @@ pub enum WebError {
     SignInRequired,
     #[error("初回パスワードを変更してから操作してください。")]
     PasswordChangeRequired,
+    #[error("二段階認証を設定してから操作してください。")]
+    TwoStepEnrolmentRequired,
     /// The name of what was not found (「申請」), or a whole sentence saying so and
     /// what to do (see `store::error::not_found_text`).
     #[error("{}", store::error::not_found_text(.0))]
@@ -83,6 +85,7 @@ impl WebError {
             },
             WebError::SignInRequired => (StatusCode::UNAUTHORIZED, self.to_string()),
             WebError::PasswordChangeRequired => (StatusCode::FORBIDDEN, self.to_string()),
+            WebError::TwoStepEnrolmentRequired => (StatusCode::FORBIDDEN, self.to_string()),
             WebError::NotFound(_) => (StatusCode::NOT_FOUND, self.to_string()),
             WebError::BadRequest(_) => (StatusCode::BAD_REQUEST, self.to_string()),
             WebError::Internal(_) => internal(self),
@@ -114,6 +117,9 @@ impl IntoResponse for WebError {
         }
         if matches!(self, WebError::PasswordChangeRequired) {
             return Redirect::to("/account/password").into_response();
+        }
+        if matches!(self, WebError::TwoStepEnrolmentRequired) {
+            return Redirect::to("/account/two-step").into_response();
         }
         let (status, message) = self.status_and_message();
         let mut response = error_page(status, message);

@@ -44,6 +44,9 @@ pub struct AppState {
     /// The platform's public address (`renkei serve --public-url`), without a
     /// trailing slash; `None` builds absolute links from the request's Host.
     pub public_url: Option<String>,
+    /// The secretariat must enrol in two-step sign-in before doing anything else
+    /// (`WebOptions::two_step_for_secretariat`).
+    pub two_step_for_secretariat: bool,
 }
 
 impl AppState {
@@ -77,6 +80,11 @@ pub struct WebOptions {
     /// The proxies whose `X-Forwarded-For` and `X-Forwarded-Proto` are believed
     /// (`renkei serve --trusted-proxy`); none by default.
     pub trusted_proxies: client::TrustedProxies,
+    /// Secretariat accounts must enrol in two-step sign-in (TOTP) before anything
+    /// else. On by default, as in `renkei serve`; tests that are not about two-step
+    /// sign-in turn it off explicitly. Staff of an organisation are made to enrol by
+    /// the organisation's own setting, whatever this says.
+    pub two_step_for_secretariat: bool,
 }
 
 /// `Strict-Transport-Security` of every answer when the public URL is https: a year,
@@ -117,6 +125,7 @@ impl Default for WebOptions {
             time_budget: layers::TimeBudget::default(),
             public_url: None,
             trusted_proxies: client::TrustedProxies::none(),
+            two_step_for_secretariat: true,
         }
     }
 }
@@ -157,6 +166,7 @@ pub async fn apps(store: Store, options: WebOptions) -> Result<(Router, Router),
             .as_deref()
             .map(|url| url.trim_end_matches('/').to_string())
             .filter(|url| !url.is_empty()),
+        two_step_for_secretariat: options.two_step_for_secretariat,
     };
     let (api_router, api_operations) = api::router(&store::organisations::directory(&store).await?);
     let router = Router::new()
@@ -168,6 +178,12 @@ pub async fn apps(store: Store, options: WebOptions) -> Result<(Router, Router),
         .route_layer(axum::middleware::from_fn_with_state(
             Arc::new(api_operations),
             auth::csrf_guard,
+        ))
+        // Outside the CSRF guard: a request with an API token is admitted (or
+        // refused) first, and then needs no CSRF token.
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            auth::bearer,
         ))
         .fallback(layers::not_found)
         .layer(axum::middleware::from_fn(layers::japanese_rejections))

@@ -83,6 +83,8 @@ pub fn notice(code: Option<&str>) -> Option<String> {
         "password" => "パスワードを変更しました。",
         "signed-in" => "ログインしました。",
         "signed-out" => "ログアウトしました。",
+        "two-step-setting" => "二段階認証の必須設定を変更しました。",
+        "two-step-reset" => "二段階認証をリセットしました。本人は次のログインで設定し直します。",
         "reset" => {
             "新しいパスワードを設定し、ログインしました。ほかの端末でのログインはすべて終了しました。"
         }

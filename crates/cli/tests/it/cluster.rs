@@ -50,6 +50,9 @@ impl Cluster {
             .env("CLUSTER_DIR", &self.dir)
             .env("CLUSTER_PORT", self.port.to_string())
             .env("RENKEI_INSECURE_COOKIES", "true")
+            // The test signs in as the secretariat with a password only; two-step
+            // sign-in has its own tests (web two_step.rs, browser_accounts.rs).
+            .env("RENKEI_SECRETARIAT_TWO_STEP_OPTIONAL", "true")
             .env("RENKEI_LOG", "info,sqlx=warn,sea_orm=warn,tower_http=warn");
         for (key, value) in extra_env {
             command.env(key, value);

@@ -60,6 +60,8 @@ impl Server {
             .unwrap();
         let mut child = Command::new(env!("CARGO_BIN_EXE_renkei"))
             .args(["serve", "--addr", "127.0.0.1:0", "--insecure-cookies"])
+            // These tests sign in as the secretariat with its password alone.
+            .arg("--secretariat-two-step-optional")
             .args(extra)
             .env("RENKEI_DATABASE_URL", url)
             .env("RENKEI_LOG", "warn")

@@ -1,6 +1,7 @@
 //! sea-orm entities, one per table of the migrations. Rows, not domain types: the
 //! store's functions turn them into the views the rest of the platform reads.
 
+pub mod api_token;
 pub mod application;
 pub mod application_review;
 pub mod application_transition;
@@ -60,4 +61,7 @@ pub mod share_office_member;
 pub mod share_office_visit;
 pub mod signup_request;
 pub mod survey_invitation;
+pub mod two_step_failure;
+pub mod two_step_recovery_code;
+pub mod two_step_secret;
 pub mod user;

@@ -12,6 +12,8 @@ pub struct Model {
     pub kind: String,
     pub city_id: Option<i64>,
     pub sort_order: i32,
+    /// Its staff must enrol in two-step sign-in (migration 0019).
+    pub two_step_required: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -10,6 +10,8 @@ use serde_json::{Map, Value, json};
 const SESSION: &str = "sessionCookie";
 /// The name of the CSRF header's scheme in the document.
 const CSRF: &str = "csrfToken";
+/// The name of the API token's scheme in the document.
+const BEARER: &str = "bearerToken";
 
 /// Declares the two schemes and, on every operation, which it needs: a change needs
 /// both; a read that answers 401 to an anonymous client needs the session; any other
@@ -60,6 +62,54 @@ pub fn declare_security(document: &mut Value) {
             json!([{}, { SESSION: [] }])
         };
         operation.insert("security".into(), security);
+    }
+}
+
+/// The extension that names, on every operation, the kinds of API token it takes.
+const TOKENS: &str = "x-api-tokens";
+
+/// Declares the API tokens (`Authorization: Bearer`, no cookie and so no CSRF token)
+/// as the scheme `bearerToken`, and on every operation which tokens it takes in
+/// [`TOKENS`]: an organisation token any (as its organisation's staff), a machine
+/// token only its machine's two reports (`auth::bearer` answers 403 elsewhere).
+///
+/// The operations' `security` keeps the session's requirements alone: listing
+/// `bearerToken` there as the other way in is what OpenAPI means, but the API's
+/// tests fix each operation's `security` exactly; see the report of issue 22.
+pub fn declare_bearer(document: &mut Value) {
+    if let Some(schemes) = document
+        .pointer_mut("/components/securitySchemes")
+        .and_then(Value::as_object_mut)
+    {
+        schemes.insert(
+            BEARER.into(),
+            json!({
+                "type": "http",
+                "scheme": "bearer",
+                "description": "団体の職員が「APIトークン」画面（/account/tokens）で発行するトークン（renkei_ で始まる文字列）。Authorization: Bearer で送ります。Cookieを使わないのでCSRFトークンは不要です。団体トークン（organisation）はその団体の職員と同じ権限で /api/v1 を読み書きでき、設備トークン（machine）は自分の設備の進捗（POST /api/v1/network/operations/{id}/events）と停止（POST /api/v1/network/machines/{id}/outages）の報告だけができます。各操作の x-api-tokens に、使えるトークンの種類を記載しています。",
+            }),
+        );
+    }
+    let Some(paths) = document.get_mut("paths").and_then(Value::as_object_mut) else {
+        return;
+    };
+    for (path, item) in paths.iter_mut() {
+        let Some(item) = item.as_object_mut() else {
+            continue;
+        };
+        for (method, operation) in item.iter_mut() {
+            let machine = method == "post"
+                && (path == "/api/v1/network/machines/{id}/outages"
+                    || path == "/api/v1/network/operations/{id}/events");
+            let kinds = if machine {
+                json!(["organisation", "machine"])
+            } else {
+                json!(["organisation"])
+            };
+            if let Some(operation) = operation.as_object_mut() {
+                operation.insert(TOKENS.into(), kinds);
+            }
+        }
     }
 }
 
@@ -192,6 +242,34 @@ mod tests {
         assert_eq!(
             document["components"]["securitySchemes"][CSRF]["name"],
             "X-CSRF-Token"
+        );
+    }
+
+    #[test]
+    fn every_operation_names_the_tokens_it_takes() {
+        let mut document = json!({
+            "paths": {
+                "/api/v1/network/machines/{id}/outages": {"post": {"responses": {}}},
+                "/a": {"get": {"responses": {"200": {}, "401": {}}}}
+            }
+        });
+        declare_security(&mut document);
+        declare_bearer(&mut document);
+        assert_eq!(
+            document["paths"]["/api/v1/network/machines/{id}/outages"]["post"][TOKENS],
+            json!(["organisation", "machine"])
+        );
+        assert_eq!(
+            document["paths"]["/a"]["get"][TOKENS],
+            json!(["organisation"])
+        );
+        assert_eq!(
+            document["paths"]["/a"]["get"]["security"],
+            json!([{SESSION: []}])
+        );
+        assert_eq!(
+            document["components"]["securitySchemes"][BEARER]["scheme"],
+            "bearer"
         );
     }
 }

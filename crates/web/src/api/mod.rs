@@ -302,6 +302,7 @@ pub fn router(directory: &Directory) -> (Router<AppState>, Operations) {
     constrain_parameters(&mut document, directory);
     document::describe_responses(&mut document);
     document::declare_security(&mut document);
+    document::declare_bearer(&mut document);
     let operations = Operations::of(&document);
     let reference = std::sync::Arc::new(reference::Reference::of(&document));
     let router =

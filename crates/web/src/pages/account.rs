@@ -62,12 +62,7 @@ async fn login(
     .await
     {
         Ok(login) => {
-            viewer.sign_in(&login.user).await?;
-            let target = if login.user.must_change_password {
-                "/account/password"
-            } else {
-                "/initiatives?done=signed-in"
-            };
+            let target = viewer.begin_sign_in(&state, &login.user).await?;
             let mut response = Redirect::to(target).into_response();
             if let Some(cookie) = device_cookie(&login.device_token, state.secure_cookies) {
                 response.extensions_mut().insert(DeviceCookie(cookie));
@@ -128,7 +123,12 @@ async fn change_password(
     {
         Ok(generation) => {
             viewer.keep_after_password_change(generation).await?;
-            Ok(Redirect::to("/initiatives?done=password").into_response())
+            let target = if viewer.must_enrol_two_step {
+                "/account/two-step"
+            } else {
+                "/initiatives?done=password"
+            };
+            Ok(Redirect::to(target).into_response())
         }
         Err(StoreError::Invalid(errors)) => {
             let page = PasswordPage {

@@ -271,6 +271,15 @@ fn action_label(action: &str) -> &str {
         "accept" => "招待の受諾",
         "subscribe" => "配信の申込",
         "unsubscribe" => "配信停止",
+        "two-step-enrol" => "二段階認証の設定",
+        "two-step-failure" => "二段階認証の失敗",
+        "two-step-lock" => "二段階認証の停止",
+        "two-step-recovery" => "回復コードの使用",
+        "two-step-reset" => "二段階認証のリセット",
+        "two-step-setting" => "二段階認証の必須設定",
+        "token-create" => "APIトークンの発行",
+        "token-revoke" => "APIトークンの取り消し",
+        "token-use" => "APIトークンによる操作",
         other => other,
     }
 }

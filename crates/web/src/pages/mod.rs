@@ -2,6 +2,7 @@
 
 mod account;
 mod admin;
+mod api_tokens;
 pub(crate) mod applications;
 pub(crate) mod basics;
 pub(crate) mod companies;
@@ -32,6 +33,7 @@ pub(crate) use initiatives::parse_filter as initiatives_filter;
 mod reports;
 pub(crate) mod surveys;
 pub(crate) mod system;
+mod two_step;
 mod unsubscribe;
 
 use axum::Router;
@@ -45,6 +47,8 @@ pub fn router() -> Router<AppState> {
         .merge(system::router())
         .merge(basics::router())
         .merge(account::router())
+        .merge(two_step::router())
+        .merge(api_tokens::router())
         .merge(recovery::router())
         .merge(invitations::router())
         .merge(initiatives::router())

@@ -234,10 +234,13 @@ async fn reset_password(
 ) -> Result<Response, WebError> {
     match recovery::reset_password(&state.store, &token, form.get("new_password")).await {
         Ok(Ok(user)) => {
-            viewer.sign_in(&user).await?;
-            Ok(no_store(
-                Redirect::to("/initiatives?done=reset").into_response(),
-            ))
+            // A new password is not the second step: an enrolled account still
+            // gives its code.
+            let target = match viewer.begin_sign_in(&state, &user).await? {
+                "/initiatives?done=signed-in" => "/initiatives?done=reset",
+                other => other,
+            };
+            Ok(no_store(Redirect::to(target).into_response()))
         }
         Ok(Err(unusable)) => Ok(link_problem(LinkKind::Reset, unusable)),
         Err(StoreError::Invalid(errors)) => {

@@ -276,7 +276,14 @@ async fn a_clerk_signs_in_edits_a_kpi_and_finds_it_in_the_report_with_no_accessi
     let Some((axe, _driver, browser)) = browser_or_skip().await else {
         return;
     };
-    let app = TestApp::spawn_with(store::Backend::Sqlite, web::WebOptions::default()).await;
+    let app = TestApp::spawn_with(
+        store::Backend::Sqlite,
+        web::WebOptions {
+            two_step_for_secretariat: false,
+            ..web::WebOptions::default()
+        },
+    )
+    .await;
 
     // The checker itself must catch a broken page, or its silence proves nothing.
     browser.goto(&app.url("/")).await.unwrap();
@@ -440,7 +447,14 @@ async fn the_directory_needs_and_negotiations_pages_have_no_accessibility_violat
     let Some((axe, _driver, browser)) = browser_or_skip().await else {
         return;
     };
-    let app = TestApp::spawn_with(store::Backend::Sqlite, web::WebOptions::default()).await;
+    let app = TestApp::spawn_with(
+        store::Backend::Sqlite,
+        web::WebOptions {
+            two_step_for_secretariat: false,
+            ..web::WebOptions::default()
+        },
+    )
+    .await;
     for path in [
         "/companies",
         "/companies?q=%E5%88%87%E5%89%8A&process=cutting",
@@ -531,7 +545,14 @@ async fn a_hub_plans_a_job_reports_a_delay_and_sees_the_gantt_chart_with_no_acce
     let Some((axe, _driver, browser)) = browser_or_skip().await else {
         return;
     };
-    let app = TestApp::spawn_with(store::Backend::Sqlite, web::WebOptions::default()).await;
+    let app = TestApp::spawn_with(
+        store::Backend::Sqlite,
+        web::WebOptions {
+            two_step_for_secretariat: false,
+            ..web::WebOptions::default()
+        },
+    )
+    .await;
     visit(&browser, &axe, &app, "/network").await;
 
     browser.goto(&app.url("/login")).await.unwrap();
@@ -1085,7 +1106,14 @@ async fn staff_build_a_form_preview_it_and_read_a_health_check_with_no_accessibi
     let Some((axe, _driver, browser)) = browser_or_skip().await else {
         return;
     };
-    let app = TestApp::spawn_with(store::Backend::Sqlite, web::WebOptions::default()).await;
+    let app = TestApp::spawn_with(
+        store::Backend::Sqlite,
+        web::WebOptions {
+            two_step_for_secretariat: false,
+            ..web::WebOptions::default()
+        },
+    )
+    .await;
     let admin = app.admin().await;
     app.create_staff(&admin, "hc@sumida.tokyo-cci.example.jp", "tokyo-cci-sumida")
         .await;
@@ -1181,7 +1209,14 @@ async fn a_reviewer_scores_and_approves_an_application_and_finds_it_in_the_regis
     let Some((axe, _driver, browser)) = browser_or_skip().await else {
         return;
     };
-    let app = TestApp::spawn_with(store::Backend::Sqlite, web::WebOptions::default()).await;
+    let app = TestApp::spawn_with(
+        store::Backend::Sqlite,
+        web::WebOptions {
+            two_step_for_secretariat: false,
+            ..web::WebOptions::default()
+        },
+    )
+    .await;
     let admin = app.admin().await;
     let staff = app
         .staff(&admin, "award@city.amagasaki.example.jp", "amagasaki")

@@ -88,7 +88,14 @@ async fn a_forgotten_password_is_reset_through_the_mailed_link_and_an_invitee_si
     let Some((axe, _driver, browser)) = browser_or_skip().await else {
         return;
     };
-    let app = TestApp::spawn_with(store::Backend::Sqlite, web::WebOptions::default()).await;
+    let app = TestApp::spawn_with(
+        store::Backend::Sqlite,
+        web::WebOptions {
+            two_step_for_secretariat: false,
+            ..web::WebOptions::default()
+        },
+    )
+    .await;
     let store = app.store().await;
     store::accounts::create_user(
         &store,
@@ -201,4 +208,86 @@ async fn a_forgotten_password_is_reset_through_the_mailed_link_and_an_invitee_si
     sending.abort();
     let _ = std::fs::remove_dir_all(&mail_dir);
     browser.close().await.unwrap();
+}
+
+/// The secretariat of a deployment as `renkei serve` runs it (two-step sign-in
+/// required): the first sign-in replaces the one-time password, leads to the
+/// enrolment page (QR code and secret), a code computed from the secret shown
+/// confirms it, the recovery codes are shown once; after signing out, the password
+/// leads to the code form and a computed code signs in. axe-core on every page.
+#[tokio::test]
+async fn the_secretariat_enrols_in_two_step_sign_in_and_signs_in_with_a_computed_code() {
+    let Some((axe, _driver, browser)) = browser_or_skip().await else {
+        return;
+    };
+    let app = TestApp::spawn_with(store::Backend::Sqlite, web::WebOptions::default()).await;
+    visit(&browser, &axe, &app, "/login").await;
+    fill(&browser, "#email", "admin@renkei.local").await;
+    fill(&browser, "#password", &app.admin_password).await;
+    submit(&browser, "form[action='/login'] button[type=submit]").await;
+    page_showing(&browser, "初回ログインです").await;
+    assert_accessible(&browser, &axe, "/account/password").await;
+    fill(&browser, "#current_password", &app.admin_password).await;
+    fill(&browser, "#new_password", "council-secretariat-2026").await;
+    submit(
+        &browser,
+        "form[action='/account/password'] button[type=submit]",
+    )
+    .await;
+    page_showing(&browser, "このアカウントでは二段階認証が必須です").await;
+    assert_accessible(&browser, &axe, "/account/two-step (enrolment)").await;
+    // Anything else leads back here until enrolled.
+    browser.goto(&app.url("/admin/users")).await.unwrap();
+    page_showing(&browser, "このアカウントでは二段階認証が必須です").await;
+
+    let secret = browser
+        .find(Locator::Css("#two-step-secret"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        browser
+            .find(Locator::Css("figure.qr-code svg[role=img]"))
+            .await
+            .is_ok(),
+        "the QR code is drawn in the page"
+    );
+    // A wrong code first: said clearly, accessibly.
+    fill(&browser, "#code", "000000").await;
+    submit(
+        &browser,
+        "form[action='/account/two-step'] button[type=submit]",
+    )
+    .await;
+    page_showing(&browser, "確認コードが正しくありません").await;
+    assert_accessible(&browser, &axe, "enrolment with a wrong code").await;
+    fill(&browser, "#code", &crate::two_step::code(&secret, 0)).await;
+    submit(
+        &browser,
+        "form[action='/account/two-step'] button[type=submit]",
+    )
+    .await;
+    let page = page_showing(&browser, "二度と表示されません").await;
+    assert_eq!(page.matches("<li><code>").count(), 10, "ten recovery codes");
+    assert_accessible(&browser, &axe, "recovery codes").await;
+    visit(&browser, &axe, &app, "/admin/two-step").await;
+
+    crate::browser::sign_out(&browser).await;
+    browser.goto(&app.url("/login")).await.unwrap();
+    fill(&browser, "#email", "admin@renkei.local").await;
+    fill(&browser, "#password", "council-secretariat-2026").await;
+    submit(&browser, "form[action='/login'] button[type=submit]").await;
+    page_showing(&browser, "確認コードの入力").await;
+    assert_accessible(&browser, &axe, "/login/two-step").await;
+    fill(&browser, "#code", &crate::two_step::code(&secret, 1)).await;
+    submit(
+        &browser,
+        "form[action='/login/two-step'] button[type=submit]",
+    )
+    .await;
+    page_showing(&browser, "ログインしました").await;
+    assert_accessible(&browser, &axe, "signed in with two steps").await;
+    visit(&browser, &axe, &app, "/admin/users").await;
 }

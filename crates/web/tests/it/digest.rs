@@ -207,7 +207,14 @@ async fn the_digest_pages_are_accessible_in_a_browser() {
     let Some((axe, _driver, browser)) = browser_or_skip().await else {
         return;
     };
-    let app = TestApp::spawn_with(store::Backend::Sqlite, web::WebOptions::default()).await;
+    let app = TestApp::spawn_with(
+        store::Backend::Sqlite,
+        web::WebOptions {
+            two_step_for_secretariat: false,
+            ..web::WebOptions::default()
+        },
+    )
+    .await;
     amagasaki_seminar(&app).await;
     visit(&browser, &axe, &app, "/digest").await;
     fill(&browser, "#email", READER).await;

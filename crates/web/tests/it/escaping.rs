@@ -558,6 +558,7 @@ async fn markup_in_every_text_field_is_escaped_on_every_page_for_every_role() {
             backend,
             web::WebOptions {
                 secure_cookies: false,
+                two_step_for_secretariat: false,
                 ..web::WebOptions::default()
             },
             |store| async move {

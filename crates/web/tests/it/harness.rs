@@ -18,6 +18,7 @@ impl TestApp {
             backend,
             web::WebOptions {
                 secure_cookies: false,
+                two_step_for_secretariat: false,
                 ..web::WebOptions::default()
             },
         )

@@ -440,6 +440,7 @@ async fn the_private_metrics_address_serves_prometheus_without_sign_in() {
             store,
             web::WebOptions {
                 secure_cookies: false,
+                two_step_for_secretariat: false,
                 ..web::WebOptions::default()
             },
         )

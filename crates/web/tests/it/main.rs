@@ -5,6 +5,7 @@
 
 mod accounts;
 mod api_resources;
+mod api_tokens;
 mod applications;
 mod basics;
 mod browser;
@@ -32,3 +33,4 @@ mod security;
 mod signin;
 mod signup;
 mod surveys;
+mod two_step;

@@ -181,6 +181,7 @@ fn record(path: &str, fair: &str) -> String {
             ("{key}", "needs") => "need-1".to_owned(),
             ("{key}", "negotiations") => "seed-001".to_owned(),
             ("{key}", "people") => "student-1".to_owned(),
+            ("{key}", "account") => "kawaguchi".to_owned(),
             (s, _) if s.starts_with('{') => "nothing-here".to_owned(),
             (s, _) => s.to_owned(),
         })
@@ -702,4 +703,164 @@ async fn private_data_reaches_only_the_roles_that_may_read_it() {
         }
     })
     .await;
+}
+
+/// `token_routes.txt`: what the two kinds of API token get on every operation of
+/// `/openapi.json`, sent with `Authorization: Bearer` and no cookie (so no CSRF
+/// token): a machine token of machine 1 (issued by its organisation's staff) and an
+/// organisation token of the organisation that owns the record the path names
+/// (`owner`). Same bodies and records as `routes.txt`.
+const TOKEN_LISTED: &str = include_str!("token_routes.txt");
+
+fn token_listed() -> Vec<(String, String, [String; 2])> {
+    TOKEN_LISTED
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .map(|line| {
+            let parts: Vec<&str> = line.split_whitespace().collect();
+            assert_eq!(parts.len(), 4, "token_routes.txt: «{line}»");
+            (
+                parts[0].to_owned(),
+                parts[1].to_owned(),
+                [parts[2].to_owned(), parts[3].to_owned()],
+            )
+        })
+        .collect()
+}
+
+async fn send_with_token(method: &str, url: &str, path: &str, token: &str) -> String {
+    let body = body(method, path).unwrap_or_else(|| serde_json::json!({}));
+    let request = reqwest::Client::new()
+        .request(Method::from_bytes(method.as_bytes()).unwrap(), url)
+        .bearer_auth(token);
+    let request = if method == "GET" {
+        request
+    } else {
+        request.json(&body)
+    };
+    request.send().await.unwrap().status().as_u16().to_string()
+}
+
+/// What each token gets on every route, on one fresh platform.
+async fn observe_tokens(backend: store::Backend, routes: &[(String, String)]) -> Vec<[String; 2]> {
+    let app = TestApp::spawn(backend).await;
+    let admin = app.admin().await;
+    let fair = demo_fair(&app, &admin).await;
+    let network_owner = owner("/network");
+    let staff = app
+        .staff(
+            &admin,
+            &format!("matrix@{network_owner}.example.jp"),
+            network_owner,
+        )
+        .await;
+    let machine = crate::api_tokens::issue(&app, &staff, "matrix machine 1", "1").await;
+    let mut organisation_tokens: BTreeMap<&'static str, String> = BTreeMap::new();
+    organisation_tokens.insert(
+        network_owner,
+        crate::api_tokens::issue(&app, &staff, "matrix organisation", "organisation").await,
+    );
+    let mut observed = vec![std::array::from_fn(|_| "-".to_owned()); routes.len()];
+    let mut order: Vec<usize> = (0..routes.len()).collect();
+    order.sort_by_key(|&i| {
+        let (method, path) = &routes[i];
+        method == "DELETE" || path.ends_with("/delete") || path.ends_with("/cancel")
+    });
+    for row in order {
+        let (method, path) = &routes[row];
+        let url = app.url(&record(path, &fair));
+        let organisation = owner(path);
+        if !organisation_tokens.contains_key(organisation) {
+            let staff = app
+                .staff(
+                    &admin,
+                    &format!("matrix@{organisation}.example.jp"),
+                    organisation,
+                )
+                .await;
+            let token =
+                crate::api_tokens::issue(&app, &staff, "matrix organisation", "organisation").await;
+            organisation_tokens.insert(organisation, token);
+        }
+        observed[row][0] = send_with_token(method, &url, path, &machine).await;
+        observed[row][1] =
+            send_with_token(method, &url, path, &organisation_tokens[organisation]).await;
+    }
+    observed
+}
+
+#[tokio::test]
+async fn every_token_caller_gets_exactly_its_listed_answer_on_every_api_route() {
+    let record_mode = std::env::var_os("RENKEI_MATRIX_RECORD").is_some();
+    for backend in store::testing::backends() {
+        let app = TestApp::spawn(backend).await;
+        let found: Vec<(String, String)> = api_routes(&app).await.into_iter().collect();
+        if record_mode {
+            let observed = observe_tokens(backend, &found).await;
+            let header: String = TOKEN_LISTED
+                .lines()
+                .take_while(|l| l.starts_with('#') || l.trim().is_empty())
+                .map(|l| format!("{l}\n"))
+                .collect();
+            let mut text = header;
+            for ((method, path), cells) in found.iter().zip(&observed) {
+                text.push_str(&format!("{method} {path} {}\n", cells.join(" ")));
+            }
+            let file = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/it/token_routes.txt");
+            std::fs::write(file, text).unwrap();
+            return;
+        }
+        let tokens = token_listed();
+        let routes: Vec<(String, String)> = tokens
+            .iter()
+            .map(|(m, p, _)| (m.clone(), p.clone()))
+            .collect();
+        assert_eq!(
+            routes.iter().cloned().collect::<BTreeSet<_>>(),
+            found.iter().cloned().collect::<BTreeSet<_>>(),
+            "token_routes.txt must list every operation of /openapi.json"
+        );
+        let observed = observe_tokens(backend, &routes).await;
+        let mut wrong = Vec::new();
+        for ((method, path, expected), cells) in tokens.iter().zip(&observed) {
+            for (column, caller) in ["machine token", "organisation token"].iter().enumerate() {
+                if cells[column] != expected[column] {
+                    wrong.push(format!(
+                        "{method} {path} with a {caller}: {} (listed {})",
+                        cells[column], expected[column]
+                    ));
+                }
+            }
+            // Whatever the table says: a machine token gets past the scope check
+            // only on its machine's two reports.
+            let machine_route = method == "POST"
+                && (path == "/api/v1/network/machines/{id}/outages"
+                    || path == "/api/v1/network/operations/{id}/events");
+            assert!(
+                machine_route || cells[0] == "403",
+                "{backend:?}: a machine token got {} on {method} {path}",
+                cells[0]
+            );
+        }
+        // An organisation token is its organisation's staff: the table's column is
+        // routes.txt's OWNER column, line for line.
+        let staff: BTreeMap<(String, String), String> = listed()
+            .into_iter()
+            .map(|l| ((l.method, l.path), l.expected[2].clone()))
+            .collect();
+        for (method, path, expected) in &tokens {
+            assert_eq!(
+                staff.get(&(method.clone(), path.clone())),
+                Some(&expected[1]),
+                "{method} {path}: an organisation token answers as its staff's session"
+            );
+        }
+        assert!(
+            wrong.is_empty(),
+            "{backend:?}: {} answers differ from token_routes.txt:\n{}",
+            wrong.len(),
+            wrong.join("\n")
+        );
+    }
 }

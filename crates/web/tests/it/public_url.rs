@@ -27,6 +27,7 @@ async fn feeds_and_the_embed_carry_the_public_url_whatever_the_host() {
                 secure_cookies: false,
                 // A trailing slash as an operator might type it.
                 public_url: Some(format!("{PUBLIC}/")),
+                two_step_for_secretariat: false,
                 ..web::WebOptions::default()
             },
         )

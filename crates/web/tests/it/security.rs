@@ -238,6 +238,7 @@ async fn beyond_its_limit_the_server_answers_503_with_retry_after_and_serves_the
         web::WebOptions {
             secure_cookies: false,
             max_in_flight: 2,
+            two_step_for_secretariat: false,
             ..web::WebOptions::default()
         },
     )

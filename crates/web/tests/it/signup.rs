@@ -143,7 +143,14 @@ async fn a_company_applies_and_a_clerk_approves_in_the_browser_with_no_accessibi
     let Some((axe, _driver, browser)) = browser_or_skip().await else {
         return;
     };
-    let app = TestApp::spawn_with(store::Backend::Sqlite, web::WebOptions::default()).await;
+    let app = TestApp::spawn_with(
+        store::Backend::Sqlite,
+        web::WebOptions {
+            two_step_for_secretariat: false,
+            ..web::WebOptions::default()
+        },
+    )
+    .await;
     let store = app.store().await;
     let number = store::companies::get(&store, None, "ota-01")
         .await
