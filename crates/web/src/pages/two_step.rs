@@ -8,15 +8,16 @@ use askama::Template;
 use askama_web::WebTemplate;
 use axum::Router;
 use axum::extract::{Path, State};
-use axum::http::{Extensions, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use domain::Role;
 use store::StoreError;
 use store::two_step::{self, Passed};
 
-use super::recovery::{client_of, no_store};
+use super::recovery::no_store;
 use crate::auth::Viewer;
+use crate::client::ClientAddress;
 use crate::form::FormData;
 use crate::view::{Layout, tokyo_time};
 use crate::{AppState, WebError};
@@ -59,7 +60,7 @@ async fn code_page(State(state): State<AppState>, viewer: Viewer) -> Result<Resp
 async fn check_code(
     State(state): State<AppState>,
     viewer: Viewer,
-    extensions: Extensions,
+    client: ClientAddress,
     form: FormData,
 ) -> Result<Response, WebError> {
     let Some(user) = viewer.pending_two_step(&state).await? else {
@@ -72,14 +73,7 @@ async fn check_code(
         };
         no_store((status, page).into_response())
     };
-    match two_step::check(
-        &state.store,
-        user.id,
-        form.get("code"),
-        &client_of(&extensions),
-    )
-    .await
-    {
+    match two_step::check(&state.store, user.id, form.get("code"), &client.text()).await {
         Ok(passed) => {
             let target = viewer.finish_two_step(&state, &user).await?;
             let target = match (passed, target) {
