@@ -66,6 +66,8 @@ pub struct Participant {
     pub role: FairRole,
     /// Slots from 0, sorted.
     pub available: Vec<u16>,
+    /// The company is invented demonstration data (「デモ」).
+    pub demo: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -330,6 +332,7 @@ async fn load(db: &impl ConnectionTrait, key: Option<&str>) -> Result<Vec<Fair>,
                         .unwrap_or_default(),
                     role: FairRole::parse(&m.role).unwrap_or(FairRole::Supplier),
                     available: parse_slots(&m.available),
+                    demo: crate::demo::is_demo_company(&c.source),
                 });
         }
         for r in fair_request::Entity::find()

@@ -263,6 +263,7 @@ pub struct ParticipantRow {
     available: String,
     meetings: usize,
     own: bool,
+    demo: bool,
 }
 
 pub struct RequestRow {
@@ -355,6 +356,7 @@ async fn detail_page(
             available: fair.availability_label(p),
             meetings: fair.meetings_of(p.id).len(),
             own: fair.may_act_for(me, p),
+            demo: p.demo,
         })
         .collect();
     let requests = fair

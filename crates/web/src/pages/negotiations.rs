@@ -301,6 +301,8 @@ struct DashboardPage {
     query: String,
     /// Initiatives the viewer may write the figures into (key, title).
     initiatives: Vec<(String, String)>,
+    /// The initiative chosen when the figures were refused (kept in the form).
+    chosen: String,
     errors: Vec<String>,
     /// How many of the counted negotiations are invented demonstration data.
     demo: u64,
@@ -369,7 +371,7 @@ async fn dashboard(
     viewer: Viewer,
     RawQuery(raw): RawQuery,
 ) -> Result<DashboardPage, WebError> {
-    dashboard_page(&state, &viewer, raw.as_deref(), Vec::new()).await
+    dashboard_page(&state, &viewer, raw.as_deref(), Vec::new(), "").await
 }
 
 /// The initiatives whose KPIs the viewer may fill from the figures: matching and
@@ -395,6 +397,7 @@ async fn dashboard_page(
     viewer: &Viewer,
     raw: Option<&str>,
     errors: Vec<String>,
+    chosen: &str,
 ) -> Result<DashboardPage, WebError> {
     let query = query_pairs(raw);
     let (fy, cities, total) = figures(state, raw).await?;
@@ -414,6 +417,7 @@ async fn dashboard_page(
         layout: Layout::for_viewer("マッチング実績", viewer)
             .with_notice(view::notice(Some(query.get("done")))),
         initiatives: feedable(state, viewer).await?,
+        chosen: chosen.to_owned(),
         errors,
         chart_height: cities.len() * 34 + 30,
         query: if fy.is_empty() {
@@ -525,7 +529,8 @@ async fn feed(
                 "fy={}",
                 form_urlencoded::byte_serialize(fy_text.as_bytes()).collect::<String>()
             );
-            let page = dashboard_page(&state, &viewer, Some(&raw), errors).await?;
+            let page =
+                dashboard_page(&state, &viewer, Some(&raw), errors, form.get("initiative")).await?;
             Ok((status, page).into_response())
         }
     }

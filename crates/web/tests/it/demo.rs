@@ -288,3 +288,29 @@ async fn invented_answers_are_marked_and_never_written_into_the_councils_kpis() 
     })
     .await;
 }
+
+#[tokio::test]
+async fn the_demonstration_fairs_invented_participants_are_marked() {
+    on_each_backend(|app| async move {
+        let admin = app.admin().await;
+        let list = app.text(&admin, "/fairs").await;
+        let at = list
+            .find("【デモ】大手・中堅企業とのマッチング商談会")
+            .expect("the demonstration fair is listed");
+        let before = &list[..at];
+        let start = before.rfind("href=\"/fairs/").expect("a link to the fair") + 6;
+        let path = &before[start..];
+        let path = &path[..path.find('"').unwrap()];
+        let page = app.text(&admin, path).await;
+        let participants =
+            between(&page, "<h2>参加企業（", "</table>").expect("the participants' table");
+        let marked = participants.matches(TAG).count();
+        let rows = participants.matches("<tr><th scope=\"row\">").count();
+        assert!(rows > 0, "{participants}");
+        assert_eq!(
+            marked, rows,
+            "every invented participant is marked: {participants}"
+        );
+    })
+    .await;
+}

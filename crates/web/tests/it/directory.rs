@@ -432,6 +432,10 @@ async fn the_recorded_negotiations_feed_the_initiative_kpis_of_their_organisatio
             refusal.contains("デモデータは協議会のKPIに反映しません"),
             "{refusal}"
         );
+        assert!(
+            refusal.contains(r#"value="kawaguchi-cci-matching-fair" selected"#),
+            "the chosen initiative is kept: {refusal}"
+        );
         let page = app
             .text(&admin, "/initiatives/kawaguchi-cci-matching-fair")
             .await;

@@ -532,6 +532,11 @@ async fn a_company_sees_its_health_check_and_the_chamber_follows_up_and_feeds_th
             )
             .await;
         assert_eq!(fed.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let refusal = fed.text().await.unwrap();
+        assert!(
+            refusal.contains(r#"value="tokyo-cci-sumida-ceo60-health-check" selected"#),
+            "the chosen initiative is kept: {refusal}"
+        );
         let initiative = app
             .text(&chamber, "/initiatives/tokyo-cci-sumida-ceo60-health-check")
             .await;

@@ -152,6 +152,8 @@ struct ListPage {
     bands: Vec<(String, usize, u32)>,
     fiscal_year: String,
     initiatives: Vec<(String, String)>,
+    /// The initiative chosen when the figures were refused (kept in the form).
+    chosen: String,
     /// How many applications are invented demonstration companies'.
     demo: usize,
     /// Why the figures were not written into the KPIs (with the typed year).
@@ -168,7 +170,7 @@ async fn list(
         "kpis" => Some("施策のKPI（申込企業数・無料診断実施企業数）に反映しました。".to_owned()),
         _ => None,
     };
-    list_page(&state, &viewer, &key, notice, None, Vec::new()).await
+    list_page(&state, &viewer, &key, notice, None, Vec::new(), "").await
 }
 
 async fn list_page(
@@ -178,6 +180,7 @@ async fn list_page(
     notice: Option<String>,
     typed_year: Option<String>,
     errors: Vec<String>,
+    chosen: &str,
 ) -> Result<ListPage, WebError> {
     let actor = viewer.actor()?;
     let (form, rows) = diagnostics::diagnoses(&state.store, &actor, key).await?;
@@ -225,6 +228,7 @@ async fn list_page(
         demo: rows.iter().filter(|r| r.demo).count(),
         errors,
         initiatives,
+        chosen: chosen.to_owned(),
         rows,
         form,
     })
@@ -450,6 +454,7 @@ async fn feed_kpis(
                 None,
                 Some(form.get("fy").to_owned()),
                 lines,
+                form.get("initiative"),
             )
             .await?;
             Ok((status, page).into_response())
