@@ -1,12 +1,11 @@
 //! Prometheus text for `/metrics`: request counts by status class and a latency
-//! histogram, kept in atomics, and the same per route (per process; Prometheus sums
+//! histogram, and the same per route, kept under one lock (per process; Prometheus sums
 //! across processes). A route is the pattern axum matched (`/events/{id}`), never
 //! the address asked for, so the number of series is bounded by the routes we have;
 //! an address no route matched counts under `route="unmatched"`.
 
 use std::collections::BTreeMap;
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 /// Upper bounds of the latency buckets, in seconds.
@@ -14,29 +13,43 @@ const BUCKETS: [f64; 8] = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0, 5.0];
 
 #[derive(Debug, Default)]
 pub struct Metrics {
-    by_class: [AtomicU64; 5],
-    buckets: [AtomicU64; 8],
-    count: AtomicU64,
-    sum_micros: AtomicU64,
-    routes: Mutex<BTreeMap<RouteKey, RouteStats>>,
+    counts: Mutex<Counts>,
+}
+
+/// Everything counted, behind one lock taken once per request.
+#[derive(Debug, Default)]
+struct Counts {
+    all: Stats,
+    /// Per method, per route pattern (the order of the series in the text).
+    routes: BTreeMap<&'static str, BTreeMap<String, Stats>>,
 }
 
 /// The label of requests no route matched.
 pub const UNMATCHED: &str = "unmatched";
 
-/// A route's series: its method and its pattern.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
-struct RouteKey {
-    method: &'static str,
-    route: String,
-}
-
+/// One series' counts: by status class, by latency bucket, in all, and their time.
 #[derive(Debug, Default)]
-struct RouteStats {
+struct Stats {
     by_class: [u64; 5],
     buckets: [u64; 8],
     count: u64,
     sum_micros: u64,
+}
+
+impl Stats {
+    fn add(&mut self, status: u16, elapsed: Duration) {
+        self.by_class[class_of(status)] += 1;
+        let seconds = elapsed.as_secs_f64();
+        for (bound, bucket) in BUCKETS.iter().zip(self.buckets.iter_mut()) {
+            if seconds <= *bound {
+                *bucket += 1;
+            }
+        }
+        self.count += 1;
+        self.sum_micros = self
+            .sum_micros
+            .saturating_add(u64::try_from(elapsed.as_micros()).unwrap_or(u64::MAX));
+    }
 }
 
 /// A gauge with labelled samples, read at scrape time: `(labels, value)` where the
@@ -96,41 +109,27 @@ impl Metrics {
         status: u16,
         elapsed: Duration,
     ) {
-        self.record(status, elapsed);
-        let key = RouteKey {
-            method: method_label(method),
-            route: route.unwrap_or(UNMATCHED).to_owned(),
-        };
-        let seconds = elapsed.as_secs_f64();
-        let Ok(mut routes) = self.routes.lock() else {
+        let Ok(mut counts) = self.counts.lock() else {
             return;
         };
-        let stats = routes.entry(key).or_default();
-        stats.by_class[class_of(status)] += 1;
-        for (bound, bucket) in BUCKETS.iter().zip(stats.buckets.iter_mut()) {
-            if seconds <= *bound {
-                *bucket += 1;
-            }
+        counts.all.add(status, elapsed);
+        let route = route.unwrap_or(UNMATCHED);
+        let routes = counts.routes.entry(method_label(method)).or_default();
+        match routes.get_mut(route) {
+            Some(stats) => stats.add(status, elapsed),
+            // A route's label is allocated once, on its first request.
+            None => routes
+                .entry(route.to_owned())
+                .or_default()
+                .add(status, elapsed),
         }
-        stats.count += 1;
-        stats.sum_micros = stats
-            .sum_micros
-            .saturating_add(u64::try_from(elapsed.as_micros()).unwrap_or(u64::MAX));
     }
 
+    /// Counts one answered request overall only (no route).
     pub fn record(&self, status: u16, elapsed: Duration) {
-        self.by_class[class_of(status)].fetch_add(1, Ordering::Relaxed);
-        let seconds = elapsed.as_secs_f64();
-        for (bound, bucket) in BUCKETS.iter().zip(&self.buckets) {
-            if seconds <= *bound {
-                bucket.fetch_add(1, Ordering::Relaxed);
-            }
+        if let Ok(mut counts) = self.counts.lock() {
+            counts.all.add(status, elapsed);
         }
-        self.count.fetch_add(1, Ordering::Relaxed);
-        self.sum_micros.fetch_add(
-            u64::try_from(elapsed.as_micros()).unwrap_or(u64::MAX),
-            Ordering::Relaxed,
-        );
     }
 
     /// The text exposition format, with the gauges the caller adds.
@@ -145,37 +144,10 @@ impl Metrics {
     /// The text exposition format, with labelled gauges the caller adds.
     pub fn render_gauges(&self, gauges: &[Gauge]) -> String {
         let mut out = String::new();
-        out.push_str(
-            "# HELP renkei_http_requests_total HTTP requests answered, by status class.\n",
-        );
-        out.push_str("# TYPE renkei_http_requests_total counter\n");
-        for (i, counter) in self.by_class.iter().enumerate() {
-            out.push_str(&format!(
-                "renkei_http_requests_total{{class=\"{}xx\"}} {}\n",
-                i + 1,
-                counter.load(Ordering::Relaxed)
-            ));
+        if let Ok(counts) = self.counts.lock() {
+            render_all(&counts.all, &mut out);
+            render_routes(&counts.routes, &mut out);
         }
-        out.push_str("# HELP renkei_http_request_duration_seconds Time to answer a request.\n");
-        out.push_str("# TYPE renkei_http_request_duration_seconds histogram\n");
-        for (bound, bucket) in BUCKETS.iter().zip(&self.buckets) {
-            out.push_str(&format!(
-                "renkei_http_request_duration_seconds_bucket{{le=\"{bound}\"}} {}\n",
-                bucket.load(Ordering::Relaxed)
-            ));
-        }
-        let count = self.count.load(Ordering::Relaxed);
-        out.push_str(&format!(
-            "renkei_http_request_duration_seconds_bucket{{le=\"+Inf\"}} {count}\n"
-        ));
-        out.push_str(&format!(
-            "renkei_http_request_duration_seconds_sum {}\n",
-            self.sum_micros.load(Ordering::Relaxed) as f64 / 1e6
-        ));
-        out.push_str(&format!(
-            "renkei_http_request_duration_seconds_count {count}\n"
-        ));
-        self.render_routes(&mut out);
         for gauge in gauges {
             let name = gauge.name;
             out.push_str(&format!(
@@ -192,54 +164,85 @@ impl Metrics {
         }
         out
     }
+}
 
-    fn render_routes(&self, out: &mut String) {
-        let Ok(routes) = self.routes.lock() else {
-            return;
-        };
-        out.push_str("# HELP renkei_http_route_requests_total HTTP requests answered, by route and status class.\n");
-        out.push_str("# TYPE renkei_http_route_requests_total counter\n");
-        for (key, stats) in routes.iter() {
-            let labels = format!(
-                "method=\"{}\",route=\"{}\"",
-                key.method,
-                label_value(&key.route)
-            );
-            for (i, n) in stats.by_class.iter().enumerate().filter(|(_, n)| **n > 0) {
-                out.push_str(&format!(
-                    "renkei_http_route_requests_total{{{labels},class=\"{}xx\"}} {n}\n",
-                    i + 1
-                ));
-            }
+/// The overall series: requests by class and the latency histogram.
+fn render_all(all: &Stats, out: &mut String) {
+    out.push_str("# HELP renkei_http_requests_total HTTP requests answered, by status class.\n");
+    out.push_str("# TYPE renkei_http_requests_total counter\n");
+    for (i, n) in all.by_class.iter().enumerate() {
+        out.push_str(&format!(
+            "renkei_http_requests_total{{class=\"{}xx\"}} {n}\n",
+            i + 1
+        ));
+    }
+    out.push_str("# HELP renkei_http_request_duration_seconds Time to answer a request.\n");
+    out.push_str("# TYPE renkei_http_request_duration_seconds histogram\n");
+    for (bound, n) in BUCKETS.iter().zip(&all.buckets) {
+        out.push_str(&format!(
+            "renkei_http_request_duration_seconds_bucket{{le=\"{bound}\"}} {n}\n"
+        ));
+    }
+    out.push_str(&format!(
+        "renkei_http_request_duration_seconds_bucket{{le=\"+Inf\"}} {}\n",
+        all.count
+    ));
+    out.push_str(&format!(
+        "renkei_http_request_duration_seconds_sum {}\n",
+        all.sum_micros as f64 / 1e6
+    ));
+    out.push_str(&format!(
+        "renkei_http_request_duration_seconds_count {}\n",
+        all.count
+    ));
+}
+
+/// Every (method, route, stats) in the order of the text.
+fn each_route<'a>(
+    routes: &'a BTreeMap<&'static str, BTreeMap<String, Stats>>,
+) -> impl Iterator<Item = (String, &'a Stats)> {
+    routes.iter().flat_map(|(method, by_route)| {
+        by_route.iter().map(move |(route, stats)| {
+            (
+                format!("method=\"{method}\",route=\"{}\"", label_value(route)),
+                stats,
+            )
+        })
+    })
+}
+
+/// The per-route series.
+fn render_routes(routes: &BTreeMap<&'static str, BTreeMap<String, Stats>>, out: &mut String) {
+    out.push_str("# HELP renkei_http_route_requests_total HTTP requests answered, by route and status class.\n");
+    out.push_str("# TYPE renkei_http_route_requests_total counter\n");
+    for (labels, stats) in each_route(routes) {
+        for (i, n) in stats.by_class.iter().enumerate().filter(|(_, n)| **n > 0) {
+            out.push_str(&format!(
+                "renkei_http_route_requests_total{{{labels},class=\"{}xx\"}} {n}\n",
+                i + 1
+            ));
         }
-        out.push_str(
-            "# HELP renkei_http_route_duration_seconds Time to answer a request, by route.\n",
-        );
-        out.push_str("# TYPE renkei_http_route_duration_seconds histogram\n");
-        for (key, stats) in routes.iter() {
-            let labels = format!(
-                "method=\"{}\",route=\"{}\"",
-                key.method,
-                label_value(&key.route)
-            );
-            for (bound, n) in BUCKETS.iter().zip(&stats.buckets) {
-                out.push_str(&format!(
-                    "renkei_http_route_duration_seconds_bucket{{{labels},le=\"{bound}\"}} {n}\n"
-                ));
-            }
+    }
+    out.push_str("# HELP renkei_http_route_duration_seconds Time to answer a request, by route.\n");
+    out.push_str("# TYPE renkei_http_route_duration_seconds histogram\n");
+    for (labels, stats) in each_route(routes) {
+        for (bound, n) in BUCKETS.iter().zip(&stats.buckets) {
             out.push_str(&format!(
-                "renkei_http_route_duration_seconds_bucket{{{labels},le=\"+Inf\"}} {}\n",
-                stats.count
-            ));
-            out.push_str(&format!(
-                "renkei_http_route_duration_seconds_sum{{{labels}}} {}\n",
-                stats.sum_micros as f64 / 1e6
-            ));
-            out.push_str(&format!(
-                "renkei_http_route_duration_seconds_count{{{labels}}} {}\n",
-                stats.count
+                "renkei_http_route_duration_seconds_bucket{{{labels},le=\"{bound}\"}} {n}\n"
             ));
         }
+        out.push_str(&format!(
+            "renkei_http_route_duration_seconds_bucket{{{labels},le=\"+Inf\"}} {}\n",
+            stats.count
+        ));
+        out.push_str(&format!(
+            "renkei_http_route_duration_seconds_sum{{{labels}}} {}\n",
+            stats.sum_micros as f64 / 1e6
+        ));
+        out.push_str(&format!(
+            "renkei_http_route_duration_seconds_count{{{labels}}} {}\n",
+            stats.count
+        ));
     }
 }
 
