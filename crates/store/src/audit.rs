@@ -12,6 +12,28 @@ use sea_orm::{
 use crate::entity::{audit_entry, change};
 use crate::{Store, StoreError};
 
+tokio::task_local! {
+    /// The client address of the web request being served, set once per request by
+    /// the web layer that decides it (`web::client::identify_client`) and read where
+    /// an audit row is inserted, so that no store function needs it as a parameter.
+    static CLIENT_ADDRESS: Option<String>;
+}
+
+/// Runs `work` (a web request) with `address` as the client address of every audit
+/// entry it writes. Work outside such a scope — the command line, the platform's
+/// background tasks — records no address.
+pub async fn with_client_address<F: std::future::Future>(
+    address: Option<String>,
+    work: F,
+) -> F::Output {
+    CLIENT_ADDRESS.scope(address, work).await
+}
+
+/// The client address of the request being served, if any.
+pub fn client_address() -> Option<String> {
+    CLIENT_ADDRESS.try_with(Clone::clone).ok().flatten()
+}
+
 /// One change to record.
 #[derive(Debug, Clone)]
 pub struct Change<'a> {
@@ -49,6 +71,7 @@ pub async fn record(
         summary: Set(change.summary),
         before_json: Set(change.before.map(|v| v.to_string())),
         after_json: Set(change.after.map(|v| v.to_string())),
+        client_address: Set(client_address()),
         ..Default::default()
     }
     .insert(db)
@@ -87,6 +110,7 @@ pub async fn record_read(
         summary: Set(summary),
         before_json: Set(None),
         after_json: Set(None),
+        client_address: Set(client_address()),
         ..Default::default()
     }
     .insert(db)
@@ -106,6 +130,8 @@ pub struct AuditEntry {
     pub summary: String,
     pub before_json: Option<String>,
     pub after_json: Option<String>,
+    /// Where a change made through a web request came from; `None` otherwise.
+    pub client_address: Option<String>,
 }
 
 /// Which entries to list.
@@ -160,6 +186,7 @@ pub async fn list(
                 summary: row.summary,
                 before_json: row.before_json,
                 after_json: row.after_json,
+                client_address: row.client_address,
             })
             .collect(),
         total,

@@ -111,6 +111,11 @@ const MIGRATIONS: &[Migration] = &[
         "demo_people",
         include_str!("../migrations/0021_demo_people.sql"),
     ),
+    (
+        22,
+        "audit_client",
+        include_str!("../migrations/0022_audit_client.sql"),
+    ),
 ];
 
 /// Fills the type placeholders for the backend.

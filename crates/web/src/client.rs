@@ -153,7 +153,9 @@ fn forwarded_address(entry: &str) -> Option<IpAddr> {
 /// it, and cleans the forwarding headers: from a peer that is not a trusted proxy
 /// `X-Forwarded-For` and `X-Forwarded-Proto` are removed; from a trusted one
 /// `X-Forwarded-Proto` is reduced to `https` or `http` (what the nearest proxy said),
-/// so that code reading the scheme (`pages::feeds::host_origin`) can believe it.
+/// so that code reading the scheme (`pages::feeds::host_origin`) can believe it. The
+/// address is also what the audit log records for the changes the request makes
+/// (`store::audit::with_client_address`).
 pub async fn identify_client(
     State(trusted): State<TrustedProxies>,
     mut request: Request,
@@ -182,7 +184,8 @@ pub async fn identify_client(
         headers.remove("x-forwarded-proto");
     }
     request.extensions_mut().insert(ClientAddress(client));
-    next.run(request).await
+    // Every audit entry written while serving the request names this address.
+    store::audit::with_client_address(client.map(|ip| ip.to_string()), next.run(request)).await
 }
 
 #[cfg(test)]

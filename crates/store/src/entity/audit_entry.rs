@@ -17,6 +17,8 @@ pub struct Model {
     pub summary: String,
     pub before_json: Option<String>,
     pub after_json: Option<String>,
+    /// The client's address for a change made through a web request.
+    pub client_address: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -213,6 +213,8 @@ struct AuditRow {
     user: String,
     action: String,
     summary: String,
+    /// 接続元: the client address of a change made through the web.
+    client: String,
     has_diff: bool,
     before: String,
     after: String,
@@ -331,6 +333,7 @@ async fn audit_log(
                     .format("%Y-%m-%d %H:%M:%S")
                     .to_string(),
                 user: a.user_email,
+                client: a.client_address.unwrap_or_default(),
                 action: action_label(&a.action).to_owned(),
                 summary: a.summary,
                 has_diff: a.before_json.is_some() || a.after_json.is_some(),
@@ -364,6 +367,7 @@ async fn audit_table(
         "内容",
         "変更前",
         "変更後",
+        "接続元",
     ])
     .datetimes(&["日時"])
     .codes(&["キー"]);
@@ -380,6 +384,7 @@ async fn audit_table(
                 a.summary,
                 a.before_json.unwrap_or_default(),
                 a.after_json.unwrap_or_default(),
+                a.client_address.unwrap_or_default(),
             ]);
         }
         filter.page += 1;

@@ -349,3 +349,110 @@ fn parse_exposition(text: &str) -> HashMap<(String, String), f64> {
     }
     samples
 }
+
+/// Signs in as the first administrator through `client` and replaces the one-time
+/// password: two audited changes (the sign-in and the password) made from `client`.
+async fn admin_through(app: &TestApp, client: &Client) {
+    let response = app
+        .post_form(
+            client,
+            "/login",
+            &[
+                ("email", "admin@renkei.local"),
+                ("password", &app.admin_password),
+            ],
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let response = app
+        .post_form(
+            client,
+            "/account/password",
+            &[
+                ("current_password", &app.admin_password),
+                ("new_password", "council-secretariat-2026"),
+            ],
+        )
+        .await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+}
+
+/// The audit log's page and its CSV as the secretariat reads them.
+async fn audit_views(app: &TestApp, client: &Client) -> (String, String) {
+    let page = app.text(client, "/admin/audit").await;
+    let response = app.get(client, "/admin/audit.csv").await;
+    assert_eq!(response.status(), StatusCode::OK);
+    (page, response.text().await.unwrap())
+}
+
+#[tokio::test]
+async fn the_audit_log_names_the_client_address_a_trusted_proxy_forwarded() {
+    for backend in store::testing::backends() {
+        let app = TestApp::spawn_with(backend, options(&["127.0.0.1/32", "::1"], None)).await;
+        // The client forged the first entry; our proxy appended the address it saw.
+        let client = forwarded_client("192.0.2.66, 203.0.113.9");
+        admin_through(&app, &client).await;
+        let (page, csv) = audit_views(&app, &client).await;
+        assert!(page.contains("<th scope=\"col\">接続元</th>"), "{page}");
+        let row = page
+            .split("<tr>")
+            .find(|row| row.contains("がパスワードを変更"))
+            .expect("the password change in the log");
+        assert!(row.contains("<td>203.0.113.9</td>"), "{backend:?}: {row}");
+        let header = csv.lines().next().unwrap();
+        assert!(header.ends_with(",接続元"), "{header}");
+        let line = csv
+            .lines()
+            .find(|line| line.contains("がパスワードを変更"))
+            .expect("the password change in the CSV");
+        assert!(line.ends_with(",203.0.113.9"), "{backend:?}: {line}");
+        assert!(!csv.contains("192.0.2.66"), "the forged entry is never believed");
+        // The council's data loaded at start was no web request: no address.
+        let store = app.store().await;
+        let seeds = audit_addresses(&store, "seed").await;
+        assert!(!seeds.is_empty() && seeds.iter().all(Option::is_none), "{seeds:?}");
+    }
+}
+
+#[tokio::test]
+async fn a_forged_forwarded_for_from_an_untrusted_peer_never_reaches_the_audit_log() {
+    for backend in store::testing::backends() {
+        let app = TestApp::spawn_with(backend, options(&["10.0.0.0/8"], None)).await;
+        let client = forwarded_client("198.51.100.77");
+        admin_through(&app, &client).await;
+        let (page, csv) = audit_views(&app, &client).await;
+        assert!(!page.contains("198.51.100.77") && !csv.contains("198.51.100.77"));
+        let row = page
+            .split("<tr>")
+            .find(|row| row.contains("がパスワードを変更"))
+            .expect("the password change in the log");
+        assert!(row.contains("<td>127.0.0.1</td>"), "the peer: {row}");
+        let store = app.store().await;
+        assert_eq!(
+            audit_addresses(&store, "password").await,
+            [Some("127.0.0.1".to_owned())],
+            "{backend:?}"
+        );
+    }
+}
+
+/// The client address of every audit entry with `action`.
+async fn audit_addresses(store: &store::Store, action: &str) -> Vec<Option<String>> {
+    use sea_orm::{ConnectionTrait, Statement};
+    let db = store.connection();
+    let backend = db.get_database_backend();
+    let placeholder = match backend {
+        sea_orm::DatabaseBackend::Postgres => "$1",
+        _ => "?",
+    };
+    db.query_all(Statement::from_sql_and_values(
+        backend,
+        format!("SELECT client_address FROM audit_log WHERE action = {placeholder} ORDER BY id"),
+        [action.into()],
+    ))
+    .await
+    .unwrap()
+    .iter()
+    .map(|row| row.try_get::<Option<String>>("", "client_address").unwrap())
+    .collect()
+}
