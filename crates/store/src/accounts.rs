@@ -8,13 +8,13 @@ use chrono::{Duration, Utc};
 use domain::{Actor, Invalid, Role};
 use rand::Rng;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect, Set,
 };
 use serde_json::json;
 
 use crate::audit::{self, Change};
-use crate::entity::{login_attempt, login_device, organisation, user};
+use crate::entity::{login_attempt, login_device, organisation, two_step_secret, user};
 use crate::organisations;
 use crate::{Store, StoreError};
 
@@ -167,9 +167,11 @@ pub(crate) fn check_new_password(password: &str) -> Result<(), Invalid> {
     Ok(())
 }
 
+/// The organisation facts a [`User`] carries: its name and whether it requires
+/// two-step sign-in.
 fn user_of(
     row: user::Model,
-    organisation: Option<&organisation::Model>,
+    organisation: Option<(&str, bool)>,
     two_step_enrolled: bool,
 ) -> User {
     User {
@@ -178,24 +180,78 @@ fn user_of(
         display_name: row.display_name,
         role: Role::parse(&row.role).unwrap_or(Role::Company),
         organisation_id: row.organisation_id,
-        organisation_name: organisation.map(|o| o.name.clone()).unwrap_or_default(),
+        organisation_name: organisation
+            .map(|(name, _)| name.to_owned())
+            .unwrap_or_default(),
         company_id: row.company_id,
         must_change_password: row.must_change_password,
         session_generation: row.session_generation,
         two_step_enrolled,
-        organisation_requires_two_step: organisation.is_some_and(|o| o.two_step_required),
+        organisation_requires_two_step: organisation.is_some_and(|(_, required)| required),
     }
 }
 
-/// One user with its organisation and whether it enrolled in two-step sign-in: two
-/// small queries, as this runs for every signed-in request.
+/// One user with its organisation's name and two-step setting and whether it
+/// enrolled in two-step sign-in, read in one query (subselects), as this runs for
+/// every signed-in request.
 pub(crate) async fn to_user(store: &Store, row: user::Model) -> Result<User, StoreError> {
-    let organisation = match row.organisation_id {
-        Some(id) => organisation::Entity::find_by_id(id).one(&store.db).await?,
-        None => None,
+    use sea_orm::sea_query::{Alias, Expr, Query, SimpleExpr};
+    let mut query = Query::select();
+    query.expr_as(
+        Expr::exists(
+            Query::select()
+                .expr(Expr::val(1))
+                .from(two_step_secret::Entity)
+                .and_where(Expr::col(two_step_secret::Column::UserId).eq(row.id))
+                .to_owned(),
+        ),
+        Alias::new("enrolled"),
+    );
+    let organisation_column = |column: organisation::Column, id: i64| {
+        SimpleExpr::SubQuery(
+            None,
+            Box::new(
+                Query::select()
+                    .column(column)
+                    .from(organisation::Entity)
+                    .and_where(Expr::col(organisation::Column::Id).eq(id))
+                    .to_owned()
+                    .into_sub_query_statement(),
+            ),
+        )
     };
-    let enrolled = crate::two_step::is_enrolled(store, row.id).await?;
-    Ok(user_of(row, organisation.as_ref(), enrolled))
+    if let Some(id) = row.organisation_id {
+        query
+            .expr_as(
+                organisation_column(organisation::Column::Name, id),
+                Alias::new("organisation_name"),
+            )
+            .expr_as(
+                organisation_column(organisation::Column::TwoStepRequired, id),
+                Alias::new("two_step_required"),
+            );
+    }
+    let backend = store.db.get_database_backend();
+    let found = store
+        .db
+        .query_one(backend.build(&query))
+        .await?
+        .ok_or_else(|| StoreError::Config("the account query answered no row".into()))?;
+    let enrolled: bool = found.try_get("", "enrolled")?;
+    let (name, required) = match row.organisation_id {
+        Some(_) => (
+            found.try_get::<Option<String>>("", "organisation_name")?,
+            found
+                .try_get::<Option<bool>>("", "two_step_required")?
+                .unwrap_or(false),
+        ),
+        None => (None, false),
+    };
+    Ok(user_of(
+        row,
+        name.as_deref().map(|name| (name, required)),
+        enrolled,
+    ))
 }
 
 /// Creates a user with a one-time password, returned once and never stored in clear.
@@ -660,7 +716,11 @@ pub async fn list_users(store: &Store, actor: &Actor) -> Result<Vec<User>, Store
         .map(|row| {
             let organisation = row.organisation_id.and_then(|id| organisations.get(&id));
             let two_step = enrolled.contains(&row.id);
-            user_of(row, organisation, two_step)
+            user_of(
+                row,
+                organisation.map(|o| (o.name.as_str(), o.two_step_required)),
+                two_step,
+            )
         })
         .collect())
 }

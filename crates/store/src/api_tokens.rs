@@ -17,8 +17,8 @@ use sea_orm::{
 };
 use serde_json::json;
 
-use crate::audit::{self, Change};
 use crate::entity::{api_token, company, network_machine, network_operation, organisation, user};
+use crate::write::{Action, Audited, Entity};
 use crate::{Store, StoreError};
 
 /// What the raw token starts with, so that a leaked one is recognised (secret
@@ -124,43 +124,42 @@ pub async fn create(
     let token = crate::tokens::new_token();
     let raw = format!("{PREFIX}{}", token.raw);
     let now = Utc::now();
-    let txn = store.begin().await?;
-    let row = api_token::ActiveModel {
-        organisation_id: Set(organisation_id),
-        machine_id: Set(machine.as_ref().map(|(id, _)| *id)),
-        name: Set(name.to_owned()),
-        token_sha256: Set(crate::tokens::hash(&raw)),
-        created_by: Set(actor.user_id),
-        created_at: Set(now),
-        last_used_at: Set(None),
-        revoked_at: Set(None),
-        ..Default::default()
-    }
-    .insert(&txn)
-    .await?;
     let scope = match &machine {
         Some((_, label)) => format!("設備「{label}」の進捗・停止の報告"),
         None => "団体のAPI（読み書き）".to_owned(),
     };
-    audit::record(
-        &txn,
-        Some(actor),
-        Change {
-            action: "token-create",
-            entity: "api_token",
-            entity_key: row.id.to_string(),
-            organisation_id: Some(organisation_id),
-            summary: format!("APIトークン「{name}」を発行（{scope}）"),
-            before: None,
-            after: Some(json!({"name": name, "machine": machine.as_ref().map(|(id, _)| id)})),
-        },
-    )
-    .await?;
-    txn.commit().await?;
+    let id = store
+        .write(Some(actor), async |w| {
+            let row = api_token::ActiveModel {
+                organisation_id: Set(organisation_id),
+                machine_id: Set(machine.as_ref().map(|(id, _)| *id)),
+                name: Set(name.to_owned()),
+                token_sha256: Set(crate::tokens::hash(&raw)),
+                created_by: Set(actor.user_id),
+                created_at: Set(now),
+                last_used_at: Set(None),
+                revoked_at: Set(None),
+                ..Default::default()
+            }
+            .insert(w.txn())
+            .await?;
+            w.audit(
+                Audited::new(
+                    Action::TokenCreate,
+                    Entity::ApiToken,
+                    row.id.to_string(),
+                    Some(organisation_id),
+                    format!("APIトークン「{name}」を発行（{scope}）"),
+                )
+                .after(json!({"name": name, "machine": machine.as_ref().map(|(id, _)| id)})),
+            );
+            Ok(row.id)
+        })
+        .await?;
     let listed = list(store, actor)
         .await?
         .into_iter()
-        .find(|t| t.id == row.id)
+        .find(|t| t.id == id)
         .ok_or_else(|| StoreError::not_found("APIトークン"))?;
     Ok((listed, raw))
 }
@@ -210,41 +209,36 @@ pub async fn list(store: &Store, actor: &Actor) -> Result<Vec<ApiToken>, StoreEr
 /// Revokes a token of the actor's organisation: it is refused from the next request.
 pub async fn revoke(store: &Store, actor: &Actor, id: i64) -> Result<(), StoreError> {
     let organisation_id = may_manage(actor)?;
-    let txn = store.begin().await?;
-    let row = api_token::Entity::find_by_id(id)
-        .one(&txn)
-        .await?
-        .filter(|row| row.organisation_id == organisation_id)
-        .ok_or_else(|| StoreError::not_found("APIトークン"))?;
-    if row.revoked_at.is_some() {
-        return Err(StoreError::Conflict(format!(
-            "APIトークン「{}」は既に取り消されています。",
-            row.name
-        )));
-    }
-    api_token::ActiveModel {
-        id: Set(row.id),
-        revoked_at: Set(Some(Utc::now())),
-        ..Default::default()
-    }
-    .update(&txn)
-    .await?;
-    audit::record(
-        &txn,
-        Some(actor),
-        Change {
-            action: "token-revoke",
-            entity: "api_token",
-            entity_key: row.id.to_string(),
-            organisation_id: Some(organisation_id),
-            summary: format!("APIトークン「{}」を取り消し", row.name),
-            before: None,
-            after: None,
-        },
-    )
-    .await?;
-    txn.commit().await?;
-    Ok(())
+    store
+        .write(Some(actor), async |w| {
+            let row = api_token::Entity::find_by_id(id)
+                .one(w.txn())
+                .await?
+                .filter(|row| row.organisation_id == organisation_id)
+                .ok_or_else(|| StoreError::not_found("APIトークン"))?;
+            if row.revoked_at.is_some() {
+                return Err(StoreError::Conflict(format!(
+                    "APIトークン「{}」は既に取り消されています。",
+                    row.name
+                )));
+            }
+            api_token::ActiveModel {
+                id: Set(row.id),
+                revoked_at: Set(Some(Utc::now())),
+                ..Default::default()
+            }
+            .update(w.txn())
+            .await?;
+            w.audit(Audited::new(
+                Action::TokenRevoke,
+                Entity::ApiToken,
+                row.id.to_string(),
+                Some(organisation_id),
+                format!("APIトークン「{}」を取り消し", row.name),
+            ));
+            Ok(())
+        })
+        .await
 }
 
 /// The caller behind `raw`, if it is a token in force whose creator is still staff
@@ -300,21 +294,18 @@ pub async fn record_use(
     method: &str,
     path: &str,
 ) -> Result<(), StoreError> {
-    audit::record(
-        &store.db,
-        Some(&caller.actor),
-        Change {
-            action: "token-use",
-            entity: "api_token",
-            entity_key: caller.token_id.to_string(),
-            organisation_id: caller.actor.organisation_id,
-            summary: format!("APIトークン「{}」で {method} {path}", caller.token_name),
-            before: None,
-            after: None,
-        },
-    )
-    .await
-}
+    store
+        .write(Some(&caller.actor), async |w| {
+            w.audit(Audited::new(
+                Action::TokenUse,
+                Entity::ApiToken,
+                caller.token_id.to_string(),
+                caller.actor.organisation_id,
+                format!("APIトークン「{}」で {method} {path}", caller.token_name),
+            ));
+            Ok(())
+        })
+        .await
 
 /// The machine an operation is planned on, if it exists and is planned.
 pub async fn machine_of_operation(

@@ -18,10 +18,10 @@ use sea_orm::{
 use serde_json::json;
 use totp_rs::{Algorithm, Secret, TOTP};
 
-use crate::audit::{self, Change};
 use crate::entity::{
     organisation, two_step_failure, two_step_recovery_code, two_step_secret, user,
 };
+use crate::write::{Action, Audited, Entity};
 use crate::{Store, StoreError};
 
 /// Wrong codes within [`LOCK_MINUTES`] that lock two-step sign-in of the account.
@@ -117,14 +117,6 @@ fn recovery_hash(code: &str) -> String {
     crate::tokens::hash(&normalise(code))
 }
 
-pub(crate) async fn is_enrolled(store: &Store, user_id: i64) -> Result<bool, StoreError> {
-    Ok(two_step_secret::Entity::find()
-        .filter(two_step_secret::Column::UserId.eq(user_id))
-        .count(&store.db)
-        .await?
-        > 0)
-}
-
 pub(crate) async fn enrolled_users(
     store: &Store,
 ) -> Result<std::collections::HashSet<i64>, StoreError> {
@@ -192,59 +184,55 @@ pub async fn enrol(
         return Err(wrong_code());
     };
     let codes: Vec<String> = (0..RECOVERY_CODES).map(|_| new_recovery_code()).collect();
-    let txn = store.begin().await?;
-    let row = user::Entity::find_by_id(actor.user_id)
-        .one(&txn)
-        .await?
-        .ok_or_else(|| StoreError::not_found("アカウント"))?;
-    if two_step_secret::Entity::find()
-        .filter(two_step_secret::Column::UserId.eq(actor.user_id))
-        .one(&txn)
-        .await?
-        .is_some()
-    {
-        return Err(StoreError::Conflict(
-            "二段階認証は既に設定されています。端末を替えるときは協議会事務局にリセットを依頼してください。"
-                .into(),
-        ));
-    }
-    two_step_secret::ActiveModel {
-        user_id: Set(actor.user_id),
-        secret: Set(secret.to_owned()),
-        enrolled_at: Set(now),
-        last_step: Set(step),
-        ..Default::default()
-    }
-    .insert(&txn)
-    .await?;
-    for code in &codes {
-        two_step_recovery_code::ActiveModel {
-            user_id: Set(actor.user_id),
-            code_sha256: Set(recovery_hash(code)),
-            used_at: Set(None),
-            ..Default::default()
-        }
-        .insert(&txn)
+    store
+        .write(Some(actor), async |w| {
+            let row = user::Entity::find_by_id(actor.user_id)
+                .one(w.txn())
+                .await?
+                .ok_or_else(|| StoreError::not_found("アカウント"))?;
+            if two_step_secret::Entity::find()
+                .filter(two_step_secret::Column::UserId.eq(actor.user_id))
+                .one(w.txn())
+                .await?
+                .is_some()
+            {
+                return Err(StoreError::Conflict(
+                    "二段階認証は既に設定されています。端末を替えるときは協議会事務局にリセットを依頼してください。"
+                        .into(),
+                ));
+            }
+            two_step_secret::ActiveModel {
+                user_id: Set(actor.user_id),
+                secret: Set(secret.to_owned()),
+                enrolled_at: Set(now),
+                last_step: Set(step),
+                ..Default::default()
+            }
+            .insert(w.txn())
+            .await?;
+            for code in &codes {
+                two_step_recovery_code::ActiveModel {
+                    user_id: Set(actor.user_id),
+                    code_sha256: Set(recovery_hash(code)),
+                    used_at: Set(None),
+                    ..Default::default()
+                }
+                .insert(w.txn())
+                .await?;
+            }
+            w.audit(Audited::new(
+                Action::TwoStepEnrol,
+                Entity::User,
+                row.email.clone(),
+                row.organisation_id,
+                format!(
+                    "{} が二段階認証を設定（回復コード{RECOVERY_CODES}件を発行）",
+                    row.email
+                ),
+            ));
+            Ok(())
+        })
         .await?;
-    }
-    audit::record(
-        &txn,
-        Some(actor),
-        Change {
-            action: "two-step-enrol",
-            entity: "user",
-            entity_key: row.email.clone(),
-            organisation_id: row.organisation_id,
-            summary: format!(
-                "{} が二段階認証を設定（回復コード{RECOVERY_CODES}件を発行）",
-                row.email
-            ),
-            before: None,
-            after: None,
-        },
-    )
-    .await?;
-    txn.commit().await?;
     Ok(codes)
 }
 
@@ -333,39 +321,37 @@ async fn use_recovery_code(
     code: &str,
     now: DateTime<Utc>,
 ) -> Result<Option<Passed>, StoreError> {
-    let txn = store.begin().await?;
-    let used = two_step_recovery_code::Entity::update_many()
-        .col_expr(two_step_recovery_code::Column::UsedAt, Expr::value(now))
-        .filter(two_step_recovery_code::Column::UserId.eq(actor.user_id))
-        .filter(two_step_recovery_code::Column::CodeSha256.eq(recovery_hash(code)))
-        .filter(two_step_recovery_code::Column::UsedAt.is_null())
-        .exec(&txn)
-        .await?
-        .rows_affected;
-    if used != 1 {
-        return Ok(None);
-    }
-    let left = two_step_recovery_code::Entity::find()
-        .filter(two_step_recovery_code::Column::UserId.eq(actor.user_id))
-        .filter(two_step_recovery_code::Column::UsedAt.is_null())
-        .count(&txn)
-        .await?;
-    audit::record(
-        &txn,
-        Some(actor),
-        Change {
-            action: "two-step-recovery",
-            entity: "user",
-            entity_key: actor.email.clone(),
-            organisation_id: actor.organisation_id,
-            summary: format!("{} が回復コードでログイン（残り{left}件）", actor.email),
-            before: None,
-            after: Some(json!({"recovery_codes_left": left})),
-        },
-    )
-    .await?;
-    txn.commit().await?;
-    Ok(Some(Passed::RecoveryCode { left }))
+    store
+        .write(Some(actor), async |w| {
+            let used = two_step_recovery_code::Entity::update_many()
+                .col_expr(two_step_recovery_code::Column::UsedAt, Expr::value(now))
+                .filter(two_step_recovery_code::Column::UserId.eq(actor.user_id))
+                .filter(two_step_recovery_code::Column::CodeSha256.eq(recovery_hash(code)))
+                .filter(two_step_recovery_code::Column::UsedAt.is_null())
+                .exec(w.txn())
+                .await?
+                .rows_affected;
+            if used != 1 {
+                return Ok(None);
+            }
+            let left = two_step_recovery_code::Entity::find()
+                .filter(two_step_recovery_code::Column::UserId.eq(actor.user_id))
+                .filter(two_step_recovery_code::Column::UsedAt.is_null())
+                .count(w.txn())
+                .await?;
+            w.audit(
+                Audited::new(
+                    Action::TwoStepRecovery,
+                    Entity::User,
+                    actor.email.clone(),
+                    actor.organisation_id,
+                    format!("{} が回復コードでログイン（残り{left}件）", actor.email),
+                )
+                .after(json!({"recovery_codes_left": left})),
+            );
+            Ok(Some(Passed::RecoveryCode { left }))
+        })
+        .await
 }
 
 /// Records a wrong code and its audit entry (and the lock's, when it is the one
@@ -377,66 +363,62 @@ async fn record_failure(
     client: &str,
     now: DateTime<Utc>,
 ) -> Result<StoreError, StoreError> {
-    let txn = store.begin().await?;
-    two_step_failure::ActiveModel {
-        user_id: Set(actor.user_id),
-        client: Set(client.to_owned()),
-        at: Set(now),
-        ..Default::default()
-    }
-    .insert(&txn)
-    .await?;
-    let recent = two_step_failure::Entity::find()
-        .filter(two_step_failure::Column::UserId.eq(actor.user_id))
-        .filter(two_step_failure::Column::At.gt(now - Duration::minutes(LOCK_MINUTES)))
-        .count(&txn)
-        .await?;
-    audit::record(
-        &txn,
-        Some(actor),
-        Change {
-            action: "two-step-failure",
-            entity: "user",
-            entity_key: actor.email.clone(),
-            organisation_id,
-            summary: format!(
-                "{} の二段階認証で誤った確認コード（{recent}回目、接続元 {}）",
-                actor.email,
-                if client.is_empty() { "不明" } else { client }
-            ),
-            before: None,
-            after: Some(json!({"failures": recent, "client": client})),
-        },
-    )
-    .await?;
-    let locked = recent >= FAILURES_BEFORE_LOCK;
-    if locked {
-        audit::record(
-            &txn,
-            Some(actor),
-            Change {
-                action: "two-step-lock",
-                entity: "user",
-                entity_key: actor.email.clone(),
-                organisation_id,
-                summary: format!(
-                    "{} の二段階認証を{LOCK_MINUTES}分間停止（誤った確認コードが{recent}回）",
-                    actor.email
-                ),
-                before: None,
-                after: Some(json!({"minutes": LOCK_MINUTES})),
-            },
-        )
-        .await?;
-    }
-    txn.commit().await?;
-    Ok(if locked {
-        StoreError::RateLimited {
-            retry_after_seconds: LOCK_MINUTES * 60,
-        }
-    } else {
-        wrong_code()
-    })
+    // The failure and its audit entry are committed although the answer is an
+    // error: the use case returns the error to answer with as its value.
+    store
+        .write(Some(actor), async |w| {
+            two_step_failure::ActiveModel {
+                user_id: Set(actor.user_id),
+                client: Set(client.to_owned()),
+                at: Set(now),
+                ..Default::default()
+            }
+            .insert(w.txn())
+            .await?;
+            let recent = two_step_failure::Entity::find()
+                .filter(two_step_failure::Column::UserId.eq(actor.user_id))
+                .filter(two_step_failure::Column::At.gt(now - Duration::minutes(LOCK_MINUTES)))
+                .count(w.txn())
+                .await?;
+            w.audit(
+                Audited::new(
+                    Action::TwoStepFailure,
+                    Entity::User,
+                    actor.email.clone(),
+                    organisation_id,
+                    format!(
+                        "{} の二段階認証で誤った確認コード（{recent}回目、接続元 {}）",
+                        actor.email,
+                        if client.is_empty() { "不明" } else { client }
+                    ),
+                )
+                .after(json!({"failures": recent, "client": client})),
+            );
+            let locked = recent >= FAILURES_BEFORE_LOCK;
+            if locked {
+                w.audit(
+                    Audited::new(
+                        Action::TwoStepLock,
+                        Entity::User,
+                        actor.email.clone(),
+                        organisation_id,
+                        format!(
+                            "{} の二段階認証を{LOCK_MINUTES}分間停止（誤った確認コードが{recent}回）",
+                            actor.email
+                        ),
+                    )
+                    .after(json!({"minutes": LOCK_MINUTES})),
+                );
+            }
+            Ok(if locked {
+                StoreError::RateLimited {
+                    retry_after_seconds: LOCK_MINUTES * 60,
+                }
+            } else {
+                wrong_code()
+            })
+        })
+        .await
 }
 
 /// When the lock ends, if the account is locked: the [`FAILURES_BEFORE_LOCK`]-th
@@ -483,46 +465,44 @@ pub async fn reset(
     if reason.chars().count() > 500 {
         return Err(Invalid::new("reason", "理由は500文字以内にしてください。").into());
     }
-    let txn = store.begin().await?;
-    let row = user::Entity::find_by_id(user_id)
-        .one(&txn)
-        .await?
-        .ok_or_else(|| StoreError::not_found("アカウント"))?;
-    let removed = two_step_secret::Entity::delete_many()
-        .filter(two_step_secret::Column::UserId.eq(user_id))
-        .exec(&txn)
-        .await?
-        .rows_affected;
-    if removed == 0 {
-        return Err(StoreError::Conflict(format!(
-            "{} は二段階認証を設定していません。",
-            row.email
-        )));
-    }
-    two_step_recovery_code::Entity::delete_many()
-        .filter(two_step_recovery_code::Column::UserId.eq(user_id))
-        .exec(&txn)
-        .await?;
-    two_step_failure::Entity::delete_many()
-        .filter(two_step_failure::Column::UserId.eq(user_id))
-        .exec(&txn)
-        .await?;
-    audit::record(
-        &txn,
-        Some(actor),
-        Change {
-            action: "two-step-reset",
-            entity: "user",
-            entity_key: row.email.clone(),
-            organisation_id: row.organisation_id,
-            summary: format!("{} の二段階認証をリセット（理由: {reason}）", row.email),
-            before: None,
-            after: Some(json!({"reason": reason})),
-        },
-    )
-    .await?;
-    txn.commit().await?;
-    Ok(())
+    store
+        .write(Some(actor), async |w| {
+            let row = user::Entity::find_by_id(user_id)
+                .one(w.txn())
+                .await?
+                .ok_or_else(|| StoreError::not_found("アカウント"))?;
+            let removed = two_step_secret::Entity::delete_many()
+                .filter(two_step_secret::Column::UserId.eq(user_id))
+                .exec(w.txn())
+                .await?
+                .rows_affected;
+            if removed == 0 {
+                return Err(StoreError::Conflict(format!(
+                    "{} は二段階認証を設定していません。",
+                    row.email
+                )));
+            }
+            two_step_recovery_code::Entity::delete_many()
+                .filter(two_step_recovery_code::Column::UserId.eq(user_id))
+                .exec(w.txn())
+                .await?;
+            two_step_failure::Entity::delete_many()
+                .filter(two_step_failure::Column::UserId.eq(user_id))
+                .exec(w.txn())
+                .await?;
+            w.audit(
+                Audited::new(
+                    Action::TwoStepReset,
+                    Entity::User,
+                    row.email.clone(),
+                    row.organisation_id,
+                    format!("{} の二段階認証をリセット（理由: {reason}）", row.email),
+                )
+                .after(json!({"reason": reason})),
+            );
+            Ok(())
+        })
+        .await
 }
 
 /// An organisation's setting, as the pages show it.
@@ -565,55 +545,54 @@ pub async fn set_required(
     organisation_key: &str,
     required: bool,
 ) -> Result<OrganisationSetting, StoreError> {
-    let txn = store.begin().await?;
-    let row = organisation::Entity::find()
-        .filter(organisation::Column::Key.eq(organisation_key))
-        .one(&txn)
-        .await?
-        .ok_or_else(|| StoreError::not_found(format!("団体「{organisation_key}」")))?;
-    let own_staff = actor.role == Role::Staff && actor.organisation_id == Some(row.id);
-    if !(own_staff || actor.is_secretariat()) {
-        return Err(StoreError::forbidden(
-            "二段階認証の必須設定を変えられるのは、その団体の職員と協議会事務局のみです。",
-        ));
-    }
-    if row.two_step_required != required {
-        organisation::ActiveModel {
-            id: Set(row.id),
-            two_step_required: Set(required),
-            ..Default::default()
-        }
-        .update(&txn)
-        .await?;
-        audit::record(
-            &txn,
-            Some(actor),
-            Change {
-                action: "two-step-setting",
-                entity: "organisation",
-                entity_key: row.key.clone(),
-                organisation_id: Some(row.id),
-                summary: format!(
-                    "{} の職員の二段階認証を{}",
-                    row.name,
-                    if required {
-                        "必須に変更"
-                    } else {
-                        "任意に変更"
-                    }
-                ),
-                before: Some(json!({"two_step_required": row.two_step_required})),
-                after: Some(json!({"two_step_required": required})),
-            },
-        )
-        .await?;
-    }
-    txn.commit().await?;
-    Ok(OrganisationSetting {
-        key: row.key,
-        name: row.name,
-        required,
-    })
+    store
+        .write(Some(actor), async |w| {
+            let row = organisation::Entity::find()
+                .filter(organisation::Column::Key.eq(organisation_key))
+                .one(w.txn())
+                .await?
+                .ok_or_else(|| StoreError::not_found(format!("団体「{organisation_key}」")))?;
+            let own_staff = actor.role == Role::Staff && actor.organisation_id == Some(row.id);
+            if !(own_staff || actor.is_secretariat()) {
+                return Err(StoreError::forbidden(
+                    "二段階認証の必須設定を変えられるのは、その団体の職員と協議会事務局のみです。",
+                ));
+            }
+            if row.two_step_required != required {
+                organisation::ActiveModel {
+                    id: Set(row.id),
+                    two_step_required: Set(required),
+                    ..Default::default()
+                }
+                .update(w.txn())
+                .await?;
+                w.audit(
+                    Audited::new(
+                        Action::TwoStepSetting,
+                        Entity::Organisation,
+                        row.key.clone(),
+                        Some(row.id),
+                        format!(
+                            "{} の職員の二段階認証を{}",
+                            row.name,
+                            if required {
+                                "必須に変更"
+                            } else {
+                                "任意に変更"
+                            }
+                        ),
+                    )
+                    .before(json!({"two_step_required": row.two_step_required}))
+                    .after(json!({"two_step_required": required})),
+                );
+            }
+            Ok(OrganisationSetting {
+                key: row.key,
+                name: row.name,
+                required,
+            })
+        })
+        .await
 }
 
 /// The current code of `secret` (the CLI and tests of the store; the web tests

@@ -5,8 +5,9 @@
 //! `begin`, `audit::record` or `commit` itself; it says what it did with a typed
 //! [`Audited`] and what it sends with [`Writing::send`].
 //!
-//! The registrations engine is the first written this way; the others still call
-//! `begin()` and `audit::record` by hand and move over one engine at a time.
+//! The registrations engine was the first written this way (then events, sign-up,
+//! invitations, two-step sign-in and API tokens); the others still call `begin()` and
+//! `audit::record` by hand and move over one engine at a time.
 
 use domain::Actor;
 use sea_orm::DatabaseTransaction;
@@ -50,6 +51,22 @@ pub enum Action {
     Remind,
     Subscribe,
     Unsubscribe,
+    /// Two-step sign-in set up with a confirmed code.
+    TwoStepEnrol,
+    /// A wrong two-step code.
+    TwoStepFailure,
+    /// Two-step sign-in locked after wrong codes.
+    TwoStepLock,
+    /// A recovery code used to sign in.
+    TwoStepRecovery,
+    /// Two-step sign-in reset by the secretariat (a lost device).
+    TwoStepReset,
+    /// An organisation's requirement of two-step sign-in switched.
+    TwoStepSetting,
+    TokenCreate,
+    TokenRevoke,
+    /// A change requested with an API token.
+    TokenUse,
 }
 
 impl Action {
@@ -77,6 +94,15 @@ impl Action {
             Action::Remind => "remind",
             Action::Subscribe => "subscribe",
             Action::Unsubscribe => "unsubscribe",
+            Action::TwoStepEnrol => "two-step-enrol",
+            Action::TwoStepFailure => "two-step-failure",
+            Action::TwoStepLock => "two-step-lock",
+            Action::TwoStepRecovery => "two-step-recovery",
+            Action::TwoStepReset => "two-step-reset",
+            Action::TwoStepSetting => "two-step-setting",
+            Action::TokenCreate => "token-create",
+            Action::TokenRevoke => "token-revoke",
+            Action::TokenUse => "token-use",
         }
     }
 }
@@ -102,6 +128,8 @@ pub enum Entity {
     /// A person's choice of お知らせ by mail.
     NoticePreferences,
     DiagnosisFollowup,
+    Organisation,
+    ApiToken,
 }
 
 impl Entity {
@@ -121,6 +149,8 @@ impl Entity {
             Entity::Digest => "digest",
             Entity::NoticePreferences => "notice_preferences",
             Entity::DiagnosisFollowup => "diagnosis_followup",
+            Entity::Organisation => "organisation",
+            Entity::ApiToken => "api_token",
         }
     }
 }

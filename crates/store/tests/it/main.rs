@@ -519,3 +519,53 @@ async fn the_annual_report_follows_the_document_structure_and_shows_edits() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_signed_in_account_reads_with_its_organisation_and_two_step_state() {
+    each_backend(|store, backend| async move {
+        let (email, _) = accounts::ensure_first_admin(&store).await.unwrap().unwrap();
+        let staff = staff_of(&store, "ota", "two-step@city.ota.example.jp").await;
+        let read = |id| {
+            let store = store.clone();
+            async move { accounts::user_by_id(&store, id).await.unwrap().unwrap() }
+        };
+        let user = read(staff.user_id).await;
+        assert_eq!(user.organisation_name, "大田区", "{backend:?}");
+        assert!(!user.organisation_requires_two_step && !user.two_step_enrolled);
+
+        // 大田区 requires two-step sign-in: its staff are sent to enrol.
+        store::two_step::set_required(&store, &staff, "ota", true)
+            .await
+            .unwrap();
+        let user = read(staff.user_id).await;
+        assert!(user.organisation_requires_two_step && !user.two_step_enrolled);
+
+        // Enrolled with a code computed from the secret, as an app does.
+        let secret = store::two_step::new_secret();
+        let bytes = totp_rs::Secret::Encoded(secret.clone()).to_bytes().unwrap();
+        let code = totp_rs::TOTP::new_unchecked(
+            totp_rs::Algorithm::SHA1,
+            6,
+            1,
+            30,
+            bytes,
+            None,
+            String::new(),
+        )
+        .generate_current()
+        .unwrap();
+        store::two_step::enrol(&store, &staff, &secret, &code)
+            .await
+            .unwrap();
+        let user = read(staff.user_id).await;
+        assert!(user.two_step_enrolled, "{backend:?}");
+        assert_eq!(user.organisation_name, "大田区");
+
+        // The secretariat of the council, which does not require it.
+        let admin = accounts::find_by_email(&store, &email).await.unwrap().unwrap();
+        let user = read(admin.id).await;
+        assert!(!user.organisation_name.is_empty() && user.organisation_name != "大田区");
+        assert!(!user.organisation_requires_two_step && !user.two_step_enrolled);
+    })
+    .await;
+}
