@@ -216,15 +216,39 @@ pub async fn apps(store: Store, options: WebOptions) -> Result<(Router, Router),
     Ok((app, metrics))
 }
 
-/// Serves the application on `listener` until Ctrl-C, with client addresses for
-/// the login rate limit.
+/// Serves the application on `listener` until SIGINT (Ctrl-C) or SIGTERM (what
+/// systemd, `docker stop` and `kill` send), with client addresses for the login rate
+/// limit. Either stops gracefully: no new connection is accepted, requests in flight
+/// are answered, then this returns.
 pub async fn serve(listener: tokio::net::TcpListener, app: Router) -> std::io::Result<()> {
     axum::serve(
         listener,
         app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
     )
-    .with_graceful_shutdown(async {
-        let _ = tokio::signal::ctrl_c().await;
-    })
+    .with_graceful_shutdown(shutdown_signal())
     .await
+}
+
+/// Resolves at the first SIGINT or SIGTERM.
+pub async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        let mut terminate =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(signal) => signal,
+                Err(error) => {
+                    tracing::warn!(%error, "SIGTERM cannot be handled; stop with Ctrl-C (SIGINT)");
+                    let _ = tokio::signal::ctrl_c().await;
+                    return;
+                }
+            };
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => tracing::info!("SIGINT: stopping after the requests in flight"),
+            _ = terminate.recv() => tracing::info!("SIGTERM: stopping after the requests in flight"),
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
 }
