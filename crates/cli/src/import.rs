@@ -84,6 +84,10 @@ fn spinner(what: &str) -> ProgressBar {
             .unwrap_or_else(|_| ProgressStyle::default_spinner()),
     );
     bar.set_message(what.to_owned());
+    if crate::say::is_json() {
+        // JSON lines only: nothing drawn between them.
+        bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
+    }
     bar
 }
 
@@ -117,7 +121,10 @@ impl Rejected {
         let bytes = table.csv().map_err(|e| anyhow::anyhow!("{e}"))?;
         std::fs::write(path, bytes)
             .with_context(|| format!("{} を作成できません", path.display()))?;
-        eprintln!("取り込めなかった行を {} に書き出しました。", path.display());
+        crate::say::note(
+            "renkei::import",
+            &format!("取り込めなかった行を {} に書き出しました。", path.display()),
+        );
         Ok(())
     }
 
@@ -125,25 +132,31 @@ impl Rejected {
         if self.rows.is_empty() {
             return;
         }
-        eprintln!("取り込めなかった行: {}行（先頭の5行）", self.rows.total);
+        crate::say::note(
+            "renkei::import",
+            &format!("取り込めなかった行: {}行（先頭の5行）", self.rows.total),
+        );
         for row in self.rows.rows.iter().take(5) {
-            eprintln!("  {}行目: {}", row.line, row.reason);
+            crate::say::note("renkei::import", &format!("  {}行目: {}", row.line, row.reason));
         }
         if let Some(note) = self.rows.omitted_note() {
-            eprintln!("{note}（--report のファイル）");
+            crate::say::note("renkei::import", &format!("{note}（--report のファイル）"));
         }
     }
 }
 
 fn print_stats(stats: &ImportStats, seconds: f64) {
-    println!(
-        "新規 {}社・更新 {}社・変更なし {}社・7市区以外 {}社（うち閉鎖 {}社）— {:.1}秒",
-        stats.inserted,
-        stats.updated,
-        stats.unchanged,
-        stats.skipped_other_city,
-        stats.closed,
-        seconds
+    crate::say::out(
+        "renkei::import",
+        &format!(
+            "新規 {}社・更新 {}社・変更なし {}社・7市区以外 {}社（うち閉鎖 {}社）— {:.1}秒",
+            stats.inserted,
+            stats.updated,
+            stats.unchanged,
+            stats.skipped_other_city,
+            stats.closed,
+            seconds
+        ),
     );
 }
 
@@ -199,7 +212,10 @@ pub async fn run(store: &Store, command: &ImportCommand) -> anyhow::Result<()> {
             )
             .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
             if !reader.unknown_headers().is_empty() {
-                eprintln!("使われない列: {}", reader.unknown_headers().join("、"));
+                crate::say::note(
+                    "renkei::import",
+                    &format!("使われない列: {}", reader.unknown_headers().join("、")),
+                );
             }
             let (rows, rejected) = store::import::prepare_list(reader, &directory, 2100);
             if let Some(fatal) = &rejected.fatal {
@@ -237,14 +253,17 @@ pub async fn run(store: &Store, command: &ImportCommand) -> anyhow::Result<()> {
                 ..import::nta::GenerateOptions::new(*rows, *seed)
             };
             let summary = import::nta::generate_with(out, &options)?;
-            println!(
-                "{} に{}行を書き出しました（7市区の法人 {}行・閉鎖 {}行・更新 {}行・不正な行 {}行）。",
-                output.display(),
-                summary.rows,
-                summary.in_seven_cities,
-                summary.closed,
-                summary.updates,
-                summary.malformed.len()
+            crate::say::out(
+                "renkei::import",
+                &format!(
+                    "{} に{}行を書き出しました（7市区の法人 {}行・閉鎖 {}行・更新 {}行・不正な行 {}行）。",
+                    output.display(),
+                    summary.rows,
+                    summary.in_seven_cities,
+                    summary.closed,
+                    summary.updates,
+                    summary.malformed.len()
+                ),
             );
         }
     }

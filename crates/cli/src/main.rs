@@ -3,6 +3,7 @@
 
 mod bench;
 mod import;
+mod say;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -324,8 +325,21 @@ enum ExportCommand {
     },
 }
 
-fn main() -> anyhow::Result<()> {
+fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
+    say::use_json(matches!(cli.log_format, LogFormat::Json));
+    match start(cli) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(error) => {
+            // What `fn main() -> anyhow::Result<()>` printed (`Error: …`), or one JSON
+            // line in `--log-format json`.
+            say::error(&error);
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+fn start(cli: Cli) -> anyhow::Result<()> {
     let logs = tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("RENKEI_LOG").unwrap_or_else(|_| {
