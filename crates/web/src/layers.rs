@@ -330,12 +330,12 @@ pub async fn deadline(State(budget): State<TimeBudget>, request: Request, next: 
         budget.changes
     };
     let method = request.method().clone();
-    let path = request.uri().path().to_owned();
+    let route = route_of(&request);
     let request_id = request_id(&request);
     match tokio::time::timeout(limit, next.run(request)).await {
         Ok(response) => response,
         Err(_) => {
-            tracing::warn!(%method, path, request_id, seconds = limit.as_secs(), "request over its time budget");
+            tracing::warn!(%method, route, request_id, seconds = limit.as_secs(), "request over its time budget");
             let message = "処理に時間がかかりすぎたため中断しました。少し時間をおいて、もう一度お試しください。";
             let mut response = refusal(is_api, StatusCode::SERVICE_UNAVAILABLE, message, message);
             response
@@ -344,6 +344,16 @@ pub async fn deadline(State(budget): State<TimeBudget>, request: Request, next: 
             response
         }
     }
+}
+
+/// The route's pattern (`/reset/{token}`) for logs, as the access log writes it:
+/// never the path itself, which may carry a single-use token.
+fn route_of(request: &Request) -> String {
+    request
+        .extensions()
+        .get::<axum::extract::MatchedPath>()
+        .map_or(crate::metrics::UNMATCHED, |matched| matched.as_str())
+        .to_owned()
 }
 
 /// The request's id (`x-request-id`, set by the outermost layers), for logs.
@@ -376,18 +386,18 @@ fn panicked(payload: Box<dyn std::any::Any + Send + 'static>) -> Response {
 }
 
 /// Turns a caught panic into the Japanese 500 page (problem+json under `/api/`) with
-/// the request id to quote, and logs the panic with that id, the method and path:
+/// the request id to quote, and logs the panic with that id, the method and route:
 /// the connection gets an answer and the process serves on.
 pub async fn answer_panics(request: Request, next: Next) -> Response {
     let is_api = request.uri().path().starts_with("/api/");
     let method = request.method().clone();
-    let path = request.uri().path().to_owned();
+    let route = route_of(&request);
     let request_id = request_id(&request);
     let response = next.run(request).await;
     let Some(Panicked(panic)) = response.extensions().get::<Panicked>() else {
         return response;
     };
-    tracing::error!(%method, path, request_id, panic, "a handler panicked");
+    tracing::error!(%method, route, request_id, panic, "a handler panicked");
     let message = format!(
         "システム内部で問題が発生しました。時間をおいて再度お試しください。問題が続く場合は、問い合わせ番号 {request_id} を添えて協議会事務局へご連絡ください。"
     );
@@ -439,4 +449,99 @@ pub async fn identify(mut request: Request, next: Next) -> Response {
     let mut response = next.run(request).await;
     response.headers_mut().insert("x-request-id", value);
     response
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Write;
+    use std::sync::{Arc, Mutex};
+
+    use axum::Router;
+    use axum::body::Body;
+    use axum::routing::{get, post};
+    use tower::ServiceExt;
+
+    use super::*;
+
+    /// The log lines written while the test runs, as text.
+    #[derive(Clone, Default)]
+    struct Captured(Arc<Mutex<Vec<u8>>>);
+
+    impl Write for Captured {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(bytes);
+            Ok(bytes.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn a_panic_or_a_timeout_on_a_token_address_logs_the_route_never_the_token() {
+        async fn boom() -> &'static str {
+            panic!("a handler's bug")
+        }
+        async fn slow() -> &'static str {
+            tokio::time::sleep(std::time::Duration::from_secs(5)).await;
+            "late"
+        }
+        let router = Router::new()
+            .route("/reset/{token}", get(boom))
+            .route("/signup/confirm/{token}", post(slow));
+        let app = guarded(
+            router,
+            8,
+            TimeBudget {
+                reads: std::time::Duration::from_millis(100),
+                changes: std::time::Duration::from_millis(100),
+            },
+        );
+        let captured = Captured::default();
+        let writer = captured.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_writer(move || writer.clone())
+            .with_ansi(false)
+            .finish();
+        let token = "Zq7secret0token0of0a0reset0link";
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let statuses = tracing::subscriber::with_default(subscriber, || {
+            runtime.block_on(async {
+                let panicked = app
+                    .clone()
+                    .oneshot(
+                        axum::http::Request::get(format!("/reset/{token}"))
+                            .body(Body::empty())
+                            .unwrap(),
+                    )
+                    .await
+                    .unwrap();
+                let late = app
+                    .oneshot(
+                        axum::http::Request::post(format!("/signup/confirm/{token}"))
+                            .body(Body::empty())
+                            .unwrap(),
+                    )
+                    .await
+                    .unwrap();
+                (panicked.status(), late.status())
+            })
+        });
+        assert_eq!(
+            statuses,
+            (StatusCode::INTERNAL_SERVER_ERROR, StatusCode::SERVICE_UNAVAILABLE)
+        );
+        let log = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+        assert!(log.contains("a handler panicked"), "{log}");
+        assert!(log.contains("request over its time budget"), "{log}");
+        assert!(log.contains("/reset/{token}"), "the route's pattern: {log}");
+        assert!(
+            log.contains("/signup/confirm/{token}"),
+            "the route's pattern: {log}"
+        );
+        assert!(!log.contains(token), "a token in the log: {log}");
+    }
 }
