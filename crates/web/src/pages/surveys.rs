@@ -469,9 +469,18 @@ async fn upload(
     viewer: Viewer,
     headers: HeaderMap,
     Path(key): Path<String>,
-    mut multipart: Multipart,
+    multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>,
 ) -> Result<Response, WebError> {
     let actor = viewer.actor()?;
+    // Who may send the survey is decided before the body is read, as the API's twin
+    // does: someone who may not is told so, not that the form was malformed.
+    surveys::counts(&state.store, &actor, &key).await?;
+    let mut multipart = multipart.map_err(|_| {
+        WebError::BadRequest(
+            "企業の一覧ファイル（CSVまたはXLSX）を選んで、画面のフォームから送ってください。"
+                .to_owned(),
+        )
+    })?;
     let mut bytes = Vec::new();
     let mut file_name = String::new();
     let mut errors = Vec::new();
@@ -1270,7 +1279,7 @@ async fn link_page(
     Query(query): Query<TrackingQuery>,
 ) -> Result<Response, WebError> {
     // Staff looking at a link from the tracking list do not count as the company.
-    let staff = viewer.user.as_ref().is_some_and(|u| u.role.keeps_records());
+    let staff = viewer.acting_user().is_some_and(|u| u.role.keeps_records());
     let link = match surveys::open_as(&state.store, &token, !staff).await {
         Ok(link) => on_answered_version(&state, link).await?,
         Err(StoreError::NotFound { .. }) => return Err(unknown_link()),

@@ -99,6 +99,27 @@ async fn kawaguchi_sends_a_survey_to_1000_imported_establishments_and_reads_the_
             .staff(&admin, "chosa@city.sumida.example.jp", "sumida")
             .await;
         create_survey(&app, &staff).await;
+        // Another city's staff is told it may not send this survey, before the body is
+        // read (a form that is not a file upload is not "a malformed upload" to them).
+        let refused = app
+            .post_form(
+                &sumida,
+                &format!("/forms/{KEY}/survey/upload"),
+                &[("file", "x")],
+            )
+            .await;
+        assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+        let malformed = app
+            .post_form(&staff, &format!("/forms/{KEY}/survey/upload"), &[("file", "x")])
+            .await;
+        assert_eq!(malformed.status(), StatusCode::BAD_REQUEST);
+        assert!(
+            malformed
+                .text()
+                .await
+                .unwrap()
+                .contains("画面のフォームから送ってください")
+        );
 
         // Upload the list: imported into the directory and sent to all of it.
         let page = app.text(&staff, &format!("/forms/{KEY}/survey")).await;
