@@ -72,6 +72,7 @@ const TEXT_COLUMNS: &[(&str, &[&str])] = &[
         "mail_messages",
         &["sender_name", "recipient_name", "subject", "last_error"],
     ),
+    ("api_tokens", &["name"]),
 ];
 
 /// Columns whose marker no crawled page shows, and why that is right.
@@ -392,6 +393,20 @@ async fn add_records_the_demo_lacks(app: &TestApp, admin: &Client) -> (String, C
         )
         .await;
     assert_eq!(created.status(), StatusCode::SEE_OTHER);
+    // An API token of 川口市 named with the markup itself (the poisoning adds its
+    // marked coat later); its list is crawled as 川口市's staff.
+    let issued = app
+        .post_form(
+            &staff,
+            "/account/tokens",
+            &[("name", &hostile("api-token-name")), ("machine", "")],
+        )
+        .await;
+    assert_eq!(issued.status(), StatusCode::OK, "token issued");
+    let issued = issued.text().await.unwrap();
+    for markup in UNESCAPED {
+        assert!(!issued.contains(markup), "the issued token's page: {issued}");
+    }
     let location = created.headers()["location"].to_str().unwrap();
     let path = location.split('?').next().unwrap().to_owned();
     let visitor = app.client();
@@ -625,6 +640,7 @@ async fn markup_in_every_text_field_is_escaped_on_every_page_for_every_role() {
             "/reports/annual?fy=2016&fy=2017",
             "/notices",
             "/account/notifications",
+            "/account/tokens",
             "/admin/users",
             "/admin/audit",
             "/feeds/activity.atom",
