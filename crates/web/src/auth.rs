@@ -202,6 +202,22 @@ impl Viewer {
         Ok(user.actor())
     }
 
+    /// The signed-in user when they may act: not while a one-time password awaits
+    /// its change, nor while two-step enrolment is required of them (the same check
+    /// as [`Viewer::actor`]). Pages deciding what to show — private parts,
+    /// members-only events, edit links — ask this, so that such a viewer sees what an
+    /// anonymous visitor sees until the account is ready.
+    pub fn acting_user(&self) -> Option<&User> {
+        self.user
+            .as_ref()
+            .filter(|u| !u.must_change_password && !self.must_enrol_two_step)
+    }
+
+    /// [`Viewer::acting_user`] as the store's actor.
+    pub fn acting(&self) -> Option<domain::Actor> {
+        self.acting_user().map(User::actor)
+    }
+
     /// After the right password: signs `user` in, or, if they enrolled in two-step
     /// sign-in, leaves the session halfway (signed in as nobody) until the code.
     /// Returns where to go next.

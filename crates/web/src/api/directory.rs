@@ -183,7 +183,7 @@ fn company_dto(company: Company, editable: bool) -> CompanyDto {
 /// The caller as the store's viewer for reads (a user who still has to change a
 /// one-time password reads, but writes are refused by `Viewer::actor`).
 fn reader(viewer: &Viewer) -> Option<domain::Actor> {
-    viewer.user.as_ref().map(|u| u.actor())
+    viewer.acting()
 }
 
 fn dto_for(viewer: &Viewer, company: Company) -> CompanyDto {

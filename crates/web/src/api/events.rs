@@ -120,7 +120,7 @@ async fn list_events(
     if !errors.is_empty() {
         return Err(WebError::BadRequest(errors.join(" ")).into());
     }
-    filter.include_members_only = viewer.user.is_some();
+    filter.include_members_only = viewer.acting_user().is_some();
     let found = events::list(&state.store, &filter).await?;
     Ok(Json(found.into_iter().map(EventDto::from).collect()))
 }
@@ -137,7 +137,7 @@ async fn get_event(
     Path(key): Path<String>,
 ) -> Result<Json<EventDto>, ApiError> {
     Ok(Json(
-        events::get(&state.store, &key, viewer.user.is_some())
+        events::get(&state.store, &key, viewer.acting_user().is_some())
             .await?
             .into(),
     ))
@@ -366,7 +366,7 @@ async fn register(
         attendees: body.attendees.map(|n| n.to_string()).unwrap_or_default(),
     };
     let draft = RegistrationDraft::parse(&input).map_err(store::StoreError::Invalid)?;
-    let actor = viewer.user.as_ref().map(|u| u.actor());
+    let actor = viewer.acting();
     let created =
         registrations::register(&state.store, actor.as_ref(), &key, &draft, japan_today()).await?;
     Ok((

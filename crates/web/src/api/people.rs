@@ -120,7 +120,7 @@ async fn list_people(
             )])
         })?],
     };
-    let actor = viewer.user.as_ref().map(|u| u.actor());
+    let actor = viewer.acting();
     let listed = people::list(&state.store, actor.as_ref(), &kinds).await?;
     Ok(Json(listed.iter().map(person_dto).collect()))
 }
@@ -137,7 +137,7 @@ async fn get_person(
     viewer: Viewer,
     Path(key): Path<String>,
 ) -> Result<Json<PersonDto>, ApiError> {
-    let actor = viewer.user.as_ref().map(|u| u.actor());
+    let actor = viewer.acting();
     let person = people::get(&state.store, actor.as_ref(), &key).await?;
     Ok(Json(person_dto(&person)))
 }

@@ -194,7 +194,7 @@ async fn call_page(
     Path(key): Path<String>,
 ) -> Result<CallPage, WebError> {
     let call = applications::call(&state.store, &key).await?;
-    let actor = viewer.user.as_ref().map(|u| u.actor());
+    let actor = viewer.acting();
     let apply_href = match &actor {
         Some(actor) if actor.company_id.is_some() => {
             let own = store::forms::answerable(&state.store, actor, 1).await?;

@@ -119,9 +119,8 @@ fn askama_escape(text: &str) -> String {
 /// Whether the viewer sees private records in lists: staff and the secretariat.
 fn sees_private(viewer: &Viewer) -> bool {
     viewer
-        .user
-        .as_ref()
-        .is_some_and(|u| u.role.keeps_records() && !u.must_change_password)
+        .acting_user()
+        .is_some_and(|u| u.role.keeps_records())
 }
 
 /// The directory's search as the query string gives it.
@@ -193,7 +192,7 @@ async fn run_search(
     limit: usize,
     offset: usize,
 ) -> Result<(Vec<(Company, Option<String>)>, usize, Vec<FacetGroup>), WebError> {
-    let actor = viewer.user.as_ref().map(|u| u.actor());
+    let actor = viewer.acting();
     let hits = store::index::search_companies(
         &state.store,
         &state.search,
@@ -341,7 +340,7 @@ async fn detail(
     Path(key): Path<String>,
     RawQuery(raw): RawQuery,
 ) -> Result<DetailPage, WebError> {
-    let actor = viewer.user.as_ref().map(|u| u.actor());
+    let actor = viewer.acting();
     let company = companies::get(&state.store, actor.as_ref(), &key).await?;
     let groups = CapabilityGroup::ALL
         .iter()

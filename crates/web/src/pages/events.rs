@@ -235,8 +235,8 @@ async fn frame(
     let query = query_pairs(raw);
     let directory = organisations::directory(&state.store).await?;
     let (input, mut filter, filter_errors) = parse_filter(&query, &directory);
-    filter.include_members_only = viewer.user.is_some();
-    let can_create = viewer.user.as_ref().is_some_and(|u| u.role.keeps_records());
+    filter.include_members_only = viewer.acting_user().is_some();
+    let can_create = viewer.acting_user().is_some_and(|u| u.role.keeps_records());
     Ok((
         Layout::for_viewer(title, viewer).with_notice(view::notice(Some(query.get("done")))),
         Frame {
@@ -558,7 +558,7 @@ async fn export(
 ) -> Result<Response, WebError> {
     let directory = organisations::directory(&state.store).await?;
     let (_, mut filter, _) = parse_filter(&query_pairs(raw.as_deref()), &directory);
-    filter.include_members_only = viewer.user.is_some();
+    filter.include_members_only = viewer.acting_user().is_some();
     let found = events::list(&state.store, &filter).await?;
     export_table(&found).download(format, "events", "イベント")
 }
@@ -603,8 +603,7 @@ struct DetailPage {
 
 fn may_edit(viewer: &Viewer, event: &Event) -> bool {
     viewer
-        .user
-        .as_ref()
+        .acting_user()
         .is_some_and(|u| u.actor().may_edit_events_of(event.organisation.id))
 }
 
@@ -619,7 +618,7 @@ async fn detail(
     if let Some(key) = key.strip_suffix(".ics") {
         return super::feeds::event_ics(&state, &headers, key).await;
     }
-    let event = events::get(&state.store, &key, viewer.user.is_some()).await?;
+    let event = events::get(&state.store, &key, viewer.acting_user().is_some()).await?;
     let notice = view::notice(Some(query_pairs(raw.as_deref()).get("done")));
     let occupancy = store::registrations::occupancy(&state.store, &event).await?;
     Ok(DetailPage {

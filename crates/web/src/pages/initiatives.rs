@@ -145,7 +145,7 @@ async fn list(
     let directory = organisations::directory(&state.store).await?;
     let (input, filter, filter_errors) = parse_filter(&query, &directory);
     let initiatives = catalogue::list(&state.store, &filter).await?;
-    let can_create = viewer.user.as_ref().is_some_and(|u| u.role.keeps_records());
+    let can_create = viewer.acting_user().is_some_and(|u| u.role.keeps_records());
     Ok(ListPage {
         layout: Layout::for_viewer("施策一覧", &viewer)
             .with_notice(view::notice(Some(query.get("done")))),
@@ -322,8 +322,7 @@ struct EntryView {
 
 fn may_edit(viewer: &Viewer, initiative: &Initiative) -> bool {
     viewer
-        .user
-        .as_ref()
+        .acting_user()
         .is_some_and(|u| u.actor().may_edit_catalogue_of(initiative.organisation.id))
 }
 

@@ -115,7 +115,7 @@ async fn list(
             None
         }
     };
-    let actor = viewer.user.as_ref().map(|u| u.actor());
+    let actor = viewer.acting();
     let mut listed = postings::list(
         &state.store,
         actor.as_ref(),
@@ -148,7 +148,7 @@ async fn list(
             .collect(),
         cities: cities(&directory),
         rows: listed.iter().map(row).collect(),
-        can_post: viewer.user.is_some(),
+        can_post: viewer.acting_user().is_some(),
         errors,
     })
 }
@@ -341,7 +341,7 @@ async fn detail_page(
     notice: Option<String>,
     errors: Vec<String>,
 ) -> Result<DetailPage, WebError> {
-    let actor = viewer.user.as_ref().map(|u| u.actor());
+    let actor = viewer.acting();
     let posting = postings::get(&state.store, actor.as_ref(), key).await?;
     let can_edit = posting.editable_by(actor.as_ref()) && viewer.actor().is_ok();
     let matches = if can_edit && posting.side == Side::Need && posting.open {

@@ -203,7 +203,7 @@ async fn board_page(
     let query = query_pairs(raw.as_deref());
     let layout = Layout::for_viewer("仲間まわし（工場ネットワーク）", &viewer)
         .with_notice(notice(query.get("done")));
-    let Some(user) = viewer.user.as_ref().filter(|u| !u.must_change_password) else {
+    let Some(user) = viewer.acting_user() else {
         let machines = network::machines(&state.store).await?;
         return Ok(BoardPage {
             layout,

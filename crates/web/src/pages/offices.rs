@@ -47,7 +47,7 @@ async fn render(
 ) -> Result<OfficesPage, WebError> {
     let offices = offices::list(&state.store).await?;
     let pairs = offices::city_pairs(&state.store).await?;
-    let (visits, member) = match viewer.user.as_ref().map(|u| u.actor()) {
+    let (visits, member) = match viewer.acting() {
         Some(actor) => (
             offices::visits(&state.store, &actor).await?,
             offices::membership(&state.store, &actor).await?,

@@ -109,7 +109,7 @@ async fn page(
     errors: Vec<String>,
     notice: Option<String>,
 ) -> Result<ListPage, WebError> {
-    let actor = viewer.user.as_ref().map(|u| u.actor());
+    let actor = viewer.acting();
     let kinds: Vec<PersonKind> = kind.into_iter().collect();
     let listed = people::list(&state.store, actor.as_ref(), &kinds).await?;
     Ok(ListPage {
@@ -213,7 +213,7 @@ async fn show(
     Path(key): Path<String>,
     RawQuery(raw): RawQuery,
 ) -> Result<ShowPage, WebError> {
-    let actor = viewer.user.as_ref().map(|u| u.actor());
+    let actor = viewer.acting();
     let person = people::get(&state.store, actor.as_ref(), &key).await?;
     let query = query_pairs(raw.as_deref());
     Ok(ShowPage {

@@ -88,7 +88,7 @@ async fn form(
     Path(key): Path<String>,
 ) -> Result<RegisterPage, WebError> {
     viewer.ensure_csrf().await?;
-    let event = events::get(&state.store, &key, viewer.user.is_some()).await?;
+    let event = events::get(&state.store, &key, viewer.acting_user().is_some()).await?;
     let input = RegistrationInput {
         attendees: "1".into(),
         email: viewer
@@ -113,7 +113,7 @@ async fn register(
         email: form.get("email").to_owned(),
         attendees: form.get("attendees").to_owned(),
     };
-    let actor = viewer.user.as_ref().map(|u| u.actor());
+    let actor = viewer.acting();
     let result = match RegistrationDraft::parse(&input) {
         Ok(draft) => {
             registrations::register(&state.store, actor.as_ref(), &key, &draft, japan_today()).await
@@ -135,7 +135,7 @@ async fn register(
                 StoreError::Conflict(message) => (StatusCode::CONFLICT, vec![message]),
                 other => return Err(other.into()),
             };
-            let event = events::get(&state.store, &key, viewer.user.is_some()).await?;
+            let event = events::get(&state.store, &key, viewer.acting_user().is_some()).await?;
             let page = register_page(&state, &viewer, event, input, errors).await?;
             Ok((status, page).into_response())
         }

@@ -442,3 +442,59 @@ async fn an_organisation_that_requires_two_step_sends_its_staff_to_enrol_first()
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_secretariat_not_yet_enrolled_sees_only_what_the_public_sees() {
+    for backend in store::testing::backends() {
+        let app = TestApp::spawn_with(
+            backend,
+            web::WebOptions {
+                secure_cookies: false,
+                ..web::WebOptions::default()
+            },
+        )
+        .await;
+        // Signed in with the password, sent to enrol, not enrolled yet.
+        let admin = app
+            .sign_in_first_time(
+                "admin@renkei.local",
+                &app.admin_password,
+                "council-secretariat-2026",
+            )
+            .await;
+        assert_eq!(
+            location(&app.get(&admin, "/admin/users").await),
+            "/account/two-step"
+        );
+        // 大田区's private company is neither readable nor listed, its public ones
+        // show no private section; a members-only view of the events is not given.
+        let hidden = app.get(&admin, "/companies/ota-10").await;
+        assert_eq!(hidden.status(), StatusCode::NOT_FOUND, "{backend:?}");
+        let listed = app.text(&admin, "/companies?city=ota").await;
+        assert!(listed.contains("有限会社羽田精工"));
+        assert!(!listed.contains("東糀谷工業株式会社"), "{backend:?}");
+        let profile = app.text(&admin, "/companies/ota-03").await;
+        assert!(!profile.contains("非公開情報") && !profile.contains("従業員数"));
+        let api = admin
+            .get(app.url("/api/v1/companies/ota-10"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(api.status(), StatusCode::NOT_FOUND);
+        let members_only = "/events/council-2016-liaison-meeting-2-succession";
+        assert_eq!(
+            app.get(&admin, members_only).await.status(),
+            app.get(&app.client(), members_only).await.status(),
+            "a members-only event as a visitor sees it"
+        );
+
+        // Once enrolled, the secretariat sees them.
+        enrol(&app, &admin).await;
+        let private = app.text(&admin, "/companies/ota-10").await;
+        assert!(private.contains("東糀谷工業株式会社") && private.contains("非公開情報"));
+        assert_eq!(
+            app.get(&admin, members_only).await.status(),
+            StatusCode::OK
+        );
+    }
+}

@@ -438,8 +438,7 @@ fn render_answer(
         submitted: response.is_some_and(|r| r.status == ResponseStatus::Submitted),
         may_delete: response.is_some()
             && viewer
-                .user
-                .as_ref()
+                .acting_user()
                 .is_some_and(|u| u.role == Role::Staff && u.organisation_id == Some(form.owner.id)),
         has_files,
         state: state_label(form.period.state_on(japan_day(chrono::Utc::now()))),
