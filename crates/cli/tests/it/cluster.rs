@@ -1,7 +1,10 @@
 //! The cluster: three `renkei serve` processes on one PostgreSQL database behind
-//! HAProxy (`scripts/cluster`), driven through the proxy by several signed-in clients
-//! writing at a steady pace. One process is killed with SIGKILL: every write that got
-//! its 303 is in the database, clients see at most their in-flight requests fail,
+//! HAProxy (`scripts/cluster`), driven through the proxy by several clients writing at
+//! a steady pace: signed-in staff creating events and registering for one, company
+//! members asking for meetings at the demonstration fair, and a 仲間まわし machine
+//! reporting progress with its API token. One process is killed with SIGKILL: every
+//! write that got its 2xx is in the database exactly once, clients see at most their
+//! in-flight requests fail,
 //! HAProxy marks the process DOWN within its check interval, and sessions and CSRF
 //! tokens keep working on the other processes. Then a rolling restart onto a binary
 //! with one more migration (the rehearsal, `RENKEI_REHEARSAL_MIGRATION=1`): no failed
@@ -11,10 +14,10 @@
 //! Needs PostgreSQL (`RENKEI_TEST_POSTGRES`) and `haproxy`; without them it says so
 //! and passes, except with CI=true, where it fails.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
@@ -27,6 +30,14 @@ use crate::crash::{ADMIN, PASSWORD, client, meta_csrf};
 
 const PROCESSES: usize = 3;
 const CLIENTS: usize = 4;
+/// Signed-in clients registering for one event.
+const REGISTRANTS: usize = 2;
+/// Company members of the demonstration fair asking for meetings.
+const FAIR_COMPANIES: [&str; 2] = ["okaya-01", "okaya-02"];
+/// Operations of the machine's job: more than both phases report.
+const OPERATIONS: usize = 300;
+/// The job's release: the machine reports operation k from here on.
+const RELEASE: &str = "2030-01-07 08:00";
 /// HAProxy's `inter 500ms fall 2`: a dead process is DOWN after two failed checks.
 const CHECK_INTERVAL: Duration = Duration::from_millis(500);
 const FALL: u32 = 2;
@@ -210,15 +221,19 @@ async fn post_form(
 }
 
 async fn sign_in(cluster: &Cluster, password: &str) -> Client {
+    sign_in_as(cluster, ADMIN, password).await
+}
+
+async fn sign_in_as(cluster: &Cluster, email: &str, password: &str) -> Client {
     let client = client();
     let status = post_form(
         &client,
         cluster,
         "/login",
-        &[("email", ADMIN), ("password", password)],
+        &[("email", email), ("password", password)],
     )
     .await;
-    assert_eq!(status, StatusCode::SEE_OTHER, "login through the proxy");
+    assert_eq!(status, StatusCode::SEE_OTHER, "login of {email} through the proxy");
     client
 }
 
@@ -228,6 +243,74 @@ async fn sign_in(cluster: &Cluster, password: &str) -> Client {
 struct Seen {
     acknowledged: Vec<(String, Instant)>,
     failed: Vec<(String, Instant, String)>,
+}
+
+impl Seen {
+    fn extend(&mut self, other: Seen) {
+        self.acknowledged.extend(other.acknowledged);
+        self.failed.extend(other.failed);
+    }
+
+    /// Records the answer to the write `key`: acknowledged when `ok` says so.
+    async fn answer(
+        &mut self,
+        key: String,
+        sent: Result<reqwest::Response, reqwest::Error>,
+        ok: StatusCode,
+    ) -> bool {
+        match sent {
+            Ok(response) if response.status() == ok => {
+                self.acknowledged.push((key, Instant::now()));
+                true
+            }
+            Ok(response) => {
+                let status = response.status();
+                let text = response.text().await.unwrap_or_default();
+                self.failed.push((
+                    key,
+                    Instant::now(),
+                    format!("{status}: {}", text.chars().take(300).collect::<String>()),
+                ));
+                false
+            }
+            Err(error) => {
+                self.failed.push((key, Instant::now(), error.to_string()));
+                false
+            }
+        }
+    }
+}
+
+/// What every kind of writer saw in one phase.
+#[derive(Default)]
+struct Writes {
+    events: Seen,
+    registrations: Seen,
+    requests: Seen,
+    progress: Seen,
+}
+
+/// The clients and what they write to, set up once for both phases.
+struct Load {
+    /// Signed-in secretariat sessions creating events.
+    clients: Vec<Client>,
+    /// Signed-in secretariat sessions registering for `event`.
+    registrants: Vec<Client>,
+    event: String,
+    fair: String,
+    /// Each company member, its company and the participants it has yet to ask.
+    companies: Vec<(Client, String, Arc<Mutex<VecDeque<String>>>)>,
+    /// The machine's API token and its progress so far.
+    machine_token: String,
+    progress: Arc<Mutex<Progress>>,
+}
+
+/// Where the machine is in its job: the operations in order, the next to report,
+/// and whether its start has been reported.
+struct Progress {
+    operations: Vec<i64>,
+    next: usize,
+    started: bool,
 }
 
 /// Registers events through the proxy one after another until `stop`, with one CSRF
@@ -290,19 +373,154 @@ async fn writer(
     seen
 }
 
+/// Registers for `event` through the proxy, a new address each time, until `stop`.
+async fn registrant(
+    cluster_url: String,
+    client: Client,
+    event: String,
+    phase: &'static str,
+    id: usize,
+    stop: Arc<AtomicBool>,
+) -> Seen {
+    let token = csrf(&client, &format!("{cluster_url}/login")).await;
+    let mut seen = Seen::default();
+    let mut n = 0;
+    while !stop.load(Ordering::SeqCst) {
+        let email = format!("cluster-{phase}-{id}-{n}@registrant.example.jp");
+        n += 1;
+        let sent = client
+            .post(format!("{cluster_url}/events/{event}/register"))
+            .form(&[
+                ("csrf_token", token.as_str()),
+                ("name", "クラスタ 試験"),
+                ("organisation", "株式会社クラスタ試験"),
+                ("email", email.as_str()),
+                ("attendees", "1"),
+            ])
+            .send()
+            .await;
+        seen.answer(email, sent, StatusCode::SEE_OTHER).await;
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    seen
+}
+
+/// Asks, as the member of `company`, for a meeting with the next participant it has
+/// not asked yet, every few hundred milliseconds until `stop` (or until none is left).
+async fn requester(
+    cluster_url: String,
+    client: Client,
+    fair: String,
+    company: String,
+    targets: Arc<Mutex<VecDeque<String>>>,
+    stop: Arc<AtomicBool>,
+) -> Seen {
+    let token = csrf(&client, &format!("{cluster_url}/login")).await;
+    let mut seen = Seen::default();
+    while !stop.load(Ordering::SeqCst) {
+        let next = targets.lock().unwrap().pop_front();
+        if let Some(to) = next {
+            let sent = client
+                .post(format!("{cluster_url}/fairs/{fair}/requests"))
+                .form(&[
+                    ("csrf_token", token.as_str()),
+                    ("from", company.as_str()),
+                    ("to", to.as_str()),
+                    ("priority", "should"),
+                ])
+                .send()
+                .await;
+            seen.answer(format!("{company}>{to}"), sent, StatusCode::SEE_OTHER)
+                .await;
+        }
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+    seen
+}
+
+/// The minute of operation `index`'s start or finish, as the API reads it.
+fn report_time(index: usize, finish: bool) -> String {
+    let release = chrono::NaiveDateTime::parse_from_str(RELEASE, "%Y-%m-%d %H:%M").unwrap();
+    let minutes = 20 * index as i64 + if finish { 10 } else { 0 };
+    (release + chrono::Duration::minutes(minutes))
+        .format("%Y-%m-%d %H:%M")
+        .to_string()
+}
+
+/// The machine reports start, finish, start, finish… of its job's operations with
+/// its API token (no cookie, no CSRF) until `stop`. Each report depends on the one
+/// before, so after a report whose answer was lost (in flight at the SIGKILL) the
+/// same report is sent again: 201 if the first never arrived, 409 ("already
+/// started/finished") if it did — then it was written once, unacknowledged.
+async fn machine(
+    cluster_url: String,
+    token: String,
+    progress: Arc<Mutex<Progress>>,
+    stop: Arc<AtomicBool>,
+) -> Seen {
+    let client = Client::builder()
+        .timeout(Duration::from_secs(30))
+        .build()
+        .unwrap();
+    let mut seen = Seen::default();
+    let mut after_failure = false;
+    while !stop.load(Ordering::SeqCst) {
+        let (operation, index, finish) = {
+            let progress = progress.lock().unwrap();
+            match progress.operations.get(progress.next) {
+                Some(&id) => (id, progress.next, progress.started),
+                None => break,
+            }
+        };
+        let kind = if finish { "finish" } else { "start" };
+        let key = format!("{operation}:{kind}");
+        let sent = client
+            .post(format!(
+                "{cluster_url}/api/v1/network/operations/{operation}/events"
+            ))
+            .bearer_auth(&token)
+            .json(&serde_json::json!({"kind": kind, "at": report_time(index, finish)}))
+            .send()
+            .await;
+        let written_before = after_failure
+            && sent
+                .as_ref()
+                .is_ok_and(|response| response.status() == StatusCode::CONFLICT);
+        let advance = if written_before {
+            true
+        } else {
+            seen.answer(key, sent, StatusCode::CREATED).await
+        };
+        after_failure = !advance;
+        if advance {
+            let mut progress = progress.lock().unwrap();
+            if progress.started {
+                progress.started = false;
+                progress.next += 1;
+            } else {
+                progress.started = true;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    seen
+}
+
 async fn write_for(
     cluster: &Cluster,
-    clients: &[Client],
+    load: &Load,
     phase: &'static str,
     during: impl std::future::Future<Output = ()>,
-) -> Seen {
+) -> Writes {
     let stop = Arc::new(AtomicBool::new(false));
-    let writers: Vec<_> = clients
+    let url = cluster.url("");
+    let writers: Vec<_> = load
+        .clients
         .iter()
         .enumerate()
         .map(|(id, client)| {
             tokio::spawn(writer(
-                cluster.url(""),
+                url.clone(),
                 client.clone(),
                 phase,
                 id,
@@ -310,14 +528,54 @@ async fn write_for(
             ))
         })
         .collect();
+    let registrants: Vec<_> = load
+        .registrants
+        .iter()
+        .enumerate()
+        .map(|(id, client)| {
+            tokio::spawn(registrant(
+                url.clone(),
+                client.clone(),
+                load.event.clone(),
+                phase,
+                id,
+                stop.clone(),
+            ))
+        })
+        .collect();
+    let requesters: Vec<_> = load
+        .companies
+        .iter()
+        .map(|(client, company, targets)| {
+            tokio::spawn(requester(
+                url.clone(),
+                client.clone(),
+                load.fair.clone(),
+                company.clone(),
+                targets.clone(),
+                stop.clone(),
+            ))
+        })
+        .collect();
+    let machine = tokio::spawn(machine(
+        url.clone(),
+        load.machine_token.clone(),
+        load.progress.clone(),
+        stop.clone(),
+    ));
     during.await;
     stop.store(true, Ordering::SeqCst);
-    let mut all = Seen::default();
+    let mut all = Writes::default();
     for writer in writers {
-        let seen = writer.await.unwrap();
-        all.acknowledged.extend(seen.acknowledged);
-        all.failed.extend(seen.failed);
+        all.events.extend(writer.await.unwrap());
     }
+    for writer in registrants {
+        all.registrations.extend(writer.await.unwrap());
+    }
+    for writer in requesters {
+        all.requests.extend(writer.await.unwrap());
+    }
+    all.progress.extend(machine.await.unwrap());
     all
 }
 
@@ -339,6 +597,94 @@ async fn titles_in_database(url: &str) -> BTreeMap<String, i64> {
             )
         })
         .collect()
+}
+
+/// Rows `(k, n)` of `sql` as a map: each write's key and how often it is there.
+async fn counts(url: &str, sql: &str) -> BTreeMap<String, i64> {
+    let store = Store::connect(url).await.unwrap();
+    let db = store.connection();
+    let rows = db
+        .query_all(Statement::from_string(db.get_database_backend(), sql))
+        .await
+        .unwrap();
+    rows.iter()
+        .map(|row| (row.try_get("", "k").unwrap(), row.try_get("", "n").unwrap()))
+        .collect()
+}
+
+/// Every registration, meeting request and progress report the load wrote, by key.
+async fn other_writes_in_database(
+    url: &str,
+    load: &Load,
+) -> [(&'static str, BTreeMap<String, i64>); 3] {
+    let registrations = counts(
+        url,
+        "SELECT email AS k, COUNT(*) AS n FROM event_registrations WHERE email LIKE 'cluster-%' GROUP BY email",
+    )
+    .await;
+    let requests = counts(
+        url,
+        &format!(
+            "SELECT cf.key || '>' || ct.key AS k, COUNT(*) AS n FROM fair_requests r \
+             JOIN fairs f ON f.id = r.fair_id \
+             JOIN fair_participants pf ON pf.id = r.from_participant_id \
+             JOIN companies cf ON cf.id = pf.company_id \
+             JOIN fair_participants pt ON pt.id = r.to_participant_id \
+             JOIN companies ct ON ct.id = pt.company_id \
+             WHERE f.key = '{}' AND r.requested_by LIKE 'cluster-%' GROUP BY cf.key, ct.key",
+            load.fair
+        ),
+    )
+    .await;
+    let operations = load.progress.lock().unwrap().operations.clone();
+    let progress = counts(
+        url,
+        &format!(
+            "SELECT CAST(operation_id AS TEXT) || ':' || kind AS k, COUNT(*) AS n FROM network_events \
+             WHERE operation_id IN ({}) GROUP BY operation_id, kind",
+            operations
+                .iter()
+                .map(i64::to_string)
+                .collect::<Vec<_>>()
+                .join(",")
+        ),
+    )
+    .await;
+    [
+        ("registrations", registrations),
+        ("requests", requests),
+        ("progress", progress),
+    ]
+}
+
+/// A kind of write other than the events under the SIGKILL: at most one in-flight
+/// request per client failed, each inside the kill window; some were acknowledged
+/// after the process was DOWN (sessions, CSRF tokens and the API token kept working).
+fn assert_kill_window(
+    seen: &Seen,
+    clients: usize,
+    killed_at: Instant,
+    down_after: Duration,
+    kind: &str,
+) {
+    assert!(
+        seen.failed.len() <= clients,
+        "{kind}: at most one in-flight request per client fails: {:?}",
+        seen.failed
+    );
+    for (key, at, error) in &seen.failed {
+        let since_kill = at.saturating_duration_since(killed_at);
+        assert!(
+            *at >= killed_at && since_kill <= down_after + CHECK_INTERVAL,
+            "{kind}: {key} failed outside the kill ({since_kill:?} after it): {error}"
+        );
+    }
+    assert!(
+        seen.acknowledged
+            .iter()
+            .any(|(_, at)| *at > killed_at + down_after),
+        "{kind}: written after the kill"
+    );
 }
 
 async fn scalar(url: &str, sql: &str) -> i64 {
@@ -367,6 +713,191 @@ fn assert_acknowledged_present(seen: &Seen, present: &BTreeMap<String, i64>, pha
     let doubled: Vec<(&String, &i64)> = present.iter().filter(|(_, n)| **n > 1).collect();
     assert!(doubled.is_empty(), "{phase}: written twice: {doubled:?}");
     lost.len()
+}
+
+/// Sets up what the writers beside the events write to: an event to register for
+/// (created through the proxy), the demonstration fair opened to every company of
+/// the directory with room for more requests, two company members of it, a machine
+/// of 大田区's 株式会社糀谷技研 with a planned job of [`OPERATIONS`] operations and a
+/// machine token made by 大田区's staff. Accounts, the machine and the job are made
+/// with the store directly: they are the fixture, not what is under test.
+async fn prepare_load(cluster: &Cluster, url: &str, clients: Vec<Client>) -> Load {
+    let admin = &clients[0];
+    let token = csrf(admin, &cluster.url("/events/new")).await;
+    let created = admin
+        .post(cluster.url("/events"))
+        .form(&[
+            ("csrf_token", token.as_str()),
+            ("organisation", "amagasaki"),
+            ("title", "クラスタ試験の申込先セミナー"),
+            ("event_type", "seminar"),
+            ("city", "amagasaki"),
+            ("pillars", "2"),
+            ("start_date", "2030-12-24"),
+            ("start_time", "13:30"),
+            ("end_time", "16:00"),
+            ("venue", "尼崎市中小企業センター"),
+            ("capacity", ""),
+            ("description", "クラスタ試験の申込先"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.status(), StatusCode::SEE_OTHER, "the event to register for");
+    let location = created.headers()["location"].to_str().unwrap();
+    let event = location
+        .trim_start_matches("/events/")
+        .split(['?', '/'])
+        .next()
+        .unwrap()
+        .to_owned();
+    let mut registrants = Vec::new();
+    for _ in 0..REGISTRANTS {
+        registrants.push(sign_in(cluster, PASSWORD).await);
+    }
+
+    let store = Store::connect(url).await.unwrap();
+    let secretariat = store::accounts::find_by_email(&store, ADMIN)
+        .await
+        .unwrap()
+        .expect("the first administrator")
+        .actor();
+    let account = async |email: &str, role: &str, organisation: &str, company: &str| {
+        let (user, one_time) = store::accounts::create_user(
+            &store,
+            None,
+            &store::accounts::NewUser {
+                email: email.to_owned(),
+                display_name: String::new(),
+                role: role.to_owned(),
+                organisation: organisation.to_owned(),
+                company: company.to_owned(),
+            },
+        )
+        .await
+        .unwrap();
+        store::accounts::change_password(&store, &user.actor(), &one_time, PASSWORD)
+            .await
+            .unwrap();
+        user.actor()
+    };
+
+    // The demonstration fair, open to every company of the directory, with room for
+    // every request the writers make and its deadline ahead.
+    let fair = store::fairs::list(&store).await.unwrap().remove(0);
+    scalar(
+        url,
+        &format!(
+            "UPDATE fairs SET request_cap = 200, request_deadline = '2099-12-31' WHERE key = '{}' RETURNING 0::BIGINT",
+            fair.key
+        ),
+    )
+    .await;
+    let companies = counts(url, "SELECT key AS k, 0::BIGINT AS n FROM companies").await;
+    for company in companies.keys() {
+        if fair.participant_by_company(company).is_none() {
+            store::fairs::save_participant(
+                &store,
+                &secretariat,
+                &fair.key,
+                company,
+                domain::fairs::FairRole::Supplier,
+                &[],
+            )
+            .await
+            .unwrap();
+        }
+    }
+    let fair = store::fairs::get(&store, &fair.key).await.unwrap();
+    let mut members = Vec::new();
+    for company in FAIR_COMPANIES {
+        let email = format!("cluster-{company}@company.example.jp");
+        account(&email, "company", "", company).await;
+        let me = fair.participant_by_company(company).expect("a participant").id;
+        let asked: Vec<i64> = fair
+            .requests
+            .iter()
+            .filter_map(|r| {
+                if r.from == me {
+                    Some(r.to)
+                } else if r.to == me {
+                    Some(r.from)
+                } else {
+                    None
+                }
+            })
+            .collect();
+        let targets: VecDeque<String> = fair
+            .participants
+            .iter()
+            .filter(|p| {
+                !FAIR_COMPANIES.contains(&p.company_key.as_str()) && !asked.contains(&p.id)
+            })
+            .map(|p| p.company_key.clone())
+            .collect();
+        members.push((
+            sign_in_as(cluster, &email, PASSWORD).await,
+            company.to_owned(),
+            Arc::new(Mutex::new(targets)),
+        ));
+    }
+
+    // A machine of its own (no operation of the demonstration under way on it), a
+    // job of OPERATIONS operations on it, planned, and its machine token.
+    let staff = account("cluster-staff@city.ota.example.jp", "staff", "ota", "").await;
+    let machine = store::network::add_machine(
+        &store,
+        &staff,
+        "ota-02",
+        &store::network::MachineInput {
+            name: "クラスタ試験 NC旋盤".into(),
+            processes: "cutting".into(),
+            days: "月火水木金".into(),
+            hours: "08:30-17:30".into(),
+            holidays: String::new(),
+        },
+    )
+    .await
+    .unwrap();
+    let job = store::network::create_job(
+        &store,
+        &staff,
+        "ota-05",
+        &domain::network::JobInput {
+            name: "クラスタ試験の部品".into(),
+            release: RELEASE.into(),
+            due: String::new(),
+            operations: format!("切削 {}:10\n", machine.id).repeat(OPERATIONS),
+        },
+    )
+    .await
+    .unwrap();
+    let release = domain::network::parse_time("release", RELEASE).unwrap();
+    store::network::route(
+        &store,
+        &secretariat,
+        release,
+        store::network::default_budget(),
+    )
+    .await
+    .unwrap();
+    let (_, machine_token) =
+        store::api_tokens::create(&store, &staff, "クラスタ試験の旋盤", Some(machine.id))
+            .await
+            .unwrap();
+    Load {
+        clients,
+        registrants,
+        event,
+        fair: fair.key,
+        companies: members,
+        machine_token,
+        progress: Arc::new(Mutex::new(Progress {
+            operations: job.operations.iter().map(|o| o.id).collect(),
+            next: 0,
+            started: false,
+        })),
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -421,13 +952,14 @@ async fn the_cluster_loses_no_acknowledged_write_to_a_sigkill_and_rolls_without_
     for _ in 1..CLIENTS {
         clients.push(sign_in(&cluster, PASSWORD).await);
     }
+    let load = prepare_load(&cluster, &database.url, clients).await;
 
     // Failover: r2 killed with SIGKILL under load.
     let victim = 2;
     let victim_pid = cluster.pid_of(victim);
     let mut killed_at = Instant::now();
     let mut down_after = Duration::ZERO;
-    let failover = write_for(&cluster, &clients, "failover", async {
+    let failover = write_for(&cluster, &load, "failover", async {
         tokio::time::sleep(Duration::from_secs(3)).await;
         killed_at = Instant::now();
         let killed = Command::new("kill")
@@ -455,6 +987,16 @@ async fn the_cluster_loses_no_acknowledged_write_to_a_sigkill_and_rolls_without_
         down_after <= limit,
         "DOWN after {down_after:?}, more than {limit:?}"
     );
+    let other_kinds = [
+        (&failover.registrations, REGISTRANTS, "registrations"),
+        (&failover.requests, FAIR_COMPANIES.len(), "fair requests"),
+        (&failover.progress, 1, "progress reports"),
+    ];
+    for (seen, clients, kind) in other_kinds {
+        assert_kill_window(seen, clients, killed_at, down_after, kind);
+    }
+    let failover_writes = failover;
+    let failover = &failover_writes.events;
     assert!(
         failover.failed.len() <= CLIENTS,
         "at most one in-flight request per client fails: {:?}",
@@ -480,13 +1022,21 @@ async fn the_cluster_loses_no_acknowledged_write_to_a_sigkill_and_rolls_without_
         );
     }
     let present = titles_in_database(&database.url).await;
-    let lost_failover = assert_acknowledged_present(&failover, &present, "failover");
+    let lost_failover = assert_acknowledged_present(failover, &present, "failover");
+    for (kind, present) in other_writes_in_database(&database.url, &load).await {
+        let seen = match kind {
+            "registrations" => &failover_writes.registrations,
+            "requests" => &failover_writes.requests,
+            _ => &failover_writes.progress,
+        };
+        assert_acknowledged_present(seen, &present, &format!("failover {kind}"));
+    }
 
     // Rolling restart onto the "new binary" (the rehearsal migration), r2 included.
     let before_roll = scalar(&database.url, "SELECT COUNT(*) FROM schema_migrations").await;
     let roll_started = Instant::now();
     let mut roll_output = String::new();
-    let roll = write_for(&cluster, &clients, "roll", async {
+    let roll_writes = write_for(&cluster, &load, "roll", async {
         tokio::time::sleep(Duration::from_secs(1)).await;
         let script_env = [("RENKEI_REHEARSAL_MIGRATION", "1")];
         roll_output = tokio::task::block_in_place(|| cluster.run(&["roll"], &script_env));
@@ -494,6 +1044,24 @@ async fn the_cluster_loses_no_acknowledged_write_to_a_sigkill_and_rolls_without_
     })
     .await;
     let roll_took = roll_started.elapsed();
+    for (seen, kind) in [
+        (&roll_writes.registrations, "registrations"),
+        (&roll_writes.requests, "fair requests"),
+        (&roll_writes.progress, "progress reports"),
+    ] {
+        assert!(
+            seen.failed.is_empty(),
+            "{} {kind} failed during the rolling restart: {:?}\n{roll_output}\n{}",
+            seen.failed.len(),
+            seen.failed,
+            cluster.logs()
+        );
+        assert!(
+            !seen.acknowledged.is_empty(),
+            "{kind} written during the rolling restart"
+        );
+    }
+    let roll = &roll_writes.events;
     assert!(
         roll.failed.is_empty(),
         "{} requests failed during the rolling restart: {:?}\n{roll_output}\n{}",
@@ -502,7 +1070,15 @@ async fn the_cluster_loses_no_acknowledged_write_to_a_sigkill_and_rolls_without_
         cluster.logs()
     );
     let present = titles_in_database(&database.url).await;
-    let lost_roll = assert_acknowledged_present(&roll, &present, "roll");
+    let lost_roll = assert_acknowledged_present(roll, &present, "roll");
+    for (kind, present) in other_writes_in_database(&database.url, &load).await {
+        let seen = match kind {
+            "registrations" => &roll_writes.registrations,
+            "requests" => &roll_writes.requests,
+            _ => &roll_writes.progress,
+        };
+        assert_acknowledged_present(seen, &present, &format!("roll {kind}"));
+    }
     assert_eq!(
         scalar(&database.url, "SELECT COUNT(*) FROM schema_migrations").await,
         before_roll + 1,
@@ -560,4 +1136,29 @@ async fn the_cluster_loses_no_acknowledged_write_to_a_sigkill_and_rolls_without_
         roll.failed.len(),
         started.elapsed().as_secs_f64()
     );
+    for (kind, during_kill, during_roll) in [
+        (
+            "registrations",
+            &failover_writes.registrations,
+            &roll_writes.registrations,
+        ),
+        (
+            "fair requests",
+            &failover_writes.requests,
+            &roll_writes.requests,
+        ),
+        (
+            "progress reports",
+            &failover_writes.progress,
+            &roll_writes.progress,
+        ),
+    ] {
+        eprintln!(
+            "  {kind}: failover {} acknowledged, {} failed; roll {} acknowledged, {} failed; 0 lost, 0 written twice",
+            during_kill.acknowledged.len(),
+            during_kill.failed.len(),
+            during_roll.acknowledged.len(),
+            during_roll.failed.len()
+        );
+    }
 }

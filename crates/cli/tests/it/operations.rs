@@ -170,3 +170,164 @@ fn scheduled_backups_keep_only_the_newest_copies() {
     let refused = dir.renkei(&["backup", "--dir", &backups_arg, "--keep", "0"]);
     assert!(!refused.status.success(), "keeping none is refused");
 }
+
+#[tokio::test]
+async fn a_change_made_on_the_command_line_records_no_client_address() {
+    let dir = Workdir::new("audit-cli");
+    let added = dir.renkei(&[
+        "user",
+        "add",
+        "--org",
+        "大田区",
+        "--role",
+        "staff",
+        "cli@city.ota.example.jp",
+    ]);
+    assert!(added.status.success(), "{}", stderr(&added));
+    let store = store::Store::connect(&format!("sqlite://{}", dir.0.join("renkei.db").display()))
+        .await
+        .unwrap();
+    use sea_orm::{ConnectionTrait, Statement};
+    let db = store.connection();
+    let rows = db
+        .query_all(Statement::from_string(
+            db.get_database_backend(),
+            "SELECT client_address FROM audit_log WHERE entity = 'user' AND entity_key = 'cli@city.ota.example.jp'",
+        ))
+        .await
+        .unwrap();
+    assert_eq!(rows.len(), 1, "the account's creation is audited");
+    let address: Option<String> = rows[0].try_get("", "client_address").unwrap();
+    assert_eq!(address, None, "no web request, no client address");
+}
+
+/// Every line a command wrote, read as JSON (panics naming a line that is not).
+fn json_lines(text: &str) -> Vec<serde_json::Value> {
+    text.lines()
+        .filter(|line| !line.trim().is_empty())
+        .map(|line| serde_json::from_str(line).unwrap_or_else(|e| panic!("not JSON ({e}): {line}")))
+        .collect()
+}
+
+#[test]
+fn in_json_log_format_the_final_error_and_the_import_messages_are_json_lines() {
+    let dir = Workdir::new("json-output");
+    // The error a command ends with: one JSON object, level ERROR, the Japanese message.
+    let refused = dir.renkei(&[
+        "--log-format",
+        "json",
+        "user",
+        "add",
+        "--org",
+        "横浜市",
+        "x@example.jp",
+    ]);
+    assert!(!refused.status.success());
+    let lines = json_lines(&stderr(&refused));
+    let error = lines.last().expect("the error line");
+    assert_eq!(error["level"], "ERROR", "{error}");
+    assert!(error["message"].as_str().unwrap().contains("横浜市"), "{error}");
+    assert!(error["timestamp"].is_string() && error["target"].is_string());
+    // Text stays as people read it.
+    let plain = dir.renkei(&["user", "add", "--org", "横浜市", "x@example.jp"]);
+    assert!(stderr(&plain).starts_with("Error: "), "{}", stderr(&plain));
+
+    // The import's result and its refused rows.
+    let file = dir.0.join("nta.csv");
+    let generated = dir.renkei(&[
+        "--log-format",
+        "json",
+        "import",
+        "generate-nta",
+        "--rows",
+        "200",
+        "--malformed",
+        "0.05",
+        "--output",
+        file.to_str().unwrap(),
+    ]);
+    assert!(generated.status.success(), "{}", stderr(&generated));
+    let said = json_lines(&stdout(&generated));
+    assert!(said[0]["message"].as_str().unwrap().contains("200行を書き出しました"));
+    let imported = dir.renkei(&[
+        "--log-format",
+        "json",
+        "import",
+        "nta",
+        file.to_str().unwrap(),
+    ]);
+    assert!(imported.status.success(), "{}", stderr(&imported));
+    let result = json_lines(&stdout(&imported));
+    assert!(
+        result
+            .iter()
+            .any(|line| line["message"].as_str().unwrap().contains("新規")),
+        "{result:?}"
+    );
+    let refusals = json_lines(&stderr(&imported));
+    assert!(
+        refusals.iter().any(|line| line["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("取り込めなかった行"))),
+        "{refusals:?}"
+    );
+}
+
+#[tokio::test]
+async fn sigterm_lets_the_request_in_flight_finish_and_exits_zero() {
+    use std::io::{Read, Write};
+    let dir = Workdir::new("sigterm");
+    let started = crate::crash::Server::start(
+        &format!("sqlite://{}", dir.0.join("renkei.db").display()),
+        &dir.0.join("serve.log"),
+    );
+    let mut server = started.server;
+    let address = server
+        .url("")
+        .trim_start_matches("http://")
+        .trim_end_matches('/')
+        .to_owned();
+    // A request in flight: its headers and half its body sent.
+    let body = "email=nobody%40example.jp&password=wrong-password";
+    let mut stream = std::net::TcpStream::connect(&address).unwrap();
+    write!(
+        stream,
+        "POST /login HTTP/1.1\r\nHost: {address}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{}",
+        body.len(),
+        &body[..10]
+    )
+    .unwrap();
+    stream.flush().unwrap();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let pid = server.child.id().to_string();
+    assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(
+        server.child.try_wait().unwrap().is_none(),
+        "still serving the request in flight"
+    );
+    stream.write_all(body[10..].as_bytes()).unwrap();
+    let mut answer = String::new();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .unwrap();
+    stream.read_to_string(&mut answer).unwrap();
+    let status_line = answer.lines().next().unwrap_or_default().to_owned();
+    assert!(
+        status_line.starts_with("HTTP/1.1 ") && !status_line.contains(" 5"),
+        "the request in flight was answered: {status_line}"
+    );
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let status = loop {
+        if let Some(status) = server.child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(Instant::now() < deadline, "still running after SIGTERM");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(status.success(), "exit status {status:?}\n{}", server.log_tail());
+    assert!(
+        std::net::TcpStream::connect(&address).is_err(),
+        "nothing listens after the stop"
+    );
+}
