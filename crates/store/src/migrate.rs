@@ -111,6 +111,11 @@ const MIGRATIONS: &[Migration] = &[
         "demo_people",
         include_str!("../migrations/0021_demo_people.sql"),
     ),
+    (
+        23,
+        "event_results",
+        include_str!("../migrations/0023_event_results.sql"),
+    ),
 ];
 
 /// Fills the type placeholders for the backend.

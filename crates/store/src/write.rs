@@ -50,6 +50,12 @@ pub enum Action {
     Remind,
     Subscribe,
     Unsubscribe,
+    /// What an event achieved (実績) was recorded.
+    Record,
+    /// A company joined a share office.
+    AddMember,
+    /// A company left a share office.
+    RemoveMember,
 }
 
 impl Action {
@@ -77,6 +83,9 @@ impl Action {
             Action::Remind => "remind",
             Action::Subscribe => "subscribe",
             Action::Unsubscribe => "unsubscribe",
+            Action::Record => "record",
+            Action::AddMember => "add_member",
+            Action::RemoveMember => "remove_member",
         }
     }
 }
@@ -102,6 +111,11 @@ pub enum Entity {
     /// A person's choice of お知らせ by mail.
     NoticePreferences,
     DiagnosisFollowup,
+    /// An event's 実績.
+    EventResult,
+    /// A 拠点 of the facilities register.
+    Facility,
+    ShareOffice,
 }
 
 impl Entity {
@@ -121,6 +135,9 @@ impl Entity {
             Entity::Digest => "digest",
             Entity::NoticePreferences => "notice_preferences",
             Entity::DiagnosisFollowup => "diagnosis_followup",
+            Entity::EventResult => "event_result",
+            Entity::Facility => "facility",
+            Entity::ShareOffice => "share_office",
         }
     }
 }

@@ -182,6 +182,8 @@ fn record(path: &str, fair: &str) -> String {
             ("{key}", "negotiations") => "seed-001".to_owned(),
             ("{key}", "people") => "student-1".to_owned(),
             ("{key}", "account") => "kawaguchi".to_owned(),
+            ("{key}", "facilities") => "facility-4".to_owned(),
+            ("{key}", "offices") => "amagasaki-abiz".to_owned(),
             (s, _) if s.starts_with('{') => "nothing-here".to_owned(),
             (s, _) => s.to_owned(),
         })
@@ -260,6 +262,20 @@ fn body(method: &str, path: &str) -> Option<serde_json::Value> {
         ("POST", "/negotiations/feed" | "/api/v1/negotiations/kpis") => json!({
             "initiative": "kawaguchi-succession-survey-1000", "fy": "2016",
         }),
+        // Results of the owner's past event (実績), and the details of the owner's
+        // facility and office; a member that is no company of the directory.
+        ("POST", "/events/{key}/results") | ("PUT", "/api/v1/events/{key}/results") => {
+            json!({"participants": 10, "companies": 2, "note": "権限確認"})
+        }
+        ("POST", "/facilities/{key}/edit") | ("PUT", "/api/v1/facilities/{key}") => {
+            json!({"name": "川口シェアオフィス", "kind": "share_office", "public": true})
+        }
+        ("POST", "/offices/{key}/edit") | ("PUT", "/api/v1/offices/{key}") => {
+            json!({"name": "尼崎創業支援オフィスアビーズ", "address": "兵庫県尼崎市"})
+        }
+        ("POST", "/offices/{key}/members" | "/api/v1/offices/{key}/members") => {
+            json!({"company": "nothing-here"})
+        }
         ("POST", "/people" | "/api/v1/people") => json!({
             "kind": "successor", "name": "後継者候補（権限確認）", "kana": "こうけいしゃこうほ",
             "city": "kawaguchi", "capabilities": ["woodwork"], "email": "matrix@example.jp",
