@@ -166,13 +166,20 @@ fn collection(path: &str) -> &str {
 /// them 加賀市's; `fair` is the demonstration fair's key.
 fn record(path: &str, fair: &str) -> String {
     let first = collection(path);
+    // Results are recorded on a past event the other routes leave alone (the edit
+    // route moves its event to 2030, where no results can be recorded yet).
+    let event = if path.ends_with("/results") {
+        "kawaguchi-2016-product-fair-job-fair"
+    } else {
+        "kawaguchi-2016-product-fair"
+    };
     path.split('/')
         .map(|segment| match (segment, first) {
             ("{fy}", _) => "2016".to_owned(),
             ("{id}" | "{number}", _) => "1".to_owned(),
             ("{company}", _) => "kawaguchi-01".to_owned(),
             ("{key}", "initiatives") => "kawaguchi-cci-imono-iwaza-brand".to_owned(),
-            ("{key}", "events") => "kawaguchi-2016-product-fair".to_owned(),
+            ("{key}", "events") => event.to_owned(),
             ("{key}", "fairs") => fair.to_owned(),
             ("{key}", "forms") => "sumida-health-check-2016".to_owned(),
             ("{key}", "calls") => "kawaguchi-ginou-kentei-2017".to_owned(),
