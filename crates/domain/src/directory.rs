@@ -1338,3 +1338,164 @@ mod tests {
         assert_eq!(codes.len(), TAXONOMY.len());
     }
 }
+
+/// The kinds of facility the register keeps: (code, Japanese name).
+pub const FACILITY_KINDS: [(&str, &str); 4] = [
+    ("share_office", "シェアオフィス"),
+    ("lab", "試作・開発拠点"),
+    ("incubator", "創業支援施設"),
+    ("base", "拠点"),
+];
+
+/// No facility of the cities seats more.
+pub const FACILITY_CAPACITY_MAX: u32 = 100_000;
+
+/// A facility's details as its organisation's staff type them.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FacilityInput {
+    pub name: String,
+    pub kind: String,
+    pub address: String,
+    pub description: String,
+    pub capacity: String,
+    pub public: bool,
+}
+
+/// Validated facility details (its city and keeping organisation do not change).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FacilityDraft {
+    pub name: String,
+    pub kind: String,
+    pub address: String,
+    pub description: String,
+    pub capacity: Option<u32>,
+    pub public: bool,
+}
+
+impl FacilityDraft {
+    pub fn parse(input: &FacilityInput) -> Result<FacilityDraft, Vec<Invalid>> {
+        let mut errors = Vec::new();
+        let name = required_line("name", &input.name, NAME_MAX)
+            .map_err(|e| errors.push(e))
+            .ok();
+        let kind = FACILITY_KINDS
+            .iter()
+            .find(|(code, label)| *code == input.kind.trim() || *label == input.kind.trim())
+            .map(|(code, _)| (*code).to_owned());
+        if kind.is_none() {
+            errors.push(Invalid::new("kind", "施設の種類を一覧から選んでください。"));
+        }
+        let address = optional_text("address", &input.address, ADDRESS_MAX)
+            .map_err(|e| errors.push(e))
+            .ok();
+        let description = optional_text("description", &input.description, DESCRIPTION_MAX)
+            .map_err(|e| errors.push(e))
+            .ok();
+        let narrowed = narrow_ascii(&input.capacity);
+        let compact = narrowed.trim().replace([',', '名'], "");
+        let capacity = if compact.is_empty() {
+            Some(None)
+        } else {
+            match compact.parse::<u32>() {
+                Ok(n) if (1..=FACILITY_CAPACITY_MAX).contains(&n) => Some(Some(n)),
+                _ => {
+                    errors.push(Invalid::new(
+                        "capacity",
+                        format!(
+                            "定員は1〜{FACILITY_CAPACITY_MAX}の整数で入力してください（定めがなければ空欄。「{}」）。",
+                            input.capacity.trim()
+                        ),
+                    ));
+                    None
+                }
+            }
+        };
+        match (name, kind, address, description, capacity) {
+            (Some(name), Some(kind), Some(address), Some(description), Some(capacity))
+                if errors.is_empty() =>
+            {
+                Ok(FacilityDraft {
+                    name,
+                    kind,
+                    address,
+                    description,
+                    capacity,
+                    public: input.public,
+                })
+            }
+            _ => Err(errors),
+        }
+    }
+}
+
+/// A share office's details as its organisation's staff type them.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct OfficeInput {
+    pub name: String,
+    pub address: String,
+    pub description: String,
+}
+
+/// Validated share-office details.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OfficeDraft {
+    pub name: String,
+    pub address: String,
+    pub description: String,
+}
+
+impl OfficeDraft {
+    pub fn parse(input: &OfficeInput) -> Result<OfficeDraft, Vec<Invalid>> {
+        let mut errors = Vec::new();
+        let name = required_line("name", &input.name, NAME_MAX)
+            .map_err(|e| errors.push(e))
+            .ok();
+        let address = optional_text("address", &input.address, ADDRESS_MAX)
+            .map_err(|e| errors.push(e))
+            .ok();
+        let description = optional_text("description", &input.description, DESCRIPTION_MAX)
+            .map_err(|e| errors.push(e))
+            .ok();
+        match (name, address, description) {
+            (Some(name), Some(address), Some(description)) if errors.is_empty() => {
+                Ok(OfficeDraft {
+                    name,
+                    address,
+                    description,
+                })
+            }
+            _ => Err(errors),
+        }
+    }
+}
+
+#[cfg(test)]
+mod facility_tests {
+    use super::*;
+
+    #[test]
+    fn a_facility_needs_a_name_and_a_kind_of_the_list_and_a_sensible_capacity() {
+        let ok = FacilityDraft::parse(&FacilityInput {
+            name: "尼崎創業支援オフィスアビーズ".into(),
+            kind: "シェアオフィス".into(),
+            capacity: "４０名".into(),
+            public: true,
+            ..Default::default()
+        })
+        .unwrap();
+        assert_eq!((ok.kind.as_str(), ok.capacity), ("share_office", Some(40)));
+        let errors = FacilityDraft::parse(&FacilityInput {
+            kind: "castle".into(),
+            capacity: "0".into(),
+            ..Default::default()
+        })
+        .unwrap_err();
+        let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(fields, ["name", "kind", "capacity"]);
+    }
+
+    #[test]
+    fn an_office_needs_a_name() {
+        assert!(OfficeDraft::parse(&OfficeInput::default()).is_err());
+    }
+}

@@ -20,10 +20,14 @@ pub enum EventType {
     OpenFactory,
     Class,
     AwardCeremony,
+    /// 先進企業視察: staff visit a company to learn from it.
+    Visit,
+    /// 情報交換会: the cities' staff or companies compare notes.
+    ExchangeMeeting,
 }
 
 impl EventType {
-    pub const ALL: [EventType; 10] = [
+    pub const ALL: [EventType; 12] = [
         EventType::Exhibition,
         EventType::ProductFair,
         EventType::Seminar,
@@ -34,6 +38,8 @@ impl EventType {
         EventType::OpenFactory,
         EventType::Class,
         EventType::AwardCeremony,
+        EventType::Visit,
+        EventType::ExchangeMeeting,
     ];
 
     /// The code stored in the database and used in URLs (`?type=seminar`).
@@ -49,6 +55,8 @@ impl EventType {
             EventType::OpenFactory => "open_factory",
             EventType::Class => "class",
             EventType::AwardCeremony => "award_ceremony",
+            EventType::Visit => "visit",
+            EventType::ExchangeMeeting => "exchange_meeting",
         }
     }
 
@@ -65,6 +73,8 @@ impl EventType {
             EventType::OpenFactory => "オープンファクトリー",
             EventType::Class => "体験教室",
             EventType::AwardCeremony => "表彰式",
+            EventType::Visit => "視察",
+            EventType::ExchangeMeeting => "情報交換会",
         }
     }
 
@@ -110,6 +120,59 @@ impl EventStatus {
             "scheduled" => Some(EventStatus::Scheduled),
             "cancelled" => Some(EventStatus::Cancelled),
             _ => None,
+        }
+    }
+}
+
+/// Where an event stands as every page, feed, export and the API show it: derived
+/// from the stored status (a cancellation), the dates and whether results were
+/// recorded — never stored itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EventState {
+    /// Still to come, or taking place now: open for registration.
+    Scheduled,
+    /// Past its end, or its results are recorded: 終了, no registration.
+    Ended,
+    /// Called off (中止).
+    Cancelled,
+}
+
+impl EventState {
+    /// The state of an event with `status` and `time`, at `now` (local time in
+    /// Asia/Tokyo), `with_results` when its 実績 are recorded. An all-day event ends
+    /// with its last day; a timed one at its end time.
+    pub fn of(
+        status: EventStatus,
+        time: &EventTime,
+        with_results: bool,
+        now: NaiveDateTime,
+    ) -> EventState {
+        let ended = if time.all_day {
+            time.last_day() < now.date()
+        } else {
+            time.end <= now
+        };
+        match status {
+            EventStatus::Cancelled => EventState::Cancelled,
+            EventStatus::Scheduled if ended || with_results => EventState::Ended,
+            EventStatus::Scheduled => EventState::Scheduled,
+        }
+    }
+
+    /// The code of the API's `status` field.
+    pub fn code(self) -> &'static str {
+        match self {
+            EventState::Scheduled => "scheduled",
+            EventState::Ended => "ended",
+            EventState::Cancelled => "cancelled",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            EventState::Scheduled => "開催予定",
+            EventState::Ended => "終了",
+            EventState::Cancelled => "中止",
         }
     }
 }
@@ -324,6 +387,8 @@ pub struct EventInput {
     pub note: String,
     pub members_only: bool,
     pub capacity: String,
+    /// 「実施済みの活動を記録する」: a past date is meant (a record of what happened).
+    pub past_record: bool,
 }
 
 /// A validated event (without its owner, which the store checks).
@@ -344,6 +409,9 @@ pub struct EventDraft {
     pub note: String,
     pub members_only: bool,
     pub capacity: Option<u32>,
+    /// A record of an activity that already took place: a past date is meant, which
+    /// only the organiser's staff may give (see `store::events::create`).
+    pub past_record: bool,
 }
 
 pub const TITLE_MAX: usize = 200;
@@ -523,6 +591,7 @@ impl EventDraft {
                 note,
                 members_only: input.members_only,
                 capacity,
+                past_record: input.past_record,
             }),
             _ => Err(errors),
         }
@@ -534,7 +603,104 @@ impl EventDraft {
         if self.time.last_day() < today {
             return Err(Invalid::new(
                 "start_date",
-                "過去の日付のイベントは新規登録できません。日付を確認してください。",
+                "過去の日付のイベントは新規登録できません。日付を確認してください（実施済みの活動を記録する場合は「実施済みの活動の記録」を選んでください）。",
+            ));
+        }
+        Ok(())
+    }
+
+    /// Whether the event already took place on `today`: then it is a record of what
+    /// happened, which only the organiser's own staff (and the secretariat) may add.
+    pub fn is_past(&self, today: NaiveDate) -> bool {
+        self.time.last_day() < today
+    }
+
+    /// The refusal of a past date to someone who may not record the organiser's
+    /// activities.
+    pub fn past_refused(organiser: &str) -> Invalid {
+        Invalid::new(
+            "start_date",
+            format!(
+                "過去の日付のイベント（実施済みの活動の記録）は、主催団体（{organiser}）の職員と協議会事務局だけが登録できます。日付を確認してください。"
+            ),
+        )
+    }
+}
+
+/// The results form (実績) as typed.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ResultInput {
+    pub participants: String,
+    pub companies: String,
+    pub note: String,
+}
+
+/// What an event achieved: how many took part, from how many companies, and a note.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResultDraft {
+    pub participants: u32,
+    pub companies: Option<u32>,
+    pub note: String,
+}
+
+/// No event of the council gathers more people than this.
+pub const PARTICIPANTS_MAX: u32 = 100_000;
+
+impl ResultDraft {
+    pub fn parse(input: &ResultInput) -> Result<ResultDraft, Vec<Invalid>> {
+        let mut errors = Vec::new();
+        let count = |field: &str, label: &str, typed: &str, required: bool| {
+            let narrowed = text::narrow_ascii(typed);
+            let compact = narrowed.trim().replace([',', '名', '人', '社'], "");
+            if compact.is_empty() {
+                return if required {
+                    Err(Invalid::new(
+                        field,
+                        format!("{label}を入力してください（例: 12）。"),
+                    ))
+                } else {
+                    Ok(None)
+                };
+            }
+            match compact.parse::<u32>() {
+                Ok(n) if n <= PARTICIPANTS_MAX => Ok(Some(n)),
+                _ => Err(Invalid::new(
+                    field,
+                    format!(
+                        "{label}は0〜{PARTICIPANTS_MAX}の整数で入力してください（「{}」）。",
+                        typed.trim()
+                    ),
+                )),
+            }
+        };
+        let participants = count("participants", "参加者数", &input.participants, true)
+            .map_err(|e| errors.push(e))
+            .ok()
+            .flatten();
+        let companies = count("companies", "参加企業数", &input.companies, false)
+            .map_err(|e| errors.push(e))
+            .ok();
+        let note = text::optional_text("note", &input.note, NOTE_MAX)
+            .map_err(|e| errors.push(e))
+            .ok();
+        match (participants, companies, note) {
+            (Some(participants), Some(companies), Some(note)) if errors.is_empty() => {
+                Ok(ResultDraft {
+                    participants,
+                    companies,
+                    note,
+                })
+            }
+            _ => Err(errors),
+        }
+    }
+
+    /// Results are recorded once the event has begun, never for one still to come.
+    pub fn check_started(time: &EventTime, now: NaiveDateTime) -> Result<(), Invalid> {
+        if time.start > now {
+            return Err(Invalid::new(
+                "participants",
+                "まだ開催されていないイベントの実績は記録できません。開催後に記録してください。",
             ));
         }
         Ok(())
@@ -758,6 +924,61 @@ mod tests {
         let draft = EventDraft::parse(&input()).unwrap();
         assert!(draft.check_not_past(date(2030, 10, 15)).is_ok());
         assert!(draft.check_not_past(date(2030, 10, 16)).is_err());
+    }
+
+    #[test]
+    fn an_event_past_its_end_or_with_results_has_ended_and_a_cancelled_one_stays_cancelled() {
+        let draft = EventDraft::parse(&input()).unwrap();
+        let at = |d: u32, h: u32| date(2030, 10, d).and_hms_opt(h, 0, 0).unwrap();
+        let state = |status, results, now| EventState::of(status, &draft.time, results, now);
+        assert_eq!(
+            state(EventStatus::Scheduled, false, at(15, 12)),
+            EventState::Scheduled
+        );
+        assert_eq!(state(EventStatus::Scheduled, false, at(15, 17)), EventState::Ended);
+        assert_eq!(state(EventStatus::Scheduled, true, at(15, 14)), EventState::Ended);
+        assert_eq!(
+            state(EventStatus::Cancelled, false, at(16, 9)),
+            EventState::Cancelled
+        );
+        assert_eq!(EventState::Ended.label(), "終了");
+        let fair = EventTime {
+            start: date(2030, 10, 14).and_time(NaiveTime::MIN),
+            end: date(2030, 10, 15).and_time(NaiveTime::MIN),
+            all_day: true,
+        };
+        let on = |d| EventState::of(EventStatus::Scheduled, &fair, false, at(d, 20));
+        assert_eq!(on(15), EventState::Scheduled, "the last day is still on");
+        assert_eq!(on(16), EventState::Ended);
+    }
+
+    #[test]
+    fn results_need_a_participant_count_and_take_full_width_digits() {
+        let ok = ResultDraft::parse(&ResultInput {
+            participants: "１２名".into(),
+            companies: String::new(),
+            note: "近江鍛工（株）を視察".into(),
+        })
+        .unwrap();
+        assert_eq!((ok.participants, ok.companies), (12, None));
+        let errors = ResultDraft::parse(&ResultInput {
+            participants: String::new(),
+            companies: "-1".into(),
+            note: String::new(),
+        })
+        .unwrap_err();
+        let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(fields, ["participants", "companies"]);
+        assert!(errors[0].reason.contains("参加者数"));
+    }
+
+    #[test]
+    fn the_visit_and_the_exchange_meeting_are_kinds_of_event() {
+        assert_eq!(EventType::parse("視察").unwrap(), EventType::Visit);
+        assert_eq!(
+            EventType::parse("exchange_meeting").unwrap().label(),
+            "情報交換会"
+        );
     }
 
     #[test]

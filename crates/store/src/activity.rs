@@ -11,7 +11,7 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use domain::Pillar;
-use domain::events::EventType;
+use domain::events::{EventState, EventType};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
 use crate::entity::audit_entry;
@@ -39,6 +39,8 @@ pub struct ActivityItem {
     /// About invented demonstration data (a registry entry of an invented company),
     /// marked 「デモ」 where it is shown.
     pub demo: bool,
+    /// An event's state when it is over or called off (終了, 中止): the feed's category.
+    pub state: Option<&'static str>,
 }
 
 /// Which activity to show. Empty fields do not filter; `event_type` keeps events only.
@@ -83,7 +85,6 @@ pub async fn recent(
             .into_iter()
             .map(|i| (i.key.clone(), i))
             .collect();
-    let today = domain::time::japan_today();
     let mut items: Vec<ActivityItem> = events
         .values()
         .filter(|event| {
@@ -107,12 +108,9 @@ pub async fn recent(
             summary: format!(
                 "{}｜{}｜{}（{}）",
                 // An event of the past that went ahead was held, not "scheduled".
-                if event.status == domain::events::EventStatus::Scheduled
-                    && event.time.last_day() < today
-                {
-                    "開催済み"
-                } else {
-                    event.status.label()
+                match event.state() {
+                    EventState::Ended => "開催済み",
+                    other => other.label(),
                 },
                 event.time.label(),
                 event.event_type.label(),
@@ -122,6 +120,10 @@ pub async fn recent(
             city: Some(event.city.name.clone()),
             organisation: event.organisation.name.clone(),
             demo: false,
+            state: match event.state() {
+                EventState::Scheduled => None,
+                other => Some(other.label()),
+            },
         })
         .collect();
     if filter.event_type.is_none() {
@@ -153,6 +155,7 @@ pub async fn recent(
                 city: city.map(|c| c.name.clone()),
                 organisation: initiative.organisation.name.clone(),
                 demo: false,
+                state: None,
             });
         }
     }
@@ -182,6 +185,7 @@ pub async fn recent(
                 city: entry.city_name.clone(),
                 organisation: entry.organisation_name.clone(),
                 demo: entry.demo,
+                state: None,
             });
         }
     }

@@ -174,6 +174,15 @@ pub async fn get(store: &Store, key: &str) -> Result<Initiative, StoreError> {
     load_one(&store.db, &directory, key).await
 }
 
+/// [`get`] inside a caller's transaction.
+pub(crate) async fn get_in(
+    db: &impl ConnectionTrait,
+    key: &str,
+) -> Result<Initiative, StoreError> {
+    let directory = organisations::directory_in(db).await?;
+    load_one(db, &directory, key).await
+}
+
 async fn load_one(
     db: &impl ConnectionTrait,
     directory: &Directory,
@@ -495,7 +504,21 @@ pub async fn save_entry(
     draft: &EntryDraft,
 ) -> Result<Initiative, StoreError> {
     let txn = store.begin().await?;
-    let (directory, before) = editable(&txn, actor, key).await?;
+    let after = save_entry_in(&txn, actor, key, editing, draft).await?;
+    txn.commit().await?;
+    Ok(after)
+}
+
+/// [`save_entry`] inside a caller's transaction (a record that feeds KPIs writes
+/// both in one).
+pub(crate) async fn save_entry_in(
+    txn: &DatabaseTransaction,
+    actor: &Actor,
+    key: &str,
+    editing: Option<FiscalYear>,
+    draft: &EntryDraft,
+) -> Result<Initiative, StoreError> {
+    let (directory, before) = editable(txn, actor, key).await?;
     if let Some(original) = editing
         && before.entry(original).is_none()
     {
@@ -510,14 +533,14 @@ pub async fn save_entry(
     let existing = fiscal_entry::Entity::find()
         .filter(fiscal_entry::Column::InitiativeId.eq(before.id))
         .filter(fiscal_entry::Column::Fy.eq(editing.unwrap_or(draft.fy).year()))
-        .one(&txn)
+        .one(txn)
         .await?;
     let now = Utc::now();
     let entry_id = match existing {
         Some(row) => {
             kpi::Entity::delete_many()
                 .filter(kpi::Column::EntryId.eq(row.id))
-                .exec(&txn)
+                .exec(txn)
                 .await?;
             fiscal_entry::ActiveModel {
                 id: Set(row.id),
@@ -527,7 +550,7 @@ pub async fn save_entry(
                 updated_at: Set(now),
                 ..Default::default()
             }
-            .update(&txn)
+            .update(txn)
             .await?
             .id
         }
@@ -540,7 +563,7 @@ pub async fn save_entry(
                 updated_at: Set(now),
                 ..Default::default()
             }
-            .insert(&txn)
+            .insert(txn)
             .await?
             .id
         }
@@ -555,7 +578,7 @@ pub async fn save_entry(
             sort_order: Set(i32::try_from(position).unwrap_or(i32::MAX)),
             ..Default::default()
         }
-        .insert(&txn)
+        .insert(txn)
         .await?;
     }
     initiative::ActiveModel {
@@ -563,11 +586,11 @@ pub async fn save_entry(
         updated_at: Set(now),
         ..Default::default()
     }
-    .update(&txn)
+    .update(txn)
     .await?;
-    let after = load_one(&txn, &directory, key).await?;
+    let after = load_one(txn, &directory, key).await?;
     audit::record(
-        &txn,
+        txn,
         Some(actor),
         Change {
             action: if editing.is_some() {
@@ -584,7 +607,6 @@ pub async fn save_entry(
         },
     )
     .await?;
-    txn.commit().await?;
     Ok(after)
 }
 
@@ -645,9 +667,25 @@ pub async fn feed_kpis(
     figures: &[KpiFigure],
     source: &str,
 ) -> Result<(), StoreError> {
+    let txn = store.begin().await?;
+    feed_kpis_in(&txn, actor, initiative_key, fy, figures, source).await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// [`feed_kpis`] inside a caller's transaction.
+pub(crate) async fn feed_kpis_in(
+    txn: &DatabaseTransaction,
+    actor: &Actor,
+    initiative_key: &str,
+    fy: FiscalYear,
+    figures: &[KpiFigure],
+    source: &str,
+) -> Result<(), StoreError> {
     use domain::catalogue::KpiDraft;
 
-    let initiative = get(store, initiative_key).await?;
+    let directory = organisations::directory_in(txn).await?;
+    let initiative = load_one(txn, &directory, initiative_key).await?;
     let today = domain::time::japan_today();
     let note = format!("{source}から集計（{today}）");
     let current = initiative.entry(fy).cloned();
@@ -688,6 +726,6 @@ pub async fn feed_kpis(
         kpis,
     };
     let editing = initiative.entry(fy).map(|e| e.fy);
-    save_entry(store, actor, initiative_key, editing, &draft).await?;
+    save_entry_in(txn, actor, initiative_key, editing, &draft).await?;
     Ok(())
 }

@@ -11,7 +11,7 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
-use domain::events::{EventDraft, EventStatus, EventTime, EventType};
+use domain::events::{EventDraft, EventState, EventStatus, EventTime, EventType, ResultDraft};
 use domain::{Actor, Invalid, Pillar};
 use sea_orm::sea_query::{Expr, Query};
 use sea_orm::{
@@ -20,7 +20,7 @@ use sea_orm::{
 };
 use serde_json::json;
 
-use crate::entity::{event, event_pillar, initiative};
+use crate::entity::{event, event_pillar, event_result, initiative};
 use crate::organisations::{self, City, Directory, Organisation};
 use crate::write::{Action, Audited, Entity};
 use crate::{Store, StoreError};
@@ -51,11 +51,48 @@ pub struct Event {
     pub sequence: i32,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// What it achieved (実績), once its organiser recorded it.
+    pub result: Option<EventResult>,
+}
+
+/// An event's 実績: how many took part, from how many companies, and a note.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EventResult {
+    pub participants: u32,
+    pub companies: Option<u32>,
+    pub note: String,
+    pub recorded_at: DateTime<Utc>,
+}
+
+impl EventResult {
+    /// 「参加者 12名・参加企業 5社」.
+    pub fn label(&self) -> String {
+        match self.companies {
+            Some(c) => format!("参加者 {}名・参加企業 {c}社", self.participants),
+            None => format!("参加者 {}名", self.participants),
+        }
+    }
 }
 
 impl Event {
     pub fn is_cancelled(&self) -> bool {
         self.status == EventStatus::Cancelled
+    }
+
+    /// Where the event stands now (開催予定・終了・中止), derived by
+    /// [`EventState::of`] from its status, dates and results.
+    pub fn state(&self) -> EventState {
+        self.state_at(domain::time::japan_now())
+    }
+
+    /// [`Event::state`] at a given local time in Japan.
+    pub fn state_at(&self, now: chrono::NaiveDateTime) -> EventState {
+        EventState::of(self.status, &self.time, self.result.is_some(), now)
+    }
+
+    /// Open for registration: neither cancelled nor over.
+    pub fn is_open(&self) -> bool {
+        self.state() == EventState::Scheduled
     }
 
     /// What the audit log keeps of an event, before and after a change.
@@ -275,6 +312,24 @@ async fn assemble(
             }
         }
     }
+    let mut results: HashMap<i64, EventResult> = HashMap::new();
+    for chunk in ids.chunks(500) {
+        for row in event_result::Entity::find()
+            .filter(event_result::Column::EventId.is_in(chunk.to_vec()))
+            .all(db)
+            .await?
+        {
+            results.insert(
+                row.event_id,
+                EventResult {
+                    participants: u32::try_from(row.participants).unwrap_or(0),
+                    companies: row.companies.and_then(|c| u32::try_from(c).ok()),
+                    note: row.note,
+                    recorded_at: row.recorded_at,
+                },
+            );
+        }
+    }
     let initiative_ids: Vec<i64> = rows.iter().filter_map(|r| r.initiative_id).collect();
     let initiatives: HashMap<i64, (String, String)> = if initiative_ids.is_empty() {
         HashMap::new()
@@ -311,6 +366,7 @@ async fn assemble(
             let mut pillars = pillars.remove(&row.id).unwrap_or_default();
             pillars.sort();
             Some(Event {
+                result: results.remove(&row.id),
                 id: row.id,
                 event_type,
                 organisation,
@@ -419,7 +475,9 @@ pub async fn create(
     draft: &EventDraft,
     today: NaiveDate,
 ) -> Result<Event, StoreError> {
-    draft.check_not_past(today)?;
+    if !draft.past_record {
+        draft.check_not_past(today)?;
+    }
     store
         .write(Some(actor), async |w| {
             let directory = organisations::directory_in(w.txn()).await?;
@@ -427,6 +485,11 @@ pub async fn create(
                 .organisation_by_key(organisation_key)
                 .ok_or_else(|| Invalid::new("organisation", "主催団体を一覧から選んでください。"))?
                 .clone();
+            // A record of what already happened is the organiser's own to make: anyone
+            // else hears why the date is refused, with the form kept.
+            if draft.is_past(today) && !actor.may_edit_events_of(organisation.id) {
+                return Err(EventDraft::past_refused(&organisation.name).into());
+            }
             if !actor.may_edit_events_of(organisation.id) {
                 return Err(refuse_other_organisation(&organisation));
             }
@@ -614,6 +677,135 @@ pub async fn cancel(
             Ok(after)
         })
         .await
+}
+
+/// The labels under which recorded results are written into the linked initiative's
+/// KPIs (named apart from the document's own figures, which they never overwrite).
+pub const KPI_LABELS: [(&str, &str); 3] = [
+    ("開催回数（イベント実績）", "回"),
+    ("参加者数（イベント実績）", "人"),
+    ("参加企業数（イベント実績）", "社"),
+];
+
+/// What recording results did: the event as it now reads, and the initiative whose
+/// KPIs of which year were fed (when the event is linked to one the actor keeps).
+#[derive(Debug, Clone)]
+pub struct Recorded {
+    pub event: Event,
+    pub fed: Option<(String, domain::FiscalYear)>,
+}
+
+/// Records (or corrects) what an event achieved, once it has begun; the organiser's
+/// staff and the secretariat only. When the event is linked to an initiative the
+/// actor keeps, the results of all that initiative's events of the same 年度 are
+/// written into its KPIs in the same transaction ([`crate::catalogue::feed_kpis`]'s
+/// rules: same label updated, others kept), so the annual report shows them.
+pub async fn record_result(
+    store: &Store,
+    actor: &Actor,
+    key: &str,
+    draft: &ResultDraft,
+) -> Result<Recorded, StoreError> {
+    store
+        .write(Some(actor), async |w| {
+            let (directory, before) = editable(w.txn(), actor, key).await?;
+            if before.is_cancelled() {
+                return Err(StoreError::Conflict(format!(
+                    "「{}」は中止になったため、実績は記録できません。",
+                    before.title
+                )));
+            }
+            ResultDraft::check_started(&before.time, domain::time::japan_now())?;
+            event_result::Entity::delete_many()
+                .filter(event_result::Column::EventId.eq(before.id))
+                .exec(w.txn())
+                .await?;
+            let count = |n: u32| i32::try_from(n).unwrap_or(i32::MAX);
+            event_result::ActiveModel {
+                event_id: Set(before.id),
+                participants: Set(count(draft.participants)),
+                companies: Set(draft.companies.map(count)),
+                note: Set(draft.note.clone()),
+                recorded_at: Set(Utc::now()),
+            }
+            .insert(w.txn())
+            .await?;
+            let after = load_one(w.txn(), &directory, key).await?;
+            let snapshot = |e: &Event| {
+                e.result.as_ref().map(|r| {
+                    json!({"participants": r.participants, "companies": r.companies, "note": r.note})
+                })
+            };
+            let mut entry = Audited::new(
+                Action::Record,
+                Entity::EventResult,
+                key.to_owned(),
+                Some(after.organisation.id),
+                format!(
+                    "イベント「{}」（{}）の実績を記録（{}）",
+                    after.title,
+                    after.organisation.name,
+                    after.result.as_ref().map(|r| r.label()).unwrap_or_default()
+                ),
+            );
+            if let Some(before) = snapshot(&before) {
+                entry = entry.before(before);
+            }
+            if let Some(after) = snapshot(&after) {
+                entry = entry.after(after);
+            }
+            w.audit(entry);
+            let fed = feed_initiative(w.txn(), actor, &after).await?;
+            Ok(Recorded { event: after, fed })
+        })
+        .await
+}
+
+/// Writes the results of the linked initiative's events of the event's 年度 into the
+/// initiative's KPIs, when the actor keeps that initiative.
+async fn feed_initiative(
+    txn: &DatabaseTransaction,
+    actor: &Actor,
+    event: &Event,
+) -> Result<Option<(String, domain::FiscalYear)>, StoreError> {
+    let Some((initiative_key, _)) = &event.initiative else {
+        return Ok(None);
+    };
+    let initiative = crate::catalogue::get_in(txn, initiative_key).await?;
+    if !actor.may_edit_catalogue_of(initiative.organisation.id) {
+        return Ok(None);
+    }
+    let fy = domain::FiscalYear::containing(event.time.first_day());
+    let directory = organisations::directory_in(txn).await?;
+    let rows = event::Entity::find()
+        .filter(event::Column::InitiativeId.eq(initiative.id))
+        .filter(event::Column::Status.eq(EventStatus::Scheduled.code()))
+        .all(txn)
+        .await?;
+    let linked = assemble(txn, &directory, rows).await?;
+    let (mut held, mut participants, mut companies) = (0u64, 0u64, 0u64);
+    for e in linked
+        .iter()
+        .filter(|e| domain::FiscalYear::containing(e.time.first_day()) == fy)
+    {
+        if let Some(r) = &e.result {
+            held += 1;
+            participants += u64::from(r.participants);
+            companies += u64::from(r.companies.unwrap_or(0));
+        }
+    }
+    let figures: Vec<crate::catalogue::KpiFigure> = KPI_LABELS
+        .iter()
+        .zip([held, participants, companies])
+        .map(|((label, unit), value)| crate::catalogue::KpiFigure {
+            label: (*label).to_owned(),
+            value: value as f64,
+            unit: (*unit).to_owned(),
+        })
+        .collect();
+    crate::catalogue::feed_kpis_in(txn, actor, initiative_key, fy, &figures, "イベントの実績")
+        .await?;
+    Ok(Some((initiative.title, fy)))
 }
 
 /// Whether the calendar has no event yet (the seed step asks).

@@ -47,6 +47,10 @@ pub fn vevent(event: &Event, origin: &str) -> icalendar::Event {
             EventStatus::Cancelled => icalendar::EventStatus::Cancelled,
         })
         .add_property("CATEGORIES", event.event_type.label());
+    // A calendar app shows an event past its end (or with its results) as 終了.
+    if event.state() == domain::events::EventState::Ended {
+        vevent.add_multi_property("CATEGORIES", domain::events::EventState::Ended.label());
+    }
     if event.time.all_day {
         // DTEND of an all-day event is exclusive: the day after the last day.
         vevent
@@ -76,6 +80,10 @@ pub fn vevent(event: &Event, origin: &str) -> icalendar::Event {
     );
     if event.date_is_approximate {
         description.push_str("｜日付は推定です");
+    }
+    if let Some(result) = &event.result {
+        description.push_str("｜実績：");
+        description.push_str(&result.label());
     }
     if !event.description.is_empty() {
         description.push_str("\n\n");

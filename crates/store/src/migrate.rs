@@ -116,6 +116,11 @@ const MIGRATIONS: &[Migration] = &[
         "audit_client",
         include_str!("../migrations/0022_audit_client.sql"),
     ),
+    (
+        23,
+        "event_results",
+        include_str!("../migrations/0023_event_results.sql"),
+    ),
 ];
 
 /// Fills the type placeholders for the backend.

@@ -10,7 +10,7 @@ use std::collections::{BTreeMap, HashMap};
 use chrono::{DateTime, NaiveDate, Utc};
 use domain::{Actor, Invalid, Role};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
     Set,
 };
 use serde_json::json;
@@ -18,6 +18,7 @@ use serde_json::json;
 use crate::audit::{self, Change};
 use crate::entity::{company, share_office, share_office_member, share_office_visit, user};
 use crate::organisations::{self, Directory};
+use crate::write::{Action, Audited, Entity};
 use crate::{Store, StoreError};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -114,15 +115,18 @@ pub struct CityPair {
     pub days: i64,
 }
 
-async fn load_offices(store: &Store, directory: &Directory) -> Result<Vec<Office>, StoreError> {
+async fn load_offices(
+    db: &impl ConnectionTrait,
+    directory: &Directory,
+) -> Result<Vec<Office>, StoreError> {
     let rows = share_office::Entity::find()
         .order_by_asc(share_office::Column::Id)
-        .all(&store.db)
+        .all(db)
         .await?;
-    let members = share_office_member::Entity::find().all(&store.db).await?;
+    let members = share_office_member::Entity::find().all(db).await?;
     let companies: HashMap<i64, company::Model> = company::Entity::find()
         .filter(company::Column::Id.is_in(members.iter().map(|m| m.company_id)))
-        .all(&store.db)
+        .all(db)
         .await?
         .into_iter()
         .map(|c| (c.id, c))
@@ -169,7 +173,7 @@ async fn load_offices(store: &Store, directory: &Directory) -> Result<Vec<Office
 /// Every office with its members (public).
 pub async fn list(store: &Store) -> Result<Vec<Office>, StoreError> {
     let directory = organisations::directory(store).await?;
-    load_offices(store, &directory).await
+    load_offices(&store.db, &directory).await
 }
 
 fn days_of(text: &str) -> Option<i32> {
@@ -184,7 +188,7 @@ pub async fn book(
     request: &VisitRequest,
 ) -> Result<Visit, StoreError> {
     let directory = organisations::directory(store).await?;
-    let offices = load_offices(store, &directory).await?;
+    let offices = load_offices(&store.db, &directory).await?;
     let mut errors = Vec::new();
     let host = offices.iter().find(|o| o.key == request.office);
     if host.is_none() {
@@ -367,7 +371,7 @@ pub async fn decide(
 /// a staff member's organisation; newest first.
 pub async fn visits(store: &Store, actor: &Actor) -> Result<Vec<Visit>, StoreError> {
     let directory = organisations::directory(store).await?;
-    let offices = load_offices(store, &directory).await?;
+    let offices = load_offices(&store.db, &directory).await?;
     let own_offices: Vec<i64> = offices
         .iter()
         .filter(|o| actor.role == Role::Staff && actor.organisation_id == Some(o.owner_id))
@@ -456,7 +460,7 @@ pub async fn visits(store: &Store, actor: &Actor) -> Result<Vec<Visit>, StoreErr
 /// Approved visits counted per pair of cities (visitor's city → host city), public.
 pub async fn city_pairs(store: &Store) -> Result<Vec<CityPair>, StoreError> {
     let directory = organisations::directory(store).await?;
-    let offices = load_offices(store, &directory).await?;
+    let offices = load_offices(&store.db, &directory).await?;
     let rows = share_office_visit::Entity::find()
         .filter(share_office_visit::Column::Status.eq(VisitStatus::Approved.code()))
         .all(&store.db)
@@ -650,4 +654,213 @@ pub async fn membership(
     Ok(office
         .zip(company)
         .map(|(office, company)| (company.key, company.name, office.name)))
+}
+
+// ---------------------------------------------------------------- keeping offices
+
+fn office_not_found(key: &str) -> StoreError {
+    StoreError::not_found(format!("シェアオフィス「{key}」"))
+}
+
+impl Office {
+    fn snapshot(&self) -> serde_json::Value {
+        json!({
+            "key": self.key, "name": self.name, "address": self.address,
+            "description": self.description,
+            "members": self.members.iter().map(|m| m.0.clone()).collect::<Vec<_>>(),
+        })
+    }
+}
+
+/// One office with its members (public).
+pub async fn get(store: &Store, key: &str) -> Result<Office, StoreError> {
+    let directory = organisations::directory(store).await?;
+    load_offices(&store.db, &directory)
+        .await?
+        .into_iter()
+        .find(|o| o.key == key)
+        .ok_or_else(|| office_not_found(key))
+}
+
+fn check_keeps(actor: &Actor, office: &Office) -> Result<(), StoreError> {
+    if actor.may_edit_catalogue_of(office.owner_id) {
+        Ok(())
+    } else {
+        Err(StoreError::forbidden(format!(
+            "「{}」は{}のシェアオフィスです。オフィスの情報と入居企業は、その団体の職員と協議会事務局だけが編集できます。",
+            office.name, office.owner_name
+        )))
+    }
+}
+
+/// The office to edit, if `actor` keeps it (its organisation's staff or the
+/// secretariat); a refusal otherwise.
+pub async fn editable(store: &Store, actor: &Actor, key: &str) -> Result<Office, StoreError> {
+    let office = get(store, key).await?;
+    check_keeps(actor, &office)?;
+    Ok(office)
+}
+
+async fn office_in(txn: &sea_orm::DatabaseTransaction, key: &str) -> Result<Office, StoreError> {
+    let directory = organisations::directory_in(txn).await?;
+    load_offices(txn, &directory)
+        .await?
+        .into_iter()
+        .find(|o| o.key == key)
+        .ok_or_else(|| office_not_found(key))
+}
+
+/// Changes an office's name, address and description; audited.
+pub async fn update(
+    store: &Store,
+    actor: &Actor,
+    key: &str,
+    draft: &domain::directory::OfficeDraft,
+) -> Result<Office, StoreError> {
+    store
+        .write(Some(actor), async |w| {
+            let before = office_in(w.txn(), key).await?;
+            check_keeps(actor, &before)?;
+            share_office::ActiveModel {
+                id: Set(before.id),
+                name: Set(draft.name.clone()),
+                address: Set(draft.address.clone()),
+                description: Set(draft.description.clone()),
+                ..Default::default()
+            }
+            .update(w.txn())
+            .await?;
+            let after = office_in(w.txn(), key).await?;
+            w.audit(
+                Audited::new(
+                    Action::Update,
+                    Entity::ShareOffice,
+                    key.to_owned(),
+                    Some(after.owner_id),
+                    format!("シェアオフィス「{}」（{}）の情報を更新", after.name, after.owner_name),
+                )
+                .before(before.snapshot())
+                .after(after.snapshot()),
+            );
+            Ok(after)
+        })
+        .await
+}
+
+/// Adds a company of the directory (by its key or name) to an office's members. A
+/// company belongs to one office at most: its home office for mutual use.
+pub async fn add_member(
+    store: &Store,
+    actor: &Actor,
+    key: &str,
+    company_key: &str,
+) -> Result<Office, StoreError> {
+    let wanted = company_key.trim();
+    if wanted.is_empty() {
+        return Err(Invalid::new("company", "入居企業の企業ID（例: amagasaki-01）を入力してください。").into());
+    }
+    store
+        .write(Some(actor), async |w| {
+            let before = office_in(w.txn(), key).await?;
+            check_keeps(actor, &before)?;
+            let found = company::Entity::find()
+                .filter(
+                    Condition::any()
+                        .add(company::Column::Key.eq(wanted))
+                        .add(company::Column::Name.eq(wanted)),
+                )
+                .one(w.txn())
+                .await?
+                .filter(|c| crate::companies::visible_to(Some(actor), c))
+                .ok_or_else(|| {
+                    Invalid::new(
+                        "company",
+                        format!("企業「{wanted}」は企業名簿に見つかりません。企業IDを確認してください。"),
+                    )
+                })?;
+            if let Some(home) = share_office_member::Entity::find()
+                .filter(share_office_member::Column::CompanyId.eq(found.id))
+                .one(w.txn())
+                .await?
+            {
+                let directory = organisations::directory_in(w.txn()).await?;
+                let name = load_offices(w.txn(), &directory)
+                    .await?
+                    .into_iter()
+                    .find(|o| o.id == home.office_id)
+                    .map(|o| o.name)
+                    .unwrap_or_default();
+                return Err(StoreError::Conflict(format!(
+                    "{}は既に「{name}」の入居企業です。",
+                    found.name
+                )));
+            }
+            share_office_member::ActiveModel {
+                office_id: Set(before.id),
+                company_id: Set(found.id),
+                ..Default::default()
+            }
+            .insert(w.txn())
+            .await?;
+            let after = office_in(w.txn(), key).await?;
+            w.audit(
+                Audited::new(
+                    Action::AddMember,
+                    Entity::ShareOffice,
+                    key.to_owned(),
+                    Some(after.owner_id),
+                    format!("シェアオフィス「{}」に{}を入居企業として追加", after.name, found.name),
+                )
+                .before(before.snapshot())
+                .after(after.snapshot()),
+            );
+            Ok(after)
+        })
+        .await
+}
+
+/// Removes a company from an office's members (its past visits stay on record).
+pub async fn remove_member(
+    store: &Store,
+    actor: &Actor,
+    key: &str,
+    company_key: &str,
+) -> Result<Office, StoreError> {
+    store
+        .write(Some(actor), async |w| {
+            let before = office_in(w.txn(), key).await?;
+            check_keeps(actor, &before)?;
+            let Some((_, name)) = before.members.iter().find(|m| m.0 == company_key).cloned()
+            else {
+                return Err(StoreError::not_found(format!(
+                    "「{}」の入居企業「{company_key}」",
+                    before.name
+                )));
+            };
+            let company_id = company::Entity::find()
+                .filter(company::Column::Key.eq(company_key))
+                .one(w.txn())
+                .await?
+                .map(|c| c.id)
+                .ok_or_else(|| StoreError::not_found("企業"))?;
+            share_office_member::Entity::delete_many()
+                .filter(share_office_member::Column::OfficeId.eq(before.id))
+                .filter(share_office_member::Column::CompanyId.eq(company_id))
+                .exec(w.txn())
+                .await?;
+            let after = office_in(w.txn(), key).await?;
+            w.audit(
+                Audited::new(
+                    Action::RemoveMember,
+                    Entity::ShareOffice,
+                    key.to_owned(),
+                    Some(after.owner_id),
+                    format!("シェアオフィス「{}」の入居企業から{name}を外す", after.name),
+                )
+                .before(before.snapshot())
+                .after(after.snapshot()),
+            );
+            Ok(after)
+        })
+        .await
 }

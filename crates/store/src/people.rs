@@ -627,7 +627,8 @@ pub async fn delete(
     })
 }
 
-/// A facility: a 拠点, a share office, a shared lab.
+/// A facility: a 拠点, a share office, a shared lab. Kept by its organisation's
+/// staff (and the secretariat), who edit its details; audited.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Facility {
     pub key: String,
@@ -638,11 +639,21 @@ pub struct Facility {
     pub address: String,
     pub description: String,
     pub capacity: Option<i32>,
+    /// Listed on the public register (`/facilities`).
+    pub public: bool,
 }
 
 impl Facility {
     pub fn kind_label(&self) -> &'static str {
         facility_kind_label(&self.kind)
+    }
+
+    fn snapshot(&self) -> serde_json::Value {
+        json!({
+            "key": self.key, "kind": self.kind, "name": self.name,
+            "address": self.address, "description": self.description,
+            "capacity": self.capacity, "public": self.public,
+        })
     }
 }
 
@@ -653,6 +664,24 @@ pub fn facility_kind_label(kind: &str) -> &'static str {
         "incubator" => "創業支援施設",
         _ => "拠点",
     }
+}
+
+fn facility_of(directory: &organisations::Directory, row: facility::Model) -> Option<Facility> {
+    Some(Facility {
+        city: directory
+            .cities
+            .iter()
+            .find(|c| c.id == row.city_id)?
+            .clone(),
+        owner: directory.organisation(row.owner_organisation_id)?.clone(),
+        key: row.key,
+        kind: row.kind,
+        name: row.name,
+        address: row.address,
+        description: row.description,
+        capacity: row.capacity,
+        public: row.public,
+    })
 }
 
 /// Public facilities of every city (or one), by city.
@@ -672,21 +701,96 @@ pub async fn facilities(store: &Store, city: Option<&str>) -> Result<Vec<Facilit
         .await?;
     Ok(rows
         .into_iter()
-        .filter_map(|row| {
-            Some(Facility {
-                city: directory
-                    .cities
-                    .iter()
-                    .find(|c| c.id == row.city_id)?
-                    .clone(),
-                owner: directory.organisation(row.owner_organisation_id)?.clone(),
-                key: row.key,
-                kind: row.kind,
-                name: row.name,
-                address: row.address,
-                description: row.description,
-                capacity: row.capacity,
-            })
-        })
+        .filter_map(|row| facility_of(&directory, row))
         .collect())
+}
+
+fn facility_not_found(key: &str) -> StoreError {
+    StoreError::not_found(format!("施設「{key}」"))
+}
+
+async fn load_facility(
+    db: &impl ConnectionTrait,
+    directory: &organisations::Directory,
+    key: &str,
+) -> Result<Facility, StoreError> {
+    let row = facility::Entity::find()
+        .filter(facility::Column::Key.eq(key))
+        .one(db)
+        .await?
+        .ok_or_else(|| facility_not_found(key))?;
+    facility_of(directory, row).ok_or_else(|| facility_not_found(key))
+}
+
+/// The facility to edit, if `actor` keeps it: its organisation's staff or the
+/// secretariat; anyone else is refused (a facility that is not public is not found
+/// for them either).
+pub async fn editable_facility(
+    store: &Store,
+    actor: &Actor,
+    key: &str,
+) -> Result<Facility, StoreError> {
+    let directory = organisations::directory(store).await?;
+    let found = load_facility(&store.db, &directory, key).await?;
+    check_keeps_facility(actor, &found)?;
+    Ok(found)
+}
+
+fn check_keeps_facility(actor: &Actor, found: &Facility) -> Result<(), StoreError> {
+    if !actor.may_edit_catalogue_of(found.owner.id) {
+        if !found.public {
+            return Err(facility_not_found(&found.key));
+        }
+        return Err(StoreError::forbidden(format!(
+            "「{}」は{}の施設です。施設の情報は、その団体の職員と協議会事務局だけが編集できます。",
+            found.name, found.owner.name
+        )));
+    }
+    Ok(())
+}
+
+/// Changes a facility's details (its city and organisation stay); audited.
+pub async fn update_facility(
+    store: &Store,
+    actor: &Actor,
+    key: &str,
+    draft: &domain::directory::FacilityDraft,
+) -> Result<Facility, StoreError> {
+    store
+        .write(Some(actor), async |w| {
+            let directory = organisations::directory_in(w.txn()).await?;
+            let before = load_facility(w.txn(), &directory, key).await?;
+            check_keeps_facility(actor, &before)?;
+            let row = facility::Entity::find()
+                .filter(facility::Column::Key.eq(key))
+                .one(w.txn())
+                .await?
+                .ok_or_else(|| facility_not_found(key))?;
+            facility::ActiveModel {
+                id: Set(row.id),
+                name: Set(draft.name.clone()),
+                kind: Set(draft.kind.clone()),
+                address: Set(draft.address.clone()),
+                description: Set(draft.description.clone()),
+                capacity: Set(draft.capacity.and_then(|c| i32::try_from(c).ok())),
+                public: Set(draft.public),
+                ..Default::default()
+            }
+            .update(w.txn())
+            .await?;
+            let after = load_facility(w.txn(), &directory, key).await?;
+            w.audit(
+                crate::write::Audited::new(
+                    crate::write::Action::Update,
+                    crate::write::Entity::Facility,
+                    key.to_owned(),
+                    Some(after.owner.id),
+                    format!("施設「{}」（{}）の情報を更新", after.name, after.owner.name),
+                )
+                .before(before.snapshot())
+                .after(after.snapshot()),
+            );
+            Ok(after)
+        })
+        .await
 }

@@ -234,7 +234,8 @@ pub async fn register(
             event.title
         )));
     }
-    if event.time.last_day() < today {
+    // Over by its dates, or its results recorded: 終了 (domain::events::EventState).
+    if event.time.last_day() < today || event.result.is_some() {
         return Err(StoreError::Conflict(format!(
             "「{}」は終了したため、申し込めません。",
             event.title

@@ -276,6 +276,8 @@ fn seed_events() -> Result<Vec<(String, String, domain::events::EventDraft)>, St
                 note: record.note,
                 members_only: record.members_only,
                 capacity: record.capacity.map(|c| c.to_string()).unwrap_or_default(),
+                // The seed loads the record of 平成28/29年度 as the system.
+                past_record: true,
             };
             let draft = domain::events::EventDraft::parse(&input).map_err(|errors| {
                 broken(

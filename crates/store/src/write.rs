@@ -67,6 +67,12 @@ pub enum Action {
     TokenRevoke,
     /// A change requested with an API token.
     TokenUse,
+    /// What an event achieved (実績) was recorded.
+    Record,
+    /// A company joined a share office.
+    AddMember,
+    /// A company left a share office.
+    RemoveMember,
 }
 
 impl Action {
@@ -103,6 +109,9 @@ impl Action {
             Action::TokenCreate => "token-create",
             Action::TokenRevoke => "token-revoke",
             Action::TokenUse => "token-use",
+            Action::Record => "record",
+            Action::AddMember => "add_member",
+            Action::RemoveMember => "remove_member",
         }
     }
 }
@@ -130,6 +139,11 @@ pub enum Entity {
     DiagnosisFollowup,
     Organisation,
     ApiToken,
+    /// An event's 実績.
+    EventResult,
+    /// A 拠点 of the facilities register.
+    Facility,
+    ShareOffice,
 }
 
 impl Entity {
@@ -151,6 +165,9 @@ impl Entity {
             Entity::DiagnosisFollowup => "diagnosis_followup",
             Entity::Organisation => "organisation",
             Entity::ApiToken => "api_token",
+            Entity::EventResult => "event_result",
+            Entity::Facility => "facility",
+            Entity::ShareOffice => "share_office",
         }
     }
 }

@@ -80,6 +80,8 @@ pub fn notice(code: Option<&str>) -> Option<String> {
         "created" => "登録しました。",
         "deleted" => "削除しました。",
         "cancelled" => "イベントを中止にしました。",
+        "results" => "実績を記録しました。",
+        "results_fed" => "実績を記録し、関連施策のKPI（年度の実績）に反映しました。",
         "password" => "パスワードを変更しました。",
         "signed-in" => "ログインしました。",
         "signed-out" => "ログアウトしました。",

@@ -17,6 +17,7 @@ pub mod digest_round;
 pub mod digest_subscription;
 pub mod event;
 pub mod event_pillar;
+pub mod event_result;
 pub mod facility;
 pub mod fair;
 pub mod fair_participant;

@@ -381,3 +381,86 @@ async fn registrations_fill_the_capacity_then_wait_and_move_up_on_a_cancellation
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_record_of_the_past_is_the_organisers_own_ends_the_event_and_feeds_the_initiatives_kpis()
+{
+    use domain::events::{EventState, ResultDraft};
+    each_backend(|store, backend| async move {
+        let higashiosaka =
+            staff_of(&store, "higashiosaka", "staff@city.higashiosaka.example.jp").await;
+        let sumida = staff_of(&store, "tokyo-cci-sumida", "staff@sumida.example.jp").await;
+        let mut visit = EventDraft::parse(&EventInput {
+            title: "先進企業視察（近江鍛工（株））".into(),
+            event_type: "視察".into(),
+            city: "higashiosaka".into(),
+            pillars: vec!["2".into()],
+            start_date: "2016-11-17".into(),
+            start_time: "10:00".into(),
+            end_time: "16:00".into(),
+            initiative: "higashiosaka-advanced-company-visit".into(),
+            past_record: true,
+            ..Default::default()
+        })
+        .unwrap();
+        let Err(StoreError::Invalid(errors)) =
+            events::create(&store, &sumida, "higashiosaka", &visit, today()).await
+        else {
+            panic!("{backend:?}: another organisation recorded 東大阪市's visit");
+        };
+        assert!(errors[0].reason.contains("東大阪市"));
+        let created = events::create(&store, &higashiosaka, "higashiosaka", &visit, today())
+            .await
+            .unwrap();
+        assert_eq!(created.state(), EventState::Ended);
+        assert_eq!(created.event_type, EventType::Visit);
+
+        let twelve = ResultDraft {
+            participants: 12,
+            companies: Some(1),
+            note: "鍛造ラインを視察".into(),
+        };
+        let refused = events::record_result(&store, &sumida, &created.key, &twelve).await;
+        assert!(matches!(refused, Err(StoreError::Forbidden { .. })));
+        let recorded = events::record_result(&store, &higashiosaka, &created.key, &twelve)
+            .await
+            .unwrap();
+        assert_eq!(recorded.event.result.as_ref().map(|r| r.participants), Some(12));
+        assert_eq!(
+            recorded.fed.as_ref().map(|f| f.1.year()),
+            Some(2016),
+            "fed the initiative's 平成28年度"
+        );
+        let initiative = store::catalogue::get(&store, "higashiosaka-advanced-company-visit")
+            .await
+            .unwrap();
+        let entry = initiative
+            .entry(domain::FiscalYear::new(2016).unwrap())
+            .unwrap();
+        let participants = entry
+            .kpis
+            .iter()
+            .find(|k| k.label == "参加者数（イベント実績）")
+            .expect("the participants KPI");
+        assert_eq!((participants.value.get(), participants.unit.as_str()), (12.0, "人"));
+        assert!(!entry.summary.is_empty(), "the document's summary kept");
+
+        // A future event takes no results; a registration for a recorded one is refused.
+        visit.past_record = false;
+        let future = events::create(
+            &store,
+            &higashiosaka,
+            "higashiosaka",
+            &seminar("未来の勉強会", "higashiosaka", "2099-10-15"),
+            today(),
+        )
+        .await
+        .unwrap();
+        assert!(matches!(
+            events::record_result(&store, &higashiosaka, &future.key, &twelve).await,
+            Err(StoreError::Invalid(_))
+        ));
+        assert_eq!(future.state(), EventState::Scheduled);
+    })
+    .await;
+}

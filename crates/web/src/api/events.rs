@@ -5,7 +5,9 @@ use axum::Json;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use domain::events::{EventDraft, EventInput, RegistrationDraft, RegistrationInput};
+use domain::events::{
+    EventDraft, EventInput, RegistrationDraft, RegistrationInput, ResultDraft, ResultInput,
+};
 use serde::{Deserialize, Serialize};
 use store::events::{self, Event};
 use store::registrations::{self, Registration};
@@ -25,6 +27,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(list_events, create_event))
         .routes(routes!(get_event, update_event))
         .routes(routes!(cancel_event))
+        .routes(routes!(record_results))
         .routes(routes!(list_registrations, register))
 }
 
@@ -32,7 +35,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 pub struct EventDto {
     pub key: String,
     pub title: String,
-    /// exhibition | product_fair | seminar | study_session | liaison_meeting | job_fair | business_meeting | open_factory | class | award_ceremony
+    /// exhibition | product_fair | seminar | study_session | liaison_meeting | job_fair | business_meeting | open_factory | class | award_ceremony | visit | exchange_meeting
     pub event_type: String,
     /// 種類の日本語名（例: 産品フェア）
     pub event_type_label: String,
@@ -57,16 +60,32 @@ pub struct EventDto {
     pub note: String,
     pub members_only: bool,
     pub capacity: Option<u32>,
-    /// scheduled | cancelled
+    /// scheduled（開催予定） | ended（終了：終了日時を過ぎた、または実績を記録した） | cancelled（中止）。日時と実績から導かれます
     pub status: String,
+    /// 状態の日本語名（開催予定・終了・中止）
+    pub status_label: String,
+    /// 実績（主催団体が記録した場合）
+    pub result: Option<EventResultDto>,
     /// 変更のたびに増える番号（iCalendar の SEQUENCE）
     pub sequence: i32,
     pub updated_at: String,
 }
 
+/// イベントの実績
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EventResultDto {
+    /// 参加者数（名）
+    pub participants: u32,
+    /// 参加企業数（社）
+    pub companies: Option<u32>,
+    pub note: String,
+    pub recorded_at: String,
+}
+
 impl From<Event> for EventDto {
     fn from(e: Event) -> Self {
         let local = |t: chrono::NaiveDateTime| format!("{}+09:00", t.format("%Y-%m-%dT%H:%M:%S"));
+        let state = e.state();
         EventDto {
             event_type: e.event_type.code().to_owned(),
             event_type_label: e.event_type.label().to_owned(),
@@ -81,7 +100,14 @@ impl From<Event> for EventDto {
             all_day: e.time.all_day,
             date_is_approximate: e.date_is_approximate,
             initiative: e.initiative.map(|i| i.0),
-            status: e.status.code().to_owned(),
+            status: state.code().to_owned(),
+            status_label: state.label().to_owned(),
+            result: e.result.map(|r| EventResultDto {
+                participants: r.participants,
+                companies: r.companies,
+                note: r.note,
+                recorded_at: r.recorded_at.to_rfc3339(),
+            }),
             key: e.key,
             title: e.title,
             venue: e.venue,
@@ -182,6 +208,9 @@ pub struct EventBody {
     #[serde(default)]
     pub members_only: bool,
     pub capacity: Option<u32>,
+    /// 実施済みの活動の記録（過去の日付。主催団体の職員・事務局のみ）
+    #[serde(default)]
+    pub past_record: bool,
 }
 
 fn draft_of(body: &EventBody) -> Result<EventDraft, ApiError> {
@@ -203,6 +232,7 @@ fn draft_of(body: &EventBody) -> Result<EventDraft, ApiError> {
         note: body.note.clone(),
         members_only: body.members_only,
         capacity: body.capacity.map(|c| c.to_string()).unwrap_or_default(),
+        past_record: body.past_record,
     };
     EventDraft::parse(&input).map_err(|errors| store::StoreError::Invalid(errors).into())
 }
@@ -277,6 +307,46 @@ async fn cancel_event(
     Ok(Json(
         events::cancel(&state.store, &actor, &key, &body.reason)
             .await?
+            .into(),
+    ))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct ResultBody {
+    /// 参加者数（名）
+    pub participants: u32,
+    /// 参加企業数（社・任意）
+    pub companies: Option<u32>,
+    /// 実績の備考（1000文字以内）
+    #[serde(default)]
+    pub note: String,
+}
+
+/// イベントの実績の記録・修正（主催団体の職員・協議会事務局。開催後のみ）。関連施策があれば、その年度のKPI（開催回数・参加者数・参加企業数）に反映します
+#[utoipa::path(
+    put, path = "/api/v1/events/{key}/results", tag = "events", request_body = ResultBody,
+    params(("key" = String, Path, description = "イベントキー")),
+    responses((status = 200, body = EventDto), (status = 403, body = Problem, content_type = "application/problem+json"),
+              (status = 404, body = Problem, content_type = "application/problem+json"), (status = 409, body = Problem, content_type = "application/problem+json"),
+              (status = 422, body = Problem, content_type = "application/problem+json"))
+)]
+async fn record_results(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(key): Path<String>,
+    ApiJson(body): ApiJson<ResultBody>,
+) -> Result<Json<EventDto>, ApiError> {
+    let actor = viewer.actor()?;
+    let draft = ResultDraft::parse(&ResultInput {
+        participants: body.participants.to_string(),
+        companies: body.companies.map(|c| c.to_string()).unwrap_or_default(),
+        note: body.note,
+    })
+    .map_err(store::StoreError::Invalid)?;
+    Ok(Json(
+        events::record_result(&state.store, &actor, &key, &draft)
+            .await?
+            .event
             .into(),
     ))
 }

@@ -28,6 +28,10 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(list_visits, book_visit))
         .routes(routes!(decide_visit))
         .routes(routes!(list_facilities))
+        .routes(routes!(update_facility))
+        .routes(routes!(update_office))
+        .routes(routes!(add_office_member))
+        .routes(routes!(remove_office_member))
 }
 
 /// 加盟企業
@@ -344,4 +348,143 @@ async fn list_facilities(
     });
     let list = people::facilities(&state.store, city.as_deref()).await?;
     Ok(Json(list.iter().map(facility_dto).collect()))
+}
+
+// ---------------------------------------------------------------- keeping them
+
+/// 施設の情報（所管団体の職員・協議会事務局が編集）
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct FacilityBody {
+    pub name: String,
+    /// share_office | lab | incubator | base
+    pub kind: String,
+    #[serde(default)]
+    pub address: String,
+    #[serde(default)]
+    pub description: String,
+    /// 定員（定めがなければ省略）
+    pub capacity: Option<u32>,
+    /// 一覧に公開する
+    #[serde(default = "yes")]
+    pub public: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// 施設の情報の変更（所管団体の職員・協議会事務局。変更は監査ログに記録）
+#[utoipa::path(
+    put, path = "/api/v1/facilities/{key}", tag = "offices", request_body = FacilityBody,
+    params(("key" = String, Path, description = "施設のキー")),
+    responses((status = 200, body = FacilityDto),
+              (status = 401, body = Problem, content_type = "application/problem+json"),
+              (status = 403, description = "他の団体の施設", body = Problem, content_type = "application/problem+json"),
+              (status = 404, body = Problem, content_type = "application/problem+json"),
+              (status = 422, body = Problem, content_type = "application/problem+json"))
+)]
+async fn update_facility(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(key): Path<String>,
+    ApiJson(body): ApiJson<FacilityBody>,
+) -> Result<Json<FacilityDto>, ApiError> {
+    let actor = viewer.actor()?;
+    let draft = domain::directory::FacilityDraft::parse(&domain::directory::FacilityInput {
+        name: body.name,
+        kind: body.kind,
+        address: body.address,
+        description: body.description,
+        capacity: body.capacity.map(|c| c.to_string()).unwrap_or_default(),
+        public: body.public,
+    })
+    .map_err(StoreError::Invalid)?;
+    let updated = people::update_facility(&state.store, &actor, &key, &draft).await?;
+    Ok(Json(facility_dto(&updated)))
+}
+
+/// シェアオフィスの情報（所管団体の職員・協議会事務局が編集）
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct OfficeBody {
+    pub name: String,
+    #[serde(default)]
+    pub address: String,
+    #[serde(default)]
+    pub description: String,
+}
+
+/// シェアオフィスの情報の変更（所管団体の職員・協議会事務局。監査ログに記録）
+#[utoipa::path(
+    put, path = "/api/v1/offices/{key}", tag = "offices", request_body = OfficeBody,
+    params(("key" = String, Path, description = "オフィスのキー")),
+    responses((status = 200, body = OfficeDto),
+              (status = 401, body = Problem, content_type = "application/problem+json"),
+              (status = 403, description = "他の団体のオフィス", body = Problem, content_type = "application/problem+json"),
+              (status = 404, body = Problem, content_type = "application/problem+json"),
+              (status = 422, body = Problem, content_type = "application/problem+json"))
+)]
+async fn update_office(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(key): Path<String>,
+    ApiJson(body): ApiJson<OfficeBody>,
+) -> Result<Json<OfficeDto>, ApiError> {
+    let actor = viewer.actor()?;
+    let draft = domain::directory::OfficeDraft::parse(&domain::directory::OfficeInput {
+        name: body.name,
+        address: body.address,
+        description: body.description,
+    })
+    .map_err(StoreError::Invalid)?;
+    let updated = offices::update(&state.store, &actor, &key, &draft).await?;
+    Ok(Json(office_dto(&updated)))
+}
+
+/// 入居企業の追加
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct MemberBody {
+    /// 企業のキー（amagasaki-02 など）または企業名
+    pub company: String,
+}
+
+/// シェアオフィスに入居企業を追加（所管団体の職員・協議会事務局。1社は1つのオフィスにのみ入居）
+#[utoipa::path(
+    post, path = "/api/v1/offices/{key}/members", tag = "offices", request_body = MemberBody,
+    params(("key" = String, Path, description = "オフィスのキー")),
+    responses((status = 201, body = OfficeDto),
+              (status = 401, body = Problem, content_type = "application/problem+json"),
+              (status = 403, body = Problem, content_type = "application/problem+json"),
+              (status = 404, body = Problem, content_type = "application/problem+json"),
+              (status = 409, description = "既に入居している企業", body = Problem, content_type = "application/problem+json"),
+              (status = 422, body = Problem, content_type = "application/problem+json"))
+)]
+async fn add_office_member(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(key): Path<String>,
+    ApiJson(body): ApiJson<MemberBody>,
+) -> Result<Response, ApiError> {
+    let actor = viewer.actor()?;
+    let updated = offices::add_member(&state.store, &actor, &key, &body.company).await?;
+    Ok((StatusCode::CREATED, Json(office_dto(&updated))).into_response())
+}
+
+/// シェアオフィスの入居企業から外す（所管団体の職員・協議会事務局）
+#[utoipa::path(
+    delete, path = "/api/v1/offices/{key}/members/{company}", tag = "offices",
+    params(("key" = String, Path, description = "オフィスのキー"),
+           ("company" = String, Path, description = "企業のキー")),
+    responses((status = 200, body = OfficeDto),
+              (status = 401, body = Problem, content_type = "application/problem+json"),
+              (status = 403, body = Problem, content_type = "application/problem+json"),
+              (status = 404, body = Problem, content_type = "application/problem+json"))
+)]
+async fn remove_office_member(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path((key, company)): Path<(String, String)>,
+) -> Result<Json<OfficeDto>, ApiError> {
+    let actor = viewer.actor()?;
+    let updated = offices::remove_member(&state.store, &actor, &key, &company).await?;
+    Ok(Json(office_dto(&updated)))
 }

@@ -11,7 +11,10 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use chrono::{Datelike, Duration};
-use domain::events::{EventDraft, EventInput, EventType, Month, date_label, parse_date};
+use domain::events::{
+    EventDraft, EventInput, EventState, EventType, Month, ResultDraft, ResultInput, date_label,
+    parse_date,
+};
 use domain::time::japan_today;
 use domain::{Actor, Invalid, Pillar};
 use store::StoreError;
@@ -37,6 +40,7 @@ pub fn router() -> Router<AppState> {
         .route("/events/{key}", get(detail))
         .route("/events/{key}/edit", get(edit_form).post(update))
         .route("/events/{key}/cancel", get(cancel_form).post(cancel))
+        .route("/events/{key}/results", get(results_form).post(record_results))
 }
 
 /// The filter as typed, kept for refilling the form.
@@ -191,6 +195,10 @@ pub struct Row {
     pub(crate) pillars: Vec<String>,
     pub(crate) venue: String,
     pub(crate) cancelled: bool,
+    /// Past its end or with its results recorded: shown as 終了.
+    pub(crate) ended: bool,
+    /// The recorded results (実績), as one line.
+    pub(crate) result: Option<String>,
     pub(crate) approximate: bool,
     pub(crate) members_only: bool,
 }
@@ -206,6 +214,8 @@ pub(crate) fn row(event: &Event) -> Row {
         pillars: event.pillars.iter().map(pillar_tag).collect(),
         venue: event.venue.clone(),
         cancelled: event.is_cancelled(),
+        ended: event.state() == EventState::Ended,
+        result: event.result.as_ref().map(|r| r.label()),
         approximate: event.date_is_approximate,
         members_only: event.members_only,
     }
@@ -510,10 +520,13 @@ pub fn export_table(events: &[Event]) -> Table {
         "状況",
         "関連施策",
         "備考",
+        "参加者数（実績）",
+        "参加企業数（実績）",
+        "実績の備考",
     ])
     .codes(&["イベントID"])
     .datetimes(&["開始", "終了"])
-    .numbers(&["定員"]);
+    .numbers(&["定員", "参加者数（実績）", "参加企業数（実績）"]);
     for e in events {
         table.rows.push(vec![
             e.key.clone(),
@@ -539,12 +552,22 @@ pub fn export_table(events: &[Event]) -> Table {
                 "公開"
             }
             .to_owned(),
-            e.status.label().to_owned(),
+            e.state().label().to_owned(),
             e.initiative
                 .as_ref()
                 .map(|i| i.1.clone())
                 .unwrap_or_default(),
             e.note.clone(),
+            e.result
+                .as_ref()
+                .map(|r| r.participants.to_string())
+                .unwrap_or_default(),
+            e.result
+                .as_ref()
+                .and_then(|r| r.companies)
+                .map(|c| c.to_string())
+                .unwrap_or_default(),
+            e.result.as_ref().map(|r| r.note.clone()).unwrap_or_default(),
         ]);
     }
     table
@@ -599,6 +622,10 @@ struct DetailPage {
     waiting: u32,
     /// Open for registration: scheduled and not over.
     can_register: bool,
+    /// The recorded results (実績).
+    result: Option<store::events::EventResult>,
+    /// The organiser's staff may record results: it has begun and is not cancelled.
+    can_record: bool,
 }
 
 fn may_edit(viewer: &Viewer, event: &Event) -> bool {
@@ -624,7 +651,11 @@ async fn detail(
     Ok(DetailPage {
         confirmed: occupancy.confirmed,
         waiting: occupancy.waiting,
-        can_register: !event.is_cancelled() && event.time.last_day() >= japan_today(),
+        can_register: event.is_open(),
+        can_record: may_edit(&viewer, &event)
+            && !event.is_cancelled()
+            && event.time.start <= domain::time::japan_now(),
+        result: event.result.clone(),
         layout: Layout::for_viewer(event.title.clone(), &viewer).with_notice(notice),
         can_edit: may_edit(&viewer, &event),
         event: row(&event),
@@ -635,7 +666,7 @@ async fn detail(
         address: event.address.clone(),
         capacity: event.capacity,
         initiative: event.initiative.clone(),
-        status: event.status.label(),
+        status: event.state().label(),
     }
     .into_response())
 }
@@ -682,6 +713,8 @@ fn field_label(field: &str) -> &'static str {
         "capacity" => "定員",
         "organisation" => "主催団体",
         "reason" => "中止の理由",
+        "participants" => "参加者数",
+        "companies" => "参加企業数",
         _ => "入力",
     }
 }
@@ -771,6 +804,7 @@ fn input_from(form: &FormData) -> EventInput {
         note: form.get("note").to_owned(),
         members_only: checked("members_only"),
         capacity: form.get("capacity").to_owned(),
+        past_record: checked("past_record"),
     }
 }
 
@@ -808,6 +842,7 @@ fn input_of(event: &Event) -> EventInput {
         note: event.note.clone(),
         members_only: event.members_only,
         capacity: event.capacity.map(|c| c.to_string()).unwrap_or_default(),
+        past_record: false,
     }
 }
 
@@ -971,6 +1006,75 @@ async fn cancel(
                     reason,
                     errors,
                 })
+            })
+        }
+    }
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "events/results.html")]
+struct ResultsPage {
+    layout: Layout,
+    event: Row,
+    input: ResultInput,
+    errors: Vec<String>,
+    /// The linked initiative whose KPIs the results feed: (key, title).
+    initiative: Option<(String, String)>,
+}
+
+fn results_page(viewer: &Viewer, event: &Event, input: ResultInput, errors: Vec<String>) -> ResultsPage {
+    ResultsPage {
+        layout: Layout::for_viewer(format!("{}の実績", event.title), viewer),
+        event: row(event),
+        input,
+        errors,
+        initiative: event.initiative.clone(),
+    }
+}
+
+/// The 実績 form: what a past (or running) event achieved.
+async fn results_form(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(key): Path<String>,
+) -> Result<ResultsPage, WebError> {
+    let event = editable_event(&state, &viewer, &key).await?;
+    let input = match &event.result {
+        Some(r) => ResultInput {
+            participants: r.participants.to_string(),
+            companies: r.companies.map(|c| c.to_string()).unwrap_or_default(),
+            note: r.note.clone(),
+        },
+        None => ResultInput::default(),
+    };
+    Ok(results_page(&viewer, &event, input, Vec::new()))
+}
+
+async fn record_results(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path(key): Path<String>,
+    form: FormData,
+) -> Result<Response, WebError> {
+    let actor = viewer.actor()?;
+    let input = ResultInput {
+        participants: form.get("participants").to_owned(),
+        companies: form.get("companies").to_owned(),
+        note: form.get("note").to_owned(),
+    };
+    let result = match ResultDraft::parse(&input) {
+        Ok(draft) => events::record_result(&state.store, &actor, &key, &draft).await,
+        Err(errors) => Err(StoreError::Invalid(errors)),
+    };
+    match result {
+        Ok(recorded) => {
+            let done = if recorded.fed.is_some() { "results_fed" } else { "results" };
+            Ok(Redirect::to(&format!("/events/{key}?done={done}")).into_response())
+        }
+        Err(error) => {
+            let event = events::get(&state.store, &key, true).await?;
+            super::refill(error, field_label, |errors| {
+                Ok(results_page(&viewer, &event, input, errors))
             })
         }
     }

@@ -8,7 +8,7 @@
 //! (an unknown city) is a 400 with a Japanese message, not an empty feed that
 //! looks like "no events".
 
-use atom_syndication::{Content, Entry, Feed, Link, Person, Text};
+use atom_syndication::{Category, Content, Entry, Feed, Link, Person, Text};
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{RawQuery, State};
@@ -286,6 +286,14 @@ async fn activity_feed(
                         Some(city) => format!("{demo}{}（{city}）", item.summary),
                         None => format!("{demo}{}", item.summary),
                     })));
+                    // An event over or called off says so as the entry's category.
+                    if let Some(state) = item.state {
+                        entry.set_categories(vec![Category {
+                            term: state.to_owned(),
+                            label: Some(state.to_owned()),
+                            ..Default::default()
+                        }]);
+                    }
                     entry.set_content(Some(Content {
                         value: Some(item.summary.clone()),
                         content_type: Some("text".into()),

@@ -19,6 +19,7 @@ mod needs;
 mod negotiations;
 mod network;
 mod notices;
+mod keeping;
 mod offices;
 mod outbox;
 mod people;
@@ -60,6 +61,7 @@ pub fn router() -> Router<AppState> {
         .merge(fairs::router())
         .merge(forms::router())
         .merge(offices::router())
+        .merge(keeping::router())
         .merge(people::router())
         .merge(events::router())
         .merge(feeds::router())

@@ -36,6 +36,8 @@ struct OfficesPage {
     member: Option<(String, String, String)>,
     typed: FormData,
     errors: Vec<String>,
+    /// The keys of the offices the viewer keeps (an 編集 link each).
+    keeps: Vec<String>,
 }
 
 async fn render(
@@ -54,7 +56,18 @@ async fn render(
         ),
         None => (Vec::new(), None),
     };
+    let keeps = offices
+        .iter()
+        .filter(|o| {
+            viewer
+                .user
+                .as_ref()
+                .is_some_and(|u| u.actor().may_edit_catalogue_of(o.owner_id))
+        })
+        .map(|o| o.key.clone())
+        .collect();
     Ok(OfficesPage {
+        keeps,
         layout: Layout::for_viewer("シェアオフィスの相互利用", viewer).with_notice(notice),
         total_visits: pairs.iter().map(|p| p.visits).sum(),
         demo_visits: pairs.iter().map(|p| p.demo).sum(),

@@ -376,6 +376,8 @@ async fn delete(
 struct FacilitiesPage {
     layout: Layout,
     facilities: Vec<Facility>,
+    /// The keys of the facilities the viewer keeps (an 編集 link each).
+    keeps: Vec<String>,
 }
 
 async fn facilities(
@@ -385,8 +387,20 @@ async fn facilities(
 ) -> Result<FacilitiesPage, WebError> {
     let query = query_pairs(raw.as_deref());
     let city = Some(query.get("city")).filter(|c| !c.is_empty());
+    let facilities = people::facilities(&state.store, city).await?;
+    let actor = viewer.user.as_ref().map(|u| u.actor());
     Ok(FacilitiesPage {
-        layout: Layout::for_viewer("拠点・シェアオフィス", &viewer),
-        facilities: people::facilities(&state.store, city).await?,
+        layout: Layout::for_viewer("拠点・シェアオフィス", &viewer)
+            .with_notice(crate::view::notice(Some(query.get("done")))),
+        keeps: facilities
+            .iter()
+            .filter(|f| {
+                actor
+                    .as_ref()
+                    .is_some_and(|a| a.may_edit_catalogue_of(f.owner.id))
+            })
+            .map(|f| f.key.clone())
+            .collect(),
+        facilities,
     })
 }

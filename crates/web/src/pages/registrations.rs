@@ -51,6 +51,8 @@ struct RegisterPage {
     waiting: u32,
     input: RegistrationInput,
     errors: Vec<String>,
+    /// Why no form is offered: the event is over (終了) or called off.
+    closed: Option<&'static str>,
 }
 
 fn field_label(field: &str) -> &'static str {
@@ -77,6 +79,15 @@ async fn register_page(
         capacity: event.capacity,
         confirmed: occupancy.confirmed,
         waiting: occupancy.waiting,
+        closed: match event.state() {
+            domain::events::EventState::Scheduled => None,
+            domain::events::EventState::Ended => {
+                Some("このイベントは終了しました。参加の申込は受け付けていません。")
+            }
+            domain::events::EventState::Cancelled => {
+                Some("このイベントは中止になりました。参加の申込は受け付けていません。")
+            }
+        },
         input,
         errors,
     })

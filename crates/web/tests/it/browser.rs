@@ -1309,3 +1309,82 @@ async fn a_reviewer_scores_and_approves_an_application_and_finds_it_in_the_regis
     .await;
     assert!(browser.source().await.unwrap().contains("1910年"));
 }
+
+/// Issue 19's done-when, in the browser: 東大阪市's staff record the results of the
+/// 先進企業視察 of 平成28年度 (12 participants), see the event read 終了 with its
+/// 実績, find the 12 in the annual report, and open their facility's and office's
+/// forms; axe-core checks every page on the way.
+#[tokio::test]
+async fn staff_record_a_past_visits_results_and_see_the_ended_event_with_no_accessibility_violations()
+ {
+    let Some((axe, _driver, browser)) = browser_or_skip().await else {
+        return;
+    };
+    let app = TestApp::spawn(store::Backend::Sqlite).await;
+    let admin = app.admin().await;
+    let email = "past@city.higashiosaka.example.jp";
+    let staff = app.staff(&admin, email, "higashiosaka").await;
+    let created = app
+        .post_form(
+            &staff,
+            "/events",
+            &[
+                ("organisation", "higashiosaka"),
+                ("title", "先進企業視察（近江鍛工（株））"),
+                ("event_type", "visit"),
+                ("city", "higashiosaka"),
+                ("pillars", "2"),
+                ("start_date", "2016-11-17"),
+                ("start_time", "10:00"),
+                ("end_time", "16:00"),
+                ("initiative", "higashiosaka-advanced-company-visit"),
+                ("past_record", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(created.status(), reqwest::StatusCode::SEE_OTHER);
+    let path = created.headers()["location"]
+        .to_str()
+        .unwrap()
+        .split('?')
+        .next()
+        .unwrap()
+        .to_owned();
+
+    sign_in(&browser, &app, email, "staff-password-2026").await;
+    visit(&browser, &axe, &app, "/events/new").await;
+    visit(&browser, &axe, &app, &path).await;
+    browser
+        .find(Locator::Css(&format!("a[href='{path}/results']")))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    page_showing(&browser, "実績の記録").await;
+    assert_accessible(&browser, &axe, "the results form").await;
+    fill(&browser, "#participants", "たくさん").await;
+    submit(&browser, "form.stack button[type=submit]").await;
+    page_showing(&browser, "参加者数は0〜").await;
+    assert_accessible(&browser, &axe, "the results form refused").await;
+    fill(&browser, "#participants", "12").await;
+    fill(&browser, "#companies", "1").await;
+    fill(&browser, "#note", "鍛造ラインを視察").await;
+    submit(&browser, "form.stack button[type=submit]").await;
+    let page = page_showing(&browser, "実績を記録し").await;
+    assert!(page.contains("<dd>終了</dd>") && page.contains("12名"));
+    assert!(!page.contains("参加を申し込む"));
+    assert_accessible(&browser, &axe, "the ended event with its results").await;
+    for path in [
+        "/reports/annual?fy=2016",
+        "/events/calendar?month=2016-11",
+        "/facilities/facility-5/edit",
+        "/offices/higashiosaka-incubation/edit",
+    ] {
+        visit(&browser, &axe, &app, path).await;
+    }
+    let report = browser.source().await.unwrap_or_default();
+    assert!(!report.is_empty());
+    browser.goto(&app.url("/reports/annual?fy=2016")).await.unwrap();
+    page_showing(&browser, "参加者数（イベント実績）：12人").await;
+}

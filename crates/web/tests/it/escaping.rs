@@ -31,6 +31,7 @@ const TEXT_COLUMNS: &[(&str, &[&str])] = &[
         &["title", "venue", "address", "description", "note"],
     ),
     ("event_registrations", &["name", "organisation_name"]),
+    ("event_results", &["note"]),
     (
         "companies",
         &[
@@ -425,6 +426,20 @@ async fn add_records_the_demo_lacks(app: &TestApp, admin: &Client) -> (String, C
         .unwrap();
     assert!(registered.status().is_redirection() || registered.status().is_success());
 
+    // 川口市 records what its product fair of 平成28年度 achieved (実績).
+    let recorded = app
+        .post_form(
+            &staff,
+            "/events/kawaguchi-2016-product-fair/results",
+            &[
+                ("participants", "120"),
+                ("companies", "35"),
+                ("note", "会場内で就職面接会も実施"),
+            ],
+        )
+        .await;
+    assert_eq!(recorded.status(), StatusCode::SEE_OTHER, "results recorded");
+
     let hub = company_member(app, admin, "escape@ota-05.example.jp", "ota-05").await;
     crate::network::enter_job(app, &hub).await;
     let cutter = company_member(app, admin, "escape@ota-01.example.jp", "ota-01").await;
@@ -635,6 +650,10 @@ async fn markup_in_every_text_field_is_escaped_on_every_page_for_every_role() {
             "/fairs",
             "/forms",
             "/offices",
+            "/facilities",
+            // A past event with its results (実績) and the form that corrects them.
+            "/events/kawaguchi-2016-product-fair",
+            "/events/kawaguchi-2016-product-fair/results",
             "/calls",
             "/registry",
             "/reports/annual?fy=2016&fy=2017",

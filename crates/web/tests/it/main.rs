@@ -26,6 +26,7 @@ mod matrix;
 mod network;
 mod notices;
 mod operations;
+mod past;
 mod pdf;
 mod public;
 mod public_url;

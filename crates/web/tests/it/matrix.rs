@@ -166,13 +166,20 @@ fn collection(path: &str) -> &str {
 /// them 加賀市's; `fair` is the demonstration fair's key.
 fn record(path: &str, fair: &str) -> String {
     let first = collection(path);
+    // Results are recorded on a past event the other routes leave alone (the edit
+    // route moves its event to 2030, where no results can be recorded yet).
+    let event = if path.ends_with("/results") {
+        "kawaguchi-2016-product-fair-job-fair"
+    } else {
+        "kawaguchi-2016-product-fair"
+    };
     path.split('/')
         .map(|segment| match (segment, first) {
             ("{fy}", _) => "2016".to_owned(),
             ("{id}" | "{number}", _) => "1".to_owned(),
             ("{company}", _) => "kawaguchi-01".to_owned(),
             ("{key}", "initiatives") => "kawaguchi-cci-imono-iwaza-brand".to_owned(),
-            ("{key}", "events") => "kawaguchi-2016-product-fair".to_owned(),
+            ("{key}", "events") => event.to_owned(),
             ("{key}", "fairs") => fair.to_owned(),
             ("{key}", "forms") => "sumida-health-check-2016".to_owned(),
             ("{key}", "calls") => "kawaguchi-ginou-kentei-2017".to_owned(),
@@ -182,6 +189,8 @@ fn record(path: &str, fair: &str) -> String {
             ("{key}", "negotiations") => "seed-001".to_owned(),
             ("{key}", "people") => "student-1".to_owned(),
             ("{key}", "account") => "kawaguchi".to_owned(),
+            ("{key}", "facilities") => "facility-4".to_owned(),
+            ("{key}", "offices") => "amagasaki-abiz".to_owned(),
             (s, _) if s.starts_with('{') => "nothing-here".to_owned(),
             (s, _) => s.to_owned(),
         })
@@ -260,6 +269,20 @@ fn body(method: &str, path: &str) -> Option<serde_json::Value> {
         ("POST", "/negotiations/feed" | "/api/v1/negotiations/kpis") => json!({
             "initiative": "kawaguchi-succession-survey-1000", "fy": "2016",
         }),
+        // Results of the owner's past event (実績), and the details of the owner's
+        // facility and office; a member that is no company of the directory.
+        ("POST", "/events/{key}/results") | ("PUT", "/api/v1/events/{key}/results") => {
+            json!({"participants": 10, "companies": 2, "note": "権限確認"})
+        }
+        ("POST", "/facilities/{key}/edit") | ("PUT", "/api/v1/facilities/{key}") => {
+            json!({"name": "川口シェアオフィス", "kind": "share_office", "public": true})
+        }
+        ("POST", "/offices/{key}/edit") | ("PUT", "/api/v1/offices/{key}") => {
+            json!({"name": "尼崎創業支援オフィスアビーズ", "address": "兵庫県尼崎市"})
+        }
+        ("POST", "/offices/{key}/members" | "/api/v1/offices/{key}/members") => {
+            json!({"company": "nothing-here"})
+        }
         ("POST", "/people" | "/api/v1/people") => json!({
             "kind": "successor", "name": "後継者候補（権限確認）", "kana": "こうけいしゃこうほ",
             "city": "kawaguchi", "capabilities": ["woodwork"], "email": "matrix@example.jp",
