@@ -935,8 +935,14 @@ mod tests {
             state(EventStatus::Scheduled, false, at(15, 12)),
             EventState::Scheduled
         );
-        assert_eq!(state(EventStatus::Scheduled, false, at(15, 17)), EventState::Ended);
-        assert_eq!(state(EventStatus::Scheduled, true, at(15, 14)), EventState::Ended);
+        assert_eq!(
+            state(EventStatus::Scheduled, false, at(15, 17)),
+            EventState::Ended
+        );
+        assert_eq!(
+            state(EventStatus::Scheduled, true, at(15, 14)),
+            EventState::Ended
+        );
         assert_eq!(
             state(EventStatus::Cancelled, false, at(16, 9)),
             EventState::Cancelled

@@ -175,10 +175,7 @@ pub async fn get(store: &Store, key: &str) -> Result<Initiative, StoreError> {
 }
 
 /// [`get`] inside a caller's transaction.
-pub(crate) async fn get_in(
-    db: &impl ConnectionTrait,
-    key: &str,
-) -> Result<Initiative, StoreError> {
+pub(crate) async fn get_in(db: &impl ConnectionTrait, key: &str) -> Result<Initiative, StoreError> {
     let directory = organisations::directory_in(db).await?;
     load_one(db, &directory, key).await
 }

@@ -10,8 +10,8 @@ use std::collections::{BTreeMap, HashMap};
 use chrono::{DateTime, NaiveDate, Utc};
 use domain::{Actor, Invalid, Role};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-    Set,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait,
+    QueryFilter, QueryOrder, Set,
 };
 use serde_json::json;
 
@@ -737,7 +737,10 @@ pub async fn update(
                     Entity::ShareOffice,
                     key.to_owned(),
                     Some(after.owner_id),
-                    format!("シェアオフィス「{}」（{}）の情報を更新", after.name, after.owner_name),
+                    format!(
+                        "シェアオフィス「{}」（{}）の情報を更新",
+                        after.name, after.owner_name
+                    ),
                 )
                 .before(before.snapshot())
                 .after(after.snapshot()),
@@ -757,7 +760,11 @@ pub async fn add_member(
 ) -> Result<Office, StoreError> {
     let wanted = company_key.trim();
     if wanted.is_empty() {
-        return Err(Invalid::new("company", "入居企業の企業ID（例: amagasaki-01）を入力してください。").into());
+        return Err(Invalid::new(
+            "company",
+            "入居企業の企業ID（例: amagasaki-01）を入力してください。",
+        )
+        .into());
     }
     store
         .write(Some(actor), async |w| {
@@ -775,7 +782,9 @@ pub async fn add_member(
                 .ok_or_else(|| {
                     Invalid::new(
                         "company",
-                        format!("企業「{wanted}」は企業名簿に見つかりません。企業IDを確認してください。"),
+                        format!(
+                            "企業「{wanted}」は企業名簿に見つかりません。企業IDを確認してください。"
+                        ),
                     )
                 })?;
             if let Some(home) = share_office_member::Entity::find()
@@ -809,7 +818,10 @@ pub async fn add_member(
                     Entity::ShareOffice,
                     key.to_owned(),
                     Some(after.owner_id),
-                    format!("シェアオフィス「{}」に{}を入居企業として追加", after.name, found.name),
+                    format!(
+                        "シェアオフィス「{}」に{}を入居企業として追加",
+                        after.name, found.name
+                    ),
                 )
                 .before(before.snapshot())
                 .after(after.snapshot()),

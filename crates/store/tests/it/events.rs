@@ -425,7 +425,10 @@ async fn a_record_of_the_past_is_the_organisers_own_ends_the_event_and_feeds_the
         let recorded = events::record_result(&store, &higashiosaka, &created.key, &twelve)
             .await
             .unwrap();
-        assert_eq!(recorded.event.result.as_ref().map(|r| r.participants), Some(12));
+        assert_eq!(
+            recorded.event.result.as_ref().map(|r| r.participants),
+            Some(12)
+        );
         assert_eq!(
             recorded.fed.as_ref().map(|f| f.1.year()),
             Some(2016),
@@ -442,7 +445,10 @@ async fn a_record_of_the_past_is_the_organisers_own_ends_the_event_and_feeds_the
             .iter()
             .find(|k| k.label == "参加者数（イベント実績）")
             .expect("the participants KPI");
-        assert_eq!((participants.value.get(), participants.unit.as_str()), (12.0, "人"));
+        assert_eq!(
+            (participants.value.get(), participants.unit.as_str()),
+            (12.0, "人")
+        );
         assert!(!entry.summary.is_empty(), "the document's summary kept");
 
         // A future event takes no results; a registration for a recorded one is refused.

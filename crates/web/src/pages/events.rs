@@ -40,7 +40,10 @@ pub fn router() -> Router<AppState> {
         .route("/events/{key}", get(detail))
         .route("/events/{key}/edit", get(edit_form).post(update))
         .route("/events/{key}/cancel", get(cancel_form).post(cancel))
-        .route("/events/{key}/results", get(results_form).post(record_results))
+        .route(
+            "/events/{key}/results",
+            get(results_form).post(record_results),
+        )
 }
 
 /// The filter as typed, kept for refilling the form.
@@ -567,7 +570,10 @@ pub fn export_table(events: &[Event]) -> Table {
                 .and_then(|r| r.companies)
                 .map(|c| c.to_string())
                 .unwrap_or_default(),
-            e.result.as_ref().map(|r| r.note.clone()).unwrap_or_default(),
+            e.result
+                .as_ref()
+                .map(|r| r.note.clone())
+                .unwrap_or_default(),
         ]);
     }
     table
@@ -1022,7 +1028,12 @@ struct ResultsPage {
     initiative: Option<(String, String)>,
 }
 
-fn results_page(viewer: &Viewer, event: &Event, input: ResultInput, errors: Vec<String>) -> ResultsPage {
+fn results_page(
+    viewer: &Viewer,
+    event: &Event,
+    input: ResultInput,
+    errors: Vec<String>,
+) -> ResultsPage {
     ResultsPage {
         layout: Layout::for_viewer(format!("{}の実績", event.title), viewer),
         event: row(event),
@@ -1068,7 +1079,11 @@ async fn record_results(
     };
     match result {
         Ok(recorded) => {
-            let done = if recorded.fed.is_some() { "results_fed" } else { "results" };
+            let done = if recorded.fed.is_some() {
+                "results_fed"
+            } else {
+                "results"
+            };
             Ok(Redirect::to(&format!("/events/{key}?done={done}")).into_response())
         }
         Err(error) => {

@@ -82,10 +82,7 @@ async fn facility_form(
         kind: facility.kind.clone(),
         address: facility.address.clone(),
         description: facility.description.clone(),
-        capacity: facility
-            .capacity
-            .map(|c| c.to_string())
-            .unwrap_or_default(),
+        capacity: facility.capacity.map(|c| c.to_string()).unwrap_or_default(),
         public: facility.public,
     };
     Ok(facility_page(&viewer, facility, input, Vec::new()))

@@ -1385,6 +1385,9 @@ async fn staff_record_a_past_visits_results_and_see_the_ended_event_with_no_acce
     }
     let report = browser.source().await.unwrap_or_default();
     assert!(!report.is_empty());
-    browser.goto(&app.url("/reports/annual?fy=2016")).await.unwrap();
+    browser
+        .goto(&app.url("/reports/annual?fy=2016"))
+        .await
+        .unwrap();
     page_showing(&browser, "参加者数（イベント実績）：12人").await;
 }

@@ -56,16 +56,32 @@ async fn higashiosaka_records_the_2016_visit_with_12_participants_and_the_annual
             .staff(&admin, "visit@city.higashiosaka.example.jp", "higashiosaka")
             .await;
         let sumida = app
-            .staff(&admin, "visit@sumida.tokyo-cci.example.jp", "tokyo-cci-sumida")
+            .staff(
+                &admin,
+                "visit@sumida.tokyo-cci.example.jp",
+                "tokyo-cci-sumida",
+            )
             .await;
 
         // Someone else's past activity: refused in Japanese, what was typed kept.
         let refused = app
-            .post_form(&sumida, "/events", &the_visit("higashiosaka", "他団体が記録した視察"))
+            .post_form(
+                &sumida,
+                "/events",
+                &the_visit("higashiosaka", "他団体が記録した視察"),
+            )
             .await;
-        assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY, "{:?}", app.backend);
+        assert_eq!(
+            refused.status(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{:?}",
+            app.backend
+        );
         let page = refused.text().await.unwrap();
-        assert!(page.contains("主催団体（東大阪市）の職員と協議会事務局だけ"), "{page}");
+        assert!(
+            page.contains("主催団体（東大阪市）の職員と協議会事務局だけ"),
+            "{page}"
+        );
         assert!(page.contains("value=\"他団体が記録した視察\""));
 
         // A past date without saying it is a record: the old refusal, with the hint.
@@ -73,7 +89,13 @@ async fn higashiosaka_records_the_2016_visit_with_12_participants_and_the_annual
         unmarked.retain(|(name, _)| *name != "past_record");
         let refused = app.post_form(&higashiosaka, "/events", &unmarked).await;
         assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
-        assert!(refused.text().await.unwrap().contains("実施済みの活動の記録"));
+        assert!(
+            refused
+                .text()
+                .await
+                .unwrap()
+                .contains("実施済みの活動の記録")
+        );
 
         // The organiser's own staff record it.
         let created = app
@@ -103,7 +125,11 @@ async fn higashiosaka_records_the_2016_visit_with_12_participants_and_the_annual
             .post_form(
                 &higashiosaka,
                 &format!("{path}/results"),
-                &[("participants", "たくさん"), ("companies", ""), ("note", "視察の記録")],
+                &[
+                    ("participants", "たくさん"),
+                    ("companies", ""),
+                    ("note", "視察の記録"),
+                ],
             )
             .await;
         assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY);
@@ -111,7 +137,11 @@ async fn higashiosaka_records_the_2016_visit_with_12_participants_and_the_annual
         assert!(page.contains("参加者数は0〜100000の整数"));
         assert!(page.contains("value=\"たくさん\"") && page.contains("視察の記録"));
         let foreign = app
-            .post_form(&sumida, &format!("{path}/results"), &[("participants", "3")])
+            .post_form(
+                &sumida,
+                &format!("{path}/results"),
+                &[("participants", "3")],
+            )
             .await;
         assert_eq!(foreign.status(), StatusCode::FORBIDDEN);
 
@@ -154,10 +184,15 @@ async fn higashiosaka_records_the_2016_visit_with_12_participants_and_the_annual
         assert!(month.contains("<span class=\"badge ended\">終了</span>"));
         let ics = app.text(&public, "/calendar.ics?city=higashiosaka").await;
         assert!(ics.contains("CATEGORIES:終了"), "{ics}");
-        let atom = app.text(&public, "/feeds/activity.atom?city=higashiosaka").await;
+        let atom = app
+            .text(&public, "/feeds/activity.atom?city=higashiosaka")
+            .await;
         assert!(atom.contains("term=\"終了\""), "{atom}");
         let csv = app.text(&public, "/events.csv?city=higashiosaka").await;
-        let line = csv.lines().find(|l| l.contains(&key)).expect("the visit in the CSV");
+        let line = csv
+            .lines()
+            .find(|l| l.contains(&key))
+            .expect("the visit in the CSV");
         assert!(line.contains(",終了,") && line.contains(",12,1,"), "{line}");
         let api: Value = app
             .get(&public, &format!("/api/v1/events/{key}"))
