@@ -137,7 +137,10 @@ impl Rejected {
             &format!("取り込めなかった行: {}行（先頭の5行）", self.rows.total),
         );
         for row in self.rows.rows.iter().take(5) {
-            crate::say::note("renkei::import", &format!("  {}行目: {}", row.line, row.reason));
+            crate::say::note(
+                "renkei::import",
+                &format!("  {}行目: {}", row.line, row.reason),
+            );
         }
         if let Some(note) = self.rows.omitted_note() {
             crate::say::note("renkei::import", &format!("{note}（--report のファイル）"));

@@ -169,11 +169,7 @@ pub(crate) fn check_new_password(password: &str) -> Result<(), Invalid> {
 
 /// The organisation facts a [`User`] carries: its name and whether it requires
 /// two-step sign-in.
-fn user_of(
-    row: user::Model,
-    organisation: Option<(&str, bool)>,
-    two_step_enrolled: bool,
-) -> User {
+fn user_of(row: user::Model, organisation: Option<(&str, bool)>, two_step_enrolled: bool) -> User {
     User {
         id: row.id,
         email: row.email,

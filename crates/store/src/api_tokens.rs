@@ -306,6 +306,7 @@ pub async fn record_use(
             Ok(())
         })
         .await
+}
 
 /// The machine an operation is planned on, if it exists and is planned.
 pub async fn machine_of_operation(

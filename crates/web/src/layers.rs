@@ -532,7 +532,10 @@ mod tests {
         });
         assert_eq!(
             statuses,
-            (StatusCode::INTERNAL_SERVER_ERROR, StatusCode::SERVICE_UNAVAILABLE)
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                StatusCode::SERVICE_UNAVAILABLE
+            )
         );
         let log = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
         assert!(log.contains("a handler panicked"), "{log}");

@@ -17,8 +17,8 @@
 use std::collections::{BTreeMap, VecDeque};
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::{Arc, Mutex};
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use reqwest::{Client, StatusCode};
@@ -233,7 +233,11 @@ async fn sign_in_as(cluster: &Cluster, email: &str, password: &str) -> Client {
         &[("email", email), ("password", password)],
     )
     .await;
-    assert_eq!(status, StatusCode::SEE_OTHER, "login of {email} through the proxy");
+    assert_eq!(
+        status,
+        StatusCode::SEE_OTHER,
+        "login of {email} through the proxy"
+    );
     client
 }
 
@@ -519,13 +523,7 @@ async fn write_for(
         .iter()
         .enumerate()
         .map(|(id, client)| {
-            tokio::spawn(writer(
-                url.clone(),
-                client.clone(),
-                phase,
-                id,
-                stop.clone(),
-            ))
+            tokio::spawn(writer(url.clone(), client.clone(), phase, id, stop.clone()))
         })
         .collect();
     let registrants: Vec<_> = load
@@ -743,7 +741,11 @@ async fn prepare_load(cluster: &Cluster, url: &str, clients: Vec<Client>) -> Loa
         .send()
         .await
         .unwrap();
-    assert_eq!(created.status(), StatusCode::SEE_OTHER, "the event to register for");
+    assert_eq!(
+        created.status(),
+        StatusCode::SEE_OTHER,
+        "the event to register for"
+    );
     let location = created.headers()["location"].to_str().unwrap();
     let event = location
         .trim_start_matches("/events/")
@@ -813,7 +815,10 @@ async fn prepare_load(cluster: &Cluster, url: &str, clients: Vec<Client>) -> Loa
     for company in FAIR_COMPANIES {
         let email = format!("cluster-{company}@company.example.jp");
         account(&email, "company", "", company).await;
-        let me = fair.participant_by_company(company).expect("a participant").id;
+        let me = fair
+            .participant_by_company(company)
+            .expect("a participant")
+            .id;
         let asked: Vec<i64> = fair
             .requests
             .iter()
@@ -830,9 +835,7 @@ async fn prepare_load(cluster: &Cluster, url: &str, clients: Vec<Client>) -> Loa
         let targets: VecDeque<String> = fair
             .participants
             .iter()
-            .filter(|p| {
-                !FAIR_COMPANIES.contains(&p.company_key.as_str()) && !asked.contains(&p.id)
-            })
+            .filter(|p| !FAIR_COMPANIES.contains(&p.company_key.as_str()) && !asked.contains(&p.id))
             .map(|p| p.company_key.clone())
             .collect();
         members.push((

@@ -226,7 +226,10 @@ fn in_json_log_format_the_final_error_and_the_import_messages_are_json_lines() {
     let lines = json_lines(&stderr(&refused));
     let error = lines.last().expect("the error line");
     assert_eq!(error["level"], "ERROR", "{error}");
-    assert!(error["message"].as_str().unwrap().contains("横浜市"), "{error}");
+    assert!(
+        error["message"].as_str().unwrap().contains("横浜市"),
+        "{error}"
+    );
     assert!(error["timestamp"].is_string() && error["target"].is_string());
     // Text stays as people read it.
     let plain = dir.renkei(&["user", "add", "--org", "横浜市", "x@example.jp"]);
@@ -248,7 +251,12 @@ fn in_json_log_format_the_final_error_and_the_import_messages_are_json_lines() {
     ]);
     assert!(generated.status.success(), "{}", stderr(&generated));
     let said = json_lines(&stdout(&generated));
-    assert!(said[0]["message"].as_str().unwrap().contains("200行を書き出しました"));
+    assert!(
+        said[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("200行を書き出しました")
+    );
     let imported = dir.renkei(&[
         "--log-format",
         "json",
@@ -300,7 +308,13 @@ async fn sigterm_lets_the_request_in_flight_finish_and_exits_zero() {
     stream.flush().unwrap();
     tokio::time::sleep(Duration::from_millis(300)).await;
     let pid = server.child.id().to_string();
-    assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
+    assert!(
+        Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
     tokio::time::sleep(Duration::from_millis(500)).await;
     assert!(
         server.child.try_wait().unwrap().is_none(),
@@ -325,7 +339,11 @@ async fn sigterm_lets_the_request_in_flight_finish_and_exits_zero() {
         assert!(Instant::now() < deadline, "still running after SIGTERM");
         std::thread::sleep(Duration::from_millis(50));
     };
-    assert!(status.success(), "exit status {status:?}\n{}", server.log_tail());
+    assert!(
+        status.success(),
+        "exit status {status:?}\n{}",
+        server.log_tail()
+    );
     assert!(
         std::net::TcpStream::connect(&address).is_err(),
         "nothing listens after the stop"

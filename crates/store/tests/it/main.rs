@@ -562,7 +562,10 @@ async fn a_signed_in_account_reads_with_its_organisation_and_two_step_state() {
         assert_eq!(user.organisation_name, "大田区");
 
         // The secretariat of the council, which does not require it.
-        let admin = accounts::find_by_email(&store, &email).await.unwrap().unwrap();
+        let admin = accounts::find_by_email(&store, &email)
+            .await
+            .unwrap()
+            .unwrap();
         let user = read(admin.id).await;
         assert!(!user.organisation_name.is_empty() && user.organisation_name != "大田区");
         assert!(!user.organisation_requires_two_step && !user.two_step_enrolled);

@@ -118,9 +118,7 @@ fn askama_escape(text: &str) -> String {
 
 /// Whether the viewer sees private records in lists: staff and the secretariat.
 fn sees_private(viewer: &Viewer) -> bool {
-    viewer
-        .acting_user()
-        .is_some_and(|u| u.role.keeps_records())
+    viewer.acting_user().is_some_and(|u| u.role.keeps_records())
 }
 
 /// The directory's search as the query string gives it.

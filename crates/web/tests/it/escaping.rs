@@ -406,7 +406,10 @@ async fn add_records_the_demo_lacks(app: &TestApp, admin: &Client) -> (String, C
     assert_eq!(issued.status(), StatusCode::OK, "token issued");
     let issued = issued.text().await.unwrap();
     for markup in UNESCAPED {
-        assert!(!issued.contains(markup), "the issued token's page: {issued}");
+        assert!(
+            !issued.contains(markup),
+            "the issued token's page: {issued}"
+        );
     }
     let location = created.headers()["location"].to_str().unwrap();
     let path = location.split('?').next().unwrap().to_owned();

@@ -406,11 +406,17 @@ async fn the_audit_log_names_the_client_address_a_trusted_proxy_forwarded() {
             .find(|line| line.contains("がパスワードを変更"))
             .expect("the password change in the CSV");
         assert!(line.ends_with(",203.0.113.9"), "{backend:?}: {line}");
-        assert!(!csv.contains("192.0.2.66"), "the forged entry is never believed");
+        assert!(
+            !csv.contains("192.0.2.66"),
+            "the forged entry is never believed"
+        );
         // The council's data loaded at start was no web request: no address.
         let store = app.store().await;
         let seeds = audit_addresses(&store, "seed").await;
-        assert!(!seeds.is_empty() && seeds.iter().all(Option::is_none), "{seeds:?}");
+        assert!(
+            !seeds.is_empty() && seeds.iter().all(Option::is_none),
+            "{seeds:?}"
+        );
     }
 }
 

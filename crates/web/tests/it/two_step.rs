@@ -492,9 +492,6 @@ async fn a_secretariat_not_yet_enrolled_sees_only_what_the_public_sees() {
         enrol(&app, &admin).await;
         let private = app.text(&admin, "/companies/ota-10").await;
         assert!(private.contains("東糀谷工業株式会社") && private.contains("非公開情報"));
-        assert_eq!(
-            app.get(&admin, members_only).await.status(),
-            StatusCode::OK
-        );
+        assert_eq!(app.get(&admin, members_only).await.status(), StatusCode::OK);
     }
 }
