@@ -342,9 +342,7 @@ fn keepable(response: &Response) -> bool {
 
 /// The bytes of a `200` without an ETag whose whole body is known and small; any
 /// other response is given back untouched (`Err`), as is a failure to read it.
-async fn read_small(
-    response: Response,
-) -> Result<(axum::http::response::Parts, Bytes), Response> {
+async fn read_small(response: Response) -> Result<(axum::http::response::Parts, Bytes), Response> {
     let size = response.body().size_hint().exact();
     let small = response.status() == StatusCode::OK
         && !response.headers().contains_key(header::ETAG)
@@ -355,9 +353,9 @@ async fn read_small(
     let (parts, body) = response.into_parts();
     match axum::body::to_bytes(body, MAX_TAGGED_BYTES as usize).await {
         Ok(bytes) => Ok((parts, bytes)),
-        Err(error) => {
-            Err(WebError::Internal(format!("a page's body could not be read: {error}")).into_response())
-        }
+        Err(error) => Err(
+            WebError::Internal(format!("a page's body could not be read: {error}")).into_response(),
+        ),
     }
 }
 
@@ -411,7 +409,9 @@ fn accepts_gzip(headers: &HeaderMap) -> bool {
         .flat_map(|value| value.split(','))
         .any(|coding| {
             let mut parts = coding.split(';').map(str::trim);
-            parts.next().is_some_and(|name| name.eq_ignore_ascii_case("gzip"))
+            parts
+                .next()
+                .is_some_and(|name| name.eq_ignore_ascii_case("gzip"))
                 && !parts.any(|param| {
                     param
                         .strip_prefix("q=")

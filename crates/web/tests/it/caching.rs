@@ -86,8 +86,18 @@ async fn an_anonymous_page_is_kept_until_a_change_and_a_reload_is_304() {
         );
         assert_ne!(changed_etag, etag);
         let reload = revalidated(&app, &public, "/events", &etag).await;
-        assert_eq!(reload.status(), StatusCode::OK, "an old tag gets the new page");
-        assert!(reload.text().await.unwrap().contains("キャッシュ確認セミナー"));
+        assert_eq!(
+            reload.status(),
+            StatusCode::OK,
+            "an old tag gets the new page"
+        );
+        assert!(
+            reload
+                .text()
+                .await
+                .unwrap()
+                .contains("キャッシュ確認セミナー")
+        );
 
         // A browser that takes gzip gets the kept page compressed, twice alike.
         for _ in 0..2 {
