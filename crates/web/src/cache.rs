@@ -225,7 +225,11 @@ impl Page {
         if matches_etag(request_headers, &self.etag) {
             return not_modified(&self.headers, &self.etag);
         }
-        let gzip = self.gzip.as_ref().filter(|_| accepts_gzip(request_headers));
+        // A client that takes Brotli gets it from the compression layer, as before.
+        let gzip = self
+            .gzip
+            .as_ref()
+            .filter(|_| accepts(request_headers, "gzip") && !accepts(request_headers, "br"));
         let mut response = Response::new(Body::from(gzip.unwrap_or(&self.body).clone()));
         *response.headers_mut() = self.headers.clone();
         let headers = response.headers_mut();
@@ -400,18 +404,18 @@ fn not_modified(headers: &HeaderMap, etag: &HeaderValue) -> Response {
     response
 }
 
-/// Whether the client takes gzip (`Accept-Encoding: gzip`, not `gzip;q=0`).
-fn accepts_gzip(headers: &HeaderMap) -> bool {
+/// Whether the client takes `coding` (`Accept-Encoding: gzip`, not `gzip;q=0`).
+fn accepts(headers: &HeaderMap, coding: &str) -> bool {
     headers
         .get_all(header::ACCEPT_ENCODING)
         .iter()
         .filter_map(|value| value.to_str().ok())
         .flat_map(|value| value.split(','))
-        .any(|coding| {
-            let mut parts = coding.split(';').map(str::trim);
+        .any(|given| {
+            let mut parts = given.split(';').map(str::trim);
             parts
                 .next()
-                .is_some_and(|name| name.eq_ignore_ascii_case("gzip"))
+                .is_some_and(|name| name.eq_ignore_ascii_case(coding))
                 && !parts.any(|param| {
                     param
                         .strip_prefix("q=")
@@ -509,7 +513,7 @@ mod tests {
         let accepts = |value: &'static str| {
             let mut headers = HeaderMap::new();
             headers.insert(header::ACCEPT_ENCODING, HeaderValue::from_static(value));
-            accepts_gzip(&headers)
+            accepts(&headers, "gzip")
         };
         assert!(accepts("gzip, deflate, br"));
         assert!(!accepts("br"));
