@@ -8,7 +8,7 @@ use reqwest::header::{ACCEPT_ENCODING, CONTENT_ENCODING, ETAG, IF_NONE_MATCH};
 
 use crate::harness::{TestApp, on_each_backend};
 
-fn seminar<'a>(title: &'a str) -> Vec<(&'a str, &'a str)> {
+fn seminar(title: &str) -> Vec<(&str, &str)> {
     vec![
         ("organisation", "amagasaki"),
         ("title", title),
