@@ -209,8 +209,8 @@ pub async fn annual(
         }
     }
     Ok(AnnualReport {
-        title: document.title,
-        preamble: document.preamble,
+        title: document.title.clone(),
+        preamble: document.preamble.clone(),
         fiscal_years: years,
         council,
         organisations,

@@ -317,9 +317,19 @@ fn broken(name: &str, what: String) -> StoreError {
     StoreError::Config(format!("data/council/{name}: {what}"))
 }
 
-/// The document's letterhead, parsed.
-pub fn document() -> Result<Document, StoreError> {
-    parse("document.toml", DOCUMENT_TOML)
+/// The document's letterhead, parsed once per process (the home page and the
+/// annual report show it on every view).
+pub fn document() -> Result<&'static Document, StoreError> {
+    static DOCUMENT: std::sync::LazyLock<Result<Document, String>> =
+        std::sync::LazyLock::new(|| {
+            parse("document.toml", DOCUMENT_TOML).map_err(|error| match error {
+                StoreError::Config(message) => message,
+                other => other.to_string(),
+            })
+        });
+    DOCUMENT
+        .as_ref()
+        .map_err(|error| StoreError::Config(error.clone()))
 }
 
 /// Loads the council's data when the database has no organisation yet.

@@ -7,6 +7,7 @@
 
 pub mod api;
 pub mod auth;
+pub mod cache;
 pub mod client;
 pub mod error;
 pub mod export;
@@ -34,8 +35,10 @@ pub use error::WebError;
 pub struct AppState {
     pub store: Store,
     pub metrics: Arc<metrics::Metrics>,
-    /// Feed bodies, rebuilt only after a change (see `pages::feeds::FeedCache`).
-    pub feeds: Arc<pages::feeds::FeedCache>,
+    /// Feed bodies, rebuilt only after a change (see `cache`).
+    pub feeds: Arc<cache::ChangeCache<axum::body::Bytes>>,
+    /// Anonymous visitors' pages, rebuilt only after a change (see `cache`).
+    pub pages: Arc<cache::ChangeCache<cache::Page>>,
     /// The directory's search index, following `changes`.
     pub search: store::index::SearchIndex,
     /// Whether cookies set by handlers (the device cookie) are marked `Secure`,
@@ -155,7 +158,16 @@ pub async fn apps(store: Store, options: WebOptions) -> Result<(Router, Router),
     let state = AppState {
         store: store.clone(),
         metrics: Arc::new(metrics::Metrics::default()),
-        feeds: Arc::new(pages::feeds::FeedCache::default()),
+        feeds: Arc::new(cache::ChangeCache::new(
+            cache::FEED_ENTRIES,
+            cache::FEED_BYTES,
+            None,
+        )),
+        pages: Arc::new(cache::ChangeCache::new(
+            cache::PAGE_ENTRIES,
+            cache::PAGE_BYTES,
+            Some(cache::PAGE_TTL),
+        )),
         search: match &options.index_dir {
             Some(dir) => store::index::SearchIndex::open(&store, dir).await?,
             None => store::index::SearchIndex::in_memory(&store).await?,
@@ -189,6 +201,12 @@ pub async fn apps(store: Store, options: WebOptions) -> Result<(Router, Router),
         .layer(axum::middleware::from_fn(layers::japanese_rejections))
         .layer(session_layer)
         .layer(axum::middleware::map_response(auth::set_device_cookie))
+        // Inside the metrics, so that a kept page is counted and logged like any;
+        // outside the session, so that a kept page reads no session.
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            cache::conditional,
+        ))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             layers::observe,

@@ -26,52 +26,16 @@ use super::events::city_key;
 use super::query_pairs;
 use crate::{AppState, WebError};
 
-/// Generated feed bodies by request (origin, path and query), each valid while the
-/// `changes` sequence has not moved. Every change to an event or an initiative appends
-/// to `changes` in its own transaction, so a body is rebuilt only after a change, and
-/// each process (behind a load balancer) checks the database's sequence, not its own
-/// memory. Building `/calendar.ics` for 10,000 events takes about half a second; a
-/// cached answer costs one indexed query (see BENCHMARKS.md, scripts/bench-events).
-#[derive(Debug, Default)]
-pub struct FeedCache {
-    bodies: std::sync::Mutex<std::collections::HashMap<String, (i64, Bytes)>>,
-}
-
-/// Distinct feed URLs kept at once; beyond it the cache starts afresh.
-const FEED_CACHE_SIZE: usize = 512;
-
-impl FeedCache {
-    fn get(&self, key: &str, seq: i64) -> Option<Bytes> {
-        let bodies = self.bodies.lock().ok()?;
-        bodies
-            .get(key)
-            .filter(|(at, _)| *at == seq)
-            .map(|(_, body)| body.clone())
-    }
-
-    fn put(&self, key: String, seq: i64, body: Bytes) {
-        if let Ok(mut bodies) = self.bodies.lock() {
-            if bodies.len() >= FEED_CACHE_SIZE {
-                bodies.clear();
-            }
-            bodies.insert(key, (seq, body));
-        }
-    }
-}
-
-/// The cached body for this request, or a newly built one.
+/// The kept feed body for this request (origin, path and query), or a newly built
+/// one: rebuilt only after the `changes` sequence moves (see `crate::cache`; building
+/// `/calendar.ics` for 10,000 events takes about half a second, a kept answer costs
+/// one indexed query; BENCHMARKS.md, scripts/bench-events).
 async fn cached<F, Fut>(state: &AppState, key: String, build: F) -> Result<Bytes, WebError>
 where
     F: FnOnce() -> Fut,
     Fut: std::future::Future<Output = Result<String, WebError>>,
 {
-    let seq = store::audit::latest_change(&state.store).await?;
-    if let Some(body) = state.feeds.get(&key, seq) {
-        return Ok(body);
-    }
-    let body = Bytes::from(build().await?);
-    state.feeds.put(key, seq, body.clone());
-    Ok(body)
+    crate::cache::kept(state, &state.feeds, key, build).await
 }
 
 pub fn router() -> Router<AppState> {

@@ -10,6 +10,7 @@ mod applications;
 mod basics;
 mod browser;
 mod browser_accounts;
+mod caching;
 mod demo;
 mod digest;
 mod directory;
