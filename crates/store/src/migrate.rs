@@ -111,6 +111,12 @@ const MIGRATIONS: &[Migration] = &[
         "demo_people",
         include_str!("../migrations/0021_demo_people.sql"),
     ),
+    (26, "places", include_str!("../migrations/0026_places.sql")),
+    (
+        27,
+        "documents",
+        include_str!("../migrations/0027_documents.sql"),
+    ),
 ];
 
 /// Fills the type placeholders for the backend.

@@ -102,6 +102,14 @@ pub enum Entity {
     /// A person's choice of お知らせ by mail.
     NoticePreferences,
     DiagnosisFollowup,
+    /// A district of a city's register (特別用途地区, 地区計画).
+    District,
+    /// An industrial site a city offers.
+    IndustrialSite,
+    /// A company's enquiry about a site, and its steps.
+    SiteEnquiry,
+    /// A document of the library, and its versions.
+    Document,
 }
 
 impl Entity {
@@ -121,6 +129,10 @@ impl Entity {
             Entity::Digest => "digest",
             Entity::NoticePreferences => "notice_preferences",
             Entity::DiagnosisFollowup => "diagnosis_followup",
+            Entity::District => "district",
+            Entity::IndustrialSite => "industrial_site",
+            Entity::SiteEnquiry => "site_enquiry",
+            Entity::Document => "document",
         }
     }
 }

@@ -8,6 +8,7 @@ pub(crate) mod basics;
 pub(crate) mod companies;
 mod company_import;
 mod digest;
+pub(crate) mod documents;
 pub(crate) mod events;
 pub(crate) mod fairs;
 pub(crate) mod feeds;
@@ -27,6 +28,7 @@ mod publishing;
 mod recovery;
 mod registrations;
 mod signup;
+mod sites;
 
 pub use initiatives::export_table as initiatives_table;
 pub(crate) use initiatives::parse_filter as initiatives_filter;
@@ -60,6 +62,8 @@ pub fn router() -> Router<AppState> {
         .merge(fairs::router())
         .merge(forms::router())
         .merge(offices::router())
+        .merge(sites::router())
+        .merge(documents::router())
         .merge(people::router())
         .merge(events::router())
         .merge(feeds::router())
