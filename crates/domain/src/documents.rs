@@ -166,7 +166,15 @@ fn looks_like_markup(bytes: &[u8]) -> bool {
     let text = String::from_utf8_lossy(head).to_lowercase();
     let text = text.trim_start_matches('\u{feff}').trim_start();
     [
-        "<!doctype", "<html", "<script", "<svg", "<?xml", "<body", "<head", "<iframe", "<!--",
+        "<!doctype",
+        "<html",
+        "<script",
+        "<svg",
+        "<?xml",
+        "<body",
+        "<head",
+        "<iframe",
+        "<!--",
     ]
     .iter()
     .any(|tag| text.starts_with(tag))

@@ -111,7 +111,9 @@ impl Position {
                 .ok_or_else(|| {
                     Invalid::new(
                         field,
-                        format!("{name}は数値（度、例: 34.6794）で入力してください（「{text}」）。"),
+                        format!(
+                            "{name}は数値（度、例: 34.6794）で入力してください（「{text}」）。"
+                        ),
                     )
                 })
         };
@@ -419,11 +421,19 @@ mod tests {
 
     #[test]
     fn positions_outside_japan_are_refused_and_inside_linked_to_gsi_maps() {
-        let p = Position::parse("34.6794", "１３５．６００１").unwrap().unwrap();
-        assert_eq!(p.gsi_map_url(), "https://maps.gsi.go.jp/#16/34.679400/135.600100/");
+        let p = Position::parse("34.6794", "１３５．６００１")
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            p.gsi_map_url(),
+            "https://maps.gsi.go.jp/#16/34.679400/135.600100/"
+        );
         assert_eq!(Position::parse("", " ").unwrap(), None);
         let paris = Position::parse("48.8566", "2.3522").unwrap_err();
-        assert!(paris[0].reason.contains("日本国内ではありません"), "{paris:?}");
+        assert!(
+            paris[0].reason.contains("日本国内ではありません"),
+            "{paris:?}"
+        );
         let typo = Position::parse("北緯34", "135.6").unwrap_err();
         assert!(typo[0].reason.contains("緯度は数値"), "{typo:?}");
     }

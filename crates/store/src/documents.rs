@@ -110,25 +110,34 @@ async fn load(
     // The versions without their bytes.
     let mut versions: HashMap<i64, Vec<Version>> = HashMap::new();
     for chunk in rows.chunks(500) {
-        let found: Vec<(i64, i32, String, String, i64, String, String, String, DateTime<Utc>)> =
-            document_version::Entity::find()
-                .select_only()
-                .columns([
-                    document_version::Column::DocumentId,
-                    document_version::Column::Number,
-                    document_version::Column::FileName,
-                    document_version::Column::ContentType,
-                    document_version::Column::SizeBytes,
-                    document_version::Column::Sha256,
-                    document_version::Column::Note,
-                    document_version::Column::UploadedBy,
-                    document_version::Column::CreatedAt,
-                ])
-                .filter(document_version::Column::DocumentId.is_in(chunk.iter().map(|r| r.id)))
-                .order_by_desc(document_version::Column::Number)
-                .into_tuple()
-                .all(db)
-                .await?;
+        let found: Vec<(
+            i64,
+            i32,
+            String,
+            String,
+            i64,
+            String,
+            String,
+            String,
+            DateTime<Utc>,
+        )> = document_version::Entity::find()
+            .select_only()
+            .columns([
+                document_version::Column::DocumentId,
+                document_version::Column::Number,
+                document_version::Column::FileName,
+                document_version::Column::ContentType,
+                document_version::Column::SizeBytes,
+                document_version::Column::Sha256,
+                document_version::Column::Note,
+                document_version::Column::UploadedBy,
+                document_version::Column::CreatedAt,
+            ])
+            .filter(document_version::Column::DocumentId.is_in(chunk.iter().map(|r| r.id)))
+            .order_by_desc(document_version::Column::Number)
+            .into_tuple()
+            .all(db)
+            .await?;
         for (document_id, number, file_name, content_type, size_bytes, sha256, note, by, at) in
             found
         {
@@ -150,7 +159,9 @@ async fn load(
                 id: row.id,
                 kind: DocumentKind::parse(&row.kind).unwrap_or(DocumentKind::Other),
                 visibility: Visibility::parse(&row.visibility).unwrap_or(Visibility::Members),
-                initiative: row.initiative_id.and_then(|id| initiatives.get(&id).cloned()),
+                initiative: row
+                    .initiative_id
+                    .and_then(|id| initiatives.get(&id).cloned()),
                 event: row.event_id.and_then(|id| events.get(&id).cloned()),
                 owner: directory
                     .organisation(row.owner_organisation_id)
@@ -371,9 +382,9 @@ async fn insert_version(
     .await
     .map_err(|e| match e.sql_err() {
         // Two uploads of the same document at once: the second is asked to retry.
-        Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => StoreError::Conflict(
-            "同時に別の版が登録されました。もう一度お試しください。".into(),
-        ),
+        Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => {
+            StoreError::Conflict("同時に別の版が登録されました。もう一度お試しください。".into())
+        }
         _ => StoreError::from(e),
     })?;
     Ok(())
@@ -528,8 +539,10 @@ pub async fn update(
                     format!("資料「{}」を変更", draft.title),
                 )
                 .before(json!({"title": before.title, "visibility": before.visibility.code()}))
-                .after(json!({"title": draft.title, "visibility": draft.visibility.code(),
-                    "initiative": draft.initiative, "event": draft.event})),
+                .after(
+                    json!({"title": draft.title, "visibility": draft.visibility.code(),
+                    "initiative": draft.initiative, "event": draft.event}),
+                ),
             );
             Ok(())
         })

@@ -10,9 +10,7 @@
 use std::collections::HashMap;
 
 use chrono::{NaiveDate, Utc};
-use domain::places::{
-    DistrictDraft, DistrictKind, EnquiryStage, Position, SiteDraft, Tenure,
-};
+use domain::places::{DistrictDraft, DistrictKind, EnquiryStage, Position, SiteDraft, Tenure};
 use domain::text::{optional_text, required_line};
 use domain::{Actor, FiscalYear, Invalid, Role};
 use sea_orm::{
@@ -99,7 +97,10 @@ impl Site {
         if fraction == 0 {
             format!("{grouped}㎡")
         } else {
-            format!("{grouped}.{}㎡", format!("{fraction:02}").trim_end_matches('0'))
+            format!(
+                "{grouped}.{}㎡",
+                format!("{fraction:02}").trim_end_matches('0')
+            )
         }
     }
 
@@ -364,7 +365,9 @@ pub async fn update_district(
                     Some(before.owner.id),
                     format!("地区「{}」を変更", draft.name),
                 )
-                .before(json!({"name": before.name, "kind": before.kind.code(), "rules": before.rules}))
+                .before(
+                    json!({"name": before.name, "kind": before.kind.code(), "rules": before.rules}),
+                )
                 .after(district_snapshot(draft)),
             );
             Ok(())

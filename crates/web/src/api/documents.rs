@@ -263,7 +263,15 @@ async fn add_version(
         .into());
     }
     let (fields, name, bytes) = read(multipart).await?;
-    documents::add_version(&state.store, &actor, &key, &name, &bytes, fields.get("note")).await?;
+    documents::add_version(
+        &state.store,
+        &actor,
+        &key,
+        &name,
+        &bytes,
+        fields.get("note"),
+    )
+    .await?;
     let after = documents::get(&state.store, Some(&actor), &key).await?;
     Ok((StatusCode::CREATED, Json(document_dto(&after))).into_response())
 }

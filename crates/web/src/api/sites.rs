@@ -202,6 +202,12 @@ async fn create_district(
     ApiJson(body): ApiJson<DistrictBody>,
 ) -> Result<Response, ApiError> {
     let actor = viewer.actor()?;
+    if !actor.role.keeps_records() {
+        return Err(StoreError::forbidden(
+            "地区を登録できるのは市区・商工会議所の職員と協議会事務局です。",
+        )
+        .into());
+    }
     let draft = district_draft(&body)?;
     let key = sites::create_district(&state.store, &actor, &body.organisation, &draft).await?;
     let created = sites::district(&state.store, &key).await?;
@@ -233,7 +239,9 @@ async fn update_district(
     }
     let draft = district_draft(&body)?;
     sites::update_district(&state.store, &actor, &key, &draft).await?;
-    Ok(Json(district_dto(&sites::district(&state.store, &key).await?)))
+    Ok(Json(district_dto(
+        &sites::district(&state.store, &key).await?,
+    )))
 }
 
 /// 各都市の工場用地（誰でも閲覧可）
@@ -480,7 +488,9 @@ async fn get_enquiry(
     Path(key): Path<String>,
 ) -> Result<Json<EnquiryDto>, ApiError> {
     let actor = viewer.actor()?;
-    Ok(Json(enquiry_dto(&sites::enquiry(&state.store, &actor, &key).await?)))
+    Ok(Json(enquiry_dto(
+        &sites::enquiry(&state.store, &actor, &key).await?,
+    )))
 }
 
 /// 経過の記録

@@ -121,7 +121,10 @@ async fn index_page(
         documents: list,
         organisations,
         initiatives,
-        kinds: DocumentKind::ALL.iter().map(|k| (k.code(), k.label())).collect(),
+        kinds: DocumentKind::ALL
+            .iter()
+            .map(|k| (k.code(), k.label()))
+            .collect(),
         typed,
         errors,
     })
@@ -168,9 +171,9 @@ async fn read_upload(multipart: Result<Multipart, MultipartRejection>) -> Upload
                     upload.file_name = field.file_name().unwrap_or("").to_owned();
                     match field.bytes().await {
                         Ok(b) => upload.bytes = b.to_vec(),
-                        Err(_) => upload.errors.push(
-                            "ファイルを受け取れませんでした（2MBまで）。".into(),
-                        ),
+                        Err(_) => upload
+                            .errors
+                            .push("ファイルを受け取れませんでした（2MBまで）。".into()),
                     }
                 } else if let Ok(text) = field.text().await {
                     upload.fields.0.push((name, text));
@@ -287,7 +290,10 @@ async fn detail_page(
             ("visibility".into(), d.visibility.code().into()),
             (
                 "initiative".into(),
-                d.initiative.as_ref().map(|i| i.0.clone()).unwrap_or_default(),
+                d.initiative
+                    .as_ref()
+                    .map(|i| i.0.clone())
+                    .unwrap_or_default(),
             ),
             (
                 "event".into(),
@@ -298,7 +304,10 @@ async fn detail_page(
     Ok(DetailPage {
         layout: Layout::for_viewer(d.title.clone(), viewer).with_notice(notice),
         may_edit,
-        kinds: DocumentKind::ALL.iter().map(|k| (k.code(), k.label())).collect(),
+        kinds: DocumentKind::ALL
+            .iter()
+            .map(|k| (k.code(), k.label()))
+            .collect(),
         initiatives,
         d,
         typed,
@@ -343,6 +352,15 @@ async fn update(
     form: FormData,
 ) -> Result<Response, WebError> {
     let actor = viewer.actor()?;
+    // Who may change it is decided before what was typed.
+    let before = documents::get(&state.store, Some(&actor), &key).await?;
+    if !before.editable_by(Some(&actor)) {
+        return Err(store::StoreError::forbidden(format!(
+            "「{}」は{}の資料のため編集できません。",
+            before.title, before.owner.name
+        ))
+        .into());
+    }
     let result = match DocumentDraft::parse(&input_from(&form)) {
         Ok(draft) => documents::update(&state.store, &actor, &key, &draft).await,
         Err(errors) => Err(errors.into()),

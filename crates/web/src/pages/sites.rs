@@ -72,6 +72,18 @@ fn label(field: &str) -> &'static str {
     }
 }
 
+/// Company members and individuals keep no register: refused before what they sent.
+fn refuse_unless_staff(actor: &domain::Actor, what: &str) -> Result<(), WebError> {
+    if actor.role.keeps_records() {
+        Ok(())
+    } else {
+        Err(store::StoreError::forbidden(format!(
+            "{what}を登録できるのは市区・商工会議所の職員と協議会事務局です。"
+        ))
+        .into())
+    }
+}
+
 fn viewer_actor(viewer: &Viewer) -> Option<domain::Actor> {
     viewer.user.as_ref().map(|u| u.actor())
 }
@@ -127,7 +139,10 @@ async fn index(
         query: if city.is_empty() {
             String::new()
         } else {
-            format!("?city={}", form_urlencoded::byte_serialize(city.as_bytes()).collect::<String>())
+            format!(
+                "?city={}",
+                form_urlencoded::byte_serialize(city.as_bytes()).collect::<String>()
+            )
         },
         cities: directory
             .cities
@@ -140,8 +155,22 @@ async fn index(
 
 fn sites_table(all: &[Site]) -> Table {
     let mut table = Table::new(&[
-        "用地ID", "名称", "都市", "担当団体", "所在地", "面積（㎡）", "用途地域", "売却・賃貸",
-        "価格・賃料", "優遇策", "地区", "緯度", "経度", "地理院地図", "募集", "デモ",
+        "用地ID",
+        "名称",
+        "都市",
+        "担当団体",
+        "所在地",
+        "面積（㎡）",
+        "用途地域",
+        "売却・賃貸",
+        "価格・賃料",
+        "優遇策",
+        "地区",
+        "緯度",
+        "経度",
+        "地理院地図",
+        "募集",
+        "デモ",
     ])
     .codes(&["用地ID"])
     .numbers(&["面積（㎡）", "緯度", "経度"]);
@@ -340,7 +369,10 @@ fn site_input(form: &FormData) -> SiteInput {
 async fn new_site(State(state): State<AppState>, viewer: Viewer) -> Result<Response, WebError> {
     let actor = viewer.actor()?;
     if !actor.role.keeps_records() {
-        return Err(store::StoreError::forbidden("工場用地を登録できるのは市区・商工会議所の職員と協議会事務局です。").into());
+        return Err(store::StoreError::forbidden(
+            "工場用地を登録できるのは市区・商工会議所の職員と協議会事務局です。",
+        )
+        .into());
     }
     let form = site_form(
         &state,
@@ -360,15 +392,26 @@ async fn create_site(
     form: FormData,
 ) -> Result<Response, WebError> {
     let actor = viewer.actor()?;
+    refuse_unless_staff(&actor, "工場用地")?;
     let result = match SiteDraft::parse(&site_input(&form)) {
-        Ok(draft) => sites::create_site(&state.store, &actor, form.get("organisation"), &draft).await,
+        Ok(draft) => {
+            sites::create_site(&state.store, &actor, form.get("organisation"), &draft).await
+        }
         Err(errors) => Err(errors.into()),
     };
     match result {
         Ok(key) => Ok(Redirect::to(&format!("/sites/{key}?done=created")).into_response()),
         Err(error) => {
             let (status, errors) = super::form_errors(error, label)?;
-            let page = site_form(&state, &viewer, "/sites".into(), "/sites".into(), form, errors).await?;
+            let page = site_form(
+                &state,
+                &viewer,
+                "/sites".into(),
+                "/sites".into(),
+                form,
+                errors,
+            )
+            .await?;
             Ok((status, page).into_response())
         }
     }
@@ -384,9 +427,21 @@ fn typed_from_site(site: &Site) -> FormData {
         ("tenure".into(), site.tenure.code().into()),
         ("price_note".into(), site.price_note.clone()),
         ("incentives".into(), site.incentives.clone()),
-        ("district".into(), site.district.as_ref().map(|d| d.0.clone()).unwrap_or_default()),
-        ("lat".into(), site.position.map(|p| p.lat.to_string()).unwrap_or_default()),
-        ("lon".into(), site.position.map(|p| p.lon.to_string()).unwrap_or_default()),
+        (
+            "district".into(),
+            site.district
+                .as_ref()
+                .map(|d| d.0.clone())
+                .unwrap_or_default(),
+        ),
+        (
+            "lat".into(),
+            site.position.map(|p| p.lat.to_string()).unwrap_or_default(),
+        ),
+        (
+            "lon".into(),
+            site.position.map(|p| p.lon.to_string()).unwrap_or_default(),
+        ),
         ("closed".into(), if site.closed { "1" } else { "" }.into()),
     ])
 }
@@ -425,6 +480,15 @@ async fn update_site(
     form: FormData,
 ) -> Result<Response, WebError> {
     let actor = viewer.actor()?;
+    // Who may change it is decided before what was typed.
+    let before = sites::site(&state.store, &key).await?;
+    if !before.kept_by(Some(&actor)) {
+        return Err(store::StoreError::forbidden(format!(
+            "「{}」は{}の用地のため編集できません。",
+            before.name, before.owner.name
+        ))
+        .into());
+    }
     let result = match SiteDraft::parse(&site_input(&form)) {
         Ok(draft) => sites::update_site(&state.store, &actor, &key, &draft).await,
         Err(errors) => Err(errors.into()),
@@ -434,7 +498,8 @@ async fn update_site(
         Err(error) => {
             let (status, errors) = super::form_errors(error, label)?;
             let path = format!("/sites/{key}");
-            let page = site_form(&state, &viewer, format!("{path}/edit"), path, form, errors).await?;
+            let page =
+                site_form(&state, &viewer, format!("{path}/edit"), path, form, errors).await?;
             Ok((status, page).into_response())
         }
     }
@@ -479,7 +544,10 @@ async fn district_form(
                     .is_some_and(|o| o.city.is_some())
             })
             .collect(),
-        kinds: DistrictKind::ALL.iter().map(|k| (k.code(), k.label())).collect(),
+        kinds: DistrictKind::ALL
+            .iter()
+            .map(|k| (k.code(), k.label()))
+            .collect(),
         action,
         typed,
         errors,
@@ -500,11 +568,20 @@ fn district_input(form: &FormData) -> DistrictInput {
 async fn new_district(State(state): State<AppState>, viewer: Viewer) -> Result<Response, WebError> {
     let actor = viewer.actor()?;
     if !actor.role.keeps_records() {
-        return Err(store::StoreError::forbidden("地区を登録できるのは市区・商工会議所の職員と協議会事務局です。").into());
+        return Err(store::StoreError::forbidden(
+            "地区を登録できるのは市区・商工会議所の職員と協議会事務局です。",
+        )
+        .into());
     }
-    Ok(district_form(&state, &viewer, "/districts".into(), FormData::default(), Vec::new())
-        .await?
-        .into_response())
+    Ok(district_form(
+        &state,
+        &viewer,
+        "/districts".into(),
+        FormData::default(),
+        Vec::new(),
+    )
+    .await?
+    .into_response())
 }
 
 async fn create_district(
@@ -513,6 +590,7 @@ async fn create_district(
     form: FormData,
 ) -> Result<Response, WebError> {
     let actor = viewer.actor()?;
+    refuse_unless_staff(&actor, "地区")?;
     let result = match DistrictDraft::parse(&district_input(&form)) {
         Ok(draft) => {
             sites::create_district(&state.store, &actor, form.get("organisation"), &draft).await
@@ -535,8 +613,14 @@ fn typed_from_district(d: &District) -> FormData {
         ("name".into(), d.name.clone()),
         ("kind".into(), d.kind.code().into()),
         ("rules".into(), d.rules.clone()),
-        ("designated_on".into(), d.designated_on.map(|d| d.to_string()).unwrap_or_default()),
-        ("designated_fy".into(), d.designated_fy.map(|y| y.to_string()).unwrap_or_default()),
+        (
+            "designated_on".into(),
+            d.designated_on.map(|d| d.to_string()).unwrap_or_default(),
+        ),
+        (
+            "designated_fy".into(),
+            d.designated_fy.map(|y| y.to_string()).unwrap_or_default(),
+        ),
         ("documents_url".into(), d.documents_url.clone()),
     ])
 }
@@ -573,6 +657,14 @@ async fn update_district(
     form: FormData,
 ) -> Result<Response, WebError> {
     let actor = viewer.actor()?;
+    let before = sites::district(&state.store, &key).await?;
+    if !actor.may_edit_catalogue_of(before.owner.id) {
+        return Err(store::StoreError::forbidden(format!(
+            "「{}」は{}の地区のため編集できません。",
+            before.name, before.owner.name
+        ))
+        .into());
+    }
     let result = match DistrictDraft::parse(&district_input(&form)) {
         Ok(draft) => sites::update_district(&state.store, &actor, &key, &draft).await,
         Err(errors) => Err(errors.into()),
@@ -581,9 +673,14 @@ async fn update_district(
         Ok(()) => Ok(Redirect::to("/sites?done=saved").into_response()),
         Err(error) => {
             let (status, errors) = super::form_errors(error, label)?;
-            let page =
-                district_form(&state, &viewer, format!("/districts/{key}/edit"), form, errors)
-                    .await?;
+            let page = district_form(
+                &state,
+                &viewer,
+                format!("/districts/{key}/edit"),
+                form,
+                errors,
+            )
+            .await?;
             Ok((status, page).into_response())
         }
     }
@@ -636,14 +733,25 @@ async fn enquiries_page(
     })
 }
 
-async fn enquiries(State(state): State<AppState>, viewer: Viewer) -> Result<EnquiriesPage, WebError> {
+async fn enquiries(
+    State(state): State<AppState>,
+    viewer: Viewer,
+) -> Result<EnquiriesPage, WebError> {
     enquiries_page(&state, &viewer, Vec::new(), "").await
 }
 
 fn enquiries_table(all: &[Enquiry]) -> Table {
     let mut table = Table::new(&[
-        "問合せID", "用地", "担当団体", "企業", "企業の都市", "経過", "受付日", "更新日",
-        "問合せ内容", "デモ",
+        "問合せID",
+        "用地",
+        "担当団体",
+        "企業",
+        "企業の都市",
+        "経過",
+        "受付日",
+        "更新日",
+        "問合せ内容",
+        "デモ",
     ])
     .codes(&["問合せID"])
     .dates(&["受付日", "更新日"]);
@@ -688,7 +796,10 @@ async fn enquiries_csv(
     enquiries_export(&state, &viewer, ExportFormat::Csv(csv)).await
 }
 
-async fn enquiries_xlsx(State(state): State<AppState>, viewer: Viewer) -> Result<Response, WebError> {
+async fn enquiries_xlsx(
+    State(state): State<AppState>,
+    viewer: Viewer,
+) -> Result<Response, WebError> {
     enquiries_export(&state, &viewer, ExportFormat::Xlsx).await
 }
 
@@ -716,7 +827,12 @@ async fn enquiry_page(
     Ok(EnquiryPage {
         layout: Layout::for_viewer(format!("問合せ：{}", e.site_name), viewer).with_notice(notice),
         may_answer: e.answerable_by(Some(&actor)),
-        next: e.stage.next().iter().map(|s| (s.code(), s.label())).collect(),
+        next: e
+            .stage
+            .next()
+            .iter()
+            .map(|s| (s.code(), s.label()))
+            .collect(),
         e,
         typed,
         errors,
@@ -734,7 +850,15 @@ async fn enquiry(
         "recorded" => Some("経過を記録し、問合せた企業にお知らせしました。".to_owned()),
         _ => None,
     };
-    enquiry_page(&state, &viewer, &key, FormData::default(), Vec::new(), notice).await
+    enquiry_page(
+        &state,
+        &viewer,
+        &key,
+        FormData::default(),
+        Vec::new(),
+        notice,
+    )
+    .await
 }
 
 async fn advance(

@@ -46,7 +46,9 @@ async fn upload(
 async fn the_keihatsu_booklet_pdf_is_downloadable_from_its_initiatives_page() {
     on_each_backend(|app| async move {
         let visitor = app.client();
-        let page = app.text(&visitor, &format!("/initiatives/{INITIATIVE}")).await;
+        let page = app
+            .text(&visitor, &format!("/initiatives/{INITIATIVE}"))
+            .await;
         let link = format!("/documents/{BOOKLET}/file");
         assert!(page.contains(&link), "{page}");
         assert!(page.contains("事業承継の啓発冊子（デモ）"));
@@ -67,14 +69,24 @@ async fn the_keihatsu_booklet_pdf_is_downloadable_from_its_initiatives_page() {
                 let text = String::from_utf8_lossy(&output.stdout);
                 assert!(text.contains("啓発冊子") && text.contains("デモ"), "{text}");
             }
-            Err(_) => assert_ne!(std::env::var("CI").as_deref(), Ok("true"), "CI needs pdftotext"),
+            Err(_) => assert_ne!(
+                std::env::var("CI").as_deref(),
+                Ok("true"),
+                "CI needs pdftotext"
+            ),
         }
         let _ = std::fs::remove_file(&path);
         // The annual report lists it.
         let report = app.text(&visitor, "/reports/annual?fy=2016&fy=2017").await;
-        assert!(report.contains(&format!("/documents/{BOOKLET}")), "{report}");
+        assert!(
+            report.contains(&format!("/documents/{BOOKLET}")),
+            "{report}"
+        );
         let markdown = app.text(&visitor, "/reports/annual.md?fy=2017").await;
-        assert!(markdown.contains("事業承継の啓発冊子（デモ）【デモ】"), "{markdown}");
+        assert!(
+            markdown.contains("事業承継の啓発冊子（デモ）【デモ】"),
+            "{markdown}"
+        );
     })
     .await;
 }
@@ -84,7 +96,11 @@ async fn uploads_are_judged_versions_kept_and_members_only_documents_hidden() {
     on_each_backend(|app| async move {
         let admin = app.admin().await;
         let staff = app
-            .staff(&admin, "docs@sumida.tokyo-cci.example.jp", "tokyo-cci-sumida")
+            .staff(
+                &admin,
+                "docs@sumida.tokyo-cci.example.jp",
+                "tokyo-cci-sumida",
+            )
             .await;
         let fields = [
             ("organisation", "tokyo-cci-sumida"),
@@ -100,12 +116,18 @@ async fn uploads_are_judged_versions_kept_and_members_only_documents_hidden() {
             &staff,
             "/documents",
             &fields,
-            ("協定書.pdf", b"<!DOCTYPE html><html><script>alert(1)</script></html>"),
+            (
+                "協定書.pdf",
+                b"<!DOCTYPE html><html><script>alert(1)</script></html>",
+            ),
         )
         .await;
         assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
         let page = refused.text().await.unwrap();
-        assert!(page.contains("HTMLやスクリプトのため受け付けられません"), "{page}");
+        assert!(
+            page.contains("HTMLやスクリプトのため受け付けられません"),
+            "{page}"
+        );
         assert!(page.contains("value=\"金融機関ネットワーク協定書\""));
         let refused = upload(&app, &staff, "/documents", &fields, ("page.html", b"hello")).await;
         assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
@@ -130,7 +152,9 @@ async fn uploads_are_judged_versions_kept_and_members_only_documents_hidden() {
         let page = app.text(&staff, &format!("/documents/{key}")).await;
         assert!(page.contains("第2版") && page.contains("第1版"), "{page}");
         assert!(page.contains("署名欄を修正"));
-        let first = app.get(&staff, &format!("/documents/{key}/versions/1")).await;
+        let first = app
+            .get(&staff, &format!("/documents/{key}/versions/1"))
+            .await;
         assert_eq!(first.status(), StatusCode::OK);
         assert_eq!(first.bytes().await.unwrap().as_ref(), PDF);
         let latest = app.get(&staff, &format!("/documents/{key}/file")).await;
@@ -138,7 +162,11 @@ async fn uploads_are_judged_versions_kept_and_members_only_documents_hidden() {
 
         // Members only: never listed for an anonymous visitor, never served.
         let visitor = app.client();
-        assert!(!app.text(&visitor, "/documents").await.contains("金融機関ネットワーク協定書"));
+        assert!(
+            !app.text(&visitor, "/documents")
+                .await
+                .contains("金融機関ネットワーク協定書")
+        );
         assert!(
             !app.text(&visitor, &format!("/initiatives/{INITIATIVE}"))
                 .await
@@ -155,17 +183,28 @@ async fn uploads_are_judged_versions_kept_and_members_only_documents_hidden() {
         }
         let api = app.get(&visitor, &format!("/api/v1/documents/{key}")).await;
         assert_eq!(api.status(), StatusCode::FORBIDDEN);
-        let listed: Value = app.get(&visitor, "/api/v1/documents").await.json().await.unwrap();
+        let listed: Value = app
+            .get(&visitor, "/api/v1/documents")
+            .await
+            .json()
+            .await
+            .unwrap();
         assert!(!listed.to_string().contains(&key), "{listed}");
         // A signed-in member reads it.
-        let member =
-            crate::harness::company_member(&app, &admin, "reader@sumida-01.example.jp", "sumida-01")
-                .await;
-        assert!(app.text(&member, "/documents").await.contains("金融機関ネットワーク協定書"));
+        let member = crate::harness::company_member(
+            &app,
+            &admin,
+            "reader@sumida-01.example.jp",
+            "sumida-01",
+        )
+        .await;
+        assert!(
+            app.text(&member, "/documents")
+                .await
+                .contains("金融機関ネットワーク協定書")
+        );
         // Staff of another organisation may not add a version.
-        let other = app
-            .staff(&admin, "docs@city.kaga.example.jp", "kaga")
-            .await;
+        let other = app.staff(&admin, "docs@city.kaga.example.jp", "kaga").await;
         let refused = upload(
             &app,
             &other,

@@ -27,8 +27,7 @@ async fn api_token(app: &TestApp, client: &Client) -> String {
 
 /// The key of the enquiry a redirect after sending one leads to.
 fn enquiry_key(location: &str) -> String {
-    between(location, "/enquiries/", "?")
-        .unwrap_or_else(|| panic!("an enquiry's page: {location}"))
+    between(location, "/enquiries/", "?").unwrap_or_else(|| panic!("an enquiry's page: {location}"))
 }
 
 #[tokio::test]
@@ -41,8 +40,13 @@ async fn a_company_of_amagasaki_enquires_about_a_higashiosaka_site_and_its_staff
         let amagasaki = app
             .staff(&admin, "sites@city.amagasaki.example.jp", "amagasaki")
             .await;
-        let member =
-            company_member(&app, &admin, "buyer@amagasaki-01.example.jp", "amagasaki-01").await;
+        let member = company_member(
+            &app,
+            &admin,
+            "buyer@amagasaki-01.example.jp",
+            "amagasaki-01",
+        )
+        .await;
 
         // The public register: the document's designation and the invented sites.
         let register = app.text(&app.client(), "/sites?city=higashiosaka").await;
@@ -64,13 +68,19 @@ async fn a_company_of_amagasaki_enquires_about_a_higashiosaka_site_and_its_staff
             .post_form(
                 &member,
                 &format!("/sites/{SITE}/enquiries"),
-                &[("message", "尼崎から工場の移転先を探しています。見学できますか。")],
+                &[(
+                    "message",
+                    "尼崎から工場の移転先を探しています。見学できますか。",
+                )],
             )
             .await;
         assert_eq!(sent.status(), StatusCode::SEE_OTHER);
         let key = enquiry_key(sent.headers()["location"].to_str().unwrap());
         let told = app.text(&higashiosaka, "/notices").await;
-        assert!(told.contains("【用地の問合せ】杭瀬工業株式会社から"), "{told}");
+        assert!(
+            told.contains("【用地の問合せ】杭瀬工業株式会社から"),
+            "{told}"
+        );
         let store = app.store().await;
         assert!(
             store::outbox::all(&store).await.unwrap().iter().any(|m| {
@@ -85,7 +95,11 @@ async fn a_company_of_amagasaki_enquires_about_a_higashiosaka_site_and_its_staff
             .post_form(
                 &amagasaki,
                 &format!("/enquiries/{key}/steps"),
-                &[("stage", "answered"), ("on_date", "2099-01-05"), ("note", "ok")],
+                &[
+                    ("stage", "answered"),
+                    ("on_date", "2099-01-05"),
+                    ("note", "ok"),
+                ],
             )
             .await;
         assert_eq!(refused.status(), StatusCode::FORBIDDEN);
@@ -129,10 +143,16 @@ async fn a_company_of_amagasaki_enquires_about_a_higashiosaka_site_and_its_staff
             .await;
         assert_eq!(answered.status(), StatusCode::SEE_OTHER);
         let page = app.text(&member, &format!("/enquiries/{key}")).await;
-        assert!(page.contains("見学を受け付けます。候補日をお知らせください。"), "{page}");
+        assert!(
+            page.contains("見学を受け付けます。候補日をお知らせください。"),
+            "{page}"
+        );
         assert!(page.contains("<dd>回答</dd>"));
         let told = app.text(&member, "/notices").await;
-        assert!(told.contains("【用地の問合せ】「高井田の工場用地（架空）」：回答"), "{told}");
+        assert!(
+            told.contains("【用地の問合せ】「高井田の工場用地（架空）」：回答"),
+            "{told}"
+        );
 
         // 尼崎市's staff do not see it at all; the secretariat does.
         let hidden = app.get(&amagasaki, &format!("/enquiries/{key}")).await;
@@ -143,7 +163,10 @@ async fn a_company_of_amagasaki_enquires_about_a_higashiosaka_site_and_its_staff
         let csv = app.get(&higashiosaka, "/enquiries.csv").await;
         assert_eq!(csv.status(), StatusCode::OK);
         let csv = csv.text().await.unwrap();
-        assert!(csv.contains("杭瀬工業株式会社") && csv.contains("回答"), "{csv}");
+        assert!(
+            csv.contains("杭瀬工業株式会社") && csv.contains("回答"),
+            "{csv}"
+        );
         assert_eq!(
             app.get(&member, "/enquiries.xlsx").await.status(),
             StatusCode::FORBIDDEN
@@ -157,7 +180,11 @@ async fn coordinates_outside_japan_are_refused_keeping_what_was_typed() {
     on_each_backend(|app| async move {
         let admin = app.admin().await;
         let staff = app
-            .staff(&admin, "new-site@city.higashiosaka.example.jp", "higashiosaka")
+            .staff(
+                &admin,
+                "new-site@city.higashiosaka.example.jp",
+                "higashiosaka",
+            )
             .await;
         let typed = [
             ("organisation", "higashiosaka"),
@@ -193,8 +220,10 @@ async fn coordinates_outside_japan_are_refused_keeping_what_was_typed() {
         let problem: Value = staff
             .post(app.url("/api/v1/sites"))
             .header("X-CSRF-Token", token)
-            .json(&json!({"name": "海外", "address": "x", "area_m2": "10", "zoning": "工業地域",
-                          "tenure": "sale", "lat": "-33.86", "lon": "151.2"}))
+            .json(
+                &json!({"name": "海外", "address": "x", "area_m2": "10", "zoning": "工業地域",
+                          "tenure": "sale", "lat": "-33.86", "lon": "151.2"}),
+            )
             .send()
             .await
             .unwrap()
@@ -202,7 +231,10 @@ async fn coordinates_outside_japan_are_refused_keeping_what_was_typed() {
             .await
             .unwrap();
         assert_eq!(problem["status"], 422, "{problem}");
-        assert!(problem.to_string().contains("日本国内ではありません"), "{problem}");
+        assert!(
+            problem.to_string().contains("日本国内ではありません"),
+            "{problem}"
+        );
 
         // Staff of another city may not change it.
         let other = app
@@ -330,7 +362,10 @@ async fn the_register_is_exported_and_read_through_the_api() {
         let csv = app.get(&client, "/sites.csv?city=higashiosaka").await;
         assert_eq!(csv.status(), StatusCode::OK);
         let csv = csv.text().await.unwrap();
-        assert!(csv.contains("高井田の工場用地（架空）") && csv.contains("1250.5"), "{csv}");
+        assert!(
+            csv.contains("高井田の工場用地（架空）") && csv.contains("1250.5"),
+            "{csv}"
+        );
         assert!(csv.contains("https://maps.gsi.go.jp/#16/34.671700/135.587800/"));
         let xlsx = app.get(&client, "/sites.xlsx").await;
         assert_eq!(xlsx.status(), StatusCode::OK);
