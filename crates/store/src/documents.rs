@@ -72,6 +72,20 @@ impl Document {
     }
 }
 
+/// A version's columns without its bytes: (document, number, file name, content type,
+/// size, SHA-256, note, uploaded by, at).
+type VersionRow = (
+    i64,
+    i32,
+    String,
+    String,
+    i64,
+    String,
+    String,
+    String,
+    DateTime<Utc>,
+);
+
 fn readable(visibility: Visibility, viewer: Option<&Actor>) -> bool {
     visibility == Visibility::Public || viewer.is_some()
 }
@@ -110,17 +124,7 @@ async fn load(
     // The versions without their bytes.
     let mut versions: HashMap<i64, Vec<Version>> = HashMap::new();
     for chunk in rows.chunks(500) {
-        let found: Vec<(
-            i64,
-            i32,
-            String,
-            String,
-            i64,
-            String,
-            String,
-            String,
-            DateTime<Utc>,
-        )> = document_version::Entity::find()
+        let found: Vec<VersionRow> = document_version::Entity::find()
             .select_only()
             .columns([
                 document_version::Column::DocumentId,
