@@ -451,6 +451,7 @@ def main() -> int:
     # ---------------------------------------------------------------- demo data
     demo_data(c)
     invented_marked(c, text, per_org)
+    places_data(c, text, per_org)
 
     # ---------------------------------------------------------------- coverage
     if raw:
@@ -655,6 +656,51 @@ def invented_marked(c: Checker, text: str, per_org: dict) -> None:
                     if COUNTED_NOTE.search(str(kpi.get("note", ""))):
                         c.error(f"initiatives/{org_key}.toml {ini.get('key')}",
                                 f"KPI 「{kpi.get('label')}」 is noted as counted from records: the council's figures are the document's")
+
+
+def places_data(c: Checker, text: str, per_org: dict) -> None:
+    """Districts and sites (places.toml, issue 19): the districts are the document's
+    designations (its organisation's `district` initiative, in a fiscal year of that
+    initiative's entries, wording of the document), never invented; every site is
+    invented (the document names none) and marked `invented = true` (shown 「デモ」);
+    every enquiry is about an invented site and says so (「デモ」)."""
+    places = load(DATA / "places.toml", c)
+    district_keys = set()
+    for d in places.get("district", []):
+        dw = f"places.toml district {d.get('key')}"
+        district_keys.add(d.get("key"))
+        if "invented" in d:
+            c.error(dw, "districts come from the document: no `invented`")
+        if d.get("kind") not in {"special_use", "district_plan", "other"}:
+            c.error(dw, f"kind {d.get('kind')!r}")
+        org = d.get("owner")
+        kinds = [i for i in per_org.get(org, []) if i.get("program_kind") == "district"]
+        if not kinds:
+            c.error(dw, f"{org} has no `district` initiative in the document's data")
+        years = {e.get("fy") for i in kinds for e in i.get("entry", [])}
+        if kinds and d.get("designated_fy") not in years:
+            c.error(dw, f"designated_fy {d.get('designated_fy')} is not a year of {org}'s designation {sorted(years)}")
+        # 「工業保全型の特別用途地区や地区計画」: each name is the document's words.
+        core = d.get("name", "").replace("工業保全型の", "")
+        if text and (not core or core not in text or ("工業保全型" in d.get("name", "") and "工業保全型" not in text)):
+            c.error(dw, f"「{d.get('name')}」 is not the document's wording")
+    site_keys = set()
+    for s in places.get("site", []):
+        sw = f"places.toml site {s.get('key')}"
+        site_keys.add(s.get("key"))
+        if s.get("invented") is not True:
+            c.error(sw, "the document names no site: mark it `invented = true` (shown 「デモ」)")
+        if s.get("district", "") and s.get("district") not in district_keys:
+            c.error(sw, f"district {s.get('district')!r} is not in places.toml")
+        lat, lon = s.get("lat"), s.get("lon")
+        if not (isinstance(lat, (int, float)) and isinstance(lon, (int, float)) and 20 <= lat <= 46 and 122 <= lon <= 154.5):
+            c.error(sw, f"position ({lat}, {lon}) is not in Japan")
+    for e in places.get("enquiry", []):
+        ew = f"places.toml enquiry {e.get('key')}"
+        if e.get("site") not in site_keys:
+            c.error(ew, f"site {e.get('site')!r} is not in places.toml")
+        if "デモ" not in e.get("message", ""):
+            c.error(ew, "an invented enquiry says so in its message (「デモ」)")
 
 
 def print_summary(orgs: dict, per_org: dict, partners: dict, cities: dict) -> None:

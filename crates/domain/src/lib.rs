@@ -9,6 +9,7 @@ pub mod applications;
 pub mod catalogue;
 pub mod codes;
 pub mod directory;
+pub mod documents;
 pub mod error;
 pub mod events;
 pub mod fairs;
@@ -17,6 +18,7 @@ pub mod forms;
 pub mod holidays;
 pub mod network;
 pub mod pillar;
+pub mod places;
 pub mod text;
 pub mod time;
 

@@ -17,6 +17,7 @@ pub mod companies;
 pub mod demo;
 pub mod diagnostics;
 pub mod digest;
+pub mod documents;
 mod entity;
 pub mod error;
 pub mod events;
@@ -45,7 +46,9 @@ pub mod seed;
 pub mod seed_calls;
 pub mod seed_directory;
 pub mod seed_network;
+pub mod seed_places;
 pub mod signup;
+pub mod sites;
 pub mod survey_mail;
 pub mod surveys;
 pub mod testing;
@@ -187,6 +190,8 @@ impl Store {
         offices::load_demo_if_empty(self).await?;
         surveys::load_demo_if_empty(self).await?;
         seed_calls::load_if_empty(self).await?;
+        seed_places::load_if_empty(self).await?;
+        documents::load_demo_if_empty(self).await?;
         Ok(seeded)
     }
 }

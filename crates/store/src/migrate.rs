@@ -121,6 +121,12 @@ const MIGRATIONS: &[Migration] = &[
         "event_results",
         include_str!("../migrations/0023_event_results.sql"),
     ),
+    (24, "places", include_str!("../migrations/0024_places.sql")),
+    (
+        25,
+        "documents",
+        include_str!("../migrations/0025_documents.sql"),
+    ),
 ];
 
 /// Fills the type placeholders for the backend.

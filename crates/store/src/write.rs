@@ -144,6 +144,14 @@ pub enum Entity {
     /// A 拠点 of the facilities register.
     Facility,
     ShareOffice,
+    /// A district of a city's register (特別用途地区, 地区計画).
+    District,
+    /// An industrial site a city offers.
+    IndustrialSite,
+    /// A company's enquiry about a site, and its steps.
+    SiteEnquiry,
+    /// A document of the library, and its versions.
+    Document,
 }
 
 impl Entity {
@@ -168,6 +176,10 @@ impl Entity {
             Entity::EventResult => "event_result",
             Entity::Facility => "facility",
             Entity::ShareOffice => "share_office",
+            Entity::District => "district",
+            Entity::IndustrialSite => "industrial_site",
+            Entity::SiteEnquiry => "site_enquiry",
+            Entity::Document => "document",
         }
     }
 }

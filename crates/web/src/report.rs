@@ -63,6 +63,9 @@ pub struct ReportDocument {
     pub stylesheet: &'static str,
     pub generated: String,
     pub query: String,
+    /// The library's public documents of the initiatives: (key, title, kind,
+    /// initiative's title, invented).
+    pub documents: Vec<(String, String, &'static str, String, bool)>,
 }
 
 fn item_view(item: &ReportItem, under: Option<Pillar>) -> ItemView {
@@ -266,7 +269,22 @@ pub(crate) fn document(report: &AnnualReport, standalone: bool) -> ReportDocumen
             .map(|fy| format!("fy={}", fy.year()))
             .collect::<Vec<_>>()
             .join("&"),
+        documents: Vec::new(),
     }
+}
+
+/// The public documents linked to initiatives, as the report lists them.
+async fn report_documents(
+    store: &Store,
+) -> Result<Vec<(String, String, &'static str, String, bool)>, WebError> {
+    Ok(store::documents::for_report(store)
+        .await?
+        .into_iter()
+        .map(|d| {
+            let initiative = d.initiative.map(|i| i.1).unwrap_or_default();
+            (d.key, d.title, d.kind.label(), initiative, d.demo)
+        })
+        .collect())
 }
 
 /// The report as an HTML document; `standalone` embeds the stylesheet for a file.
@@ -276,8 +294,9 @@ pub async fn annual_html(
     standalone: bool,
 ) -> Result<String, WebError> {
     let report = store::report::annual(store, years).await?;
-    document(&report, standalone)
-        .render()
+    let mut doc = document(&report, standalone);
+    doc.documents = report_documents(store).await?;
+    doc.render()
         .map_err(|e| WebError::Internal(format!("report template: {e}")))
 }
 
@@ -297,6 +316,9 @@ fn markdown_item(out: &mut String, item: &ItemView) {
         ));
     }
 }
+
+/// Where a document of the report is, as a path of the platform.
+const PUBLIC_DOCUMENTS: &str = "/documents/";
 
 /// The report as Markdown, for mail and wikis.
 pub async fn annual_markdown(store: &Store, years: &[FiscalYear]) -> Result<String, WebError> {
@@ -328,6 +350,17 @@ pub async fn annual_markdown(store: &Store, years: &[FiscalYear]) -> Result<Stri
                 out.push('\n');
             }
         }
+    }
+    let documents = report_documents(store).await?;
+    if !documents.is_empty() {
+        out.push_str("## 資料\n\n");
+        for (key, title, kind, initiative, demo) in &documents {
+            out.push_str(&format!(
+                "- {title}{}（{kind}・{initiative}）：{PUBLIC_DOCUMENTS}{key}\n",
+                if *demo { "【デモ】" } else { "" }
+            ));
+        }
+        out.push('\n');
     }
     out.push_str("## KPI・事業数の概要（団体別・柱別）\n\n");
     out.push_str(&format!(

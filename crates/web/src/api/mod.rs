@@ -7,6 +7,7 @@ mod catalogue;
 mod diagnostics;
 mod directory;
 mod document;
+mod documents;
 mod events;
 mod fairs;
 mod invitations;
@@ -17,6 +18,7 @@ mod outbox;
 mod people;
 mod reference;
 mod registry;
+mod sites;
 mod surveys;
 
 use axum::extract::{FromRequest, Request};
@@ -39,7 +41,7 @@ use crate::{AppState, WebError};
         description = "中小企業都市連絡協議会 連携プラットフォームのAPI。変更系の呼び出しには、ログイン済みのセッションCookieと、GET /api/v1/session で得た csrf_token を X-CSRF-Token ヘッダーで送ってください。",
         version = "1"
     ),
-    tags((name = "catalogue", description = "施策カタログ（施策・年度の記録・KPI）"), (name = "reference", description = "都市・団体・柱"), (name = "session", description = "セッション"), (name = "events", description = "イベントカレンダーと参加申込"), (name = "directory", description = "企業ディレクトリと共通分類（加工・材料・設備・認証）"), (name = "matching", description = "ニーズ・シーズ、マッチング候補、商談と実績"), (name = "network", description = "仲間まわし: 工場の設備、案件、計画、進捗の報告（設備・タブレットからのイベント）"), (name = "fairs", description = "商談会：面談の申込・回答、割り当て、各社の予定、開催後の結果"), (name = "forms", description = "フォーム（調査・診断・申請）の集計結果"), (name = "registry", description = "認定・表彰の公開名簿（i-mono・i-waza・100年企業）"), (name = "mail", description = "送信メール（アウトボックス）の状態（職員のみ）"), (name = "accounts", description = "アカウントへのメール招待（職員・協議会事務局）"), (name = "notices", description = "お知らせと通知設定（ログインした本人のみ）"), (name = "calls", description = "募集（認定・表彰・補助金）と申請、審査の手続き"), (name = "offices", description = "シェアオフィスの相互利用と各都市の拠点"), (name = "people", description = "人材（デザイナー・研究者・後継者候補・学生・専門家）"))
+    tags((name = "catalogue", description = "施策カタログ（施策・年度の記録・KPI）"), (name = "reference", description = "都市・団体・柱"), (name = "session", description = "セッション"), (name = "events", description = "イベントカレンダーと参加申込"), (name = "directory", description = "企業ディレクトリと共通分類（加工・材料・設備・認証）"), (name = "matching", description = "ニーズ・シーズ、マッチング候補、商談と実績"), (name = "network", description = "仲間まわし: 工場の設備、案件、計画、進捗の報告（設備・タブレットからのイベント）"), (name = "fairs", description = "商談会：面談の申込・回答、割り当て、各社の予定、開催後の結果"), (name = "forms", description = "フォーム（調査・診断・申請）の集計結果"), (name = "registry", description = "認定・表彰の公開名簿（i-mono・i-waza・100年企業）"), (name = "mail", description = "送信メール（アウトボックス）の状態（職員のみ）"), (name = "accounts", description = "アカウントへのメール招待（職員・協議会事務局）"), (name = "notices", description = "お知らせと通知設定（ログインした本人のみ）"), (name = "calls", description = "募集（認定・表彰・補助金）と申請、審査の手続き"), (name = "offices", description = "シェアオフィスの相互利用と各都市の拠点"), (name = "people", description = "人材（デザイナー・研究者・後継者候補・学生・専門家）"), (name = "sites", description = "地区（特別用途地区・地区計画）と工場用地、用地の問合せ"), (name = "documents", description = "資料ライブラリ（啓発冊子・協定書・セミナー資料・宣言）と版"))
 )]
 struct ApiDoc;
 
@@ -60,6 +62,8 @@ pub fn openapi_router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(offices::router())
         .merge(people::router())
         .merge(diagnostics::router())
+        .merge(sites::router())
+        .merge(documents::router())
         .split_for_parts()
 }
 

@@ -309,6 +309,8 @@ struct DetailPage {
     description: String,
     entries: Vec<EntryView>,
     can_edit: bool,
+    /// The library's documents of the initiative the viewer may read.
+    documents: Vec<store::documents::Document>,
 }
 
 struct EntryView {
@@ -334,7 +336,10 @@ async fn detail(
 ) -> Result<DetailPage, WebError> {
     let initiative = catalogue::get(&state.store, &key).await?;
     let notice = view::notice(Some(query_pairs(raw.as_deref()).get("done")));
+    let reader = viewer.user.as_ref().map(|u| u.actor());
+    let documents = store::documents::for_initiative(&state.store, reader.as_ref(), &key).await?;
     Ok(DetailPage {
+        documents,
         layout: Layout::for_viewer(initiative.title.clone(), &viewer).with_notice(notice),
         can_edit: may_edit(&viewer, &initiative),
         key: initiative.key.clone(),

@@ -8,6 +8,7 @@ pub(crate) mod basics;
 pub(crate) mod companies;
 mod company_import;
 mod digest;
+pub(crate) mod documents;
 pub(crate) mod events;
 pub(crate) mod fairs;
 pub(crate) mod feeds;
@@ -28,6 +29,7 @@ mod publishing;
 mod recovery;
 mod registrations;
 mod signup;
+mod sites;
 
 pub use initiatives::export_table as initiatives_table;
 pub(crate) use initiatives::parse_filter as initiatives_filter;
@@ -62,6 +64,8 @@ pub fn router() -> Router<AppState> {
         .merge(forms::router())
         .merge(offices::router())
         .merge(keeping::router())
+        .merge(sites::router())
+        .merge(documents::router())
         .merge(people::router())
         .merge(events::router())
         .merge(feeds::router())

@@ -69,6 +69,15 @@ const TEXT_COLUMNS: &[(&str, &[&str])] = &[
     ("diagnosis_followups", &["partner", "note", "next_action"]),
     ("share_offices", &["name", "address", "description"]),
     ("share_office_visits", &["purpose", "decision_note"]),
+    ("districts", &["name", "rules"]),
+    (
+        "industrial_sites",
+        &["name", "address", "zoning", "price_note", "incentives"],
+    ),
+    ("site_enquiries", &["message"]),
+    ("site_enquiry_steps", &["note"]),
+    ("documents", &["title", "description"]),
+    ("document_versions", &["file_name", "note"]),
     (
         "mail_messages",
         &["sender_name", "recipient_name", "subject", "last_error"],
@@ -657,6 +666,9 @@ async fn markup_in_every_text_field_is_escaped_on_every_page_for_every_role() {
             // A past event with its results (実績) and the form that corrects them.
             "/events/kawaguchi-2016-product-fair",
             "/events/kawaguchi-2016-product-fair/results",
+            "/sites",
+            "/enquiries",
+            "/documents",
             "/calls",
             "/registry",
             "/reports/annual?fy=2016&fy=2017",

@@ -191,6 +191,10 @@ fn record(path: &str, fair: &str) -> String {
             ("{key}", "account") => "kawaguchi".to_owned(),
             ("{key}", "facilities") => "facility-4".to_owned(),
             ("{key}", "offices") => "amagasaki-abiz".to_owned(),
+            ("{key}", "sites") => "higashiosaka-site-takaida".to_owned(),
+            ("{key}", "districts") => "higashiosaka-industrial-special-use".to_owned(),
+            ("{key}", "enquiries" | "site-enquiries") => "demo-enquiry-1".to_owned(),
+            ("{key}", "documents") => "tokyo-cci-sumida-keihatsu-sasshi".to_owned(),
             (s, _) if s.starts_with('{') => "nothing-here".to_owned(),
             (s, _) => s.to_owned(),
         })
@@ -204,7 +208,8 @@ fn owner(path: &str) -> &'static str {
         "initiatives" | "fairs" | "applications" => "kawaguchi-cci",
         "forms" => "tokyo-cci-sumida",
         "offices" => "amagasaki",
-        "needs" => "higashiosaka",
+        "needs" | "sites" | "districts" | "enquiries" | "site-enquiries" => "higashiosaka",
+        "documents" => "tokyo-cci-sumida",
         "network" => "ota",
         _ => "kawaguchi",
     }
