@@ -487,7 +487,7 @@ mod tests {
             "late"
         }
         let router = Router::new()
-            .route("/reset/{token}", get(boom))
+            .route("/password/reset/{token}", get(boom))
             .route("/signup/confirm/{token}", post(slow));
         let app = guarded(
             router,
@@ -513,7 +513,7 @@ mod tests {
                 let panicked = app
                     .clone()
                     .oneshot(
-                        axum::http::Request::get(format!("/reset/{token}"))
+                        axum::http::Request::get(format!("/password/reset/{token}"))
                             .body(Body::empty())
                             .unwrap(),
                     )
@@ -540,7 +540,10 @@ mod tests {
         let log = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
         assert!(log.contains("a handler panicked"), "{log}");
         assert!(log.contains("request over its time budget"), "{log}");
-        assert!(log.contains("/reset/{token}"), "the route's pattern: {log}");
+        assert!(
+            log.contains("/password/reset/{token}"),
+            "the route's pattern: {log}"
+        );
         assert!(
             log.contains("/signup/confirm/{token}"),
             "the route's pattern: {log}"

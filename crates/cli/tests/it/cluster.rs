@@ -294,6 +294,9 @@ struct Writes {
     progress: Seen,
 }
 
+/// The participants a company member has yet to ask for a meeting, shared by its writers.
+type Asks = Arc<Mutex<VecDeque<String>>>;
+
 /// The clients and what they write to, set up once for both phases.
 struct Load {
     /// Signed-in secretariat sessions creating events.
@@ -303,7 +306,7 @@ struct Load {
     event: String,
     fair: String,
     /// Each company member, its company and the participants it has yet to ask.
-    companies: Vec<(Client, String, Arc<Mutex<VecDeque<String>>>)>,
+    companies: Vec<(Client, String, Asks)>,
     /// The machine's API token and its progress so far.
     machine_token: String,
     progress: Arc<Mutex<Progress>>,

@@ -320,7 +320,7 @@ async fn sigterm_lets_the_request_in_flight_finish_and_exits_zero() {
         server.child.try_wait().unwrap().is_none(),
         "still serving the request in flight"
     );
-    stream.write_all(body[10..].as_bytes()).unwrap();
+    stream.write_all(&body.as_bytes()[10..]).unwrap();
     let mut answer = String::new();
     stream
         .set_read_timeout(Some(Duration::from_secs(30)))
