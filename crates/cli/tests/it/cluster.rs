@@ -36,8 +36,16 @@ const REGISTRANTS: usize = 2;
 const FAIR_COMPANIES: [&str; 2] = ["okaya-01", "okaya-02"];
 /// Operations of the machine's job: more than both phases report.
 const OPERATIONS: usize = 300;
-/// The job's release: the machine reports operation k from here on.
-const RELEASE: &str = "2030-01-07 08:00";
+/// The job's release, the Monday after next at 08:00 Japan time: the machine reports
+/// operation k from here on. Near today, as the planner's calendar runs two years from
+/// the earliest open job of the demonstration network.
+fn release() -> chrono::NaiveDateTime {
+    use chrono::Datelike;
+    let today = domain::time::japan_today();
+    let monday =
+        today + chrono::Duration::days(14 - i64::from(today.weekday().num_days_from_monday()));
+    monday.and_hms_opt(8, 0, 0).unwrap()
+}
 /// HAProxy's `inter 500ms fall 2`: a dead process is DOWN after two failed checks.
 const CHECK_INTERVAL: Duration = Duration::from_millis(500);
 const FALL: u32 = 2;
@@ -447,7 +455,7 @@ async fn requester(
 
 /// The minute of operation `index`'s start or finish, as the API reads it.
 fn report_time(index: usize, finish: bool) -> String {
-    let release = chrono::NaiveDateTime::parse_from_str(RELEASE, "%Y-%m-%d %H:%M").unwrap();
+    let release = release();
     let minutes = 20 * index as i64 + if finish { 10 } else { 0 };
     (release + chrono::Duration::minutes(minutes))
         .format("%Y-%m-%d %H:%M")
@@ -871,14 +879,16 @@ async fn prepare_load(cluster: &Cluster, url: &str, clients: Vec<Client>) -> Loa
         "ota-05",
         &domain::network::JobInput {
             name: "クラスタ試験の部品".into(),
-            release: RELEASE.into(),
+            release: release().format("%Y-%m-%d %H:%M").to_string(),
             due: String::new(),
             operations: format!("切削 {}:10\n", machine.id).repeat(OPERATIONS),
         },
     )
     .await
     .unwrap();
-    let release = domain::network::parse_time("release", RELEASE).unwrap();
+    let release =
+        domain::network::parse_time("release", &release().format("%Y-%m-%d %H:%M").to_string())
+            .unwrap();
     store::network::route(
         &store,
         &secretariat,
