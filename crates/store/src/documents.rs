@@ -312,31 +312,6 @@ async fn links(
     }
 }
 
-/// The organisation a new document is kept by (the secretariat chooses any; staff
-/// their own; an initiative given decides it).
-fn keeper(
-    directory: &Directory,
-    actor: &Actor,
-    organisation: &str,
-) -> Result<Organisation, StoreError> {
-    let chosen = match organisation.trim() {
-        "" => actor
-            .organisation_id
-            .and_then(|id| directory.organisation(id)),
-        key => directory.organisation_by_key(key),
-    };
-    let Some(chosen) = chosen else {
-        return Err(Invalid::new("organisation", "担当する団体を選んでください。").into());
-    };
-    if !actor.may_edit_catalogue_of(chosen.id) {
-        return Err(StoreError::forbidden(format!(
-            "{}の資料は登録できません（登録できるのはその団体の職員と協議会事務局です）。",
-            chosen.name
-        )));
-    }
-    Ok(chosen.clone())
-}
-
 /// The file judged (content, size), or the reason under the `file` field.
 fn judged(name: &str, bytes: &[u8]) -> Result<(String, &'static str), StoreError> {
     let name = name.rsplit(['/', '\\']).next().unwrap_or(name).trim();
@@ -404,7 +379,7 @@ pub async fn create(
     bytes: &[u8],
 ) -> Result<String, StoreError> {
     let directory = organisations::directory(store).await?;
-    let owner = keeper(&directory, actor, organisation)?;
+    let owner = directory.keeper(actor, organisation, "資料")?.clone();
     let (name, content_type) = judged(file_name, bytes)?;
     let key = format!("doc-{}", crate::random_hex::<4>());
     store

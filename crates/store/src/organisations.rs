@@ -1,6 +1,7 @@
 //! The council's cities, organisations and partners: read-mostly reference data
 //! that every page uses for names, filters and ownership.
 
+use domain::{Actor, Invalid};
 use sea_orm::{ConnectionTrait, EntityTrait, QueryOrder};
 
 use crate::entity::{city, organisation, partner};
@@ -93,6 +94,31 @@ impl Directory {
 
     pub fn city_by_key(&self, key: &str) -> Option<&City> {
         self.cities.iter().find(|c| c.key == key)
+    }
+
+    /// The organisation a new record is kept by: the one chosen by key (empty: the
+    /// actor's own), which the actor must be allowed to keep (its staff, or the
+    /// secretariat for any). `what` names the records in the refusal (「資料」).
+    pub fn keeper(
+        &self,
+        actor: &Actor,
+        organisation: &str,
+        what: &str,
+    ) -> Result<&Organisation, StoreError> {
+        let chosen = match organisation.trim() {
+            "" => actor.organisation_id.and_then(|id| self.organisation(id)),
+            key => self.organisation_by_key(key),
+        };
+        let Some(chosen) = chosen else {
+            return Err(Invalid::new("organisation", "担当する団体を選んでください。").into());
+        };
+        if !actor.may_edit_catalogue_of(chosen.id) {
+            return Err(StoreError::forbidden(format!(
+                "{}の{what}は登録できません（登録できるのはその団体の職員と協議会事務局です）。",
+                chosen.name
+            )));
+        }
+        Ok(chosen)
     }
 }
 

@@ -251,21 +251,7 @@ fn keeper(
     actor: &Actor,
     organisation: &str,
 ) -> Result<Organisation, StoreError> {
-    let chosen = match organisation.trim() {
-        "" => actor
-            .organisation_id
-            .and_then(|id| directory.organisation(id)),
-        key => directory.organisation_by_key(key),
-    };
-    let Some(chosen) = chosen else {
-        return Err(Invalid::new("organisation", "担当する団体を選んでください。").into());
-    };
-    if !actor.may_edit_catalogue_of(chosen.id) {
-        return Err(StoreError::forbidden(format!(
-            "{}の地区・用地は登録できません（登録できるのはその団体の職員と協議会事務局です）。",
-            chosen.name
-        )));
-    }
+    let chosen = directory.keeper(actor, organisation, "地区・用地")?;
     if chosen.city.is_none() {
         return Err(Invalid::new(
             "organisation",
