@@ -480,7 +480,10 @@ async fn list_enquiries(
 #[utoipa::path(
     get, path = "/api/v1/site-enquiries/{key}", tag = "sites",
     params(("key" = String, Path, description = "問合せのキー")),
-    responses((status = 200, description = "問合せと経過", body = EnquiryDto))
+    responses((status = 200, description = "問合せと経過", body = EnquiryDto),
+              (status = 401, description = "ログインが必要", body = Problem, content_type = "application/problem+json"),
+              (status = 403, description = "その問合せの担当・当事者でない", body = Problem, content_type = "application/problem+json"),
+              (status = 404, description = "問合せがない、または閲覧できない", body = Problem, content_type = "application/problem+json"))
 )]
 async fn get_enquiry(
     State(state): State<AppState>,
