@@ -280,7 +280,12 @@ async fn add_version(
 #[utoipa::path(
     get, path = "/api/v1/documents/{key}/versions/{number}", tag = "documents",
     params(("key" = String, Path, description = "資料のキー"), ("number" = String, Path, description = "版の番号")),
-    responses((status = 200, description = "ファイルの内容", content_type = "application/octet-stream"),
+    responses((status = 200, description = "ファイルの内容（受け付ける形式のいずれか）", content(
+                  ("application/pdf"), ("image/png"), ("image/jpeg"), ("image/gif"),
+                  ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+                  ("application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
+                  ("application/vnd.openxmlformats-officedocument.presentationml.presentation"),
+                  ("application/octet-stream"))),
               (status = 403, description = "会員限定の資料です", body = Problem, content_type = "application/problem+json"))
 )]
 async fn version_file(
