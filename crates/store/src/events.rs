@@ -571,7 +571,7 @@ fn draft_columns(
 }
 
 /// Loads the event inside the transaction and checks that the actor may edit it.
-async fn editable(
+pub(crate) async fn editable(
     txn: &DatabaseTransaction,
     actor: &Actor,
     key: &str,

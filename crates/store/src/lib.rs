@@ -23,6 +23,7 @@ pub mod error;
 pub mod events;
 pub mod fairs;
 pub mod forms;
+pub mod groups;
 pub mod ical;
 pub mod import;
 pub mod index;
@@ -33,6 +34,7 @@ pub mod negotiations;
 pub mod network;
 pub mod notices;
 pub mod offices;
+pub mod open_factory;
 pub mod organisations;
 pub mod outbox;
 pub mod people;
@@ -192,6 +194,7 @@ impl Store {
         seed_calls::load_if_empty(self).await?;
         seed_places::load_if_empty(self).await?;
         documents::load_demo_if_empty(self).await?;
+        groups::seed_if_empty(self).await?;
         Ok(seeded)
     }
 }

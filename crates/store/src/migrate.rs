@@ -127,6 +127,12 @@ const MIGRATIONS: &[Migration] = &[
         "documents",
         include_str!("../migrations/0025_documents.sql"),
     ),
+    (
+        26,
+        "open_factory",
+        include_str!("../migrations/0026_open_factory.sql"),
+    ),
+    (27, "groups", include_str!("../migrations/0027_groups.sql")),
 ];
 
 /// Fills the type placeholders for the backend.

@@ -149,6 +149,19 @@ pub async fn get(store: &Store, viewer: Option<&Actor>, key: &str) -> Result<Pos
         .ok_or_else(|| StoreError::not_found("ニーズ・シーズ"))
 }
 
+/// Postings by id whatever their visibility, newest first: for a group's feed,
+/// whose members see what was shared with them ([`crate::groups`]).
+pub(crate) async fn by_ids(store: &Store, ids: &[i64]) -> Result<Vec<Posting>, StoreError> {
+    let directory = organisations::directory(store).await?;
+    let rows = posting::Entity::find()
+        .filter(posting::Column::Id.is_in(ids.iter().copied()))
+        .order_by_desc(posting::Column::CreatedAt)
+        .order_by_desc(posting::Column::Id)
+        .all(&store.db)
+        .await?;
+    assemble(&store.db, &directory, rows).await
+}
+
 /// Every posting after `after_id`, for the search index.
 pub async fn all(store: &Store) -> Result<Vec<Posting>, StoreError> {
     let directory = organisations::directory(store).await?;

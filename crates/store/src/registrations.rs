@@ -22,6 +22,7 @@ use crate::entity::{event, registration};
 use crate::error::{UniqueConstraint, on_constraint};
 use crate::events::{self, Event};
 use crate::ical::{self, Invitation, Method};
+use crate::open_factory::Slot;
 use crate::outbox::{MAIL_FROM, Outgoing, PUBLIC_URL};
 use crate::write::{Action, Audited, Entity, Writing};
 use crate::{Store, StoreError};
@@ -37,6 +38,8 @@ pub struct Registration {
     pub attendees: u32,
     pub status: RegistrationStatus,
     pub attended: bool,
+    /// The site's tour slot (見学枠) it is for, or none for the event itself.
+    pub tour_id: Option<i64>,
     pub created_at: DateTime<Utc>,
 }
 
@@ -57,11 +60,12 @@ fn to_registration(row: registration::Model) -> Option<Registration> {
         organisation: row.organisation_name,
         email: row.email,
         attended: row.attended,
+        tour_id: row.tour_id,
         created_at: row.created_at,
     })
 }
 
-async fn rows_of(
+pub(crate) async fn rows_of(
     db: &impl ConnectionTrait,
     event_id: i64,
 ) -> Result<Vec<Registration>, StoreError> {
@@ -75,7 +79,9 @@ async fn rows_of(
         .collect())
 }
 
-fn occupancy_of(registrations: &[Registration]) -> Occupancy {
+pub(crate) fn occupancy_of<'a>(
+    registrations: impl IntoIterator<Item = &'a Registration>,
+) -> Occupancy {
     let mut occupancy = Occupancy::default();
     for r in registrations {
         match r.status {
@@ -87,9 +93,15 @@ fn occupancy_of(registrations: &[Registration]) -> Occupancy {
     occupancy
 }
 
-/// Seats taken and people waiting for a (visible) event.
+/// Seats taken and people waiting for a (visible) event itself; its sites' tour
+/// slots are counted apart ([`crate::open_factory`]).
 pub async fn occupancy(store: &Store, event: &Event) -> Result<Occupancy, StoreError> {
-    Ok(occupancy_of(&rows_of(&store.db, event.id).await?))
+    Ok(occupancy_of(
+        rows_of(&store.db, event.id)
+            .await?
+            .iter()
+            .filter(|r| r.tour_id.is_none()),
+    ))
 }
 
 /// Serialises registrations of one event: on PostgreSQL the row lock on the event
@@ -117,14 +129,24 @@ fn audited(action: Action, event: &Event, registration_id: i64, summary: String)
     )
 }
 
-/// One active registration per address and event (migration 0003).
-const ONE_PER_EMAIL: &[UniqueConstraint] = &[UniqueConstraint {
-    name: "event_registrations_one_per_email",
-    table: "event_registrations",
-    columns: &["event_id", "email"],
-    field: "email",
-    message: "このメールアドレスでは既に申し込まれています。申込内容は確認メールまたは申込完了画面のリンクからご確認ください。",
-}];
+/// One active registration per address and event, and per address and tour slot
+/// (migrations 0003 and 0026).
+const ONE_PER_EMAIL: &[UniqueConstraint] = &[
+    UniqueConstraint {
+        name: "event_registrations_one_per_email",
+        table: "event_registrations",
+        columns: &["event_id", "email"],
+        field: "email",
+        message: "このメールアドレスでは既に申し込まれています。申込内容は確認メールまたは申込完了画面のリンクからご確認ください。",
+    },
+    UniqueConstraint {
+        name: "event_registrations_one_per_tour",
+        table: "event_registrations",
+        columns: &["tour_id", "email"],
+        field: "email",
+        message: "このメールアドレスでは、この見学枠に既に申し込まれています。申込内容は確認メールまたは申込完了画面のリンクからご確認ください。",
+    },
+];
 
 /// What a registrant is told, by mail, at each step.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -142,7 +164,12 @@ enum Notice {
 /// The mail for one step, to the registrant; from the organising organisation. A
 /// confirmed seat carries the event as an invitation (METHOD:REQUEST), a withdrawn
 /// seat its cancellation (METHOD:CANCEL).
-fn notice(event: &Event, registration: &Registration, notice: Notice) -> Outgoing {
+fn notice(
+    event: &Event,
+    registration: &Registration,
+    slot: Option<&Slot>,
+    notice: Notice,
+) -> Outgoing {
     let when = event.time.label();
     let link = format!("{PUBLIC_URL}/registrations/{}", registration.token);
     let place = [event.venue.as_str(), event.address.as_str()]
@@ -151,7 +178,7 @@ fn notice(event: &Event, registration: &Registration, notice: Notice) -> Outgoin
         .copied()
         .collect::<Vec<_>>()
         .join(" ");
-    let details = format!(
+    let mut details = format!(
         "イベント：{}\n日時：{when}\n会場：{}\n人数：{}名\n主催：{}",
         event.title,
         if place.is_empty() {
@@ -162,6 +189,12 @@ fn notice(event: &Event, registration: &Registration, notice: Notice) -> Outgoin
         registration.attendees,
         event.organisation.name
     );
+    if let Some(slot) = slot {
+        details.push_str(&format!(
+            "\n見学枠：{}（{}）{}\n見学先の住所：{}",
+            slot.company, slot.programme, slot.label, slot.address
+        ));
+    }
     let (subject, opening) = match notice {
         Notice::Confirmed => (
             format!("【受付】{}のお申し込みを受け付けました", event.title),
@@ -227,6 +260,31 @@ pub async fn register(
     draft: &RegistrationDraft,
     today: chrono::NaiveDate,
 ) -> Result<Registration, StoreError> {
+    register_in(store, actor, event_key, None, draft, today).await
+}
+
+/// Registers for one tour slot (見学枠) of a site of an event spread over many sites:
+/// the slot's capacity and waiting list, by the same rules as an event's; a visitor
+/// may take slots at several sites, once per slot.
+pub async fn register_for_tour(
+    store: &Store,
+    actor: Option<&Actor>,
+    event_key: &str,
+    tour_id: i64,
+    draft: &RegistrationDraft,
+    today: chrono::NaiveDate,
+) -> Result<Registration, StoreError> {
+    register_in(store, actor, event_key, Some(tour_id), draft, today).await
+}
+
+async fn register_in(
+    store: &Store,
+    actor: Option<&Actor>,
+    event_key: &str,
+    tour: Option<i64>,
+    draft: &RegistrationDraft,
+    today: chrono::NaiveDate,
+) -> Result<Registration, StoreError> {
     let event = events::get(store, event_key, actor.is_some()).await?;
     if event.is_cancelled() {
         return Err(StoreError::Conflict(format!(
@@ -244,15 +302,35 @@ pub async fn register(
     store
         .write(actor, async |w| {
             lock_event(w.txn(), &event).await?;
-            let existing = rows_of(w.txn(), event.id).await?;
+            let slots = crate::open_factory::slots_in(w.txn(), event.id).await?;
+            let slot = match tour {
+                Some(id) => Some(
+                    slots
+                        .get(&id)
+                        .ok_or_else(|| StoreError::not_found("見学枠"))?,
+                ),
+                None => None,
+            };
+            let existing: Vec<Registration> = rows_of(w.txn(), event.id)
+                .await?
+                .into_iter()
+                .filter(|r| r.tour_id == tour)
+                .collect();
             if existing
                 .iter()
                 .any(|r| r.email == draft.email && r.status != RegistrationStatus::Cancelled)
             {
-                return Err(StoreError::Conflict(ONE_PER_EMAIL[0].message.into()));
+                let constraint = if tour.is_some() { 1 } else { 0 };
+                return Err(StoreError::Conflict(
+                    ONE_PER_EMAIL[constraint].message.into(),
+                ));
             }
             let taken = occupancy_of(&existing);
-            let status = match event.capacity {
+            let capacity = match slot {
+                Some(slot) => Some(slot.capacity),
+                None => event.capacity,
+            };
+            let status = match capacity {
                 Some(capacity)
                     if taken.waiting > 0 || taken.confirmed + draft.attendees > capacity =>
                 {
@@ -271,6 +349,7 @@ pub async fn register(
                 attendees: Set(i32::try_from(draft.attendees).unwrap_or(i32::MAX)),
                 status: Set(status.code().to_owned()),
                 attended: Set(false),
+                tour_id: Set(tour),
                 created_at: Set(now),
                 updated_at: Set(now),
                 ..Default::default()
@@ -282,18 +361,29 @@ pub async fn register(
                 Action::Register,
                 &event,
                 row.id,
-                format!(
-                    "「{}」への申込（{}名・{}）",
-                    event.title,
-                    draft.attendees,
-                    status.label()
-                ),
+                match slot {
+                    Some(slot) => format!(
+                        "「{}」の見学枠（{} {}）への申込（{}名・{}）",
+                        event.title,
+                        slot.company,
+                        slot.label,
+                        draft.attendees,
+                        status.label()
+                    ),
+                    None => format!(
+                        "「{}」への申込（{}名・{}）",
+                        event.title,
+                        draft.attendees,
+                        status.label()
+                    ),
+                },
             ));
             let registration = to_registration(row)
                 .ok_or_else(|| StoreError::Config("registration row unreadable".into()))?;
             w.send(notice(
                 &event,
                 &registration,
+                slot,
                 match status {
                     RegistrationStatus::Waiting => Notice::Waiting,
                     _ => Notice::Confirmed,
@@ -335,19 +425,42 @@ pub async fn by_token(
     Ok((registration, event, position))
 }
 
-/// Moves waiting registrations up, in order, while they fit. Strictly first come,
-/// first served: a large party at the head is not overtaken by a smaller one behind.
+/// Moves waiting registrations of the event itself and of each tour slot up, in
+/// order, while they fit. Strictly first come, first served: a large party at the
+/// head is not overtaken by a smaller one behind.
 async fn promote(w: &mut Writing<'_>, event: &Event) -> Result<Vec<Registration>, StoreError> {
     let all = rows_of(w.txn(), event.id).await?;
-    let mut confirmed = occupancy_of(&all).confirmed;
+    let slots = crate::open_factory::slots_in(w.txn(), event.id).await?;
+    let mut scopes: Vec<Option<i64>> = all.iter().map(|r| r.tour_id).collect();
+    scopes.sort_unstable();
+    scopes.dedup();
     let mut promoted = Vec::new();
-    for waiting in all
+    for scope in scopes {
+        let slot = scope.and_then(|id| slots.get(&id));
+        let capacity = match scope {
+            Some(_) => slot.map(|s| s.capacity),
+            None => event.capacity,
+        };
+        let rows: Vec<Registration> = all.iter().filter(|r| r.tour_id == scope).cloned().collect();
+        promoted.extend(promote_in(w, event, rows, capacity, slot).await?);
+    }
+    Ok(promoted)
+}
+
+async fn promote_in(
+    w: &mut Writing<'_>,
+    event: &Event,
+    rows: Vec<Registration>,
+    capacity: Option<u32>,
+    slot: Option<&Slot>,
+) -> Result<Vec<Registration>, StoreError> {
+    let mut confirmed = occupancy_of(&rows).confirmed;
+    let mut promoted = Vec::new();
+    for waiting in rows
         .into_iter()
         .filter(|r| r.status == RegistrationStatus::Waiting)
     {
-        let fits = event
-            .capacity
-            .is_none_or(|capacity| confirmed + waiting.attendees <= capacity);
+        let fits = capacity.is_none_or(|capacity| confirmed + waiting.attendees <= capacity);
         if !fits {
             break;
         }
@@ -376,7 +489,7 @@ async fn promote(w: &mut Writing<'_>, event: &Event) -> Result<Vec<Registration>
             status: RegistrationStatus::Confirmed,
             ..waiting
         };
-        w.send(notice(event, &registration, Notice::Promoted));
+        w.send(notice(event, &registration, slot, Notice::Promoted));
         promoted.push(registration);
     }
     Ok(promoted)
@@ -411,7 +524,9 @@ async fn withdraw(
                 format!("「{}」への申込（{}名）を取消", event.title, row.attendees),
             ));
             if let Some(withdrawn) = to_registration(row) {
-                w.send(notice(event, &withdrawn, Notice::Withdrawn));
+                let slots = crate::open_factory::slots_in(w.txn(), event.id).await?;
+                let slot = withdrawn.tour_id.and_then(|id| slots.get(&id));
+                w.send(notice(event, &withdrawn, slot, Notice::Withdrawn));
             }
             promote(w, event).await
         })
@@ -456,7 +571,7 @@ pub async fn list(
     Ok((event, registrations))
 }
 
-async fn row_of_event(
+pub(crate) async fn row_of_event(
     store: &Store,
     event: &Event,
     id: i64,
@@ -478,6 +593,18 @@ pub async fn mark_attendance(
 ) -> Result<(), StoreError> {
     let event = organised_by(store, actor, event_key).await?;
     let row = row_of_event(store, &event, id).await?;
+    set_attended(store, actor, &event, row, attended).await
+}
+
+/// Records attendance on a confirmed registration the caller has already been
+/// allowed to check in (the organiser, or a site's host for its slots).
+pub(crate) async fn set_attended(
+    store: &Store,
+    actor: &Actor,
+    event: &Event,
+    row: registration::Model,
+    attended: bool,
+) -> Result<(), StoreError> {
     if row.status != RegistrationStatus::Confirmed.code() {
         return Err(StoreError::Conflict(
             "参加確定の申込のみ出席を記録できます。".into(),
@@ -495,7 +622,7 @@ pub async fn mark_attendance(
             .await?;
             w.audit(audited(
                 Action::Attendance,
-                &event,
+                event,
                 row.id,
                 format!(
                     "「{}」の出席を{}",

@@ -22,6 +22,20 @@ struct File {
     site: Vec<SiteRecord>,
     #[serde(default)]
     enquiry: Vec<EnquiryRecord>,
+    #[serde(default)]
+    open_factory: Vec<OpenFactoryRecord>,
+}
+
+/// A site of an event spread over many sites, with its tour slots as the form's
+/// lines (`2017-11-24 10:00-11:00 10`).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct OpenFactoryRecord {
+    event: String,
+    company: String,
+    programme: String,
+    description: String,
+    tours: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -207,13 +221,14 @@ pub async fn load_if_empty(store: &Store) -> Result<usize, StoreError> {
                     .await?;
                 }
             }
+            let opened = seed_open_factory(w, &file.open_factory).await?;
             w.audit(Audited::new(
                 Action::Seed,
                 Entity::District,
                 "places",
                 None,
                 format!(
-                    "地区{}件・用地{}件（デモ）を登録",
+                    "地区{}件・用地{}件（デモ）・工場公開の会場{opened}件（デモ）を登録",
                     file.district.len(),
                     file.site.len()
                 ),
@@ -221,4 +236,66 @@ pub async fn load_if_empty(store: &Store) -> Result<usize, StoreError> {
             Ok(file.district.len() + file.site.len())
         })
         .await
+}
+
+/// The invented sites of 大田区's open factory, with their slots checked by the
+/// form's rule; a site whose event or company is absent (another directory) is left
+/// out. Returns how many were loaded.
+async fn seed_open_factory(
+    w: &mut crate::write::Writing<'_>,
+    records: &[OpenFactoryRecord],
+) -> Result<usize, StoreError> {
+    use crate::entity::{event, event_site, event_tour};
+    use domain::events::EventTime;
+    let mut loaded = 0;
+    for r in records {
+        let Some(event) = event::Entity::find()
+            .filter(event::Column::Key.eq(r.event.as_str()))
+            .one(w.txn())
+            .await?
+        else {
+            continue;
+        };
+        let Some(company) = company::Entity::find()
+            .filter(company::Column::Key.eq(r.company.as_str()))
+            .one(w.txn())
+            .await?
+            .filter(|c| c.public)
+        else {
+            continue;
+        };
+        let (Some(first), Some(last)) = (
+            EventTime::from_stored(&event.starts_at),
+            EventTime::from_stored(&event.ends_at),
+        ) else {
+            return Err(broken(format!("open_factory {}: event time", r.company)));
+        };
+        let tours =
+            domain::open_factory::parse_tours(&r.tours.join("\n"), first.date(), last.date())
+                .map_err(|e| broken(format!("open_factory {}: {}", r.company, e.reason)))?;
+        let site = event_site::ActiveModel {
+            event_id: Set(event.id),
+            company_id: Set(company.id),
+            programme: Set(r.programme.clone()),
+            description: Set(r.description.clone()),
+            address: Set(String::new()),
+            created_at: Set(Utc::now()),
+            ..Default::default()
+        }
+        .insert(w.txn())
+        .await?;
+        for tour in tours {
+            event_tour::ActiveModel {
+                site_id: Set(site.id),
+                starts_at: Set(EventTime::stored(tour.starts)),
+                ends_at: Set(EventTime::stored(tour.ends)),
+                capacity: Set(i32::try_from(tour.capacity).unwrap_or(i32::MAX)),
+                ..Default::default()
+            }
+            .insert(w.txn())
+            .await?;
+        }
+        loaded += 1;
+    }
+    Ok(loaded)
 }

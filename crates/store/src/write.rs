@@ -152,6 +152,10 @@ pub enum Entity {
     SiteEnquiry,
     /// A document of the library, and its versions.
     Document,
+    /// A factory opened as a site of an event (オープンファクトリー), with its slots.
+    EventSite,
+    /// A group of companies and partners across cities, its members, meetings and shares.
+    Group,
 }
 
 impl Entity {
@@ -180,6 +184,8 @@ impl Entity {
             Entity::IndustrialSite => "industrial_site",
             Entity::SiteEnquiry => "site_enquiry",
             Entity::Document => "document",
+            Entity::EventSite => "event_site",
+            Entity::Group => "group",
         }
     }
 }

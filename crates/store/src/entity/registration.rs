@@ -16,6 +16,8 @@ pub struct Model {
     pub attendees: i32,
     pub status: String,
     pub attended: bool,
+    /// The tour slot of a site (migration 0026), or none for the event itself.
+    pub tour_id: Option<i64>,
     pub created_at: ChronoDateTimeUtc,
     pub updated_at: ChronoDateTimeUtc,
 }

@@ -10,10 +10,12 @@ mod document;
 mod documents;
 mod events;
 mod fairs;
+mod groups;
 mod invitations;
 mod network;
 mod notices;
 mod offices;
+mod open_factory;
 mod outbox;
 mod people;
 mod reference;
@@ -50,7 +52,9 @@ pub fn openapi_router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(catalogue::router())
         .merge(events::router())
+        .merge(open_factory::router())
         .merge(directory::router())
+        .merge(groups::router())
         .merge(network::router())
         .merge(fairs::router())
         .merge(surveys::router())

@@ -632,6 +632,9 @@ struct DetailPage {
     result: Option<store::events::EventResult>,
     /// The organiser's staff may record results: it has begun and is not cancelled.
     can_record: bool,
+    /// Spread over many sites (オープンファクトリー): how many, and the visitors.
+    sites: usize,
+    site_visitors: u32,
 }
 
 fn may_edit(viewer: &Viewer, event: &Event) -> bool {
@@ -654,7 +657,11 @@ async fn detail(
     let event = events::get(&state.store, &key, viewer.acting_user().is_some()).await?;
     let notice = view::notice(Some(query_pairs(raw.as_deref()).get("done")));
     let occupancy = store::registrations::occupancy(&state.store, &event).await?;
+    let sites =
+        store::open_factory::sites(&state.store, viewer.acting().as_ref(), &event.key).await?;
     Ok(DetailPage {
+        sites: sites.sites.len(),
+        site_visitors: sites.visitors(),
         confirmed: occupancy.confirmed,
         waiting: occupancy.waiting,
         can_register: event.is_open(),

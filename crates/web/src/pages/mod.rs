@@ -13,6 +13,7 @@ pub(crate) mod events;
 pub(crate) mod fairs;
 pub(crate) mod feeds;
 pub(crate) mod forms;
+mod groups;
 mod home;
 pub(crate) mod initiatives;
 mod invitations;
@@ -22,6 +23,7 @@ mod negotiations;
 mod network;
 mod notices;
 mod offices;
+mod open_factory;
 mod outbox;
 mod people;
 mod printed;
@@ -58,6 +60,7 @@ pub fn router() -> Router<AppState> {
         .merge(company_import::router())
         .merge(companies::router())
         .merge(needs::router())
+        .merge(groups::router())
         .merge(negotiations::router())
         .merge(network::router())
         .merge(fairs::router())
@@ -70,6 +73,7 @@ pub fn router() -> Router<AppState> {
         .merge(events::router())
         .merge(feeds::router())
         .merge(registrations::router())
+        .merge(open_factory::router())
         .merge(publishing::router())
         .merge(reports::router())
         .merge(printed::router())

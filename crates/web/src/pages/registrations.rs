@@ -26,6 +26,10 @@ use domain::time::japan_today;
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/events/{key}/register", get(form).post(register))
+        .route(
+            "/events/{key}/tours/{id}/register",
+            get(tour_form).post(tour_register),
+        )
         .route("/events/{key}/registrations", get(checkin))
         .route("/events/{key}/registrations.csv", get(export_csv))
         .route("/events/{key}/registrations.xlsx", get(export_xlsx))
@@ -53,6 +57,10 @@ struct RegisterPage {
     errors: Vec<String>,
     /// Why no form is offered: the event is over (終了) or called off.
     closed: Option<&'static str>,
+    /// Where the form posts: the event itself or one site's tour slot.
+    action: String,
+    /// The tour slot (site, programme, time, address) when registering for one.
+    slot: Option<String>,
 }
 
 fn field_label(field: &str) -> &'static str {
@@ -69,16 +77,47 @@ async fn register_page(
     state: &AppState,
     viewer: &Viewer,
     event: Event,
+    tour: Option<i64>,
     input: RegistrationInput,
     errors: Vec<String>,
 ) -> Result<RegisterPage, WebError> {
-    let occupancy = registrations::occupancy(&state.store, &event).await?;
+    let (capacity, occupancy, slot, action, title) = match tour {
+        None => (
+            event.capacity,
+            registrations::occupancy(&state.store, &event).await?,
+            None,
+            format!("/events/{}/register", event.key),
+            format!("{}への申込", event.title),
+        ),
+        Some(id) => {
+            let sites =
+                store::open_factory::sites(&state.store, viewer.acting().as_ref(), &event.key)
+                    .await?;
+            let (site, tour) = sites
+                .sites
+                .iter()
+                .find_map(|s| s.tours.iter().find(|t| t.id == id).map(|t| (s, t)))
+                .ok_or_else(|| StoreError::not_found("見学枠"))?;
+            (
+                Some(tour.capacity),
+                tour.occupancy,
+                Some(format!(
+                    "{}（{}）{}・{}",
+                    site.company_name, site.programme, tour.label, site.address
+                )),
+                format!("/events/{}/tours/{id}/register", event.key),
+                format!("{}の見学申込", site.company_name),
+            )
+        }
+    };
     Ok(RegisterPage {
-        layout: Layout::for_viewer(format!("{}への申込", event.title), viewer),
+        layout: Layout::for_viewer(title, viewer),
         event: row(&event),
-        capacity: event.capacity,
+        capacity,
         confirmed: occupancy.confirmed,
         waiting: occupancy.waiting,
+        action,
+        slot,
         closed: match event.state() {
             domain::events::EventState::Scheduled => None,
             domain::events::EventState::Ended => {
@@ -95,8 +134,26 @@ async fn register_page(
 
 async fn form(
     State(state): State<AppState>,
-    mut viewer: Viewer,
+    viewer: Viewer,
     Path(key): Path<String>,
+) -> Result<RegisterPage, WebError> {
+    form_for(state, viewer, key, None).await
+}
+
+/// The form for one tour slot of a site (オープンファクトリー).
+async fn tour_form(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path((key, id)): Path<(String, i64)>,
+) -> Result<RegisterPage, WebError> {
+    form_for(state, viewer, key, Some(id)).await
+}
+
+async fn form_for(
+    state: AppState,
+    mut viewer: Viewer,
+    key: String,
+    tour: Option<i64>,
 ) -> Result<RegisterPage, WebError> {
     viewer.ensure_csrf().await?;
     let event = events::get(&state.store, &key, viewer.acting_user().is_some()).await?;
@@ -109,13 +166,32 @@ async fn form(
             .unwrap_or_default(),
         ..Default::default()
     };
-    register_page(&state, &viewer, event, input, Vec::new()).await
+    register_page(&state, &viewer, event, tour, input, Vec::new()).await
 }
 
 async fn register(
     State(state): State<AppState>,
     viewer: Viewer,
     Path(key): Path<String>,
+    form: FormData,
+) -> Result<Response, WebError> {
+    register_for(state, viewer, key, None, form).await
+}
+
+async fn tour_register(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Path((key, id)): Path<(String, i64)>,
+    form: FormData,
+) -> Result<Response, WebError> {
+    register_for(state, viewer, key, Some(id), form).await
+}
+
+async fn register_for(
+    state: AppState,
+    viewer: Viewer,
+    key: String,
+    tour: Option<i64>,
     form: FormData,
 ) -> Result<Response, WebError> {
     let input = RegistrationInput {
@@ -126,9 +202,23 @@ async fn register(
     };
     let actor = viewer.acting();
     let result = match RegistrationDraft::parse(&input) {
-        Ok(draft) => {
-            registrations::register(&state.store, actor.as_ref(), &key, &draft, japan_today()).await
-        }
+        Ok(draft) => match tour {
+            None => {
+                registrations::register(&state.store, actor.as_ref(), &key, &draft, japan_today())
+                    .await
+            }
+            Some(id) => {
+                registrations::register_for_tour(
+                    &state.store,
+                    actor.as_ref(),
+                    &key,
+                    id,
+                    &draft,
+                    japan_today(),
+                )
+                .await
+            }
+        },
         Err(errors) => Err(StoreError::Invalid(errors)),
     };
     match result {
@@ -147,7 +237,7 @@ async fn register(
                 other => return Err(other.into()),
             };
             let event = events::get(&state.store, &key, viewer.acting_user().is_some()).await?;
-            let page = register_page(&state, &viewer, event, input, errors).await?;
+            let page = register_page(&state, &viewer, event, tour, input, errors).await?;
             Ok((status, page).into_response())
         }
     }
@@ -166,6 +256,8 @@ struct ConfirmationPage {
     status: &'static str,
     status_code: &'static str,
     position: Option<usize>,
+    /// The site's tour slot, for a registration for one.
+    slot: Option<String>,
 }
 
 async fn confirmation(
@@ -183,6 +275,12 @@ async fn confirmation(
     }
     viewer.ensure_csrf().await?;
     let (registration, event, position) = registrations::by_token(&state.store, &token).await?;
+    let slot = match registration.tour_id {
+        Some(id) => store::open_factory::slot(&state.store, &event, id)
+            .await?
+            .map(|s| format!("{}（{}）{}・{}", s.company, s.programme, s.label, s.address)),
+        None => None,
+    };
     let notice = match query_pairs(raw.as_deref()).get("done") {
         "registered" => Some(match registration.status {
             RegistrationStatus::Waiting => {
@@ -204,6 +302,7 @@ async fn confirmation(
         status: registration.status.label(),
         status_code: registration.status.code(),
         position,
+        slot,
     }
     .into_response())
 }
@@ -282,8 +381,10 @@ async fn checkin(
     })
 }
 
-fn checkin_table(list: &[Registration]) -> Table {
-    let mut table = Table::new(&[
+/// The check-in list as a table; for an event spread over many sites, a last column
+/// says which site's slot each registration is for (`slots`: tour id → label).
+fn checkin_table(list: &[Registration], slots: &std::collections::HashMap<i64, String>) -> Table {
+    let mut headers = vec![
         "受付番号",
         "お名前",
         "会社・団体名",
@@ -292,12 +393,16 @@ fn checkin_table(list: &[Registration]) -> Table {
         "状況",
         "出席",
         "申込日時",
-    ])
-    .codes(&["受付番号"])
-    .numbers(&["参加人数"])
-    .datetimes(&["申込日時"]);
+    ];
+    if !slots.is_empty() {
+        headers.push("見学枠（会場・日時）");
+    }
+    let mut table = Table::new(&headers)
+        .codes(&["受付番号"])
+        .numbers(&["参加人数"])
+        .datetimes(&["申込日時"]);
     for r in list {
-        table.rows.push(vec![
+        let mut row = vec![
             r.id.to_string(),
             r.name.clone(),
             r.organisation.clone(),
@@ -308,7 +413,16 @@ fn checkin_table(list: &[Registration]) -> Table {
             domain::time::in_japan(r.created_at)
                 .format("%Y-%m-%d %H:%M")
                 .to_string(),
-        ]);
+        ];
+        if !slots.is_empty() {
+            row.push(
+                r.tour_id
+                    .and_then(|t| slots.get(&t))
+                    .cloned()
+                    .unwrap_or_default(),
+            );
+        }
+        table.rows.push(row);
     }
     table
 }
@@ -321,7 +435,21 @@ async fn export(
 ) -> Result<Response, WebError> {
     let actor = viewer.actor()?;
     let (event, list) = registrations::list(&state.store, &actor, key).await?;
-    checkin_table(&list).download(format, &format!("registrations-{}", event.key), "受付名簿")
+    let slots = store::open_factory::sites(&state.store, Some(&actor), key)
+        .await?
+        .sites
+        .iter()
+        .flat_map(|site| {
+            site.tours
+                .iter()
+                .map(|t| (t.id, format!("{} {}", site.company_name, t.label)))
+        })
+        .collect();
+    checkin_table(&list, &slots).download(
+        format,
+        &format!("registrations-{}", event.key),
+        "受付名簿",
+    )
 }
 
 async fn export_csv(

@@ -1391,3 +1391,89 @@ async fn staff_record_a_past_visits_results_and_see_the_ended_event_with_no_acce
         .unwrap();
     page_showing(&browser, "参加者数（イベント実績）：12人").await;
 }
+
+#[tokio::test]
+async fn a_visitor_takes_an_open_factory_slot_and_the_places_library_and_groups_pages_have_no_accessibility_violations()
+ {
+    let Some((axe, _driver, browser)) = browser_or_skip().await else {
+        return;
+    };
+    let app = TestApp::spawn(store::Backend::Sqlite).await;
+    let admin = app.admin().await;
+    let email = "of@city.ota.example.jp";
+    let staff = app.staff(&admin, email, "ota").await;
+    let created = crate::network::post_json(
+        &app,
+        &staff,
+        "/api/v1/events",
+        json!({
+            "organisation": "ota", "title": "おおたオープンファクトリー2027",
+            "event_type": "open_factory", "city": "ota", "pillars": [2],
+            "start_date": "2027-11-26", "end_date": "2027-11-27", "all_day": true,
+            "initiative": "ota-open-factory"
+        }),
+    )
+    .await;
+    assert_eq!(created.status(), reqwest::StatusCode::CREATED);
+    let event: serde_json::Value = created.json().await.unwrap();
+    let key = event["key"].as_str().unwrap().to_owned();
+
+    // The organiser adds a site in the browser: refused first (a slot off the
+    // event's days), with what was typed kept, then accepted.
+    sign_in(&browser, &app, email, "staff-password-2026").await;
+    visit(&browser, &axe, &app, &format!("/events/{key}/sites/new")).await;
+    fill(&browser, "#company", "ota-01").await;
+    fill(&browser, "#tours", "2027-11-28 10:00-11:00 10").await;
+    submit(&browser, "form.stack button[type=submit]").await;
+    page_showing(&browser, "イベントの開催日").await;
+    assert_accessible(&browser, &axe, "the site form refused").await;
+    fill(&browser, "#tours", "2027-11-26 10:00-11:00 2").await;
+    submit(&browser, "form.stack button[type=submit]").await;
+    page_showing(&browser, "公開工場 1か所").await;
+    assert_accessible(&browser, &axe, "the open factory's guide").await;
+    sign_out(&browser).await;
+
+    // A visitor takes the slot from the guide.
+    visit(&browser, &axe, &app, &format!("/events/{key}")).await;
+    visit(&browser, &axe, &app, &format!("/events/{key}/sites")).await;
+    submit(&browser, "a[href*='/tours/']").await;
+    page_showing(&browser, "見学枠：").await;
+    assert_accessible(&browser, &axe, "the slot's registration form").await;
+    fill(&browser, "#name", "大田 花子").await;
+    fill(&browser, "#email", "hanako@example.jp").await;
+    submit(&browser, "form.stack button[type=submit]").await;
+    let confirmation = page_showing(&browser, "申込を受け付けました").await;
+    assert!(confirmation.contains("蒲田工業株式会社（工場見学）"));
+    assert_accessible(&browser, &axe, "the slot's confirmation").await;
+
+    // The organiser's visitor list, the seeded open factory, places, the library and
+    // the groups.
+    let sites: serde_json::Value = app
+        .get(&staff, &format!("/api/v1/events/{key}/sites"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let site = sites["sites"][0]["id"].as_i64().unwrap();
+    sign_in(&browser, &app, email, "staff-password-2026").await;
+    visit(
+        &browser,
+        &axe,
+        &app,
+        &format!("/events/{key}/sites/{site}/visitors"),
+    )
+    .await;
+    page_showing(&browser, "大田 花子").await;
+    for path in [
+        "/events/ota-2017-open-factory/sites",
+        "/sites",
+        "/sites/higashiosaka-site-takaida",
+        "/documents",
+        "/documents/tokyo-cci-sumida-keihatsu-sasshi",
+        "/groups",
+        "/groups/kaga-external-network",
+        "/groups/new",
+    ] {
+        visit(&browser, &axe, &app, path).await;
+    }
+}

@@ -32,6 +32,7 @@ const TEXT_COLUMNS: &[(&str, &[&str])] = &[
     ),
     ("event_registrations", &["name", "organisation_name"]),
     ("event_results", &["note"]),
+    ("event_sites", &["programme", "description", "address"]),
     (
         "companies",
         &[
@@ -52,6 +53,7 @@ const TEXT_COLUMNS: &[(&str, &[&str])] = &[
     ),
     ("facilities", &["name", "address", "description"]),
     ("postings", &["title", "body", "poster_name"]),
+    ("company_groups", &["name", "description"]),
     ("negotiations", &["buyer_name", "supplier_name", "title"]),
     ("negotiation_steps", &["note"]),
     ("fairs", &["name"]),

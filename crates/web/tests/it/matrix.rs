@@ -195,6 +195,7 @@ fn record(path: &str, fair: &str) -> String {
             ("{key}", "districts") => "higashiosaka-industrial-special-use".to_owned(),
             ("{key}", "enquiries" | "site-enquiries") => "demo-enquiry-1".to_owned(),
             ("{key}", "documents") => "tokyo-cci-sumida-keihatsu-sasshi".to_owned(),
+            ("{key}", "groups") => "higashiosaka-medical-study-group".to_owned(),
             (s, _) if s.starts_with('{') => "nothing-here".to_owned(),
             (s, _) => s.to_owned(),
         })
