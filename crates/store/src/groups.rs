@@ -564,6 +564,13 @@ pub async fn shareable(store: &Store, actor: &Actor) -> Result<Vec<Posting>, Sto
         .collect())
 }
 
+fn refuse_outsider(group: &Group) -> StoreError {
+    StoreError::forbidden(format!(
+        "グループ「{}」で共有できるのは、メンバーの企業・団体と事務局（{}）だけです。",
+        group.name, group.keeper.name
+    ))
+}
+
 const SHARED_ONCE: &[UniqueConstraint] = &[UniqueConstraint {
     name: "company_group_shares_once",
     table: "company_group_shares",
@@ -582,6 +589,12 @@ pub async fn share(
     posting_key: &str,
     note: &str,
 ) -> Result<usize, StoreError> {
+    // Those who do not take part are refused before anything they sent is read.
+    let directory = organisations::directory(store).await?;
+    let group = one(&store.db, &directory, key).await?;
+    if !group.takes_part(actor) {
+        return Err(refuse_outsider(&group));
+    }
     let note = domain::groups::share_note(note)?;
     let posting = postings::get(store, Some(actor), posting_key.trim())
         .await
@@ -596,10 +609,7 @@ pub async fn share(
             let directory = organisations::directory_in(w.txn()).await?;
             let group = one(w.txn(), &directory, key).await?;
             if !group.takes_part(actor) {
-                return Err(StoreError::forbidden(format!(
-                    "グループ「{}」で共有できるのは、メンバーの企業・団体と事務局（{}）だけです。",
-                    group.name, group.keeper.name
-                )));
+                return Err(refuse_outsider(&group));
             }
             if !posting.editable_by(Some(actor)) {
                 return Err(StoreError::forbidden(format!(

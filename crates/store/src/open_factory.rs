@@ -268,6 +268,19 @@ pub async fn sites(
     })
 }
 
+/// The event, if `actor` organises it (its organisation's staff, the secretariat):
+/// asked before a site's form is read, so others are refused first.
+pub async fn organised(store: &Store, actor: &Actor, event_key: &str) -> Result<Event, StoreError> {
+    let event = events::get(store, event_key, true).await?;
+    if !actor.may_edit_events_of(event.organisation.id) {
+        return Err(StoreError::forbidden(format!(
+            "会場の追加と来場申込数の反映は、主催団体（{}）の職員と協議会事務局のみ行えます。",
+            event.organisation.name
+        )));
+    }
+    Ok(event)
+}
+
 /// Adds a factory of the directory as a site of the event, with its tour slots; the
 /// organiser's staff and the secretariat only. The company must be public in the
 /// directory (a visitor is sent to its door), and the slots lie on the event's days.
@@ -428,6 +441,7 @@ pub async fn feed_kpis(
     actor: &Actor,
     event_key: &str,
 ) -> Result<(String, domain::FiscalYear), StoreError> {
+    organised(store, actor, event_key).await?;
     let all = sites(store, Some(actor), event_key).await?;
     let Some((initiative_key, title)) = all.event.initiative.clone() else {
         return Err(StoreError::Conflict(format!(

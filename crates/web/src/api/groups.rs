@@ -157,6 +157,7 @@ async fn get_group(
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct ShareBody {
     /// 共有するニーズ・シーズのキー（自社・自団体の掲載）
+    #[serde(default)]
     pub posting: String,
     /// ひとこと（500文字以内）
     #[serde(default)]
@@ -191,6 +192,7 @@ async fn share(
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct MemberBody {
     /// 企業名簿のキー（ota-01）、団体のキー（okaya）、連携先のキー
+    #[serde(default)]
     pub member: String,
 }
 

@@ -139,14 +139,17 @@ pub struct TourBody {
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct SiteBody {
     /// 会場となる企業（企業名簿のキー。公開している企業のみ）
+    #[serde(default)]
     pub company: String,
     /// 工場見学・体験など
+    #[serde(default)]
     pub programme: String,
     #[serde(default)]
     pub description: String,
     /// 空なら企業名簿の住所
     #[serde(default)]
     pub address: String,
+    #[serde(default)]
     pub tours: Vec<TourBody>,
 }
 
@@ -179,7 +182,7 @@ async fn add_site(
     ApiJson(body): ApiJson<SiteBody>,
 ) -> Result<Response, ApiError> {
     let actor = viewer.actor()?;
-    let event = store::events::get(&state.store, &key, true).await?;
+    let event = open_factory::organised(&state.store, &actor, &key).await?;
     let input = SiteInput {
         company: body.company,
         programme: body.programme,

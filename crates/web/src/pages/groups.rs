@@ -116,14 +116,20 @@ async fn group_form(
     })
 }
 
-async fn new_form(State(state): State<AppState>, viewer: Viewer) -> Result<GroupForm, WebError> {
-    if !may_create(&viewer) {
-        viewer.actor()?;
+/// Only staff and the secretariat start groups: others are refused before any form.
+fn ensure_may_create(viewer: &Viewer) -> Result<(), WebError> {
+    viewer.actor()?;
+    if !may_create(viewer) {
         return Err(StoreError::forbidden(
             "グループは市区・商工会議所の職員と協議会事務局が作成します。",
         )
         .into());
     }
+    Ok(())
+}
+
+async fn new_form(State(state): State<AppState>, viewer: Viewer) -> Result<GroupForm, WebError> {
+    ensure_may_create(&viewer)?;
     group_form(&state, &viewer, GroupInput::default(), Vec::new()).await
 }
 
@@ -132,6 +138,7 @@ async fn create(
     viewer: Viewer,
     form: FormData,
 ) -> Result<Response, WebError> {
+    ensure_may_create(&viewer)?;
     let actor = viewer.actor()?;
     let input = GroupInput {
         organisation: form.get("organisation").to_owned(),

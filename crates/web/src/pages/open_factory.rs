@@ -142,18 +142,10 @@ fn site_form(
     }
 }
 
-/// The organiser's event, or 403 before any form is shown.
+/// The organiser's event, or 403 before any form is shown or read.
 async fn editable(state: &AppState, viewer: &Viewer, key: &str) -> Result<events::Event, WebError> {
     let actor = viewer.actor()?;
-    let event = events::get(&state.store, key, true).await?;
-    if !actor.may_edit_events_of(event.organisation.id) {
-        return Err(StoreError::forbidden(format!(
-            "会場の追加は主催団体（{}）の職員と協議会事務局のみ行えます。",
-            event.organisation.name
-        ))
-        .into());
-    }
-    Ok(event)
+    Ok(open_factory::organised(&state.store, &actor, key).await?)
 }
 
 async fn new_site(
@@ -176,6 +168,7 @@ async fn add_site(
     form: FormData,
 ) -> Result<Response, WebError> {
     let actor = viewer.actor()?;
+    let event = editable(&state, &viewer, &key).await?;
     let input = SiteInput {
         company: form.get("company").to_owned(),
         programme: form.get("programme").to_owned(),
@@ -183,7 +176,6 @@ async fn add_site(
         address: form.get("address").to_owned(),
         tours: form.get("tours").to_owned(),
     };
-    let event = events::get(&state.store, &key, true).await?;
     let result = match SiteDraft::parse(&input, event.time.first_day(), event.time.last_day()) {
         Ok(draft) => open_factory::add_site(&state.store, &actor, &key, &draft).await,
         Err(errors) => Err(StoreError::Invalid(errors)),
