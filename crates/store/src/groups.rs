@@ -420,33 +420,9 @@ pub async fn add_member(
     store
         .write(Some(actor), async |w| {
             let (directory, group) = kept(w.txn(), actor, key).await?;
-            let mut row = company_group_member::ActiveModel {
-                group_id: Set(group.id),
-                company_id: Set(None),
-                organisation_id: Set(None),
-                partner_id: Set(None),
-                joined_at: Set(Utc::now()),
-                ..Default::default()
-            };
-            let name = if let Some(o) = directory.organisation_by_key(&who) {
-                row.organisation_id = Set(Some(o.id));
-                o.name.clone()
-            } else if let Some(c) = company::Entity::find()
-                .filter(company::Column::Key.eq(who.as_str()))
-                .one(w.txn())
-                .await?
-                .filter(|c| crate::companies::visible_to(Some(actor), c))
-            {
-                row.company_id = Set(Some(c.id));
-                c.name
-            } else if let Some(p) = partner::Entity::find()
-                .filter(partner::Column::Key.eq(who.as_str()))
-                .one(w.txn())
-                .await?
-            {
-                row.partner_id = Set(Some(p.id));
-                p.name
-            } else {
+            let Some((row, name)) =
+                member_row(w.txn(), &directory, group.id, &who, Some(actor)).await?
+            else {
                 return Err(Invalid::new(
                     "member",
                     format!(
@@ -474,6 +450,48 @@ pub async fn add_member(
                 .ok_or_else(|| StoreError::Config("group member unreadable".into()))
         })
         .await
+}
+
+/// The membership row for `who` — an organisation of the council, a company of the
+/// directory (one `viewer` may see, when given) or a partner, tried in that order —
+/// and the member's name; `None` when there is no such one.
+async fn member_row(
+    db: &impl ConnectionTrait,
+    directory: &Directory,
+    group_id: i64,
+    who: &str,
+    viewer: Option<&Actor>,
+) -> Result<Option<(company_group_member::ActiveModel, String)>, StoreError> {
+    let mut row = company_group_member::ActiveModel {
+        group_id: Set(group_id),
+        company_id: Set(None),
+        organisation_id: Set(None),
+        partner_id: Set(None),
+        joined_at: Set(Utc::now()),
+        ..Default::default()
+    };
+    if let Some(o) = directory.organisation_by_key(who) {
+        row.organisation_id = Set(Some(o.id));
+        return Ok(Some((row, o.name.clone())));
+    }
+    if let Some(c) = company::Entity::find()
+        .filter(company::Column::Key.eq(who))
+        .one(db)
+        .await?
+        .filter(|c| viewer.is_none() || crate::companies::visible_to(viewer, c))
+    {
+        row.company_id = Set(Some(c.id));
+        return Ok(Some((row, c.name)));
+    }
+    if let Some(p) = partner::Entity::find()
+        .filter(partner::Column::Key.eq(who))
+        .one(db)
+        .await?
+    {
+        row.partner_id = Set(Some(p.id));
+        return Ok(Some((row, p.name)));
+    }
+    Ok(None)
 }
 
 /// Removes a member.
@@ -737,33 +755,13 @@ pub(crate) async fn seed_if_empty(store: &Store) -> Result<usize, StoreError> {
                 .insert(w.txn())
                 .await?;
                 for who in members {
-                    let mut member = company_group_member::ActiveModel {
-                        group_id: Set(row.id),
-                        company_id: Set(None),
-                        organisation_id: Set(None),
-                        partner_id: Set(None),
-                        joined_at: Set(now),
-                        ..Default::default()
-                    };
-                    if let Some(o) = directory.organisation_by_key(who) {
-                        member.organisation_id = Set(Some(o.id));
-                    } else if let Some(c) = company::Entity::find()
-                        .filter(company::Column::Key.eq(*who))
-                        .one(w.txn())
-                        .await?
+                    // A member absent from the data (an imported directory without
+                    // the demonstration companies) is left out.
+                    if let Some((member, _)) =
+                        member_row(w.txn(), &directory, row.id, who, None).await?
                     {
-                        member.company_id = Set(Some(c.id));
-                    } else if let Some(p) = partner::Entity::find()
-                        .filter(partner::Column::Key.eq(*who))
-                        .one(w.txn())
-                        .await?
-                    {
-                        member.partner_id = Set(Some(p.id));
-                    } else {
-                        // An imported directory without the demonstration companies.
-                        continue;
+                        member.insert(w.txn()).await?;
                     }
-                    member.insert(w.txn()).await?;
                 }
             }
             w.audit(Audited::new(

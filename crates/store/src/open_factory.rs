@@ -323,29 +323,7 @@ pub async fn add_site(
                 )
                 .into());
             }
-            let site = event_site::ActiveModel {
-                event_id: Set(event.id),
-                company_id: Set(company.id),
-                programme: Set(draft.programme.clone()),
-                description: Set(draft.description.clone()),
-                address: Set(draft.address.clone()),
-                created_at: Set(Utc::now()),
-                ..Default::default()
-            }
-            .insert(w.txn())
-            .await
-            .map_err(|error| on_constraint(error, ONE_PER_COMPANY))?;
-            for tour in &draft.tours {
-                event_tour::ActiveModel {
-                    site_id: Set(site.id),
-                    starts_at: Set(EventTime::stored(tour.starts)),
-                    ends_at: Set(EventTime::stored(tour.ends)),
-                    capacity: Set(i32::try_from(tour.capacity).unwrap_or(i32::MAX)),
-                    ..Default::default()
-                }
-                .insert(w.txn())
-                .await?;
-            }
+            let site = insert_site(w.txn(), event.id, company.id, draft).await?;
             w.audit(
                 Audited::new(
                     Action::Create,
@@ -373,6 +351,39 @@ pub async fn add_site(
                 .ok_or_else(|| StoreError::Config("event site unreadable".into()))
         })
         .await
+}
+
+/// Inserts a site with its slots (a company once per event: the field's error).
+pub(crate) async fn insert_site(
+    db: &impl ConnectionTrait,
+    event_id: i64,
+    company_id: i64,
+    draft: &SiteDraft,
+) -> Result<event_site::Model, StoreError> {
+    let site = event_site::ActiveModel {
+        event_id: Set(event_id),
+        company_id: Set(company_id),
+        programme: Set(draft.programme.clone()),
+        description: Set(draft.description.clone()),
+        address: Set(draft.address.clone()),
+        created_at: Set(Utc::now()),
+        ..Default::default()
+    }
+    .insert(db)
+    .await
+    .map_err(|error| on_constraint(error, ONE_PER_COMPANY))?;
+    for tour in &draft.tours {
+        event_tour::ActiveModel {
+            site_id: Set(site.id),
+            starts_at: Set(EventTime::stored(tour.starts)),
+            ends_at: Set(EventTime::stored(tour.ends)),
+            capacity: Set(i32::try_from(tour.capacity).unwrap_or(i32::MAX)),
+            ..Default::default()
+        }
+        .insert(db)
+        .await?;
+    }
+    Ok(site)
 }
 
 /// A site's visitor list, with personal data: for its host (the company's members),

@@ -245,7 +245,7 @@ async fn seed_open_factory(
     w: &mut crate::write::Writing<'_>,
     records: &[OpenFactoryRecord],
 ) -> Result<usize, StoreError> {
-    use crate::entity::{event, event_site, event_tour};
+    use crate::entity::event;
     use domain::events::EventTime;
     let mut loaded = 0;
     for r in records {
@@ -273,28 +273,14 @@ async fn seed_open_factory(
         let tours =
             domain::open_factory::parse_tours(&r.tours.join("\n"), first.date(), last.date())
                 .map_err(|e| broken(format!("open_factory {}: {}", r.company, e.reason)))?;
-        let site = event_site::ActiveModel {
-            event_id: Set(event.id),
-            company_id: Set(company.id),
-            programme: Set(r.programme.clone()),
-            description: Set(r.description.clone()),
-            address: Set(String::new()),
-            created_at: Set(Utc::now()),
-            ..Default::default()
-        }
-        .insert(w.txn())
-        .await?;
-        for tour in tours {
-            event_tour::ActiveModel {
-                site_id: Set(site.id),
-                starts_at: Set(EventTime::stored(tour.starts)),
-                ends_at: Set(EventTime::stored(tour.ends)),
-                capacity: Set(i32::try_from(tour.capacity).unwrap_or(i32::MAX)),
-                ..Default::default()
-            }
-            .insert(w.txn())
-            .await?;
-        }
+        let draft = domain::open_factory::SiteDraft {
+            company: r.company.clone(),
+            programme: r.programme.clone(),
+            description: r.description.clone(),
+            address: String::new(),
+            tours,
+        };
+        crate::open_factory::insert_site(w.txn(), event.id, company.id, &draft).await?;
         loaded += 1;
     }
     Ok(loaded)
