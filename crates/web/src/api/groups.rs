@@ -19,8 +19,8 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list_groups))
         .routes(routes!(get_group))
-        .routes(routes!(share))
-        .routes(routes!(add_member))
+        .routes(routes!(share_with_group))
+        .routes(routes!(add_group_member))
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -178,7 +178,7 @@ pub struct SharedDto {
               (status = 403, body = Problem, content_type = "application/problem+json"), (status = 404, body = Problem, content_type = "application/problem+json"),
               (status = 422, body = Problem, content_type = "application/problem+json"))
 )]
-async fn share(
+async fn share_with_group(
     State(state): State<AppState>,
     viewer: Viewer,
     Path(key): Path<String>,
@@ -204,7 +204,7 @@ pub struct MemberBody {
               (status = 403, body = Problem, content_type = "application/problem+json"), (status = 404, body = Problem, content_type = "application/problem+json"),
               (status = 422, body = Problem, content_type = "application/problem+json"))
 )]
-async fn add_member(
+async fn add_group_member(
     State(state): State<AppState>,
     viewer: Viewer,
     Path(key): Path<String>,

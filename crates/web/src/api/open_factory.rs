@@ -22,11 +22,11 @@ use domain::time::japan_today;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
-        .routes(routes!(list_sites, add_site))
-        .routes(routes!(feed_kpis))
+        .routes(routes!(list_event_sites, add_event_site))
+        .routes(routes!(feed_open_factory_kpis))
         .routes(routes!(register_for_tour))
-        .routes(routes!(list_visitors))
-        .routes(routes!(mark_visit))
+        .routes(routes!(list_site_visitors))
+        .routes(routes!(mark_site_visit))
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -117,7 +117,7 @@ impl From<&Sites> for SitesDto {
     params(("key" = String, Path, description = "イベントキー")),
     responses((status = 200, body = SitesDto), (status = 404, body = Problem, content_type = "application/problem+json"))
 )]
-async fn list_sites(
+async fn list_event_sites(
     State(state): State<AppState>,
     viewer: Viewer,
     Path(key): Path<String>,
@@ -175,7 +175,7 @@ fn tour_line(tour: &TourBody) -> String {
               (status = 403, body = Problem, content_type = "application/problem+json"), (status = 404, body = Problem, content_type = "application/problem+json"),
               (status = 409, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json"))
 )]
-async fn add_site(
+async fn add_event_site(
     State(state): State<AppState>,
     viewer: Viewer,
     Path(key): Path<String>,
@@ -217,7 +217,7 @@ pub struct FedDto {
               (status = 403, body = Problem, content_type = "application/problem+json"), (status = 404, body = Problem, content_type = "application/problem+json"),
               (status = 409, body = Problem, content_type = "application/problem+json"))
 )]
-async fn feed_kpis(
+async fn feed_open_factory_kpis(
     State(state): State<AppState>,
     viewer: Viewer,
     Path(key): Path<String>,
@@ -279,7 +279,7 @@ async fn register_for_tour(
     responses((status = 200, body = Vec<RegistrationDto>), (status = 401, body = Problem, content_type = "application/problem+json"),
               (status = 403, body = Problem, content_type = "application/problem+json"), (status = 404, body = Problem, content_type = "application/problem+json"))
 )]
-async fn list_visitors(
+async fn list_site_visitors(
     State(state): State<AppState>,
     viewer: Viewer,
     Path((key, id)): Path<(String, i64)>,
@@ -304,7 +304,7 @@ pub struct VisitBody {
               (status = 403, body = Problem, content_type = "application/problem+json"), (status = 404, body = Problem, content_type = "application/problem+json"),
               (status = 409, body = Problem, content_type = "application/problem+json"))
 )]
-async fn mark_visit(
+async fn mark_site_visit(
     State(state): State<AppState>,
     viewer: Viewer,
     Path((key, id, registration)): Path<(String, i64, i64)>,
