@@ -24,7 +24,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 }
 
 #[derive(Debug, Serialize, ToSchema)]
-pub struct MemberDto {
+pub struct GroupMemberDto {
     pub id: i64,
     /// 企業名簿・団体・連携先のキー
     pub key: String,
@@ -33,9 +33,9 @@ pub struct MemberDto {
     pub kind: String,
 }
 
-impl From<&Member> for MemberDto {
+impl From<&Member> for GroupMemberDto {
     fn from(m: &Member) -> Self {
-        MemberDto {
+        GroupMemberDto {
             id: m.id,
             key: m.key.clone(),
             name: m.name.clone(),
@@ -50,14 +50,14 @@ impl From<&Member> for MemberDto {
 }
 
 #[derive(Debug, Serialize, ToSchema)]
-pub struct MeetingDto {
+pub struct GroupMeetingDto {
     pub event: String,
     pub title: String,
     pub when: String,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
-pub struct ShareDto {
+pub struct GroupShareDto {
     /// ニーズ・シーズのキー
     pub posting: String,
     pub title: String,
@@ -76,10 +76,10 @@ pub struct GroupDto {
     /// 事務局の団体のキー
     pub keeper: String,
     pub keeper_name: String,
-    pub members: Vec<MemberDto>,
-    pub meetings: Vec<MeetingDto>,
+    pub members: Vec<GroupMemberDto>,
+    pub meetings: Vec<GroupMeetingDto>,
     /// メンバーと事務局にのみ返します（それ以外は null）
-    pub shares: Option<Vec<ShareDto>>,
+    pub shares: Option<Vec<GroupShareDto>>,
 }
 
 fn dto(group: &Group, members: &[Member], shares: Option<&[groups::Share]>) -> GroupDto {
@@ -89,11 +89,11 @@ fn dto(group: &Group, members: &[Member], shares: Option<&[groups::Share]>) -> G
         description: group.description.clone(),
         keeper: group.keeper.key.clone(),
         keeper_name: group.keeper.name.clone(),
-        members: members.iter().map(MemberDto::from).collect(),
+        members: members.iter().map(GroupMemberDto::from).collect(),
         meetings: group
             .meetings
             .iter()
-            .map(|m| MeetingDto {
+            .map(|m| GroupMeetingDto {
                 event: m.key.clone(),
                 title: m.title.clone(),
                 when: m.when.clone(),
@@ -101,7 +101,7 @@ fn dto(group: &Group, members: &[Member], shares: Option<&[groups::Share]>) -> G
             .collect(),
         shares: shares.map(|list| {
             list.iter()
-                .map(|s| ShareDto {
+                .map(|s| GroupShareDto {
                     posting: s.posting.key.clone(),
                     title: s.posting.title.clone(),
                     side: s.posting.side.code().to_owned(),
@@ -155,7 +155,7 @@ async fn get_group(
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
-pub struct ShareBody {
+pub struct GroupShareBody {
     /// 共有するニーズ・シーズのキー（自社・自団体の掲載）
     #[serde(default)]
     pub posting: String,
@@ -165,16 +165,16 @@ pub struct ShareBody {
 }
 
 #[derive(Debug, Serialize, ToSchema)]
-pub struct SharedDto {
+pub struct GroupSharedDto {
     /// お知らせ（とメール）を送ったメンバーの人数
     pub notified: usize,
 }
 
 /// グループでニーズ・シーズを共有（メンバーの企業・団体と事務局）。メンバーにお知らせとメールが届きます
 #[utoipa::path(
-    post, path = "/api/v1/groups/{key}/shares", tag = "directory", request_body = ShareBody,
+    post, path = "/api/v1/groups/{key}/shares", tag = "directory", request_body = GroupShareBody,
     params(("key" = String, Path, description = "グループのキー")),
-    responses((status = 201, body = SharedDto), (status = 401, body = Problem, content_type = "application/problem+json"),
+    responses((status = 201, body = GroupSharedDto), (status = 401, body = Problem, content_type = "application/problem+json"),
               (status = 403, body = Problem, content_type = "application/problem+json"), (status = 404, body = Problem, content_type = "application/problem+json"),
               (status = 422, body = Problem, content_type = "application/problem+json"))
 )]
@@ -182,15 +182,15 @@ async fn share_with_group(
     State(state): State<AppState>,
     viewer: Viewer,
     Path(key): Path<String>,
-    ApiJson(body): ApiJson<ShareBody>,
+    ApiJson(body): ApiJson<GroupShareBody>,
 ) -> Result<Response, ApiError> {
     let actor = viewer.actor()?;
     let notified = groups::share(&state.store, &actor, &key, &body.posting, &body.note).await?;
-    Ok((StatusCode::CREATED, Json(SharedDto { notified })).into_response())
+    Ok((StatusCode::CREATED, Json(GroupSharedDto { notified })).into_response())
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
-pub struct MemberBody {
+pub struct GroupMemberBody {
     /// 企業名簿のキー（ota-01）、団体のキー（okaya）、連携先のキー
     #[serde(default)]
     pub member: String,
@@ -198,9 +198,9 @@ pub struct MemberBody {
 
 /// グループにメンバーを追加（事務局の団体の職員・協議会事務局）
 #[utoipa::path(
-    post, path = "/api/v1/groups/{key}/members", tag = "directory", request_body = MemberBody,
+    post, path = "/api/v1/groups/{key}/members", tag = "directory", request_body = GroupMemberBody,
     params(("key" = String, Path, description = "グループのキー")),
-    responses((status = 201, body = MemberDto), (status = 401, body = Problem, content_type = "application/problem+json"),
+    responses((status = 201, body = GroupMemberDto), (status = 401, body = Problem, content_type = "application/problem+json"),
               (status = 403, body = Problem, content_type = "application/problem+json"), (status = 404, body = Problem, content_type = "application/problem+json"),
               (status = 422, body = Problem, content_type = "application/problem+json"))
 )]
@@ -208,9 +208,9 @@ async fn add_group_member(
     State(state): State<AppState>,
     viewer: Viewer,
     Path(key): Path<String>,
-    ApiJson(body): ApiJson<MemberBody>,
+    ApiJson(body): ApiJson<GroupMemberBody>,
 ) -> Result<Response, ApiError> {
     let actor = viewer.actor()?;
     let member = groups::add_member(&state.store, &actor, &key, &body.member).await?;
-    Ok((StatusCode::CREATED, Json(MemberDto::from(&member))).into_response())
+    Ok((StatusCode::CREATED, Json(GroupMemberDto::from(&member))).into_response())
 }

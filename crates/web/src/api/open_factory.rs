@@ -30,7 +30,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 }
 
 #[derive(Debug, Serialize, ToSchema)]
-pub struct TourDto {
+pub struct TourSlotDto {
     pub id: i64,
     /// 開始（日本時間 YYYY-MM-DDTHH:MM）
     pub starts_at: String,
@@ -45,7 +45,7 @@ pub struct TourDto {
 }
 
 #[derive(Debug, Serialize, ToSchema)]
-pub struct SiteDto {
+pub struct EventSiteDto {
     pub id: i64,
     /// 企業名簿のキー
     pub company: String,
@@ -57,12 +57,12 @@ pub struct SiteDto {
     /// この会場の来場申込（参加確定）の人数
     pub visitors: u32,
     pub waiting: u32,
-    pub tours: Vec<TourDto>,
+    pub tours: Vec<TourSlotDto>,
 }
 
-impl From<&Site> for SiteDto {
+impl From<&Site> for EventSiteDto {
     fn from(site: &Site) -> Self {
-        SiteDto {
+        EventSiteDto {
             id: site.id,
             company: site.company_key.clone(),
             company_name: site.company_name.clone(),
@@ -74,7 +74,7 @@ impl From<&Site> for SiteDto {
             tours: site
                 .tours
                 .iter()
-                .map(|t| TourDto {
+                .map(|t| TourSlotDto {
                     id: t.id,
                     starts_at: t.starts.format("%Y-%m-%dT%H:%M").to_string(),
                     ends_at: t.ends.format("%Y-%m-%dT%H:%M").to_string(),
@@ -89,24 +89,24 @@ impl From<&Site> for SiteDto {
 }
 
 #[derive(Debug, Serialize, ToSchema)]
-pub struct SitesDto {
+pub struct EventSitesDto {
     pub event: String,
     /// 会場数
     pub sites_count: usize,
     /// 全会場の来場申込（参加確定）の合計
     pub visitors: u32,
     pub waiting: u32,
-    pub sites: Vec<SiteDto>,
+    pub sites: Vec<EventSiteDto>,
 }
 
-impl From<&Sites> for SitesDto {
+impl From<&Sites> for EventSitesDto {
     fn from(all: &Sites) -> Self {
-        SitesDto {
+        EventSitesDto {
             event: all.event.key.clone(),
             sites_count: all.sites.len(),
             visitors: all.visitors(),
             waiting: all.waiting(),
-            sites: all.sites.iter().map(SiteDto::from).collect(),
+            sites: all.sites.iter().map(EventSiteDto::from).collect(),
         }
     }
 }
@@ -115,19 +115,19 @@ impl From<&Sites> for SitesDto {
 #[utoipa::path(
     get, path = "/api/v1/events/{key}/sites", tag = "events",
     params(("key" = String, Path, description = "イベントキー")),
-    responses((status = 200, body = SitesDto), (status = 404, body = Problem, content_type = "application/problem+json"))
+    responses((status = 200, body = EventSitesDto), (status = 404, body = Problem, content_type = "application/problem+json"))
 )]
 async fn list_event_sites(
     State(state): State<AppState>,
     viewer: Viewer,
     Path(key): Path<String>,
-) -> Result<Json<SitesDto>, ApiError> {
+) -> Result<Json<EventSitesDto>, ApiError> {
     let all = open_factory::sites(&state.store, viewer.acting().as_ref(), &key).await?;
-    Ok(Json(SitesDto::from(&all)))
+    Ok(Json(EventSitesDto::from(&all)))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
-pub struct TourBody {
+pub struct TourSlotBody {
     /// 開始（日本時間 YYYY-MM-DDTHH:MM、イベントの開催日）
     pub starts_at: String,
     /// 終了（同じ日の時刻）
@@ -137,7 +137,7 @@ pub struct TourBody {
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
-pub struct SiteBody {
+pub struct EventSiteBody {
     /// 会場となる企業（企業名簿のキー。公開している企業のみ）
     #[serde(default)]
     pub company: String,
@@ -150,12 +150,12 @@ pub struct SiteBody {
     #[serde(default)]
     pub address: String,
     #[serde(default)]
-    pub tours: Vec<TourBody>,
+    pub tours: Vec<TourSlotBody>,
 }
 
 /// A slot as the form's line (`2017-11-24 10:00-11:00 15`), so the API and the page
 /// are checked by the same rule; a slot that ends on another day is refused there.
-fn tour_line(tour: &TourBody) -> String {
+fn tour_line(tour: &TourSlotBody) -> String {
     let (day, from) = tour
         .starts_at
         .split_once('T')
@@ -169,9 +169,9 @@ fn tour_line(tour: &TourBody) -> String {
 
 /// 会場（工場）と見学枠の追加（主催団体の職員・協議会事務局）
 #[utoipa::path(
-    post, path = "/api/v1/events/{key}/sites", tag = "events", request_body = SiteBody,
+    post, path = "/api/v1/events/{key}/sites", tag = "events", request_body = EventSiteBody,
     params(("key" = String, Path, description = "イベントキー")),
-    responses((status = 201, body = SiteDto), (status = 401, body = Problem, content_type = "application/problem+json"),
+    responses((status = 201, body = EventSiteDto), (status = 401, body = Problem, content_type = "application/problem+json"),
               (status = 403, body = Problem, content_type = "application/problem+json"), (status = 404, body = Problem, content_type = "application/problem+json"),
               (status = 409, body = Problem, content_type = "application/problem+json"), (status = 422, body = Problem, content_type = "application/problem+json"))
 )]
@@ -179,7 +179,7 @@ async fn add_event_site(
     State(state): State<AppState>,
     viewer: Viewer,
     Path(key): Path<String>,
-    ApiJson(body): ApiJson<SiteBody>,
+    ApiJson(body): ApiJson<EventSiteBody>,
 ) -> Result<Response, ApiError> {
     let actor = viewer.actor()?;
     let event = open_factory::organised(&state.store, &actor, &key).await?;
@@ -198,11 +198,11 @@ async fn add_event_site(
     let draft = SiteDraft::parse(&input, event.time.first_day(), event.time.last_day())
         .map_err(StoreError::Invalid)?;
     let site = open_factory::add_site(&state.store, &actor, &key, &draft).await?;
-    Ok((StatusCode::CREATED, Json(SiteDto::from(&site))).into_response())
+    Ok((StatusCode::CREATED, Json(EventSiteDto::from(&site))).into_response())
 }
 
 #[derive(Debug, Serialize, ToSchema)]
-pub struct FedDto {
+pub struct OpenFactoryFedDto {
     /// 反映した施策
     pub initiative: String,
     /// 年度（西暦の開始年）
@@ -213,7 +213,7 @@ pub struct FedDto {
 #[utoipa::path(
     post, path = "/api/v1/events/{key}/sites/kpis", tag = "events",
     params(("key" = String, Path, description = "イベントキー")),
-    responses((status = 200, body = FedDto), (status = 401, body = Problem, content_type = "application/problem+json"),
+    responses((status = 200, body = OpenFactoryFedDto), (status = 401, body = Problem, content_type = "application/problem+json"),
               (status = 403, body = Problem, content_type = "application/problem+json"), (status = 404, body = Problem, content_type = "application/problem+json"),
               (status = 409, body = Problem, content_type = "application/problem+json"))
 )]
@@ -221,10 +221,10 @@ async fn feed_open_factory_kpis(
     State(state): State<AppState>,
     viewer: Viewer,
     Path(key): Path<String>,
-) -> Result<Json<FedDto>, ApiError> {
+) -> Result<Json<OpenFactoryFedDto>, ApiError> {
     let actor = viewer.actor()?;
     let (initiative, fy) = open_factory::feed_kpis(&state.store, &actor, &key).await?;
-    Ok(Json(FedDto {
+    Ok(Json(OpenFactoryFedDto {
         initiative,
         fiscal_year: fy.year(),
     }))
@@ -290,14 +290,14 @@ async fn list_site_visitors(
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
-pub struct VisitBody {
+pub struct SiteVisitBody {
     /// 受付済みにする（false で取消）
     pub attended: bool,
 }
 
 /// 来場者の受付（会場の企業会員・主催団体の職員・協議会事務局。参加確定の申込のみ）
 #[utoipa::path(
-    put, path = "/api/v1/events/{key}/sites/{id}/visitors/{number}/attendance", tag = "events", request_body = VisitBody,
+    put, path = "/api/v1/events/{key}/sites/{id}/visitors/{number}/attendance", tag = "events", request_body = SiteVisitBody,
     params(("key" = String, Path, description = "イベントキー"), ("id" = i64, Path, description = "会場のID"),
            ("number" = i64, Path, description = "申込のID")),
     responses((status = 204), (status = 401, body = Problem, content_type = "application/problem+json"),
@@ -308,7 +308,7 @@ async fn mark_site_visit(
     State(state): State<AppState>,
     viewer: Viewer,
     Path((key, id, registration)): Path<(String, i64, i64)>,
-    ApiJson(body): ApiJson<VisitBody>,
+    ApiJson(body): ApiJson<SiteVisitBody>,
 ) -> Result<StatusCode, ApiError> {
     let actor = viewer.actor()?;
     open_factory::mark_visit(&state.store, &actor, &key, id, registration, body.attended).await?;
