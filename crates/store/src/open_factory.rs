@@ -255,7 +255,15 @@ pub async fn sites(
     viewer: Option<&Actor>,
     event_key: &str,
 ) -> Result<Sites, StoreError> {
-    let event = events::get(store, event_key, viewer.is_some()).await?;
+    of_event(
+        store,
+        events::get(store, event_key, viewer.is_some()).await?,
+    )
+    .await
+}
+
+/// [`sites`] of an event the caller has already read (and may see).
+pub async fn of_event(store: &Store, event: Event) -> Result<Sites, StoreError> {
     let rows = site_rows(&store.db, event.id).await?;
     let registrations = if rows.is_empty() {
         Vec::new()
@@ -452,8 +460,7 @@ pub async fn feed_kpis(
     actor: &Actor,
     event_key: &str,
 ) -> Result<(String, domain::FiscalYear), StoreError> {
-    organised(store, actor, event_key).await?;
-    let all = sites(store, Some(actor), event_key).await?;
+    let all = of_event(store, organised(store, actor, event_key).await?).await?;
     let Some((initiative_key, title)) = all.event.initiative.clone() else {
         return Err(StoreError::Conflict(format!(
             "「{}」は施策に関連付けられていないため、KPIに反映できません。",

@@ -10,6 +10,8 @@
 //! organisation's staff and the secretariat; the public sees counts. The audit log
 //! records each change without the personal data.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
 use domain::Actor;
 use domain::events::{RegistrationDraft, RegistrationStatus};
@@ -428,9 +430,12 @@ pub async fn by_token(
 /// Moves waiting registrations of the event itself and of each tour slot up, in
 /// order, while they fit. Strictly first come, first served: a large party at the
 /// head is not overtaken by a smaller one behind.
-async fn promote(w: &mut Writing<'_>, event: &Event) -> Result<Vec<Registration>, StoreError> {
+async fn promote(
+    w: &mut Writing<'_>,
+    event: &Event,
+    slots: &HashMap<i64, Slot>,
+) -> Result<Vec<Registration>, StoreError> {
     let all = rows_of(w.txn(), event.id).await?;
-    let slots = crate::open_factory::slots_in(w.txn(), event.id).await?;
     let mut scopes: Vec<Option<i64>> = all.iter().map(|r| r.tour_id).collect();
     scopes.sort_unstable();
     scopes.dedup();
@@ -523,12 +528,12 @@ async fn withdraw(
                 row.id,
                 format!("「{}」への申込（{}名）を取消", event.title, row.attendees),
             ));
+            let slots = crate::open_factory::slots_in(w.txn(), event.id).await?;
             if let Some(withdrawn) = to_registration(row) {
-                let slots = crate::open_factory::slots_in(w.txn(), event.id).await?;
                 let slot = withdrawn.tour_id.and_then(|id| slots.get(&id));
                 w.send(notice(event, &withdrawn, slot, Notice::Withdrawn));
             }
-            promote(w, event).await
+            promote(w, event, &slots).await
         })
         .await
 }

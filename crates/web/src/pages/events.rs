@@ -657,8 +657,7 @@ async fn detail(
     let event = events::get(&state.store, &key, viewer.acting_user().is_some()).await?;
     let notice = view::notice(Some(query_pairs(raw.as_deref()).get("done")));
     let occupancy = store::registrations::occupancy(&state.store, &event).await?;
-    let sites =
-        store::open_factory::sites(&state.store, viewer.acting().as_ref(), &event.key).await?;
+    let sites = store::open_factory::of_event(&state.store, event.clone()).await?;
     Ok(DetailPage {
         sites: sites.sites.len(),
         site_visitors: sites.visitors(),

@@ -90,9 +90,7 @@ async fn register_page(
             format!("{}への申込", event.title),
         ),
         Some(id) => {
-            let sites =
-                store::open_factory::sites(&state.store, viewer.acting().as_ref(), &event.key)
-                    .await?;
+            let sites = store::open_factory::of_event(&state.store, event.clone()).await?;
             let (site, tour) = sites
                 .sites
                 .iter()
@@ -435,7 +433,7 @@ async fn export(
 ) -> Result<Response, WebError> {
     let actor = viewer.actor()?;
     let (event, list) = registrations::list(&state.store, &actor, key).await?;
-    let slots = store::open_factory::sites(&state.store, Some(&actor), key)
+    let slots = store::open_factory::of_event(&state.store, event.clone())
         .await?
         .sites
         .iter()
